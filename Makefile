@@ -1,0 +1,42 @@
+# Fair Treatment: `make run` to start with demo data, `make test` to run every test.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install db demo bench backup restore freeze clean
+
+$(STAMP): requirements.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=/path/to/python3.11)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+db: $(STAMP)
+	$(PY) -m db.setup
+
+run: db
+	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port 8501 \
+		--server.headless true --browser.gatherUsageStats false
+
+test: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider tests; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "No tests were collected."; exit 0; fi; exit $$status
+
+bench: $(STAMP)
+	$(PY) -m bench.run
+
+backup: $(STAMP)
+	$(PY) -m db.backup backup
+
+restore: $(STAMP)
+	$(PY) -m db.backup restore $(FILE)
+
+freeze: $(STAMP)
+	(echo "# Pinned with pip freeze; regenerate with: make freeze"; $(PY) -m pip freeze) > requirements.txt
+
+clean:
+	rm -rf $(VENV) data test-artefacts

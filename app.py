@@ -1,0 +1,113 @@
+"""Fair Treatment: sign-in and navigation. Each role sees only the pages its permissions allow."""
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+import streamlit_authenticator as stauth
+from sqlalchemy.exc import SQLAlchemyError
+
+from core import auth, config
+from core.db import UnitOfWork
+from core.errors import ConfigError
+from ui.navigation import pages_for
+
+st.set_page_config(page_title="Fair Treatment", page_icon=":material/balance:", layout="wide")
+
+
+
+def make_authenticator(credentials: dict) -> stauth.Authenticate:
+    return stauth.Authenticate(
+        credentials, auth.COOKIE_NAME, auth.cookie_key(UnitOfWork()),
+        cookie_expiry_days=config.session_idle_minutes() / (24 * 60), login_sleep_time=0)
+
+
+def sign_in() -> None:
+    """Show the login form; record failures; refuse locked-out usernames."""
+    locked = tuple(st.session_state.get("locked_usernames", ()))
+    credentials = auth.authenticator_credentials(UnitOfWork(), exclude=locked)
+    authenticator = make_authenticator(credentials)
+    st.title("Fair Treatment")
+    st.caption("Northampton Partnership Homes: Unacceptable Behaviour Policy case management")
+    try:
+        authenticator.login(location="main", key="login")
+    except Exception as problem:  # the widget raises LoginError for its own refusals
+        st.error(str(problem))
+    failed = [u for u, v in credentials["usernames"].items() if v.get("failed_login_attempts")]
+    for username in failed:
+        auth.record_login_attempt(username, False, UnitOfWork())
+        if auth.is_locked_out(username, UnitOfWork()):
+            st.session_state["locked_usernames"] = tuple(set(locked) | {username})
+    if st.session_state.get("authentication_status") is False:
+        st.error("Username or password is incorrect, or the account is locked. "
+                 "After 5 failed attempts an account is locked for 15 minutes.")
+
+
+def signed_in_actor():
+    """The Actor for this session, or None. Disabled, locked or idle sessions are signed out."""
+    username = st.session_state.get("username")
+    if not st.session_state.get("authentication_status") or not username:
+        return None
+    idle = time.time() - st.session_state.get("last_seen", time.time())
+    if idle > config.session_idle_minutes() * 60:
+        sign_out("Your session expired after a period of inactivity. Please sign in again.")
+        return None
+    if "actor" not in st.session_state or st.session_state["actor"].username != username:
+        if auth.is_locked_out(username, UnitOfWork()):
+            sign_out("This account is locked after repeated failed sign-ins. Try again in 15 minutes.")
+            return None
+        actor = auth.load_actor(username, UnitOfWork())
+        if actor is None:
+            sign_out("This account is disabled. Ask an administrator.")
+            return None
+        auth.record_login_attempt(username, True, UnitOfWork())
+        st.session_state["actor"] = actor
+    st.session_state["last_seen"] = time.time()
+    return st.session_state["actor"]
+
+
+def sign_out(message: str = "") -> None:
+    for key in ("actor", "authentication_status", "username", "name", "roles", "last_seen"):
+        st.session_state.pop(key, None)
+    st.session_state["logout"] = True
+    if message:
+        st.session_state["sign_out_message"] = message
+
+
+def logout_page() -> None:
+    make_authenticator(auth.authenticator_credentials(UnitOfWork())).logout(location="unrendered")
+    sign_out("You have signed out.")
+    st.rerun()
+
+
+def navigation(actor) -> dict[str, list]:
+    sections: dict[str, list] = {}
+    for page in pages_for(actor):
+        sections.setdefault(page.section, []).append(st.Page(page.path, title=page.title, icon=page.icon))
+    sections.setdefault("Account", []).append(
+        st.Page(logout_page, title="Sign out", icon=":material/logout:", url_path="logout"))
+    return sections
+
+
+def main() -> None:
+    try:
+        actor = signed_in_actor()
+        if actor is None:
+            if message := st.session_state.pop("sign_out_message", None):
+                st.info(message)
+            sign_in()
+            if st.session_state.get("authentication_status"):
+                st.rerun()
+            return
+    except ConfigError as problem:
+        st.error(f"Fair Treatment cannot start: {problem}")
+        return
+    except SQLAlchemyError as problem:
+        st.error(f"Fair Treatment cannot reach its database ({problem.__class__.__name__}). "
+                 "Check DATABASE_URL and run `make run` to create or migrate it.")
+        return
+    st.sidebar.markdown(f"**{actor.name}**  \n{actor.role.label}")
+    st.navigation(navigation(actor)).run()
+
+
+main()

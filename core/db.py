@@ -1,0 +1,163 @@
+"""Engine creation and the unit of work: one transaction per user action, committed or
+rolled back whole, with the audit entry written inside the same transaction."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from pathlib import Path
+from typing import Any, Optional
+
+from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from core import config
+from core.errors import ConfigError, StaleRecord
+from core.models import AuditEntry
+from core.permissions import Actor
+
+_engines: dict[str, Engine] = {}
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"DATABASE_URL is not a valid SQLAlchemy URL: {url!r}. "
+                          "Example: postgresql+psycopg://user:pass@host/dbname") from None
+    if parsed.get_backend_name() == "sqlite":
+        db_path = parsed.database
+        if db_path and db_path != ":memory:":
+            folder = Path(db_path).resolve().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                probe = folder / ".write-test"
+                probe.write_text("ok")
+                probe.unlink()
+            except OSError:
+                raise ConfigError(f"The data folder {folder} is not writable: "
+                                  "fix its permissions or set FT_DATA_DIR / DATABASE_URL.") from None
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _set_sqlite_pragmas)
+        return engine
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except (NoSuchModuleError, ImportError):
+        raise ConfigError(f"No database driver for {parsed.drivername!r}: "
+                          "use postgresql+psycopg:// or sqlite:///") from None
+
+
+def get_engine(url: Optional[str] = None) -> Engine:
+    """One engine (connection pool) per URL per process; no application state lives here."""
+    url = url or config.database_url()
+    if url not in _engines:
+        _engines[url] = make_engine(url)
+    return _engines[url]
+
+
+def dispose_engines() -> None:
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
+def to_jsonable(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    """The column values of a model instance, ready to store as JSON in the audit log."""
+    mapper = inspect(obj).mapper
+    return {attr.key: to_jsonable(getattr(obj, attr.key)) for attr in mapper.column_attrs}
+
+
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict, dict]:
+    """Only the fields that differ, so the audit log shows what changed."""
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+class UnitOfWork:
+    """`with uow:` opens a session; `uow.commit()` makes the action permanent; leaving the
+    block without committing (or on an error) rolls everything back."""
+
+    def __init__(self, url: Optional[str] = None) -> None:
+        self.url = url
+        self.session: Session
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = sessionmaker(bind=get_engine(self.url), expire_on_commit=False)()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except StaleDataError:
+            self.session.rollback()
+            raise StaleRecord() from None
+
+    def flush(self) -> None:
+        try:
+            self.session.flush()
+        except StaleDataError:
+            self.session.rollback()
+            raise StaleRecord() from None
+
+    def audit(self, actor: Optional[Actor], action: str, entity: Any = None, *,
+              entity_type: str = "", entity_id: Optional[int] = None,
+              customer_id: Optional[int] = None, before: Optional[dict] = None,
+              after: Optional[dict] = None, reason: str = "") -> AuditEntry:
+        """Record who did what, in this same transaction. `entity` fills type and id."""
+        if entity is not None:
+            self.session.flush()
+            entity_type = entity_type or entity.__tablename__
+            entity_id = entity_id if entity_id is not None else entity.id
+            if customer_id is None:
+                customer_id = getattr(entity, "customer_id", None)
+                if entity_type == "customer":
+                    customer_id = entity.id
+        entry = AuditEntry(
+            user_id=actor.user_id if actor else None,
+            username=actor.username if actor else "system",
+            action=action, entity_type=entity_type, entity_id=entity_id,
+            customer_id=customer_id, before=before, after=after, reason=reason,
+        )
+        self.session.add(entry)
+        return entry
+
+
+@event.listens_for(AuditEntry, "before_update")
+def _refuse_audit_update(*_args: Any) -> None:
+    raise PermissionError("Audit entries are append-only: they cannot be changed.")
+
+
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_audit_delete(*_args: Any) -> None:
+    raise PermissionError("Audit entries are append-only: they cannot be deleted.")

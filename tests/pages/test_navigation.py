@@ -1,0 +1,86 @@
+"""Sign-in and role-based navigation (issue 2): each role sees exactly its pages."""
+import pytest
+
+from core.errors import PermissionDenied
+from core.services import users
+from core.db import UnitOfWork
+from tests.pages.conftest import app_as, new_app
+from tests.scenarios import demo_actors
+from ui.navigation import pages_for
+
+EXPECTED = {
+    "teamleader": {"Customers", "Log an incident", "Case timeline", "Compliance", "Letters",
+                   "SPOC register", "PVP register", "Contact arrangements", "Monitoring"},
+    "dmo": {"Customers", "Case timeline", "Letters", "SPOC register", "PVP register",
+            "Contact arrangements", "Data requests", "Audit log"},
+    "hsw": {"Customers", "Case timeline", "Letters", "SPOC register", "PVP register",
+            "Contact arrangements"},
+    "ad.housing": {"Customers", "Case timeline", "Appeals", "Letters", "SPOC register",
+                   "PVP register", "Contact arrangements", "Monitoring"},
+    "contractor": {"Contact arrangements"},
+    "admin": {"Audit log", "Users"},
+}
+
+
+def test_signed_out_app_shows_only_the_login_form(app_db):
+    at = new_app().run()
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    assert [b.label for b in at.button] == ["Login"]
+    assert "actor" not in at.session_state
+    assert not at.dataframe and not at.selectbox
+
+
+def test_wrong_password_shows_the_login_error_and_nothing_else(app_db):
+    at = new_app().run()
+    at.text_input[0].input("teamleader")
+    at.text_input[1].input("wrong-password")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == [
+        "Username or password is incorrect, or the account is locked. "
+        "After 5 failed attempts an account is locked for 15 minutes."]
+    assert "actor" not in at.session_state
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+
+
+def test_demo_account_signs_in_through_the_form(app_db):
+    at = new_app().run()
+    at.text_input[0].input("teamleader")
+    at.text_input[1].input("fairtreatment-demo")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state["actor"].username == "teamleader"
+    assert any("Team leader" in m.value for m in at.sidebar.markdown)
+
+
+@pytest.mark.parametrize("username", sorted(EXPECTED))
+def test_each_role_is_offered_exactly_its_pages(app_db, username):
+    actor = demo_actors(app_db)[username]
+    assert {p.title for p in pages_for(actor)} == EXPECTED[username]
+    at = app_as(username)
+    assert not at.exception
+    assert at.session_state["actor"].role == actor.role
+
+
+def test_a_page_outside_the_role_cannot_be_reached_by_url(app_db):
+    at = app_as("contractor")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/users.py")
+    admin = app_as("admin", "pages/users.py")
+    assert [h.value for h in admin.header] == ["Users"]
+
+
+def test_the_service_behind_a_hidden_page_refuses_the_role(app_db):
+    actors = demo_actors(app_db)
+    with pytest.raises(PermissionDenied):
+        users.add_user(actors["teamleader"], "newperson", "New Person", "viewer",
+                       "long-enough-password", UnitOfWork(app_db))
+
+
+def test_disabled_account_is_signed_out(app_db):
+    actors = demo_actors(app_db)
+    users.set_user_active(actors["admin"], actors["teamleader"].user_id, False, "left NPH",
+                          UnitOfWork(app_db))
+    at = app_as("teamleader")
+    assert "actor" not in at.session_state
+    assert any("disabled" in i.value for i in at.info)

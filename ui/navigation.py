@@ -1,0 +1,35 @@
+"""Which pages each role is offered: one table, filtered by the permissions in core."""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from core.permissions import Actor, Permission as P
+
+
+class PageSpec(NamedTuple):
+    section: str
+    path: str
+    title: str
+    icon: str
+    permission: P
+
+
+PAGES = [PageSpec(*row) for row in [
+    ("Cases", "pages/customers.py", "Customers", ":material/person_search:", P.VIEW_CASES),
+    ("Cases", "pages/incident.py", "Log an incident", ":material/edit_note:", P.RECORD_INCIDENTS),
+    ("Cases", "pages/timeline.py", "Case timeline", ":material/timeline:", P.VIEW_CASES),
+    ("Cases", "pages/compliance.py", "Compliance", ":material/fact_check:", P.RUN_CASES),
+    ("Cases", "pages/appeals.py", "Appeals", ":material/gavel:", P.DECIDE_APPEALS),
+    ("Cases", "pages/letters.py", "Letters", ":material/mail:", P.DRAFT_LETTERS),
+    ("Registers", "pages/spoc_register.py", "SPOC register", ":material/contact_phone:", P.VIEW_REGISTERS),
+    ("Registers", "pages/pvp_register.py", "PVP register", ":material/flag:", P.VIEW_REGISTERS),
+    ("Registers", "pages/arrangements.py", "Contact arrangements", ":material/badge:", P.VIEW_ARRANGEMENTS),
+    ("Monitoring", "pages/monitoring.py", "Monitoring", ":material/monitoring:", P.VIEW_MONITORING),
+    ("Data protection", "pages/data_requests.py", "Data requests", ":material/folder_shared:", P.HANDLE_DATA_REQUESTS),
+    ("Data protection", "pages/audit_log.py", "Audit log", ":material/history:", P.VIEW_AUDIT),
+    ("Administration", "pages/users.py", "Users", ":material/manage_accounts:", P.MANAGE_USERS),
+]]
+
+
+def pages_for(actor: Actor) -> list[PageSpec]:
+    return [page for page in PAGES if actor.can(page.permission)]
