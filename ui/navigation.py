@@ -18,6 +18,7 @@ PAGES = [PageSpec(*row) for row in [
     ("Cases", "pages/customers.py", "Customers", ":material/person_search:", P.VIEW_CASES),
     ("Cases", "pages/incident.py", "Log an incident", ":material/edit_note:", P.RECORD_INCIDENTS),
     ("Cases", "pages/timeline.py", "Case timeline", ":material/timeline:", P.VIEW_CASES),
+    ("Cases", "pages/case_actions.py", "Case actions", ":material/rule:", P.RUN_CASES),
     ("Cases", "pages/compliance.py", "Compliance", ":material/fact_check:", P.RUN_CASES),
     ("Cases", "pages/appeals.py", "Appeals", ":material/gavel:", P.DECIDE_APPEALS),
     ("Cases", "pages/letters.py", "Letters", ":material/mail:", P.DRAFT_LETTERS),

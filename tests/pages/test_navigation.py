@@ -9,7 +9,7 @@ from tests.scenarios import demo_actors
 from ui.navigation import pages_for
 
 EXPECTED = {
-    "teamleader": {"Customers", "Log an incident", "Case timeline", "Compliance", "Letters",
+    "teamleader": {"Customers", "Log an incident", "Case timeline", "Case actions", "Compliance", "Letters",
                    "SPOC register", "PVP register", "Contact arrangements", "Monitoring"},
     "dmo": {"Customers", "Case timeline", "Letters", "SPOC register", "PVP register",
             "Contact arrangements", "Data requests", "Audit log"},

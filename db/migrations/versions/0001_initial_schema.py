@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 18:11:04.943878
+Create Date: 2026-11-27 18:15:54.995361
 """
 from alembic import op
 import sqlalchemy as sa
