@@ -79,3 +79,8 @@ def check_review_date(starts_on: dt.date, review_due: dt.date) -> dt.date:
 def sar_due(received_on: dt.date) -> dt.date:
     """A subject access request is answered within one calendar month."""
     return add_months(received_on, SAR_RESPONSE_MONTHS)
+
+
+def appeal_window_start(notified_on: dt.date | None, decided_on: dt.date) -> dt.date:
+    """The 28 days run from when the decision letter was sent; until it is, from the decision date."""
+    return notified_on or decided_on

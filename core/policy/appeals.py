@@ -1,0 +1,73 @@
+"""Who decides an appeal (clause 4.2), as pure functions over plain values.
+
+- Informal and warning stage decisions (e.g. Fair Treatment Letters): the Assistant Director
+  of the case's service area.
+- A single point of contact (SPOC): the Assistant Director for Corporate Service and ICT.
+- Other formal actions: the Assistant Director of the case's service area.
+The decision maker must never be the officer who took the decision appealed against.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from core.enums import FormalActionType, Stage
+from core.errors import PolicyError
+
+SUBJECT_TYPES = ("stage_event", "formal_action")
+
+
+@dataclass(frozen=True)
+class AreaFact:
+    id: int
+    name: str
+    is_corporate_ict: bool
+    assistant_director_id: Optional[int]
+
+
+@dataclass(frozen=True)
+class PersonFact:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Route:
+    decision_maker_id: int
+    area_name: str
+    rule: str
+
+
+def route_appeal(stage: Stage, action_kind: Optional[FormalActionType], case_area: AreaFact,
+                 areas: list[AreaFact]) -> Route:
+    """The Assistant Director who decides an appeal against this decision."""
+    if action_kind == FormalActionType.SPOC:
+        ict = next((a for a in areas if a.is_corporate_ict), None)
+        if ict is None or ict.assistant_director_id is None:
+            raise PolicyError("SPOC appeals go to the Assistant Director for Corporate Service and ICT, "
+                              "and none is set up: ask an administrator to set one.")
+        return Route(ict.assistant_director_id, ict.name,
+                     "SPOC appeals are decided by the Assistant Director for Corporate Service and ICT.")
+    if case_area.assistant_director_id is None:
+        raise PolicyError(f"No Assistant Director is set for {case_area.name}: ask an administrator to set one.")
+    if stage in (Stage.INFORMAL, Stage.WARNING):
+        rule = "Appeals against informal and warning stage decisions go to the Assistant Director of the service area."
+    else:
+        rule = "Appeals against formal actions go to the Assistant Director of the service area."
+    return Route(case_area.assistant_director_id, case_area.name, rule)
+
+
+def alternatives(decision_taker_id: int, assistant_directors: list[PersonFact]) -> list[PersonFact]:
+    """Assistant Directors who may decide instead: anyone but the officer who took the decision."""
+    return [p for p in assistant_directors if p.id != decision_taker_id]
+
+
+def conflict_problem(decision_maker_id: int, decision_taker_id: int,
+                     assistant_directors: list[PersonFact]) -> Optional[str]:
+    """A refusal (naming the alternatives) if the decision maker took the decision appealed against."""
+    if decision_maker_id != decision_taker_id:
+        return None
+    others = alternatives(decision_taker_id, assistant_directors)
+    names = ", ".join(p.name for p in others) or "none is available: ask an administrator"
+    return ("The appeal cannot be decided by the officer who took the decision appealed against. "
+            f"Choose another Assistant Director: {names}.")

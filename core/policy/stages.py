@@ -1,0 +1,377 @@
+"""The policy's stage workflow (clause 4.1) and its escalation guards, as pure functions.
+
+Plain values in, plain values out: the service layer turns database rows into the small
+`*Fact` records below and asks these functions what the policy allows. Every refusal is a
+sentence a team leader can act on, naming the missing step.
+
+Stages: no stage yet -> informal -> warning -> formal -> closed.
+- A warning needs an informal stage on record and a later incident that counts as evidence.
+- A formal action needs a warning on record and a later counting incident.
+- Violence, threats or harassment may skip a stage, but only with a recorded reason.
+- Before a warning or formal action, underlying issues and reasonable adjustments (Equality
+  Act 2010) must be recorded as considered.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from core.enums import Behaviour, Channel, FormalActionType, LabelledEnum, ReviewOutcome, Stage, Vulnerability
+from core.policy.deadlines import review_window
+
+# Behaviours that, with the violence/threat flag, allow a stage to be skipped (clause 4.1:
+# "in extreme cases such as physical violence, threats or harassment").
+SKIP_BEHAVIOURS = frozenset({
+    Behaviour.PHYSICAL_VIOLENCE, Behaviour.VIOLENCE_TO_PROPERTY, Behaviour.THREATENING_LANGUAGE,
+    Behaviour.DISCRIMINATORY_ABUSE, Behaviour.SOCIAL_MEDIA_ABUSE,
+})
+# Recorded needs that may affect a customer's ability to communicate in writing.
+WRITING_VULNERABILITIES = frozenset({Vulnerability.DISABILITY, Vulnerability.LEARNING_DIFFICULTIES,
+                                     Vulnerability.LANGUAGE})
+WRITTEN_CHANNELS = frozenset({Channel.LETTER, Channel.EMAIL})
+EXTREME_ACTIONS = frozenset({FormalActionType.POLICE_REFERRAL, FormalActionType.LEGAL_ACTION})
+DECISION_STAGES = (Stage.INFORMAL, Stage.WARNING, Stage.FORMAL)
+
+# The informal stage's own checklist (clause 4.1): key -> what the officer must have done.
+INFORMAL_STEPS: dict[str, str] = {
+    "contact_made": "contact the customer to try to agree an informal solution",
+    "behaviour_set_out": "set out clearly the behaviour found unacceptable",
+    "expectations_stated": "say how the customer is expected to change their behaviour",
+    "consequences_stated": "say what action will follow if the behaviour does not change",
+    "root_cause_looked_for": "look for a root cause in an NPH service (something not done, or done badly)",
+    "third_party_offered": "offer contact via a third party (family member or friend) or mediation",
+}
+
+
+class CaseAction(LabelledEnum):
+    INFORMAL = ("informal", "Record the informal stage")
+    WARNING = ("warning", "Issue a warning (Fair Treatment Letter)")
+    FORMAL = ("formal", "Take formal action")
+    REVIEW = ("review", "Record a review")
+    APPEAL = ("appeal", "Record an appeal received")
+    CLOSE = ("close", "Close the case (normal relations restored)")
+
+
+@dataclass(frozen=True)
+class IncidentFact:
+    id: int
+    occurred_on: dt.date
+    counts: bool                  # not hearsay (clauses 4.2, 6)
+    serious: bool = False         # violence, threats or harassment
+
+
+@dataclass(frozen=True)
+class EventFact:
+    """A stage decision on record."""
+    id: int
+    to_stage: Stage
+    decided_on: dt.date
+    evidence_ids: frozenset[int] = frozenset()
+    overturned: bool = False
+    review_due: Optional[dt.date] = None
+
+
+@dataclass(frozen=True)
+class ActionFact:
+    id: int
+    kind: FormalActionType
+    starts_on: dt.date
+    review_due: dt.date
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    stage: Stage
+    incidents: tuple[IncidentFact, ...] = ()
+    events: tuple[EventFact, ...] = ()
+    actions: tuple[ActionFact, ...] = ()
+    warning_review_due: Optional[dt.date] = None
+    undecided_appeals: int = 0
+
+
+@dataclass(frozen=True)
+class ActionPlan:
+    """One formal action as the user proposes it."""
+    kind: FormalActionType
+    terms: str
+    review_due: Optional[dt.date]
+    channel: Optional[Channel] = None      # for ONE_CHANNEL
+    adjustment: str = ""                   # the reasonable adjustment this action keeps
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether an action is allowed; if not, every missing step in plain words."""
+    action: CaseAction
+    problems: tuple[str, ...] = ()
+    needs_skip_reason: bool = False
+    note: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return not self.problems
+
+
+def is_serious(violence_or_threat: bool, behaviours: Iterable[Behaviour]) -> bool:
+    """Violence, threats or harassment: the cases where a stage may be skipped with a reason."""
+    return bool(violence_or_threat) or any(b in SKIP_BEHAVIOURS for b in behaviours)
+
+
+def _fmt(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def live_events(facts: CaseFacts, stage: Stage) -> list[EventFact]:
+    """Decisions of that stage still standing (not overturned on appeal), oldest first."""
+    return sorted((e for e in facts.events if e.to_stage == stage and not e.overturned),
+                  key=lambda e: (e.decided_on, e.id))
+
+
+def used_evidence(facts: CaseFacts) -> frozenset[int]:
+    used: set[int] = set()
+    for e in facts.events:
+        if not e.overturned:
+            used |= e.evidence_ids
+    return frozenset(used)
+
+
+def counting_incidents_since(facts: CaseFacts, since: Optional[dt.date]) -> list[IncidentFact]:
+    """Counting incidents on or after `since` that no earlier decision already relied on."""
+    used = used_evidence(facts)
+    return [i for i in facts.incidents if i.counts and i.id not in used
+            and (since is None or i.occurred_on >= since)]
+
+
+def _later_evidence(facts: CaseFacts, since: Optional[dt.date], evidence_ids: Optional[Iterable[int]],
+                    after_what: str) -> list[str]:
+    later = counting_incidents_since(facts, since)
+    if evidence_ids is not None:
+        chosen = set(evidence_ids)
+        later = [i for i in later if i.id in chosen]
+    if later:
+        return []
+    when = f" since {after_what}" if after_what else ""
+    return [f"Record a further incident{when} that counts as evidence (first-hand or from a named "
+            "trusted third party); hearsay or opinion cannot be the grounds for a decision."]
+
+
+def _serious_on_record(facts: CaseFacts) -> bool:
+    return any(i.serious and i.counts for i in facts.incidents)
+
+
+def _closed(facts: CaseFacts, action: CaseAction) -> Optional[Verdict]:
+    if facts.stage == Stage.CLOSED:
+        return Verdict(action, ("The case is closed: a new incident opens a new case.",))
+    return None
+
+
+def check_informal(facts: CaseFacts, evidence_ids: Optional[Iterable[int]] = None) -> Verdict:
+    if (v := _closed(facts, CaseAction.INFORMAL)):
+        return v
+    problems: list[str] = []
+    if facts.stage != Stage.NONE:
+        problems.append(f"The informal stage is already behind this case (it is at the "
+                        f"{facts.stage.label.lower()}).")
+    problems += _later_evidence(facts, None, evidence_ids, "")
+    return Verdict(CaseAction.INFORMAL, tuple(problems))
+
+
+def _skip_verdict(action: CaseAction, facts: CaseFacts, base_problems: list[str], skip_reason: str,
+                  skipped: str) -> Verdict:
+    """A stage is missing: allowed only for violence, threats or harassment with a reason."""
+    if _serious_on_record(facts):
+        if (skip_reason or "").strip():
+            return Verdict(action, tuple(base_problems), needs_skip_reason=True,
+                           note=f"Skipping the {skipped} because of violence, threats or harassment.")
+        return Verdict(action, tuple(base_problems) + (
+            f"Record the reason for skipping the {skipped}: violence, threats or harassment are on "
+            "record, so a stage may be skipped only with a recorded reason.",), needs_skip_reason=True)
+    return Verdict(action, tuple(base_problems) + (
+        f"Record the {skipped} first. Stages may be skipped only for violence, threats or harassment, "
+        "and none is recorded on this case.",))
+
+
+def check_warning(facts: CaseFacts, skip_reason: str = "",
+                  evidence_ids: Optional[Iterable[int]] = None) -> Verdict:
+    """A warning needs an earlier informal stage and a later counting incident."""
+    if (v := _closed(facts, CaseAction.WARNING)):
+        return v
+    if facts.stage in (Stage.WARNING, Stage.FORMAL):
+        return Verdict(CaseAction.WARNING, (
+            f"The case is already at the {facts.stage.label.lower()}: record a review, or take "
+            "formal action if there were further incidents.",))
+    informal = live_events(facts, Stage.INFORMAL)
+    if not informal:
+        evidence = _later_evidence(facts, None, evidence_ids, "")
+        return _skip_verdict(CaseAction.WARNING, facts, evidence, skip_reason, "informal stage")
+    last = informal[-1]
+    problems = _later_evidence(facts, last.decided_on, evidence_ids,
+                               f"the informal stage on {_fmt(last.decided_on)}")
+    return Verdict(CaseAction.WARNING, tuple(problems))
+
+
+def check_formal(facts: CaseFacts, skip_reason: str = "",
+                 evidence_ids: Optional[Iterable[int]] = None) -> Verdict:
+    """A formal action needs a warning on record and a later counting incident."""
+    if (v := _closed(facts, CaseAction.FORMAL)):
+        return v
+    formal = live_events(facts, Stage.FORMAL)
+    if facts.stage == Stage.FORMAL and formal:
+        last = formal[-1]
+        problems = _later_evidence(facts, last.decided_on, evidence_ids,
+                                   f"the last formal action on {_fmt(last.decided_on)}")
+        return Verdict(CaseAction.FORMAL, tuple(problems),
+                       note="Further formal actions need a further incident.")
+    warnings = live_events(facts, Stage.WARNING)
+    if not warnings:
+        evidence = _later_evidence(facts, None, evidence_ids, "")
+        missing = "warning stage (Fair Treatment Letter)"
+        if not live_events(facts, Stage.INFORMAL):
+            missing = "informal and warning stages"
+        return _skip_verdict(CaseAction.FORMAL, facts, evidence, skip_reason, missing)
+    last = warnings[-1]
+    problems = _later_evidence(facts, last.decided_on, evidence_ids,
+                               f"the warning on {_fmt(last.decided_on)}")
+    return Verdict(CaseAction.FORMAL, tuple(problems))
+
+
+def underlying_issue_problems(considered: bool, notes: str, adjustments: str,
+                              vulnerabilities: Iterable[Vulnerability]) -> list[str]:
+    """Clause 2.3 and the Equality Act 2010: considered and recorded before a warning or formal action."""
+    problems: list[str] = []
+    if not considered:
+        problems.append("Record that underlying issues (disability, mental health, learning "
+                        "difficulties, language or other vulnerabilities) and reasonable adjustments "
+                        "(Equality Act 2010) were considered.")
+    if not (notes or "").strip():
+        problems.append("Say which underlying issues were considered and what you found.")
+    recorded = sorted({v.label.lower() for v in vulnerabilities})
+    if recorded and not (adjustments or "").strip():
+        problems.append(f"The customer has a recorded {', '.join(recorded)} need: record the reasonable "
+                        "adjustments this action keeps (or why none are needed).")
+    return problems
+
+
+def informal_step_problems(steps: dict[str, bool]) -> list[str]:
+    missing = [text for key, text in INFORMAL_STEPS.items() if not steps.get(key)]
+    if not missing:
+        return []
+    return ["Before recording the informal stage: " + "; ".join(missing) + "."]
+
+
+def formal_action_problems(plans: list[ActionPlan], starts_on: dt.date,
+                           vulnerabilities: Iterable[Vulnerability], serious_on_record: bool) -> list[str]:
+    """Each proposed formal action: terms, a 3-12 month review, extreme actions only for
+    extreme behaviour, and no written-only restriction without an adjustment for a customer
+    whose recorded needs may affect writing."""
+    problems: list[str] = []
+    if not plans:
+        return ["Choose at least one formal action."]
+    kinds = [p.kind for p in plans]
+    if len(set(kinds)) != len(kinds):
+        problems.append("Each kind of formal action can be chosen once per decision.")
+    earliest, latest = review_window(starts_on)
+    writing_needs = sorted({v.label.lower() for v in vulnerabilities if v in WRITING_VULNERABILITIES})
+    for plan in plans:
+        name = plan.kind.label
+        if not (plan.terms or "").strip():
+            what = "describe the action" if plan.kind == FormalActionType.OTHER else "set out its terms"
+            problems.append(f"{name}: {what}.")
+        if plan.review_due is None:
+            problems.append(f"{name}: set a review date between {_fmt(earliest)} and {_fmt(latest)}.")
+        elif not earliest <= plan.review_due <= latest:
+            problems.append(f"{name}: the review date must be between 3 and 12 months after the start "
+                            f"({_fmt(earliest)} to {_fmt(latest)}).")
+        if plan.kind == FormalActionType.ONE_CHANNEL:
+            if plan.channel is None:
+                problems.append(f"{name}: choose the one channel contact is limited to.")
+            elif plan.channel in WRITTEN_CHANNELS and writing_needs and not (plan.adjustment or "").strip():
+                problems.append(
+                    f"{name}: limiting contact to {plan.channel.label.lower()} only is a written-only "
+                    f"restriction, and the customer has a recorded {', '.join(writing_needs)} need that may "
+                    "affect writing. Record the reasonable adjustment it keeps (for example, a named "
+                    "officer phones to go through each letter) before this action can be taken.")
+        if plan.kind in EXTREME_ACTIONS and not serious_on_record:
+            problems.append(f"{name} is for extreme cases (physical violence, threats or harassment), "
+                            "and none is recorded on this case.")
+    return problems
+
+
+def check_review(facts: CaseFacts) -> Verdict:
+    if (v := _closed(facts, CaseAction.REVIEW)):
+        return v
+    has_warning = facts.stage == Stage.WARNING and bool(live_events(facts, Stage.WARNING))
+    if has_warning or any(a.active for a in facts.actions):
+        return Verdict(CaseAction.REVIEW)
+    return Verdict(CaseAction.REVIEW, ("There is no warning or active restriction to review.",))
+
+
+def review_outcome_problems(subject: str, outcome: ReviewOutcome, held_on: dt.date,
+                            next_review_due: Optional[dt.date], counting_since: int,
+                            evidence_considered: str, new_terms: str = "") -> list[str]:
+    """`subject` is 'warning' or 'formal_action'. `counting_since`: counting incidents since it began."""
+    problems: list[str] = []
+    if not (evidence_considered or "").strip():
+        problems.append("Record the evidence considered at the review.")
+    if subject == "warning":
+        allowed = (ReviewOutcome.NO_FURTHER_ACTION, ReviewOutcome.CONTINUE)
+        if outcome not in allowed:
+            problems.append("A warning review ends in 'no further action' or 'continued' with a new date.")
+        if outcome == ReviewOutcome.NO_FURTHER_ACTION and counting_since:
+            problems.append(f"'No further action' is not possible: {counting_since} further incident(s) "
+                            "counting as evidence happened since the warning. Continue the warning "
+                            "with a new date, or take formal action.")
+    else:
+        allowed = (ReviewOutcome.LIFT, ReviewOutcome.VARY, ReviewOutcome.CONTINUE)
+        if outcome not in allowed:
+            problems.append("A restriction review ends in lifted, varied or continued.")
+        if outcome == ReviewOutcome.VARY and not (new_terms or "").strip():
+            problems.append("Set out the varied terms.")
+    if outcome in (ReviewOutcome.CONTINUE, ReviewOutcome.VARY):
+        earliest, latest = review_window(held_on)
+        if next_review_due is None:
+            problems.append(f"Set the next review date, between {_fmt(earliest)} and {_fmt(latest)}.")
+        elif not earliest <= next_review_due <= latest:
+            problems.append(f"The next review date must be between 3 and 12 months after this review "
+                            f"({_fmt(earliest)} to {_fmt(latest)}).")
+    return problems
+
+
+def check_close(facts: CaseFacts) -> Verdict:
+    if (v := _closed(facts, CaseAction.CLOSE)):
+        return v
+    problems: list[str] = []
+    active = [a for a in facts.actions if a.active]
+    if active:
+        names = ", ".join(a.kind.label.lower() for a in active)
+        problems.append(f"Lift each active restriction at a review first ({names}).")
+    if facts.undecided_appeals:
+        problems.append("Wait for the appeal decision before closing the case.")
+    return Verdict(CaseAction.CLOSE, tuple(problems))
+
+
+def check_appeal(facts: CaseFacts) -> Verdict:
+    if not any(not e.overturned and e.to_stage in DECISION_STAGES for e in facts.events):
+        return Verdict(CaseAction.APPEAL, ("There is no decision on this case to appeal against yet.",))
+    return Verdict(CaseAction.APPEAL)
+
+
+def next_actions(facts: CaseFacts) -> list[Verdict]:
+    """Every action with whether the policy allows it now, and why not. Skip reasons are form
+    input, so an escalation that needs one is shown as allowed with a note."""
+    verdicts = []
+    for verdict in (check_informal(facts), check_warning(facts, skip_reason="?"),
+                    check_formal(facts, skip_reason="?"), check_review(facts), check_appeal(facts),
+                    check_close(facts)):
+        if verdict.allowed and verdict.needs_skip_reason:
+            verdict = Verdict(verdict.action, (), True,
+                              verdict.note + " A reason for skipping must be recorded.")
+        verdicts.append(verdict)
+    return verdicts
+
+
+def stage_after_review_lift(actions_left: int, stage: Stage) -> Stage:
+    """Lifting the last restriction restores normal working: the case closes."""
+    return Stage.CLOSED if actions_left == 0 else stage
