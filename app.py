@@ -23,9 +23,13 @@ def make_authenticator(credentials: dict) -> stauth.Authenticate:
 
 
 def sign_in() -> None:
-    """Show the login form; record failures; refuse locked-out usernames."""
-    locked = tuple(st.session_state.get("locked_usernames", ()))
-    credentials = auth.authenticator_credentials(UnitOfWork(), exclude=locked)
+    """Show the login form; record every attempt; refuse locked-out usernames.
+
+    Lock-out is read from the database on each run (not from this browser session), so a
+    locked account cannot sign in from another browser either, even with the right password:
+    its credentials entry carries a hash no password matches, and the attempt is audited."""
+    locked = auth.locked_usernames(UnitOfWork())
+    credentials = auth.authenticator_credentials(UnitOfWork(), locked=locked)
     authenticator = make_authenticator(credentials)
     st.title("Fair Treatment")
     st.caption("Northampton Partnership Homes: Unacceptable Behaviour Policy case management")
@@ -35,9 +39,10 @@ def sign_in() -> None:
         st.error(str(problem))
     failed = [u for u, v in credentials["usernames"].items() if v.get("failed_login_attempts")]
     for username in failed:
-        auth.record_login_attempt(username, False, UnitOfWork())
-        if auth.is_locked_out(username, UnitOfWork()):
-            st.session_state["locked_usernames"] = tuple(set(locked) | {username})
+        if username in locked:
+            auth.record_refused_login(username, UnitOfWork())
+        else:
+            auth.record_login_attempt(username, False, UnitOfWork())
     if st.session_state.get("authentication_status") is False:
         st.error("Username or password is incorrect, or the account is locked. "
                  "After 5 failed attempts an account is locked for 15 minutes.")

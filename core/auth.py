@@ -8,20 +8,24 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 import bcrypt
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from core.db import UnitOfWork
+from core.errors import ConfigError
 from core.models import AppSetting, LoginAttempt, User, utcnow
 from core.permissions import Actor
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT_WINDOW = dt.timedelta(minutes=15)
-EXAMPLE_COOKIE_KEYS = {"", "some_key", "some_signature_key", "abcdef", "changeme"}
+EXAMPLE_COOKIE_KEYS = {"", "some_key", "some_signature_key", "abcdef", "changeme", "random_signature_key",
+                       "your-secret-key", "secret", "example", "cookie_key", "change-me-to-a-long-random-string"}
 COOKIE_NAME = "fair_treatment_auth"
+# A bcrypt hash of a random secret nobody knows: a locked account's password never matches.
+_NEVER_MATCHES = bcrypt.hashpw(secrets.token_bytes(24), bcrypt.gensalt(4)).decode("ascii")
 
 
 def hash_password(password: str) -> str:
@@ -51,40 +55,83 @@ def load_actor(username: str, uow: UnitOfWork) -> Optional[Actor]:
         return actor_from_user(user)
 
 
+def _locked_since(failures: list[dt.datetime], now: dt.datetime) -> Optional[dt.datetime]:
+    """When the current lock started: the 5th of 5 failures within 15 minutes, if that was
+    less than 15 minutes ago. Attempts refused while locked are not counted as failures,
+    so the lock lasts 15 minutes from the 5th failure and then lifts."""
+    failures = sorted(failures)
+    for i in range(len(failures) - 1, MAX_FAILED_LOGINS - 2, -1):
+        fifth, first = failures[i], failures[i - MAX_FAILED_LOGINS + 1]
+        if fifth - first <= LOCKOUT_WINDOW and now - fifth < LOCKOUT_WINDOW:
+            return fifth
+    return None
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def locked_usernames(uow: UnitOfWork, now: Optional[dt.datetime] = None) -> set[str]:
+    """Every username locked out now (one query over the last 30 minutes of attempts)."""
+    now = _aware(now or utcnow())
+    with uow:
+        rows = uow.session.execute(
+            select(LoginAttempt.username, LoginAttempt.at, LoginAttempt.succeeded)
+            .where(LoginAttempt.at > now - 2 * LOCKOUT_WINDOW)
+            .order_by(LoginAttempt.at, LoginAttempt.id)).all()
+    failures: dict[str, list[dt.datetime]] = {}
+    for username, at, succeeded in rows:
+        if succeeded:
+            failures.pop(username, None)        # a success clears earlier failures
+        else:
+            failures.setdefault(username, []).append(_aware(at))
+    return {u for u, times in failures.items() if _locked_since(times, now) is not None}
+
+
 def is_locked_out(username: str, uow: UnitOfWork, now: Optional[dt.datetime] = None) -> bool:
     """Five failed logins within 15 minutes lock the username for 15 minutes."""
-    now = now or utcnow()
-    with uow:
-        since = now - LOCKOUT_WINDOW
-        last_success = uow.session.scalar(
-            select(func.max(LoginAttempt.at)).where(
-                LoginAttempt.username == username, LoginAttempt.succeeded.is_(True)))
-        if last_success is not None and last_success > since:
-            since = last_success
-        failures = uow.session.scalar(
-            select(func.count()).select_from(LoginAttempt).where(
-                LoginAttempt.username == username, LoginAttempt.succeeded.is_(False),
-                LoginAttempt.at > since))
-        return failures >= MAX_FAILED_LOGINS
+    return username in locked_usernames(uow, now)
 
 
-def record_login_attempt(username: str, succeeded: bool, uow: UnitOfWork) -> None:
+def record_login_attempt(username: str, succeeded: bool, uow: UnitOfWork,
+                         now: Optional[dt.datetime] = None) -> None:
+    """Keep the attempt for lock-out, and audit it; the attempt that locks the account is
+    audited as `login_locked` too."""
+    username = (username or "")[:60]
     with uow:
-        username = (username or "")[:60]
-        uow.session.add(LoginAttempt(username=username, succeeded=succeeded))
+        uow.session.add(LoginAttempt(username=username, succeeded=succeeded,
+                                     at=now or utcnow()))
         action = "login" if succeeded else "login_failed"
         uow.audit(None, action, entity_type="login", after={"username": username})
         uow.commit()
+    if not succeeded and is_locked_out(username, uow, now):
+        with uow:
+            uow.audit(None, "login_locked", entity_type="login",
+                      after={"username": username, "minutes": LOCKOUT_WINDOW.seconds // 60},
+                      reason=f"{MAX_FAILED_LOGINS} failed sign-ins within 15 minutes")
+            uow.commit()
 
 
-def authenticator_credentials(uow: UnitOfWork, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Active users in the shape streamlit-authenticator expects; `exclude` drops locked users."""
+def record_refused_login(username: str, uow: UnitOfWork) -> None:
+    """An attempt on a locked-out username: refused and audited, but not counted as a new
+    failure (so the lock is not extended)."""
+    with uow:
+        uow.audit(None, "login_refused_locked", entity_type="login",
+                  after={"username": (username or "")[:60]})
+        uow.commit()
+
+
+def authenticator_credentials(uow: UnitOfWork, locked: Iterable[str] = ()) -> dict[str, Any]:
+    """Active users in the shape streamlit-authenticator expects. A `locked` user keeps an
+    entry (so the attempt is seen and logged) with a hash no password matches."""
+    locked = set(locked)
     with uow:
         users = uow.session.scalars(select(User).where(User.active.is_(True))).all()
         return {"usernames": {
             u.username: {"name": u.name, "email": u.email or f"{u.username}@example.invalid",
-                         "password": u.password_hash, "roles": [u.role.value]}
-            for u in users if u.username not in exclude
+                         "password": _NEVER_MATCHES if u.username in locked else u.password_hash,
+                         "roles": [u.role.value]}
+            for u in users
         }}
 
 
@@ -94,7 +141,8 @@ def cookie_key(uow: UnitOfWork) -> str:
     from_env = os.environ.get("FT_COOKIE_KEY", "").strip()
     if from_env:
         if from_env in EXAMPLE_COOKIE_KEYS or len(from_env) < 16:
-            raise ValueError("FT_COOKIE_KEY is an example or too short: use 16+ random characters.")
+            raise ConfigError("FT_COOKIE_KEY is an example value or too short: "
+                              "set it to 16 or more random characters (or unset it).")
         return from_env
     with uow:
         setting = uow.session.get(AppSetting, "cookie_key")

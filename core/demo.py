@@ -184,10 +184,25 @@ def load_demo_data(url: Optional[str] = None, size: float = 1.0, seed: int = 202
         _bulk(uow, PvpEntry, pvp_entries)
         uow.audit(None, "load_demo_data", entity_type="database",
                   after={"incidents": len(incidents), "customers": len(customers), "seed": seed})
+        _advance_sequences(uow)
         uow.commit()
     return {"customers": len(customers), "incidents": len(incidents), "cases": len(cases),
             "stage_events": len(events), "formal_actions": len(actions), "appeals": len(appeals),
             "reviews": len(reviews), "spoc_entries": len(spoc_entries), "pvp_entries": len(pvp_entries)}
+
+
+def _advance_sequences(uow: UnitOfWork) -> None:
+    """PostgreSQL: rows inserted with explicit ids leave each id sequence at 1, so the next
+    row a service adds would collide; move every sequence past the largest id."""
+    if uow.session.get_bind().dialect.name != "postgresql":
+        return
+    from sqlalchemy import text
+    from core.models import Base
+    for table in Base.metadata.sorted_tables:
+        if "id" in table.c and table.c.id.primary_key and table.c.id.autoincrement:
+            uow.session.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
 
 
 def _build_case(rng, ids, today, customer_id, rows, leaders, ad_by_area, dmo, hsw, areas,
