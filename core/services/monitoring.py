@@ -1,0 +1,383 @@
+"""Monitoring figures (clause 5, "Stage management and monitoring"): every number is one SQL
+aggregate (GROUP BY / COUNT in the database); no table is ever loaded whole.
+
+Filters: a period (default the last 12 months), a service area and a behaviour category.
+- Incident figures (counts, months, behaviours) follow all three.
+- Case figures (open cases by stage, overdue reviews, drill-down) are a snapshot as of
+  `today`: they follow the service area (the case's area) and the category (cases with at
+  least one incident of that category); stage movements and appeals received follow the period.
+
+Rows come back as plain dicts with a `service_area` name, so every chart can also be shown
+by service area without another query.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Any, Optional
+
+from sqlalchemy import and_, case as sql_case, exists, func, literal, select
+from sqlalchemy.orm import Session
+
+from core.db import UnitOfWork
+from core.enums import (
+    CATEGORY_OF_BEHAVIOUR, ActionStatus, Behaviour, Category, RegisterStatus, Stage,
+)
+from core.models import (
+    Appeal, Case, Customer, FormalAction, Incident, IncidentBehaviour, PvpEntry, ServiceArea,
+    ServiceReferral, SpocEntry, StageEvent, User,
+)
+from core.permissions import Actor, Permission, require
+from core.policy.deadlines import add_months
+
+DUE_SOON_DAYS = 30            # "due for review": overdue, or due within this many days
+DRILL_DOWN_LIMIT = 200
+AGE_BUCKETS = ("Under 30 days", "30 to 90 days", "90 to 180 days", "Over 180 days")
+REVIEW_TYPES = ("Warning", "Formal action", "SPOC", "PVP")
+UNASSIGNED_AREA = "(no service area)"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the dashboard is looking at. Dates are inclusive; None means all."""
+
+    start: dt.date
+    end: dt.date
+    service_area_id: Optional[int] = None
+    category: Optional[str] = None
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> "Filters":
+        """The period of the same length immediately before this one."""
+        return replace(self, start=self.start - dt.timedelta(days=self.days),
+                       end=self.start - dt.timedelta(days=1))
+
+
+def default_filters(today: dt.date, service_area_id: Optional[int] = None,
+                    category: Optional[str] = None) -> Filters:
+    """The last 12 months up to and including today."""
+    return Filters(add_months(today, -12) + dt.timedelta(days=1), today, service_area_id, category)
+
+
+def quarter_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    start = dt.date(day.year, first_month, 1)
+    return start, add_months(start, 3) - dt.timedelta(days=1)
+
+
+def last_full_quarter(today: dt.date) -> tuple[dt.date, dt.date]:
+    start, _ = quarter_of(today)
+    return quarter_of(start - dt.timedelta(days=1))
+
+
+# ---------------------------------------------------------------- helpers over SQL expressions
+
+def _bounds(f: Filters) -> tuple[dt.datetime, dt.datetime]:
+    utc = dt.timezone.utc
+    return (dt.datetime.combine(f.start, dt.time(), utc),
+            dt.datetime.combine(f.end + dt.timedelta(days=1), dt.time(), utc))
+
+
+def _incident_conds(f: Filters) -> list:
+    low, high = _bounds(f)
+    conds = [Incident.occurred_at >= low, Incident.occurred_at < high]
+    if f.service_area_id:
+        conds.append(Incident.service_area_id == f.service_area_id)
+    if f.category:
+        conds.append(Incident.category == Category(f.category))
+    return conds
+
+
+def _case_conds(f: Filters) -> list:
+    """Conditions on Case (joined) for the case-based snapshot figures."""
+    conds = []
+    if f.service_area_id:
+        conds.append(Case.service_area_id == f.service_area_id)
+    if f.category:
+        conds.append(exists().where(Incident.case_id == Case.id,
+                                    Incident.category == Category(f.category)))
+    return conds
+
+
+def _customer_conds(f: Filters, customer_id_col) -> list:
+    """For PVP entries, which hang off the customer (joined) rather than a case."""
+    conds = []
+    if f.service_area_id:
+        conds.append(Customer.service_area_id == f.service_area_id)
+    if f.category:
+        conds.append(exists().where(Incident.customer_id == customer_id_col,
+                                    Incident.category == Category(f.category)))
+    return conds
+
+
+def _month(session: Session, column):
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def _area_names(session: Session) -> dict[Optional[int], str]:
+    names = dict(session.execute(select(ServiceArea.id, ServiceArea.name)).all())
+    names[None] = UNASSIGNED_AREA
+    return names
+
+
+def _age_bucket(due_col, today: dt.date):
+    return sql_case(
+        (due_col >= today - dt.timedelta(days=30), literal(AGE_BUCKETS[0])),
+        (due_col >= today - dt.timedelta(days=90), literal(AGE_BUCKETS[1])),
+        (due_col >= today - dt.timedelta(days=180), literal(AGE_BUCKETS[2])),
+        else_=literal(AGE_BUCKETS[3]))
+
+
+def _active_overdue_sources(f: Filters, today: dt.date, cutoff: dt.date) -> list:
+    """(type, due column, area column, base select) for each kind of review, due before cutoff."""
+    warning = (select(Case.warning_review_due.label("due"), Case.service_area_id.label("area"))
+               .where(Case.stage == Stage.WARNING, Case.warning_review_due < cutoff, *_case_conds(f)))
+    formal = (select(FormalAction.review_due.label("due"), Case.service_area_id.label("area"))
+              .join(Case, Case.id == FormalAction.case_id)
+              .where(FormalAction.status == ActionStatus.ACTIVE, FormalAction.review_due < cutoff,
+                     *_case_conds(f)))
+    spoc = (select(SpocEntry.review_due.label("due"), Case.service_area_id.label("area"))
+            .join(Case, Case.id == SpocEntry.case_id)
+            .where(SpocEntry.status == RegisterStatus.ACTIVE, SpocEntry.review_due < cutoff,
+                   *_case_conds(f)))
+    pvp = (select(PvpEntry.review_due.label("due"), Customer.service_area_id.label("area"))
+           .join(Customer, Customer.id == PvpEntry.customer_id)
+           .where(PvpEntry.status == RegisterStatus.ACTIVE, PvpEntry.review_due < cutoff,
+                  *_customer_conds(f, PvpEntry.customer_id)))
+    return list(zip(REVIEW_TYPES, (warning, formal, spoc, pvp)))
+
+
+# ---------------------------------------------------------------- the figures
+
+def _count(session: Session, stmt) -> int:
+    return int(session.scalar(stmt) or 0)
+
+
+def _kpis(s: Session, f: Filters, today: dt.date) -> dict[str, Any]:
+    open_by_stage = dict.fromkeys([st.value for st in Stage if st != Stage.CLOSED], 0)
+    for stage, n in s.execute(select(Case.stage, func.count()).where(Case.stage != Stage.CLOSED, *_case_conds(f))
+                              .group_by(Case.stage)).all():
+        open_by_stage[Stage(stage).value] = n
+    incidents = _count(s, select(func.count()).select_from(Incident).where(*_incident_conds(f)))
+    previous = _count(s, select(func.count()).select_from(Incident).where(*_incident_conds(f.previous())))
+    overdue = {}
+    for kind, stmt in _active_overdue_sources(f, today, today):
+        overdue[kind] = _count(s, select(func.count()).select_from(stmt.subquery()))
+    due_soon = today + dt.timedelta(days=DUE_SOON_DAYS + 1)
+    due = {kind: _count(s, select(func.count()).select_from(stmt.subquery()))
+           for kind, stmt in _active_overdue_sources(f, today, due_soon) if kind in ("SPOC", "PVP")}
+    appeal_case = [Case.id == Appeal.case_id, *_case_conds(f)]
+    appeals_overdue = _count(s, select(func.count()).select_from(Appeal).join(Case, and_(*appeal_case))
+                             .where(Appeal.decided_on.is_(None), Appeal.due_on < today))
+    referral_conds = [ServiceReferral.resolved_at.is_(None)]
+    if f.service_area_id:
+        referral_conds.append(ServiceReferral.service_area_id == f.service_area_id)
+    if f.category:
+        referral_conds.append(exists().where(Incident.id == ServiceReferral.incident_id,
+                                             Incident.category == Category(f.category)))
+    referrals = _count(s, select(func.count()).select_from(ServiceReferral).where(*referral_conds))
+    change = incidents - previous
+    return {
+        "open_cases_by_stage": open_by_stage,
+        "open_cases": sum(open_by_stage.values()),
+        "incidents": incidents,
+        "incidents_previous": previous,
+        "incidents_change": change,
+        "incidents_change_pct": round(100.0 * change / previous, 1) if previous else None,
+        "reviews_overdue_by_type": overdue,
+        "reviews_overdue": sum(overdue.values()),
+        "appeals_overdue": appeals_overdue,
+        "spoc_due_for_review": due["SPOC"],
+        "pvp_due_for_review": due["PVP"],
+        "referrals_open": referrals,
+    }
+
+
+def _incidents_by_month_category(s: Session, f: Filters, areas: dict) -> list[dict]:
+    month = _month(s, Incident.occurred_at).label("month")
+    stmt = (select(month, Incident.category, Incident.service_area_id, func.count())
+            .where(*_incident_conds(f)).group_by(month, Incident.category, Incident.service_area_id))
+    return [{"month": m, "category": Category(c).value, "category_label": Category(c).label,
+             "service_area": areas.get(a, UNASSIGNED_AREA), "incidents": n}
+            for m, c, a, n in s.execute(stmt).all()]
+
+
+def _behaviours_by_category(s: Session, f: Filters, areas: dict) -> list[dict]:
+    stmt = (select(IncidentBehaviour.behaviour, Incident.service_area_id, func.count())
+            .join(Incident, Incident.id == IncidentBehaviour.incident_id)
+            .where(*_incident_conds(f)).group_by(IncidentBehaviour.behaviour, Incident.service_area_id))
+    rows = []
+    for b, a, n in s.execute(stmt).all():
+        behaviour = Behaviour(b)
+        category = CATEGORY_OF_BEHAVIOUR[behaviour]
+        rows.append({"behaviour": behaviour.value, "behaviour_label": behaviour.label,
+                     "category": category.value, "category_label": category.label,
+                     "service_area": areas.get(a, UNASSIGNED_AREA), "incidents": n})
+    return rows
+
+
+def _cases_by_stage(s: Session, f: Filters, areas: dict) -> list[dict]:
+    stmt = (select(Case.stage, Case.service_area_id, func.count())
+            .where(Case.stage != Stage.CLOSED, *_case_conds(f)).group_by(Case.stage, Case.service_area_id))
+    return [{"stage": Stage(st).value, "stage_label": Stage(st).label,
+             "service_area": areas.get(a, UNASSIGNED_AREA), "cases": n}
+            for st, a, n in s.execute(stmt).all()]
+
+
+def _stage_movements(s: Session, f: Filters, areas: dict) -> list[dict]:
+    stmt = (select(StageEvent.from_stage, StageEvent.to_stage, Case.service_area_id, func.count())
+            .join(Case, Case.id == StageEvent.case_id)
+            .where(StageEvent.decided_on >= f.start, StageEvent.decided_on <= f.end, *_case_conds(f))
+            .group_by(StageEvent.from_stage, StageEvent.to_stage, Case.service_area_id))
+    return [{"from_stage": Stage(a_).value, "to_stage": Stage(b_).value,
+             "movement": f"{Stage(a_).label} \u2192 {Stage(b_).label}",
+             "from_label": Stage(a_).label, "to_label": Stage(b_).label,
+             "service_area": areas.get(area, UNASSIGNED_AREA), "moves": n}
+            for a_, b_, area, n in s.execute(stmt).all()]
+
+
+def _overdue_reviews(s: Session, f: Filters, today: dt.date, areas: dict) -> list[dict]:
+    rows = []
+    for kind, stmt in _active_overdue_sources(f, today, today):
+        sub = stmt.subquery()
+        bucket = _age_bucket(sub.c.due, today).label("bucket")
+        for b, a, n in s.execute(select(bucket, sub.c.area, func.count()).group_by(bucket, sub.c.area)).all():
+            rows.append({"review_type": kind, "age": b, "age_order": AGE_BUCKETS.index(b),
+                         "service_area": areas.get(a, UNASSIGNED_AREA), "reviews": n})
+    return rows
+
+
+def _appeals_summary(s: Session, f: Filters, today: dt.date, areas: dict) -> list[dict]:
+    decided = Appeal.decided_on.is_not(None)
+    on_time = func.sum(sql_case((and_(decided, Appeal.decided_on <= Appeal.due_on), 1), else_=0))
+    late = func.sum(sql_case((and_(decided, Appeal.decided_on > Appeal.due_on), 1), else_=0))
+    pending_overdue = func.sum(sql_case((and_(Appeal.decided_on.is_(None), Appeal.due_on < today), 1), else_=0))
+    pending = func.sum(sql_case((Appeal.decided_on.is_(None), 1), else_=0))
+    stmt = (select(User.name, Case.service_area_id, func.count(), on_time, late, pending, pending_overdue)
+            .select_from(Appeal).join(Case, Case.id == Appeal.case_id)
+            .join(User, User.id == Appeal.decision_maker_id)
+            .where(Appeal.received_on >= f.start, Appeal.received_on <= f.end, *_case_conds(f))
+            .group_by(User.name, Case.service_area_id))
+    return [{"decision_maker": who, "service_area": areas.get(a, UNASSIGNED_AREA), "received": n,
+             "decided_on_time": int(t or 0), "decided_late": int(l or 0), "pending": int(p or 0),
+             "pending_overdue": int(po or 0)}
+            for who, a, n, t, l, p, po in s.execute(stmt).all()]
+
+
+def dashboard(actor: Actor, filters: Filters, uow: UnitOfWork,
+              today: Optional[dt.date] = None) -> dict[str, Any]:
+    """Everything the monitoring page shows, in one read-only unit of work."""
+    require(actor, Permission.VIEW_MONITORING)
+    today = today or dt.date.today()
+    with uow:
+        s = uow.session
+        areas = _area_names(s)
+        return {
+            "filters": filters, "today": today,
+            "kpis": _kpis(s, filters, today),
+            "incidents_by_month_category": _incidents_by_month_category(s, filters, areas),
+            "behaviours_by_category": _behaviours_by_category(s, filters, areas),
+            "cases_by_stage": _cases_by_stage(s, filters, areas),
+            "stage_movements": _stage_movements(s, filters, areas),
+            "overdue_reviews": _overdue_reviews(s, filters, today, areas),
+            "appeals_summary": _appeals_summary(s, filters, today, areas),
+        }
+
+
+def kpis(actor: Actor, filters: Filters, uow: UnitOfWork, today: Optional[dt.date] = None) -> dict:
+    require(actor, Permission.VIEW_MONITORING)
+    today = today or dt.date.today()
+    with uow:
+        return _kpis(uow.session, filters, today)
+
+
+def service_areas(actor: Actor, uow: UnitOfWork) -> list[dict]:
+    """Service areas for the filter list."""
+    require(actor, Permission.VIEW_MONITORING)
+    with uow:
+        return [{"id": i, "name": n} for i, n in
+                uow.session.execute(select(ServiceArea.id, ServiceArea.name).order_by(ServiceArea.name)).all()]
+
+
+# ---------------------------------------------------------------- drill-down
+
+DRILL_KINDS = ("category", "behaviour", "month", "stage", "overdue_review", "appeal_overdue", "service_area")
+
+
+def drill_down(actor: Actor, filters: Filters, kind: str, value: str, uow: UnitOfWork,
+               today: Optional[dt.date] = None, limit: int = DRILL_DOWN_LIMIT) -> dict[str, Any]:
+    """The cases behind one bar: {"rows": [...], "total": n, "limited": bool}.
+
+    kind: category / behaviour / month ('YYYY-MM') / service_area (name): cases with a matching
+    incident in the period; stage: open cases at that stage; overdue_review: cases with an
+    overdue review of that type (Warning, Formal action, SPOC, PVP); appeal_overdue: cases with
+    an appeal past its 5-working-day decision date.
+    """
+    require(actor, Permission.VIEW_MONITORING)
+    require(actor, Permission.VIEW_CASES)
+    today = today or dt.date.today()
+    if kind not in DRILL_KINDS:
+        raise ValueError(f"Unknown drill-down {kind!r}")
+    with uow:
+        s = uow.session
+        case_conds = _case_conds(filters)
+        if kind in ("category", "behaviour", "month", "service_area"):
+            conds = [Incident.case_id == Case.id, *_incident_conds(filters)]
+            if kind == "category":
+                conds.append(Incident.category == Category(value))
+            elif kind == "behaviour":
+                conds.append(exists().where(IncidentBehaviour.incident_id == Incident.id,
+                                            IncidentBehaviour.behaviour == Behaviour(value)))
+            elif kind == "month":
+                year, month = (int(p) for p in value.split("-"))
+                first = dt.date(year, month, 1)
+                conds += [Incident.occurred_at >= dt.datetime.combine(first, dt.time(), dt.timezone.utc),
+                          Incident.occurred_at < dt.datetime.combine(add_months(first, 1), dt.time(), dt.timezone.utc)]
+            else:
+                conds.append(Incident.service_area_id.in_(
+                    select(ServiceArea.id).where(ServiceArea.name == value)))
+            where = [exists().where(*conds)]
+        elif kind == "stage":
+            where = [Case.stage == Stage(value), *case_conds]
+        elif kind == "overdue_review":
+            if value not in REVIEW_TYPES:
+                raise ValueError(f"Unknown review type {value!r}")
+            where = [*case_conds, _overdue_condition(value, today)]
+        else:
+            where = [*case_conds, exists().where(Appeal.case_id == Case.id, Appeal.decided_on.is_(None),
+                                                 Appeal.due_on < today)]
+        base = (select(Case.id, Case.customer_id, Customer.first_name, Customer.last_name,
+                       Customer.housing_ref, Case.stage, ServiceArea.name)
+                .join(Customer, Customer.id == Case.customer_id)
+                .join(ServiceArea, ServiceArea.id == Case.service_area_id)
+                .where(*where))
+        total = _count(s, select(func.count()).select_from(base.subquery()))
+        rows = s.execute(base.order_by(Case.id.desc()).limit(limit)).all()
+        return {
+            "total": total, "limited": total > len(rows),
+            "rows": [{"case_id": cid, "customer_id": cust, "customer": f"{first} {last}".strip(),
+                      "housing_ref": ref, "stage": Stage(st).label, "service_area": area}
+                     for cid, cust, first, last, ref, st, area in rows],
+        }
+
+
+def _overdue_condition(review_type: str, today: dt.date):
+    if review_type == "Warning":
+        return and_(Case.stage == Stage.WARNING, Case.warning_review_due < today)
+    if review_type == "Formal action":
+        return exists().where(FormalAction.case_id == Case.id, FormalAction.status == ActionStatus.ACTIVE,
+                              FormalAction.review_due < today)
+    if review_type == "SPOC":
+        return exists().where(SpocEntry.case_id == Case.id, SpocEntry.status == RegisterStatus.ACTIVE,
+                              SpocEntry.review_due < today)
+    return exists().where(PvpEntry.customer_id == Case.customer_id, PvpEntry.status == RegisterStatus.ACTIVE,
+                          PvpEntry.review_due < today)
+
+
+__all__ = ["Filters", "default_filters", "dashboard", "kpis", "drill_down", "service_areas",
+           "quarter_of", "last_full_quarter", "AGE_BUCKETS", "REVIEW_TYPES", "DRILL_KINDS"]
