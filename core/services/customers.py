@@ -1,15 +1,17 @@
-"""Customer records: create, find, read."""
+"""Customer records: create, find, read, correct (with a reason, clause 6), vulnerabilities
+(clause 2.3) and third-party contact (clause 4.1)."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Optional
 
 from sqlalchemy import or_, select
 
-from core.db import UnitOfWork, snapshot
+from core.db import UnitOfWork, changed_fields, snapshot
 from core.enums import Channel, Vulnerability
 from core.errors import NotFound, PolicyError
-from core.models import Customer, CustomerVulnerability, ThirdPartyContact
+from core.models import Customer, CustomerVulnerability, ThirdPartyContact, User, utcnow
 from core.permissions import Actor, Permission, require
 from core.validation import clean_line, clean_text, parse_enum
 
@@ -99,8 +101,11 @@ def get_customer(actor: Actor, customer_id: int, uow: UnitOfWork) -> dict:
         c = uow.session.get(Customer, customer_id)
         if c is None:
             raise NotFound("No such customer.")
+        amended_by = uow.session.get(User, c.amended_by_id) if c.amended_by_id else None
         return {
             **snapshot(c), "name": c.full_name, "address": c.address,
+            "preferred_contact_label": c.preferred_contact.label,
+            "amended_by": amended_by.name if amended_by else "",
             "vulnerabilities": [{"id": v.id, "kind": v.kind.value, "label": v.kind.label,
                                  "details": v.details} for v in c.vulnerabilities],
             "third_party_contacts": [snapshot(t) for t in c.third_party_contacts],
@@ -127,3 +132,86 @@ def add_third_party_contact(actor: Actor, customer_id: int, name: str, relations
         uow.audit(actor, "add_third_party_contact", contact, after=snapshot(contact))
         uow.commit()
         return contact.id
+
+
+def update_customer(actor: Actor, customer_id: int, details: CustomerDetails, reason: str,
+                    uow: UnitOfWork, now: Optional[dt.datetime] = None) -> None:
+    """Correct a customer's details (clause 6). The reason is required; the earlier values stay
+    in the audit log and the record shows 'amended on ... by ...'. Vulnerabilities are recorded
+    and removed on their own (record_vulnerability / remove_vulnerability)."""
+    require(actor, Permission.RECORD_INCIDENTS)
+    reason = clean_text(reason, "Reason for the correction", required=True, max_len=2000)
+    values = _clean(details)
+    with uow:
+        customer = _get(uow, customer_id)
+        if customer.anonymised_at is not None:
+            raise PolicyError("This customer's record has been anonymised and cannot be changed.")
+        if values["housing_ref"] != customer.housing_ref and uow.session.scalar(
+                select(Customer.id).where(Customer.housing_ref == values["housing_ref"])):
+            raise PolicyError(f"A customer with reference {values['housing_ref']} already exists.")
+        before = snapshot(customer)
+        for key, value in values.items():
+            setattr(customer, key, value)
+        customer.search_text = search_text_for(customer)
+        old, new = changed_fields(before, snapshot(customer))
+        if not new:
+            raise PolicyError("Nothing was changed, so there is nothing to correct.")
+        customer.amended_at = now or utcnow()
+        customer.amended_by_id = actor.user_id
+        uow.audit(actor, "amend_customer", customer, before=old, after=new, reason=reason)
+        uow.commit()
+
+
+def record_vulnerability(actor: Actor, customer_id: int, kind: str, details: str,
+                         uow: UnitOfWork) -> int:
+    """Record an underlying issue to consider (clause 2.3): disability, mental health,
+    learning difficulties, language or another vulnerability."""
+    require(actor, Permission.RECORD_INCIDENTS)
+    vulnerability_kind = parse_enum(Vulnerability, kind, "Vulnerability")
+    text = clean_text(details, "Vulnerability details", max_len=2000)
+    with uow:
+        customer = _get(uow, customer_id)
+        vulnerability = CustomerVulnerability(kind=vulnerability_kind, details=text,
+                                              recorded_by_id=actor.user_id)
+        customer.vulnerabilities.append(vulnerability)
+        uow.audit(actor, "record_vulnerability", vulnerability, after=snapshot(vulnerability))
+        uow.commit()
+        return vulnerability.id
+
+
+def remove_vulnerability(actor: Actor, vulnerability_id: int, reason: str, uow: UnitOfWork) -> None:
+    """Remove a recorded vulnerability (e.g. recorded in error); the reason is required and the
+    removed entry stays in the audit log."""
+    require(actor, Permission.RECORD_INCIDENTS)
+    reason = clean_text(reason, "Reason for removing it", required=True, max_len=2000)
+    with uow:
+        vulnerability = uow.session.get(CustomerVulnerability, vulnerability_id)
+        if vulnerability is None:
+            raise NotFound("No such vulnerability record.")
+        before = snapshot(vulnerability)
+        customer_id = vulnerability.customer_id
+        uow.audit(actor, "remove_vulnerability", entity_type="customer_vulnerability",
+                  entity_id=vulnerability.id, customer_id=customer_id, before=before, reason=reason)
+        uow.session.delete(vulnerability)
+        uow.commit()
+
+
+def stop_third_party_contact(actor: Actor, contact_id: int, reason: str, uow: UnitOfWork,
+                             today: Optional[dt.date] = None) -> None:
+    """Stop contact via a third party (clause 4.1: e.g. that person behaved unacceptably);
+    NPH then deals directly with the customer. The reason is required."""
+    require(actor, Permission.RECORD_INCIDENTS)
+    reason = clean_text(reason, "Reason for stopping the arrangement", required=True, max_len=2000)
+    with uow:
+        contact = uow.session.get(ThirdPartyContact, contact_id)
+        if contact is None:
+            raise NotFound("No such third-party contact.")
+        if not contact.active:
+            raise PolicyError("This third-party contact arrangement has already been stopped.")
+        before = snapshot(contact)
+        contact.active = False
+        contact.stopped_on = today or dt.date.today()
+        contact.stopped_reason = reason
+        old, new = changed_fields(before, snapshot(contact))
+        uow.audit(actor, "stop_third_party_contact", contact, before=old, after=new, reason=reason)
+        uow.commit()

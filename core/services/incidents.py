@@ -1,5 +1,6 @@
-"""Logging incidents (clauses 3, 4.1, 4.2): the violence path, service-failure referrals and
-the hearsay rule. An incident joins the customer's open case, or opens one."""
+"""Logging incidents (clauses 3, 4.1, 4.2): the violence path, service-failure referrals, the
+hearsay rule and the factual-language prompt. An incident joins the customer's open case, or
+opens one. Corrections (clause 6) need a reason and keep the earlier version in the audit log."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +9,7 @@ from typing import Optional
 
 from sqlalchemy import select
 
-from core.db import UnitOfWork, snapshot
+from core.db import UnitOfWork, changed_fields, snapshot
 from core.enums import Behaviour, Category, Channel, EvidenceSource, Stage
 from core.errors import NotFound, PolicyError
 from core.models import (
@@ -16,6 +17,7 @@ from core.models import (
 )
 from core.permissions import Actor, Permission, require
 from core.policy import incidents as rules
+from core.policy.language import check_language
 from core.validation import clean_line, clean_text, not_in_future, parse_enum
 
 
@@ -38,34 +40,79 @@ class NewIncident:
     service_failure: bool = False
     referral_service_area_id: Optional[int] = None
     referral_description: str = ""
+    wording_checked: bool = False      # the recorder saw the language prompt and keeps the wording
     extra: dict = field(default_factory=dict)
+
+
+class IncidentProblems(PolicyError):
+    """Every problem with the form, one line each, so the user can fix them all at once."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(f"- {p}" for p in problems) if len(problems) > 1 else problems[0])
+
+
+class WordingToCheck(PolicyError):
+    """The description contains opinion, hearsay or personal-comment phrasing (clause 6).
+    Saved only once the recorder confirms they have checked the wording."""
+
+    def __init__(self, flags: list[dict]) -> None:
+        self.flags = flags
+        listed = "; ".join(f"'{f['phrase']}' ({f['kind']})" for f in flags)
+        super().__init__(
+            f"Check the wording of the description before saving. Please rephrase: {listed}. "
+            "Records must be factual, first-hand and free of personal comments. If the wording is "
+            "right as it stands, tick 'I have checked the wording' and save again.")
+
+
+def language_flags(description: str) -> list[dict]:
+    """The phrases in a description to rephrase, with the kind of problem and advice."""
+    return [{"phrase": f.phrase, "kind": f.kind, "advice": f.advice}
+            for f in check_language(description)]
 
 
 def _validated(actor: Actor, new: NewIncident, now: dt.datetime) -> dict:
     """Every check on the form at once, so the user sees all problems together."""
     problems: list[str] = []
+
+    def check(fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except PolicyError as problem:
+            problems.append(str(problem))
+            return None
+
+    category = None
     if not new.category:
-        raise PolicyError("Choose a behaviour category.")
-    category = parse_enum(Category, new.category, "Category")
-    behaviours = [parse_enum(Behaviour, b, "Behaviour") for b in dict.fromkeys(new.behaviours or [])]
-    source = parse_enum(EvidenceSource, new.evidence_source, "Evidence source")
+        problems.append("Choose a behaviour category.")
+    else:
+        category = check(parse_enum, Category, new.category, "Category")
+    behaviours = [check(parse_enum, Behaviour, b, "Behaviour") for b in dict.fromkeys(new.behaviours or [])]
+    source = check(parse_enum, EvidenceSource, new.evidence_source, "Evidence source")
+    occurred_at = None
+    if new.occurred_at is None:
+        problems.append("Enter the date and time of the incident.")
+    else:
+        occurred_at = check(not_in_future, new.occurred_at, "Date and time of the incident", now)
     values = {
-        "occurred_at": not_in_future(new.occurred_at, "Date and time of the incident", now),
-        "channel": parse_enum(Channel, new.channel, "Channel"),
+        "occurred_at": occurred_at,
+        "channel": check(parse_enum, Channel, new.channel, "Channel"),
         "category": category,
-        "description": clean_text(new.description, "Description", required=True),
+        "description": check(clean_text, new.description, "Description", required=True),
         "evidence_source": source,
-        "third_party_name": clean_line(new.third_party_name, "Third party's name"),
-        "witnesses": clean_text(new.witnesses, "Witnesses", max_len=2000),
-        "staff_affected": clean_line(new.staff_affected, "Staff or contractor affected"),
+        "third_party_name": check(clean_line, new.third_party_name, "Third party's name") or "",
+        "witnesses": check(clean_text, new.witnesses, "Witnesses", max_len=2000) or "",
+        "staff_affected": check(clean_line, new.staff_affected, "Staff or contractor affected") or "",
         "violence_or_threat": bool(new.violence_or_threat),
-        "police_reference": clean_line(new.police_reference, "Police reference", max_len=60),
-        "police_not_referred_reason": clean_text(new.police_not_referred_reason,
-                                                 "Reason for no police referral", max_len=2000),
+        "police_reference": check(clean_line, new.police_reference, "Police reference", max_len=60) or "",
+        "police_not_referred_reason": check(clean_text, new.police_not_referred_reason,
+                                            "Reason for no police referral", max_len=2000) or "",
         "service_failure": bool(new.service_failure),
     }
-    problems += rules.behaviour_problems(category, behaviours)
-    problems += rules.evidence_problems(source, values["third_party_name"])
+    if category is not None and None not in behaviours:
+        problems += rules.behaviour_problems(category, behaviours)
+    if source is not None:
+        problems += rules.evidence_problems(source, values["third_party_name"])
     problems += rules.violence_problems(values["violence_or_threat"], values["police_reference"],
                                         values["police_not_referred_reason"])
     if new.service_failure and not new.referral_service_area_id:
@@ -73,9 +120,12 @@ def _validated(actor: Actor, new: NewIncident, now: dt.datetime) -> dict:
     if new.service_failure and not (new.referral_description or "").strip():
         problems.append("Describe the service failure for the referral.")
     if problems:
-        raise PolicyError(" ".join(problems))
+        raise IncidentProblems(problems)
+    flags = language_flags(values["description"])
+    if flags and not new.wording_checked:
+        raise WordingToCheck(flags)
     values["in_person_adjustment"] = values["violence_or_threat"]
-    return values | {"behaviours": behaviours}
+    return values | {"behaviours": behaviours, "language_flags_kept": [f["phrase"] for f in flags]}
 
 
 def open_case_for(uow: UnitOfWork, actor: Actor, customer: Customer, service_area_id: int) -> Case:
@@ -98,6 +148,7 @@ def log_incident(actor: Actor, new: NewIncident, uow: UnitOfWork,
     now = now or utcnow()
     values = _validated(actor, new, now)
     behaviours = values.pop("behaviours")
+    kept = values.pop("language_flags_kept")
     with uow:
         customer = uow.session.get(Customer, new.customer_id)
         if customer is None or customer.anonymised_at is not None:
@@ -111,7 +162,8 @@ def log_incident(actor: Actor, new: NewIncident, uow: UnitOfWork,
         incident.behaviours = [IncidentBehaviour(behaviour=b) for b in behaviours]
         uow.session.add(incident)
         uow.audit(actor, "log_incident", incident,
-                  after=snapshot(incident) | {"behaviours": [b.value for b in behaviours]})
+                  after=snapshot(incident) | {"behaviours": [b.value for b in behaviours]},
+                  reason=(f"Wording checked by the recorder; kept: {', '.join(kept)}" if kept else ""))
         if incident.violence_or_threat:
             consideration = PvpConsideration(incident_id=incident.id, customer_id=customer.id)
             uow.session.add(consideration)
@@ -127,3 +179,124 @@ def log_incident(actor: Actor, new: NewIncident, uow: UnitOfWork,
             uow.audit(actor, "raise_service_referral", referral, after=snapshot(referral))
         uow.commit()
         return incident.id
+
+
+def _incident_values(incident: Incident) -> dict:
+    return snapshot(incident) | {"behaviours": sorted(b.behaviour.value for b in incident.behaviours)}
+
+
+def get_incident(actor: Actor, incident_id: int, uow: UnitOfWork) -> dict:
+    """One incident as plain values (for the correction form)."""
+    require(actor, Permission.VIEW_CASES)
+    with uow:
+        incident = uow.session.get(Incident, incident_id)
+        if incident is None:
+            raise NotFound("No such incident.")
+        values = _incident_values(incident)
+        values["occurred_at"] = incident.occurred_at
+        values["counts_as_evidence"] = incident.counts_as_evidence
+        return values
+
+
+def list_incidents(actor: Actor, customer_id: int, uow: UnitOfWork) -> list[dict]:
+    """A customer's incidents, newest first, as short plain rows (for picking one to correct)."""
+    require(actor, Permission.VIEW_CASES)
+    with uow:
+        rows = uow.session.scalars(select(Incident).where(Incident.customer_id == customer_id)
+                                   .order_by(Incident.occurred_at.desc(), Incident.id.desc())).all()
+        return [{"id": i.id, "occurred_at": i.occurred_at, "category": i.category.value,
+                 "category_label": i.category.label, "counts_as_evidence": i.counts_as_evidence,
+                 "description": i.description} for i in rows]
+
+
+def amend_incident(actor: Actor, incident_id: int, changes: NewIncident, reason: str,
+                   uow: UnitOfWork, now: Optional[dt.datetime] = None) -> None:
+    """Correct an incident (clause 6). The reason is required; the earlier version stays in the
+    audit log; the incident shows 'amended on ... by ...'. The customer cannot be changed.
+    Newly ticked violence raises a PVP consideration; a newly ticked service failure raises
+    a referral, as when logging."""
+    require(actor, Permission.RECORD_INCIDENTS)
+    now = now or utcnow()
+    reason = clean_text(reason, "Reason for the correction", required=True, max_len=2000)
+    values = _validated(actor, changes, now)
+    behaviours = values.pop("behaviours")
+    values.pop("language_flags_kept")
+    with uow:
+        incident = uow.session.get(Incident, incident_id)
+        if incident is None:
+            raise NotFound("No such incident.")
+        if changes.customer_id and changes.customer_id != incident.customer_id:
+            raise PolicyError("An incident cannot be moved to another customer: "
+                              "log it against the right customer and correct this one.")
+        before = _incident_values(incident)
+        was_violent, had_failure = incident.violence_or_threat, incident.service_failure
+        for key, value in values.items():
+            setattr(incident, key, value)
+        if sorted(b.value for b in behaviours) != before["behaviours"]:
+            incident.behaviours.clear()
+            uow.session.flush()
+            incident.behaviours.extend(IncidentBehaviour(behaviour=b) for b in behaviours)
+        uow.session.flush()
+        after = _incident_values(incident)
+        old, new = changed_fields(before, after)
+        if not new:
+            raise PolicyError("Nothing was changed, so there is nothing to correct.")
+        incident.amended_at = now
+        incident.amended_by_id = actor.user_id
+        uow.audit(actor, "amend_incident", incident, before=old, after=new, reason=reason)
+        if incident.violence_or_threat and not was_violent:
+            exists = uow.session.scalar(select(PvpConsideration.id).where(
+                PvpConsideration.incident_id == incident.id))
+            if exists is None:
+                consideration = PvpConsideration(incident_id=incident.id, customer_id=incident.customer_id)
+                uow.session.add(consideration)
+                uow.audit(actor, "raise_pvp_consideration", consideration, after=snapshot(consideration))
+        if incident.service_failure and not had_failure:
+            if uow.session.get(ServiceArea, changes.referral_service_area_id) is None:
+                raise PolicyError("The service area for the referral does not exist.")
+            referral = ServiceReferral(
+                incident_id=incident.id, customer_id=incident.customer_id, case_id=incident.case_id,
+                service_area_id=changes.referral_service_area_id, raised_by_id=actor.user_id,
+                description=clean_text(changes.referral_description, "Referral description", required=True))
+            uow.session.add(referral)
+            uow.audit(actor, "raise_service_referral", referral, after=snapshot(referral))
+        uow.commit()
+
+
+def list_service_referrals(actor: Actor, uow: UnitOfWork, customer_id: Optional[int] = None,
+                           open_only: bool = True) -> list[dict]:
+    """Service-failure referrals (principle 'we have resolved the problem'), oldest first."""
+    require(actor, Permission.VIEW_CASES)
+    with uow:
+        stmt = select(ServiceReferral, ServiceArea.name).join(
+            ServiceArea, ServiceArea.id == ServiceReferral.service_area_id)
+        if customer_id is not None:
+            stmt = stmt.where(ServiceReferral.customer_id == customer_id)
+        if open_only:
+            stmt = stmt.where(ServiceReferral.resolved_at.is_(None))
+        rows = uow.session.execute(stmt.order_by(ServiceReferral.raised_at, ServiceReferral.id)).all()
+        return [{"id": r.id, "customer_id": r.customer_id, "incident_id": r.incident_id,
+                 "service_area": area, "description": r.description, "raised_at": r.raised_at,
+                 "resolved_at": r.resolved_at, "resolution": r.resolution,
+                 "open": r.resolved_at is None} for r, area in rows]
+
+
+def resolve_service_referral(actor: Actor, referral_id: int, resolution: str, uow: UnitOfWork,
+                             now: Optional[dt.datetime] = None) -> None:
+    """Mark a service-failure referral resolved, saying what was done. It stays open until then."""
+    require(actor, Permission.RECORD_INCIDENTS)
+    now = now or utcnow()
+    resolution = clean_text(resolution, "What was done to resolve it", required=True, max_len=5000)
+    with uow:
+        referral = uow.session.get(ServiceReferral, referral_id)
+        if referral is None:
+            raise NotFound("No such service referral.")
+        if referral.resolved_at is not None:
+            raise PolicyError("This service referral is already marked resolved.")
+        before = snapshot(referral)
+        referral.resolved_at = now
+        referral.resolved_by_id = actor.user_id
+        referral.resolution = resolution
+        old, new = changed_fields(before, snapshot(referral))
+        uow.audit(actor, "resolve_service_referral", referral, before=old, after=new, reason=resolution)
+        uow.commit()
