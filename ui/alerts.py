@@ -1,25 +1,47 @@
 """The flag alert: shown first whenever anyone opens a flagged customer or starts an incident."""
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from core.services.arrangements import arrangements_for, has_arrangements
 from ui.session import actor, uow
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
-def show_flag_alert(customer_id: int) -> None:
-    view = arrangements_for(actor(), customer_id, uow())
-    if not has_arrangements(view):
-        return
+
+def md_escape(text: object) -> str:
+    """User free text shown inside markdown, with every markdown character escaped."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(text or "").split()))
+
+
+def arrangement_lines(view: dict) -> list[str]:
+    """The arrangements in force as escaped markdown lines (no reasons: there are none in the view)."""
     lines = []
     if view["red_flag"]:
         lines.append("**Red flag: Potentially Violent Person register.**")
     if view["two_officers_on_visits"]:
-        lines.append("Two officers on all visits.")
-    lines += [f"Visits: {text}" for text in view["visit_arrangements"]]
+        lines.append("**Two officers on all visits.**")
+    lines += [f"Visits: {md_escape(text)}" for text in view["visit_arrangements"]]
     for spoc in view["single_point_of_contact"]:
-        lines.append(f"Single point of contact: {spoc['contact']} ({', '.join(spoc['channels'])}; "
-                     f"{spoc['contact_times']}; {spoc['contact_limit']})")
-    lines += [f"{r['arrangement']}: {r['terms']}" for r in view["restrictions"]]
-    lines += [f"Contact via third party: {t['name']} ({t['relationship']})" for t in view["third_party_contact"]]
-    st.error("Arrangements in force  \n" + "  \n".join(lines), icon=":material/flag:")
+        parts = [", ".join(spoc["channels"]), spoc["contact_times"], spoc["contact_limit"]]
+        detail = "; ".join(md_escape(p) for p in parts if p)
+        lines.append(f"**Single point of contact: {md_escape(spoc['contact'])}**"
+                     + (f" ({detail})" if detail else ""))
+        if spoc.get("terms"):
+            lines.append(f"SPOC terms: {md_escape(spoc['terms'])}")
+    lines += [f"{md_escape(r['arrangement'])}" + (f": {md_escape(r['terms'])}" if r["terms"] else "")
+              for r in view["restrictions"]]
+    lines += [f"Contact via third party: {md_escape(t['name'])}"
+              + (f" ({md_escape(t['relationship'])})" if t["relationship"] else "")
+              for t in view["third_party_contact"]]
+    return lines
+
+
+def show_flag_alert(customer_id: int) -> None:
+    """Call this before anything else on a customer or incident screen."""
+    view = arrangements_for(actor(), customer_id, uow())
+    if not has_arrangements(view):
+        return
+    st.error("**Arrangements in force**  \n" + "  \n".join(arrangement_lines(view)), icon=":material/flag:")

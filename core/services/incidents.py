@@ -168,6 +168,9 @@ def log_incident(actor: Actor, new: NewIncident, uow: UnitOfWork,
             consideration = PvpConsideration(incident_id=incident.id, customer_id=customer.id)
             uow.session.add(consideration)
             uow.audit(actor, "raise_pvp_consideration", consideration, after=snapshot(consideration))
+            from core.services.registers import restart_pvp_clock  # a live PVP entry's clock restarts
+            restart_pvp_clock(uow, customer.id, incident.occurred_at.date(), actor=actor,
+                              counts_as_evidence=incident.counts_as_evidence)
         if incident.service_failure:
             if uow.session.get(ServiceArea, new.referral_service_area_id) is None:
                 raise PolicyError("The service area for the referral does not exist.")
