@@ -52,7 +52,11 @@ class Case(Base):
 
 class Incident(Base):
     __tablename__ = "incident"
-    __table_args__ = (Index("ix_incident_occurred_category", "occurred_at", "category"),)
+    __table_args__ = (
+        Index("ix_incident_occurred_category", "occurred_at", "category"),
+        # monitoring (issue 7): covers the period x category x service area aggregates
+        Index("ix_incident_period_area", "occurred_at", "category", "service_area_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
@@ -125,6 +129,7 @@ class StageEvent(Base):
     """
 
     __tablename__ = "stage_event"
+    __table_args__ = (Index("ix_stage_event_decided_on", "decided_on"),)  # monitoring: movements in a period
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)

@@ -35,6 +35,7 @@ DRILL_DOWN_LIMIT = 200
 AGE_BUCKETS = ("Under 30 days", "30 to 90 days", "90 to 180 days", "Over 180 days")
 REVIEW_TYPES = ("Warning", "Formal action", "SPOC", "PVP")
 UNASSIGNED_AREA = "(no service area)"
+DUE_SOON = "Due within 30 days"
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def _customer_conds(f: Filters, customer_id_col) -> list:
 def _month(session: Session, column):
     if session.get_bind().dialect.name == "postgresql":
         return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
+    return func.substr(column, 1, 7)   # SQLite stores 'YYYY-MM-DD HH:MM:SS': cheaper than strftime
 
 
 def _area_names(session: Session) -> dict[Optional[int], str]:
@@ -127,6 +128,7 @@ def _area_names(session: Session) -> dict[Optional[int], str]:
 
 def _age_bucket(due_col, today: dt.date):
     return sql_case(
+        (due_col >= today, literal(DUE_SOON)),
         (due_col >= today - dt.timedelta(days=30), literal(AGE_BUCKETS[0])),
         (due_col >= today - dt.timedelta(days=90), literal(AGE_BUCKETS[1])),
         (due_col >= today - dt.timedelta(days=180), literal(AGE_BUCKETS[2])),
@@ -158,21 +160,21 @@ def _count(session: Session, stmt) -> int:
     return int(session.scalar(stmt) or 0)
 
 
-def _kpis(s: Session, f: Filters, today: dt.date) -> dict[str, Any]:
+def _kpis(s: Session, f: Filters, today: dt.date, rows: dict[str, list[dict]]) -> dict[str, Any]:
+    """The tiles. Most are sums over the aggregate rows already fetched; the rest are COUNTs."""
     open_by_stage = dict.fromkeys([st.value for st in Stage if st != Stage.CLOSED], 0)
-    for stage, n in s.execute(select(Case.stage, func.count()).where(Case.stage != Stage.CLOSED, *_case_conds(f))
-                              .group_by(Case.stage)).all():
-        open_by_stage[Stage(stage).value] = n
-    incidents = _count(s, select(func.count()).select_from(Incident).where(*_incident_conds(f)))
+    for r in rows["cases_by_stage"]:
+        open_by_stage[r["stage"]] += r["cases"]
+    incidents = sum(r["incidents"] for r in rows["incidents_by_month_category"])
     previous = _count(s, select(func.count()).select_from(Incident).where(*_incident_conds(f.previous())))
-    overdue = {}
-    for kind, stmt in _active_overdue_sources(f, today, today):
-        overdue[kind] = _count(s, select(func.count()).select_from(stmt.subquery()))
-    due_soon = today + dt.timedelta(days=DUE_SOON_DAYS + 1)
-    due = {kind: _count(s, select(func.count()).select_from(stmt.subquery()))
-           for kind, stmt in _active_overdue_sources(f, today, due_soon) if kind in ("SPOC", "PVP")}
-    appeal_case = [Case.id == Appeal.case_id, *_case_conds(f)]
-    appeals_overdue = _count(s, select(func.count()).select_from(Appeal).join(Case, and_(*appeal_case))
+    overdue = dict.fromkeys(REVIEW_TYPES, 0)
+    due = dict.fromkeys(REVIEW_TYPES, 0)
+    for r in rows["overdue_reviews"]:
+        due[r["review_type"]] += r["reviews"]
+        if r["age"] != DUE_SOON:
+            overdue[r["review_type"]] += r["reviews"]
+    appeals_overdue = _count(s, select(func.count()).select_from(Appeal)
+                             .join(Case, and_(Case.id == Appeal.case_id, *_case_conds(f)))
                              .where(Appeal.decided_on.is_(None), Appeal.due_on < today))
     referral_conds = [ServiceReferral.resolved_at.is_(None)]
     if f.service_area_id:
@@ -241,13 +243,14 @@ def _stage_movements(s: Session, f: Filters, areas: dict) -> list[dict]:
             for a_, b_, area, n in s.execute(stmt).all()]
 
 
-def _overdue_reviews(s: Session, f: Filters, today: dt.date, areas: dict) -> list[dict]:
+def _reviews_due(s: Session, f: Filters, today: dt.date, areas: dict) -> list[dict]:
+    """Active reviews overdue (by how long) or due within DUE_SOON_DAYS, by type and area."""
     rows = []
-    for kind, stmt in _active_overdue_sources(f, today, today):
+    for kind, stmt in _active_overdue_sources(f, today, today + dt.timedelta(days=DUE_SOON_DAYS + 1)):
         sub = stmt.subquery()
         bucket = _age_bucket(sub.c.due, today).label("bucket")
         for b, a, n in s.execute(select(bucket, sub.c.area, func.count()).group_by(bucket, sub.c.area)).all():
-            rows.append({"review_type": kind, "age": b, "age_order": AGE_BUCKETS.index(b),
+            rows.append({"review_type": kind, "age": b, "age_order": (AGE_BUCKETS + (DUE_SOON,)).index(b),
                          "service_area": areas.get(a, UNASSIGNED_AREA), "reviews": n})
     return rows
 
@@ -269,31 +272,33 @@ def _appeals_summary(s: Session, f: Filters, today: dt.date, areas: dict) -> lis
             for who, a, n, t, l, p, po in s.execute(stmt).all()]
 
 
+def _figures(s: Session, filters: Filters, today: dt.date) -> dict[str, Any]:
+    areas = _area_names(s)
+    rows = {
+        "incidents_by_month_category": _incidents_by_month_category(s, filters, areas),
+        "behaviours_by_category": _behaviours_by_category(s, filters, areas),
+        "cases_by_stage": _cases_by_stage(s, filters, areas),
+        "stage_movements": _stage_movements(s, filters, areas),
+        "overdue_reviews": _reviews_due(s, filters, today, areas),
+        "appeals_summary": _appeals_summary(s, filters, today, areas),
+    }
+    kpis_ = _kpis(s, filters, today, rows)
+    rows["overdue_reviews"] = [r for r in rows["overdue_reviews"] if r["age"] != DUE_SOON]
+    return {"filters": filters, "today": today, "kpis": kpis_} | rows
+
+
 def dashboard(actor: Actor, filters: Filters, uow: UnitOfWork,
               today: Optional[dt.date] = None) -> dict[str, Any]:
-    """Everything the monitoring page shows, in one read-only unit of work."""
+    """Everything the monitoring page shows (tiles and chart rows), in one read-only unit of work."""
     require(actor, Permission.VIEW_MONITORING)
     today = today or dt.date.today()
     with uow:
-        s = uow.session
-        areas = _area_names(s)
-        return {
-            "filters": filters, "today": today,
-            "kpis": _kpis(s, filters, today),
-            "incidents_by_month_category": _incidents_by_month_category(s, filters, areas),
-            "behaviours_by_category": _behaviours_by_category(s, filters, areas),
-            "cases_by_stage": _cases_by_stage(s, filters, areas),
-            "stage_movements": _stage_movements(s, filters, areas),
-            "overdue_reviews": _overdue_reviews(s, filters, today, areas),
-            "appeals_summary": _appeals_summary(s, filters, today, areas),
-        }
+        return _figures(uow.session, filters, today)
 
 
 def kpis(actor: Actor, filters: Filters, uow: UnitOfWork, today: Optional[dt.date] = None) -> dict:
-    require(actor, Permission.VIEW_MONITORING)
-    today = today or dt.date.today()
-    with uow:
-        return _kpis(uow.session, filters, today)
+    """Only the tiles."""
+    return dashboard(actor, filters, uow, today)["kpis"]
 
 
 def service_areas(actor: Actor, uow: UnitOfWork) -> list[dict]:

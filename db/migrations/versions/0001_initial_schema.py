@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 18:15:54.995361
+Create Date: 2026-11-27 18:20:44.397860
 """
 from alembic import op
 import sqlalchemy as sa
@@ -281,6 +281,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_incident_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_incident_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index('ix_incident_occurred_category', ['occurred_at', 'category'], unique=False)
+        batch_op.create_index('ix_incident_period_area', ['occurred_at', 'category', 'service_area_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_incident_service_area_id'), ['service_area_id'], unique=False)
 
     op.create_table('letter',
@@ -372,6 +373,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('stage_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_stage_event_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('ix_stage_event_decided_on', ['decided_on'], unique=False)
 
     op.create_table('formal_action',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -548,6 +550,7 @@ def downgrade() -> None:
 
     op.drop_table('formal_action')
     with op.batch_alter_table('stage_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_stage_event_decided_on')
         batch_op.drop_index(batch_op.f('ix_stage_event_case_id'))
 
     op.drop_table('stage_event')
@@ -567,6 +570,7 @@ def downgrade() -> None:
     op.drop_table('letter')
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_incident_service_area_id'))
+        batch_op.drop_index('ix_incident_period_area')
         batch_op.drop_index('ix_incident_occurred_category')
         batch_op.drop_index(batch_op.f('ix_incident_customer_id'))
         batch_op.drop_index(batch_op.f('ix_incident_case_id'))
