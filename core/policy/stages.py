@@ -174,7 +174,8 @@ def check_informal(facts: CaseFacts, evidence_ids: Optional[Iterable[int]] = Non
     if facts.stage != Stage.NONE:
         problems.append(f"The informal stage is already behind this case (it is at the "
                         f"{facts.stage.label.lower()}).")
-    problems += _later_evidence(facts, None, evidence_ids, "")
+    else:
+        problems += _later_evidence(facts, None, evidence_ids, "")
     return Verdict(CaseAction.INFORMAL, tuple(problems))
 
 
