@@ -16,15 +16,16 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any, Optional
 
-from sqlalchemy import and_, case as sql_case, exists, func, literal, select
+from sqlalchemy import and_, case as sql_case, exists, func, join as sql_join, literal, select
 from sqlalchemy.orm import Session
 
 from core.db import UnitOfWork
 from core.enums import (
-    CATEGORY_OF_BEHAVIOUR, ActionStatus, Behaviour, Category, RegisterStatus, Stage,
+    CATEGORY_OF_BEHAVIOUR, ActionStatus, AppealOutcome, Behaviour, Category, FormalActionType,
+    RegisterStatus, Stage, Vulnerability,
 )
 from core.models import (
-    Appeal, Case, Customer, FormalAction, Incident, IncidentBehaviour, PvpEntry, ServiceArea,
+    Appeal, Case, Customer, CustomerVulnerability, FormalAction, Incident, IncidentBehaviour, PvpEntry, ServiceArea,
     ServiceReferral, SpocEntry, StageEvent, User,
 )
 from core.permissions import Actor, Permission, require
@@ -307,6 +308,70 @@ def service_areas(actor: Actor, uow: UnitOfWork) -> list[dict]:
     with uow:
         return [{"id": i, "name": n} for i, n in
                 uow.session.execute(select(ServiceArea.id, ServiceArea.name).order_by(ServiceArea.name)).all()]
+
+
+# ---------------------------------------------------------------- governance report figures
+
+NO_VULNERABILITY = "None recorded"
+
+
+def _by_vulnerability(s: Session, columns: list, counted, from_, customer_col, where: list) -> list[tuple]:
+    """Counts split by recorded vulnerability (clause 2.3 underlying issues) for the equality
+    impact review: one row per (kind, *columns), plus "None recorded" rows for customers with no
+    recorded vulnerability. A customer with several kinds counts once under each kind."""
+    joined = (select(CustomerVulnerability.kind, *columns, func.count(func.distinct(counted)))
+              .select_from(from_).join(CustomerVulnerability, CustomerVulnerability.customer_id == customer_col)
+              .where(*where).group_by(CustomerVulnerability.kind, *columns))
+    rows = [(Vulnerability(k).label, *rest) for k, *rest in s.execute(joined).all()]
+    none = (select(*columns, func.count()).select_from(from_)
+            .where(*where, ~exists().where(CustomerVulnerability.customer_id == customer_col)))
+    if columns:
+        none = none.group_by(*columns)
+    rows += [(NO_VULNERABILITY, *r) for r in s.execute(none).all()]
+    return rows
+
+
+def governance_figures(actor: Actor, filters: Filters, uow: UnitOfWork,
+                       today: Optional[dt.date] = None) -> dict[str, Any]:
+    """The quarterly governance report's figures (SQL aggregates), for core.reports."""
+    require(actor, Permission.VIEW_MONITORING)
+    today = today or dt.date.today()
+    with uow:
+        s = uow.session
+        figures = _figures(s, filters, today)
+        figures["reviews_due"] = _reviews_due(s, filters, today, _area_names(s))
+        restrictions = [{"restriction": FormalActionType(k).label, "active": n} for k, n in s.execute(
+            select(FormalAction.kind, func.count()).join(Case, Case.id == FormalAction.case_id)
+            .where(FormalAction.status == ActionStatus.ACTIVE, *_case_conds(filters))
+            .group_by(FormalAction.kind).order_by(FormalAction.kind)).all()]
+        restrictions.append({"restriction": "SPOC register entry", "active": _count(s, select(func.count())
+                             .select_from(SpocEntry).join(Case, Case.id == SpocEntry.case_id)
+                             .where(SpocEntry.status == RegisterStatus.ACTIVE, *_case_conds(filters)))})
+        restrictions.append({"restriction": "PVP register entry (red flag)", "active": _count(s, select(func.count())
+                             .select_from(PvpEntry).join(Customer, Customer.id == PvpEntry.customer_id)
+                             .where(PvpEntry.status == RegisterStatus.ACTIVE,
+                                    *_customer_conds(filters, PvpEntry.customer_id)))})
+        figures["active_restrictions"] = restrictions
+        appeal_where = [Appeal.received_on >= filters.start, Appeal.received_on <= filters.end, *_case_conds(filters)]
+        figures["appeal_outcomes"] = [
+            {"outcome": AppealOutcome(o).label if o else "Not yet decided", "appeals": n}
+            for o, n in s.execute(select(Appeal.outcome, func.count()).join(Case, Case.id == Appeal.case_id)
+                                  .where(*appeal_where).group_by(Appeal.outcome)).all()]
+
+        figures["incidents_by_vulnerability"] = [
+            {"vulnerability": v, "category_label": Category(c).label, "incidents": n}
+            for v, c, n in _by_vulnerability(s, [Incident.category], Incident.id, Incident,
+                                             Incident.customer_id, _incident_conds(filters))]
+        actions = sql_join(FormalAction, Case, Case.id == FormalAction.case_id)
+        figures["restrictions_by_vulnerability"] = [
+            {"vulnerability": v, "active": n}
+            for v, n in _by_vulnerability(s, [], FormalAction.id, actions, Case.customer_id,
+                                          [FormalAction.status == ActionStatus.ACTIVE, *_case_conds(filters)])]
+        appeals = sql_join(Appeal, Case, Case.id == Appeal.case_id)
+        figures["appeals_by_vulnerability"] = [
+            {"vulnerability": v, "outcome": AppealOutcome(o).label if o else "Not yet decided", "appeals": n}
+            for v, o, n in _by_vulnerability(s, [Appeal.outcome], Appeal.id, appeals, Case.customer_id, appeal_where)]
+        return figures
 
 
 # ---------------------------------------------------------------- drill-down
