@@ -81,6 +81,10 @@ def _name(d: DecisionFact) -> str:
     return f"the {d.to_stage.label.lower()} decision of {_fmt(d.decided_on)}"
 
 
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _item(key: str, missing: list[str], detail: str = "") -> ChecklistItem:
     return ChecklistItem(key, LABELS[key], not missing, tuple(missing), detail)
 
@@ -92,7 +96,7 @@ def case_checklist(decisions: list[DecisionFact], restrictions: list[Restriction
     live = sorted((d for d in decisions if not d.overturned and d.to_stage in EXPECTED_FROM),
                   key=lambda d: (d.decided_on, d.id))
 
-    policy = [f"{_name(d).capitalize()} skipped the {EXPECTED_FROM[d.to_stage].label.lower()} "
+    policy = [f"{_upper_first(_name(d))} skipped the {EXPECTED_FROM[d.to_stage].label.lower()} "
               "without a recorded reason." for d in live
               if d.from_stage != EXPECTED_FROM[d.to_stage] and d.from_stage != d.to_stage
               and not d.skip_reason.strip()]
