@@ -3,7 +3,7 @@ clause 5; reviews due on both; the red-flag export for the housing management sy
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+from typing import Optional
 
 from sqlalchemy import select
 
@@ -105,7 +105,7 @@ def spoc_evidence_choices(actor: Actor, case_id: int, uow: UnitOfWork) -> list[d
 
 
 def request_spoc(actor: Actor, case_id: int, reason: str, evidence_incident_ids: list[int],
-                 uow: UnitOfWork, today: Optional[dt.date] = None) -> int:
+                 uow: UnitOfWork, now: Optional[dt.datetime] = None) -> int:
     """A team leader/manager asks the DMO to consider a SPOC, with a reason and evidence."""
     require(actor, Permission.REQUEST_SPOC)
     reason = clean_text(reason, "Reason for the SPOC request")
@@ -131,7 +131,7 @@ def request_spoc(actor: Actor, case_id: int, reason: str, evidence_incident_ids:
             raise PolicyError(" ".join(problems))
         request = SpocRequest(case_id=case.id, customer_id=case.customer_id,
                               requested_by_id=actor.user_id, reason=reason,
-                              status=RegisterStatus.PENDING)
+                              requested_at=now or utcnow(), status=RegisterStatus.PENDING)
         request.evidence = [found[i] for i in wanted]
         uow.session.add(request)
         uow.audit(actor, "request_spoc", request,
@@ -693,35 +693,6 @@ def reviews_due(actor: Actor, uow: UnitOfWork, today: Optional[dt.date] = None) 
         return result
 
 
-def register_events(actor: Actor, customer_id: int, uow: UnitOfWork) -> list[dict]:
-    """Dated SPOC and PVP events for a customer's case timeline (staff with case access only)."""
-    require(actor, Permission.VIEW_CASES)
-    with uow:
-        events: list[dict[str, Any]] = []
-        for r in uow.session.scalars(select(SpocRequest).where(SpocRequest.customer_id == customer_id)).all():
-            events.append({"on": r.requested_at.date(), "case_id": r.case_id, "kind": "spoc_request",
-                           "summary": "SPOC requested", "detail": r.reason})
-            if r.status != RegisterStatus.PENDING and r.meeting_on:
-                events.append({"on": r.meeting_on, "case_id": r.case_id, "kind": "spoc_decision",
-                               "summary": "SPOC approved" if r.status != RegisterStatus.REJECTED
-                               else "SPOC rejected", "detail": r.decision_reason})
-        for e in uow.session.scalars(select(SpocEntry).where(SpocEntry.customer_id == customer_id)).all():
-            if e.ended_on:
-                events.append({"on": e.ended_on, "case_id": e.case_id, "kind": "spoc_ended",
-                               "summary": "SPOC ended", "detail": e.ended_reason})
-        for p in uow.session.scalars(select(PvpEntry).where(PvpEntry.customer_id == customer_id)).all():
-            events.append({"on": p.proposed_at.date(), "case_id": None, "kind": "pvp_proposed",
-                           "summary": "PVP entry proposed", "detail": p.reasons})
-            if p.starts_on and p.status != RegisterStatus.REJECTED:
-                events.append({"on": p.starts_on, "case_id": None, "kind": "pvp_live",
-                               "summary": "PVP entry approved (red flag)", "detail": p.arrangements})
-            if p.ended_on:
-                events.append({"on": p.ended_on, "case_id": None, "kind": "pvp_ended",
-                               "summary": "PVP entry rejected" if p.status == RegisterStatus.REJECTED
-                               else "PVP entry removed", "detail": p.ended_reason})
-        return sorted(events, key=lambda e: e["on"])
-
-
 EXPORTABLE = {
     "spoc_register": "SPOC register",
     "pvp_register": "PVP register",
@@ -749,6 +720,6 @@ def export_register(actor: Actor, register: str, fmt: str, uow_factory, *,
     else:
         raise PolicyError(f"Unknown register {register!r}.")
     columns = list(RED_FLAG_COLUMNS) if register == "red_flags" else None
-    return exports.export(actor, register, rows, fmt, uow_factory(), permission=permission,
+    return exports.export(actor, register, rows, fmt, uow_factory(), permission=permission, today=today,
                           columns=columns, filters={"status": status, "service_area_id": service_area_id}
                           if register != "red_flags" else {})
