@@ -20,6 +20,11 @@ WARNING_REVIEW = dt.date(2027, 1, 5)
 FORMAL_ON = dt.date(2026, 11, 5)
 
 
+# Not violence, threats or harassment, so no stage may be skipped unless a test says so.
+ORDINARY = dict(category="unreasonable_demands", behaviours=["contact_overload"],
+                description="The customer sent 27 emails in two days demanding a reply within the hour.")
+
+
 def at(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(10), tzinfo=dt.timezone.utc)
 
@@ -74,13 +79,13 @@ def a_case(url: str, actors: dict, ref: str = "NPH900001", when: dt.date = dt.da
            customer: Optional[dict] = None, **incident) -> int:
     """A customer with one first-hand incident: a case at 'no stage yet'."""
     customer_id = a_customer(url, actors["teamleader"], ref=ref, **(customer or {}))
-    return case_of(url, an_incident(url, actors["teamleader"], customer_id, when=at(when), **incident))
+    return case_of(url, an_incident(url, actors["teamleader"], customer_id, when=at(when), **(ORDINARY | incident)))
 
 
 def another_incident(url: str, actors: dict, case_id: int, when: dt.date, **overrides) -> int:
     with UnitOfWork(url) as uow:
         customer_id = uow.session.get(Case, case_id).customer_id
-    return an_incident(url, actors["teamleader"], customer_id, when=at(when), **overrides)
+    return an_incident(url, actors["teamleader"], customer_id, when=at(when), **(ORDINARY | overrides))
 
 
 def a_case_at_informal_stage(url: str, actors: dict, **kw) -> int:
