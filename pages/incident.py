@@ -1,4 +1,172 @@
-"""Placeholder until its issue lands."""
+"""Log an incident (clauses 3, 4.1, 4.2, 6), or correct one already recorded (with a reason).
+
+The category and the evidence source are chosen above the form, so the behaviour choices follow
+the category and the hearsay warning shows at once; everything else is read inside `st.form`
+and checked by `core.services.incidents` (nothing is saved if any check fails)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+from zoneinfo import ZoneInfo
+
 import streamlit as st
 
-st.info("This screen is being built.")
+from core.enums import BEHAVIOURS_BY_CATEGORY, Behaviour, Category, Channel, EvidenceSource
+from core.services.incidents import (
+    NewIncident, amend_incident, get_incident, language_flags, list_incidents, log_incident,
+)
+from core.services.users import list_service_areas
+from ui.alerts import show_flag_alert
+from ui.customer_picker import md, pick_customer
+from ui.session import actor, attempt, uow
+
+LONDON = ZoneInfo("Europe/London")
+HEARSAY_WARNING = ("Hearsay or opinion is noted only: it is clearly marked on the timeline as not "
+                   "evidence and never counts towards a warning or formal action (clauses 4.2 and 6). "
+                   "Record first-hand accounts, or name the trusted third party who saw it.")
+
+
+def _label(enum_cls):
+    return lambda code: enum_cls(code).label
+
+
+def _category_and_source(prefix: str, defaults: dict) -> tuple[Optional[str], str]:
+    categories = [c.value for c in Category]
+    category = st.selectbox(
+        "Behaviour category", categories, format_func=_label(Category), key=f"{prefix}_category",
+        index=categories.index(defaults["category"]) if defaults.get("category") else None,
+        placeholder="Choose one of the four categories",
+        help="The behaviours you can pick below follow this category (clause 3).")
+    sources = [s.value for s in EvidenceSource]
+    source = st.selectbox("Evidence source", sources, format_func=_label(EvidenceSource),
+                          key=f"{prefix}_source", index=sources.index(defaults.get("evidence_source", "first_hand")))
+    if source == EvidenceSource.HEARSAY.value:
+        st.warning(HEARSAY_WARNING, icon=":material/report:")
+    return category, source
+
+
+def _incident_fields(prefix: str, category: Optional[str], source: str, defaults: dict) -> dict:
+    """The widgets inside the form; returns the values read."""
+    now = dt.datetime.now(LONDON)
+    when = defaults.get("occurred_at")
+    local = when.astimezone(LONDON) if when else now
+    col1, col2, col3 = st.columns(3)
+    day = col1.date_input("Date of the incident", value=local.date(),
+                          key=f"{prefix}_date", format="DD/MM/YYYY")
+    time = col2.time_input("Time", value=local.time().replace(second=0, microsecond=0), key=f"{prefix}_time")
+    channels = [c.value for c in Channel]
+    channel = col3.selectbox("Channel", channels, format_func=_label(Channel), key=f"{prefix}_channel",
+                             index=channels.index(defaults.get("channel", "phone")))
+    options = [b.value for b in BEHAVIOURS_BY_CATEGORY[Category(category)]] if category else []
+    behaviours = st.multiselect(
+        "Behaviours", options, format_func=_label(Behaviour), key=f"{prefix}_behaviours",
+        default=[b for b in defaults.get("behaviours", []) if b in options],
+        placeholder="Choose one or more" if category else "Choose the category above first")
+    description = st.text_area(
+        "What happened (factual description)", value=defaults.get("description", ""), key=f"{prefix}_description",
+        help="Describe what was said and done. Put the customer's own words in quotation marks. "
+             "No opinion, hearsay, personal comments or diagnoses (clause 6).")
+    col1, col2 = st.columns(2)
+    third_party = col1.text_input("Trusted third party's name (if that is the source)",
+                                  value=defaults.get("third_party_name", ""), key=f"{prefix}_third_party")
+    witnesses = col2.text_input("Witnesses", value=defaults.get("witnesses", ""), key=f"{prefix}_witnesses")
+    staff = st.text_input("Staff member or contractor affected", value=defaults.get("staff_affected", ""),
+                          key=f"{prefix}_staff")
+    st.markdown("**Violence or threats of violence**")
+    violence = st.checkbox("Actual violence or a threat of violence was involved",
+                           value=defaults.get("violence_or_threat", False), key=f"{prefix}_violence",
+                           help="Then a police referral decision is required; in-person contact is "
+                                "adjusted at once and the H&S Well-being Officer is asked to consider "
+                                "the PVP register.")
+    col1, col2 = st.columns(2)
+    police_ref = col1.text_input("Police reference number", value=defaults.get("police_reference", ""),
+                                 key=f"{prefix}_police_ref")
+    police_reason = col2.text_area("Or: why it was not referred to the police",
+                                   value=defaults.get("police_not_referred_reason", ""),
+                                   key=f"{prefix}_police_reason", height=68)
+    st.markdown("**Service failure**")
+    failure = st.checkbox("An NPH service failure lies behind this (something not done, or done badly)",
+                          value=defaults.get("service_failure", False), key=f"{prefix}_service_failure")
+    areas = {a["id"]: a["name"] for a in list_service_areas(uow())}
+    col1, col2 = st.columns(2)
+    referral_area = col1.selectbox("Refer to service area", list(areas), format_func=areas.get, index=None,
+                                   key=f"{prefix}_referral_area", placeholder="Choose the service area")
+    referral_description = col2.text_area("What needs putting right", key=f"{prefix}_referral_desc", height=68)
+    wording_ok = st.checkbox("I have checked the wording of the description", key=f"{prefix}_wording_ok",
+                             help="Tick to save wording that the language check flagged, once you are sure "
+                                  "it is factual (e.g. a quotation).")
+    return {
+        "occurred_at": dt.datetime.combine(day, time, tzinfo=LONDON) if day and time else None,
+        "channel": channel, "category": category or "", "behaviours": behaviours, "description": description,
+        "evidence_source": source, "third_party_name": third_party, "witnesses": witnesses,
+        "staff_affected": staff, "violence_or_threat": violence, "police_reference": police_ref,
+        "police_not_referred_reason": police_reason, "service_failure": failure,
+        "referral_service_area_id": referral_area, "referral_description": referral_description,
+        "wording_checked": wording_ok,
+    }
+
+
+def _show_wording_advice(values: dict) -> None:
+    flags = language_flags(values["description"] or "")
+    if flags and not values["wording_checked"]:
+        lines = "  \n".join(f"'{md(f['phrase'])}' ({f['kind']}): {f['advice']}" for f in flags)
+        st.warning("Words to rephrase before saving:  \n" + lines, icon=":material/spellcheck:")
+
+
+def _timeline_link(customer_id: int) -> None:
+    st.session_state["customer_id"] = customer_id
+    st.page_link("pages/timeline.py", label="Open the case timeline", icon=":material/timeline:")
+
+
+me = actor()
+st.header("Log an incident")
+customer_id = pick_customer("inc")
+if customer_id is not None:
+    show_flag_alert(customer_id)
+
+log_tab, correct_tab = st.tabs(["New incident", "Correct an incident"])
+
+with log_tab:
+    category, source = _category_and_source("inc", {})
+    with st.form("incident_form"):
+        values = _incident_fields("inc", category, source, {})
+        submitted = st.form_submit_button("Save incident", type="primary", key="inc_submit")
+    if submitted:
+        if customer_id is None:
+            st.error("Find and choose the customer first.")
+        else:
+            ok, incident_id = attempt(log_incident, me, NewIncident(customer_id=customer_id, **values), uow())
+            if ok:
+                st.success(f"Incident #{incident_id} saved.")
+                _timeline_link(customer_id)
+            else:
+                _show_wording_advice(values)
+
+with correct_tab:
+    if customer_id is None:
+        st.info("Find and choose the customer whose incident you want to correct.")
+    else:
+        ok, incidents = attempt(list_incidents, me, customer_id, uow())
+        rows = {i["id"]: f"#{i['id']} {i['occurred_at'].astimezone(LONDON):%d/%m/%Y %H:%M} "
+                         f"{i['category_label']}" for i in incidents or []}
+        if not rows:
+            st.info("This customer has no incidents recorded.")
+        else:
+            chosen = st.selectbox("Incident to correct", list(rows), format_func=rows.get, key="fix_pick")
+            ok, current = attempt(get_incident, me, chosen, uow())
+            if ok:
+                prefix = f"fix{chosen}"
+                category, source = _category_and_source(prefix, current)
+                with st.form(f"correct_form_{chosen}"):
+                    values = _incident_fields(prefix, category, source, current)
+                    reason = st.text_area("Reason for the correction (required; kept in the audit log)",
+                                          key=f"{prefix}_reason")
+                    fixed = st.form_submit_button("Save correction", key=f"{prefix}_submit")
+                if fixed:
+                    ok, _ = attempt(amend_incident, me, chosen, NewIncident(customer_id=customer_id, **values),
+                                    reason, uow())
+                    if ok:
+                        st.success(f"Incident #{chosen} corrected; the earlier version is kept in the audit log.")
+                        _timeline_link(customer_id)
+                    else:
+                        _show_wording_advice(values)

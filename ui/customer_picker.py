@@ -1,0 +1,57 @@
+"""Finding the customer a page is about: a search box, or the customer already chosen on another
+page (session state `customer_id`) or in the address (`?customer_id=`)."""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+import streamlit as st
+
+from core.services.customers import get_customer, search_customers
+from ui.session import actor, attempt, uow
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text: object) -> str:
+    """User text made safe to show inside Markdown (no links, emphasis or HTML)."""
+    return _MARKDOWN.sub(r"\\\1", str(text or ""))
+
+
+def chosen_customer_id() -> Optional[int]:
+    """The customer chosen earlier in this session, or named in the address."""
+    wanted = st.query_params.get("customer_id")
+    if wanted and str(wanted).isdigit() and st.session_state.get("_customer_from_url") != wanted:
+        st.session_state["_customer_from_url"] = wanted
+        st.session_state["customer_id"] = int(wanted)
+    return st.session_state.get("customer_id")
+
+
+def pick_customer(key: str) -> Optional[int]:
+    """Search by name, reference or address fragment; returns the chosen customer's id and keeps
+    it in session state so the other pages open on the same customer."""
+    current = chosen_customer_id()
+    query = st.text_input("Find a customer: name, housing reference or part of the address",
+                          key=f"{key}_search", placeholder="e.g. Kowalski, NPH100123, Abington")
+    if query.strip():
+        ok, results = attempt(search_customers, actor(), query, uow())
+        if ok and not results:
+            st.info("No customer matches that search. Check the spelling, try part of the address, "
+                    "or create the customer on the Customers page.")
+        if ok and results:
+            labels = {r["id"]: f"{r['name']} ({r['housing_ref']}) {r['address']}" for r in results}
+            ids = list(labels)
+            choice = st.selectbox("Customer", ids, format_func=labels.get, key=f"{key}_choice",
+                                  index=ids.index(current) if current in ids else 0)
+            if choice != current:
+                st.session_state["customer_id"] = current = choice
+            return current
+    if current is not None:
+        ok, record = attempt(get_customer, actor(), current, uow())
+        if not ok:
+            st.session_state.pop("customer_id", None)
+            return None
+        st.caption(f"Customer: {md(record['name'])} ({md(record['housing_ref'])}). "
+                   "Search above to choose another.")
+    return current
