@@ -1,6 +1,7 @@
 """Administrator use cases: service areas and user accounts (all audited)."""
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from sqlalchemy import select
@@ -14,11 +15,20 @@ from core.permissions import Actor, Permission, require
 from core.validation import clean_line, parse_enum
 
 MIN_PASSWORD = 10
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,59}")
+MAX_PASSWORD_BYTES = 72      # bcrypt's limit; longer passwords are refused, not truncated
 
 
 def _check_password_strength(password: str) -> None:
     if len(password or "") < MIN_PASSWORD:
         raise PolicyError(f"Password must be at least {MIN_PASSWORD} characters.")
+    try:
+        size = len(password.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise PolicyError("Password contains characters that cannot be stored; please retype it.") from None
+    if size > MAX_PASSWORD_BYTES:
+        raise PolicyError(f"Password must be at most {MAX_PASSWORD_BYTES} bytes "
+                          "(about 70 letters; fewer with accents or emoji).")
 
 
 def list_users(actor: Actor, uow: UnitOfWork) -> list[dict]:
@@ -41,6 +51,9 @@ def add_user(actor: Actor, username: str, name: str, role: str, password: str,
              uow: UnitOfWork, service_area_id: Optional[int] = None, email: str = "") -> int:
     require(actor, Permission.MANAGE_USERS)
     username = clean_line(username, "Username", required=True, max_len=60).lower()
+    if not USERNAME.fullmatch(username):
+        raise PolicyError("Username: use 2 to 60 letters a-z, digits, dots, hyphens or underscores, "
+                          "starting with a letter or digit (e.g. j.smith).")
     name = clean_line(name, "Name", required=True, max_len=120)
     role = parse_enum(Role, role, "Role")
     _check_password_strength(password)
@@ -50,6 +63,7 @@ def add_user(actor: Actor, username: str, name: str, role: str, password: str,
         user = User(username=username, name=name, role=role, email=clean_line(email, "Email"),
                     password_hash=hash_password(password), service_area_id=service_area_id)
         uow.session.add(user)
+        uow.session.flush()
         after = {k: v for k, v in snapshot(user).items() if k != "password_hash"}
         uow.audit(actor, "add_user", user, after=after)
         uow.commit()

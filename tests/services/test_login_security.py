@@ -143,3 +143,17 @@ def test_weak_password_and_self_disable_are_refused(uow, actors):
         users.add_user(actors["admin"], "weak", "Weak", "viewer", "short", uow())
     with pytest.raises(PolicyError, match="your own account"):
         users.set_user_active(actors["admin"], actors["admin"].user_id, False, "oops", uow())
+
+
+@pytest.mark.parametrize("username", ["<script>", "a b", "x", "-lead", "ünïcode", "semi;colon"])
+def test_usernames_are_plain_so_they_can_sign_in(uow, actors, username):
+    with pytest.raises(PolicyError, match="Username"):
+        users.add_user(actors["admin"], username, "Some One", "viewer", "long-enough-pw", uow())
+
+
+def test_passwords_longer_than_bcrypt_allows_are_refused_not_truncated(uow, actors):
+    with pytest.raises(PolicyError, match="at most 72 bytes"):
+        users.add_user(actors["admin"], "longpw", "Long Pw", "viewer", "p" * 73, uow())
+    with pytest.raises(PolicyError, match="at most 72 bytes"):
+        users.reset_password(actors["admin"], actors["dmo"].user_id, "😀" * 19, uow())
+    users.add_user(actors["admin"], "okpw", "Ok Pw", "viewer", "p" * 72, uow())
