@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from core.db import UnitOfWork, to_jsonable
 from core.errors import PolicyError
@@ -87,9 +87,9 @@ def audit_filter_options(actor: Actor, uow: UnitOfWork) -> dict:
     with uow:
         s = uow.session
         return {
-            "usernames": sorted(s.scalars(select(distinct(AuditEntry.username))).all()),
-            "entity_types": sorted(t for t in s.scalars(select(distinct(AuditEntry.entity_type))).all() if t),
-            "actions": sorted(s.scalars(select(distinct(AuditEntry.action))).all()),
+            "usernames": sorted(s.scalars(select(AuditEntry.username).distinct()).all()),
+            "entity_types": sorted(t for t in s.scalars(select(AuditEntry.entity_type).distinct()).all() if t),
+            "actions": sorted(s.scalars(select(AuditEntry.action).distinct()).all()),
         }
 
 
