@@ -1,4 +1,67 @@
-"""Placeholder until its issue lands."""
+"""Contact arrangements (clause 4.2): front-line staff and contractors look up a customer and see
+only the arrangements in force and whom to contact, never the reasons. Each look-up by a viewer
+is recorded; the Data Management Officer reads that disclosure log here."""
+import pandas as pd
 import streamlit as st
 
-st.info("This screen is being built.")
+from core.permissions import Permission as P
+from core.services import arrangements
+from core.services.customers import search_customers
+from ui.alerts import arrangement_lines
+from ui.session import actor, attempt, uow
+
+me = actor()
+st.header("Contact arrangements")
+st.caption("What applies when you contact or visit a customer. The reasons are not shown: "
+           "you need to know the arrangement, not why it is in place.")
+
+with st.form("arrangements_search"):
+    query = st.text_input("Name, housing reference or address", key="arrangements_query")
+    if st.form_submit_button("Search"):
+        ok, found = attempt(search_customers, me, query, uow())
+        st.session_state["arrangements_results"] = found if ok else []
+        st.session_state.pop("arrangements_view", None)
+
+results = st.session_state.get("arrangements_results")
+if results is not None and not results:
+    st.info("No customer matches that search.")
+elif results:
+    labels = {f"{r['name']} ({r['housing_ref']}) {r['address']}": r["id"] for r in results}
+    picked = st.selectbox("Customer", list(labels), key="arrangements_pick")
+    if st.button("Show arrangements", key="arrangements_show", type="primary"):
+        ok, view = attempt(arrangements.arrangements_for, me, labels[picked], uow())
+        st.session_state["arrangements_view"] = view if ok else None
+
+view = st.session_state.get("arrangements_view")
+if view:
+    st.subheader(f"{view['name']} ({view['housing_ref']})")
+    st.text(view["address"])
+    if not arrangements.has_arrangements(view):
+        st.success("No special arrangements are in force: contact this customer in the usual way.")
+    else:
+        if view["red_flag"] or view["two_officers_on_visits"]:
+            st.error("  \n".join(line for line in arrangement_lines(view)
+                                 if line.startswith(("**Red flag", "**Two officers", "Visits:"))),
+                     icon=":material/flag:")
+        others = [line for line in arrangement_lines(view)
+                  if not line.startswith(("**Red flag", "**Two officers", "Visits:"))]
+        if others:
+            st.warning("  \n".join(others), icon=":material/contact_phone:")
+        if view["whom_to_contact"]:
+            st.markdown("**Whom to contact**")
+            st.dataframe(pd.DataFrame(view["whom_to_contact"]).rename(
+                columns={"name": "Name", "email": "Email", "about": "About"}), hide_index=True, width="stretch")
+        if view["third_party_contact"]:
+            st.markdown("**Third-party contact**")
+            st.dataframe(pd.DataFrame(view["third_party_contact"]), hide_index=True, width="stretch")
+
+if me.can(P.VIEW_DISCLOSURES):
+    st.divider()
+    st.subheader("Disclosure log")
+    st.caption("Who looked up which customer's arrangements, and when: the record that they were "
+               "shared on a need-to-know basis only.")
+    ok, log = attempt(arrangements.disclosure_log, me, uow())
+    if ok and log:
+        st.dataframe(pd.DataFrame(log).drop(columns=["customer_id"]), hide_index=True, width="stretch")
+    elif ok:
+        st.info("No look-ups by front-line staff or contractors yet.")
