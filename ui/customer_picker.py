@@ -30,8 +30,11 @@ def chosen_customer_id() -> Optional[int]:
 
 def pick_customer(key: str) -> Optional[int]:
     """Search by name, reference or address fragment; returns the chosen customer's id and keeps
-    it in session state so the other pages open on the same customer."""
+    it in session state so the other pages open on the same customer. Setting
+    session_state[f"{key}_reset"] clears the search box on the next run."""
     current = chosen_customer_id()
+    if st.session_state.pop(f"{key}_reset", False):
+        st.session_state[f"{key}_search"] = ""
     query = st.text_input("Find a customer: name, housing reference or part of the address",
                           key=f"{key}_search", placeholder="e.g. Kowalski, NPH100123, Abington")
     if query.strip():
