@@ -1,0 +1,105 @@
+"""Data-protection pages (issue 8): the DMO handles requests; DMO and administrator read the
+audit and access logs; a team leader reaches neither."""
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from core.db import UnitOfWork
+from core.models import AuditEntry, DataRequest
+from tests.pages.conftest import app_as
+from tests.services.dp_scenarios import a_full_history, a_request
+
+
+def _button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def _requests(url):
+    with UnitOfWork(url) as u:
+        return u.session.scalar(select(func.count()).select_from(DataRequest))
+
+
+@pytest.fixture
+def dp_db(app_db):
+    history = a_full_history(app_db, "NPH610001", "Olga", "Pagetest", active=True)
+    customer_id = min(history["customer"])
+    late = a_request(app_db, customer_id, "sar", received_on=dt.date.today() - dt.timedelta(days=60))
+    erase = a_request(app_db, customer_id, "erasure")
+    return {"customer_id": customer_id, "late_sar": late, "erasure": erase, "url": app_db}
+
+
+def test_dmo_sees_open_requests_with_overdue_ones_in_red(dp_db):
+    at = app_as("dmo", "pages/data_requests.py")
+    assert not at.exception
+    assert [h.value for h in at.header] == ["Data requests"]
+    assert any("past their one-month due date" in e.value and f"#{dp_db['late_sar']}" in e.value
+               for e in at.error)
+    assert at.dataframe
+
+
+def test_dmo_logs_a_request(dp_db):
+    at = app_as("dmo", "pages/data_requests.py")
+    before = _requests(dp_db["url"])
+    at.text_input(key="log_q").input("NPH610001").run()
+    assert at.selectbox(key="log_c").value["id"] == dp_db["customer_id"]
+    form_area = next(t for t in at.text_area if t.label == "What is asked for or disputed")
+    form_area.input("Copy of all my data")
+    next(c for c in at.checkbox if c.label == "Requester's identity checked").check()
+    _button(at, "Log request").click().run()
+    assert not at.exception
+    assert any("logged" in s.value for s in at.success)
+    assert _requests(dp_db["url"]) == before + 1
+
+
+def test_dmo_builds_the_sar_pack_with_a_download(dp_db):
+    at = app_as("dmo", "pages/data_requests.py")
+    _button(at, "Build the subject access pack").click().run()
+    assert not at.exception
+    request_id, pack = at.session_state["sar_pack"]
+    assert request_id == dp_db["late_sar"] and pack[:2] == b"PK"
+    assert any("Pack ready" in s.value for s in at.success)
+
+
+def test_erasure_under_an_active_restriction_is_refused_and_the_page_says_why(dp_db):
+    at = app_as("dmo", "pages/data_requests.py")
+    assert any("formal-stage restriction" in w.value for w in at.warning)
+    next(c for c in at.checkbox if c.label.startswith("I have checked this request")).check()
+    _button(at, "Erase personal data").click().run()
+    assert not at.exception
+    assert any("cannot be erased" in e.value and "SPOC register" in e.value for e in at.error)
+    with UnitOfWork(dp_db["url"]) as u:
+        assert u.session.get(DataRequest, dp_db["erasure"]).status == "open"
+
+
+@pytest.mark.parametrize("username", ["dmo", "admin"])
+def test_audit_log_page_shows_entries_and_exports(dp_db, username):
+    at = app_as(username, "pages/audit_log.py")
+    assert not at.exception
+    assert [h.value for h in at.header] == ["Audit log"]
+    assert len(at.dataframe) >= 2          # audit trail and access log
+    _button(at, "Prepare CSV export of these entries").click().run()
+    assert not at.exception
+    name, data, _ = at.session_state["audit_export"]
+    assert name.startswith("audit_log_") and data
+    with UnitOfWork(dp_db["url"]) as u:
+        assert u.session.scalar(select(func.count()).select_from(AuditEntry)
+                                .where(AuditEntry.action == "export", AuditEntry.username == username)) == 1
+
+
+def test_audit_filters_narrow_the_trail(dp_db):
+    at = app_as("dmo", "pages/audit_log.py")
+    at.selectbox[0].select("teamleader")
+    _button(at, "Show").click().run()
+    assert not at.exception
+    assert set(at.dataframe[0].value["User"]) == {"teamleader"}
+
+
+@pytest.mark.parametrize("username, page", [
+    ("teamleader", "pages/data_requests.py"), ("teamleader", "pages/audit_log.py"),
+    ("admin", "pages/data_requests.py"), ("hsw", "pages/audit_log.py"),
+])
+def test_other_roles_cannot_reach_the_pages(app_db, username, page):
+    at = app_as(username)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(page)
