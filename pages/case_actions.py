@@ -1,4 +1,253 @@
-"""Placeholder until its issue lands."""
+"""Case actions: the stage a case is at, what the policy allows next (and why not the rest),
+and the forms to record each stage, review, appeal and closure."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
 import streamlit as st
 
-st.info("This screen is being built.")
+from core.enums import Channel, FormalActionType, ReviewOutcome
+from core.services import cases
+from core.policy.stages import INFORMAL_STEPS, REVIEW_OUTCOMES
+from core.services.customers import search_customers
+from ui.session import actor, attempt, uow
+
+st.header("Case actions")
+me = actor()
+today = dt.date.today()
+
+
+def choose_customer() -> int | None:
+    raw = st.query_params.get("customer_id") or st.session_state.get("customer_id")
+    if raw:
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            pass
+    query = st.text_input("Find a customer (name, housing reference or address)")
+    if not query:
+        st.info("Search for a customer to see their case.")
+        return None
+    ok, found = attempt(search_customers, me, query, uow())
+    if not ok or not found:
+        st.info("No customer matches that search.")
+        return None
+    pick = st.selectbox("Customer", found, format_func=lambda c: f"{c['name']} ({c['housing_ref']}) {c['address']}")
+    return pick["id"] if pick else None
+
+
+customer_id = choose_customer()
+if customer_id is None:
+    st.stop()
+st.session_state["customer_id"] = customer_id
+ok, case_id = attempt(cases.find_case, me, customer_id, uow())
+if not ok:
+    st.stop()
+if case_id is None:
+    st.info("This customer has no case. Logging an incident opens one.")
+    st.stop()
+ok, case = attempt(cases.case_overview, me, case_id, uow(), today)
+if not ok:
+    st.stop()
+
+# The version the user saw when they opened the case: sent with every change (optimistic locking).
+seen_key = f"case_version_{case_id}"
+if seen_key not in st.session_state:
+    st.session_state[seen_key] = case["version"]
+seen = st.session_state[seen_key]
+
+if message := st.session_state.pop("case_action_done", None):
+    st.success(message)
+if case["version"] != seen:
+    st.warning("This case has changed since you opened it. Reload it before making a change.")
+    if st.button("Reload the case"):
+        st.session_state[seen_key] = case["version"]
+        st.rerun()
+
+st.subheader(f"{case['customer']} ({case['housing_ref']})")
+c1, c2, c3 = st.columns(3)
+c1.metric("Stage", case["stage_label"])
+c2.metric("Service area", case["service_area"])
+c3.metric("Warning review due", case["warning_review_due"].strftime("%d %b %Y") if case["warning_review_due"] else "-")
+if case["vulnerabilities"]:
+    st.caption("Recorded underlying issues: " + ", ".join(case["vulnerabilities"]))
+if case["closure_reason"]:
+    st.caption("Closed:")
+    st.text(case["closure_reason"])
+
+st.markdown("#### What the policy allows next")
+for item in case["next"]["allowed"]:
+    st.success(f"Allowed: {item['label']}" + (f". {item['note']}" if item["note"] else ""))
+for item in case["next"]["refused"]:
+    st.warning(f"Not allowed: {item['label']}. " + " ".join(item["reasons"]))
+
+st.markdown("#### Clause 2.3 checklist")
+st.dataframe(pd.DataFrame([{"Principle": i["label"], "Status": i["status"],
+                            "What is missing": " ".join(i["missing"]) or i["detail"]} for i in case["checklist"]]),
+             hide_index=True)
+
+with st.expander("Incidents, decisions, restrictions and appeals", expanded=False):
+    if case["incidents"]:
+        st.dataframe(pd.DataFrame(case["incidents"]), hide_index=True)
+    if case["decisions"]:
+        st.dataframe(pd.DataFrame(case["decisions"]), hide_index=True)
+    if case["actions"]:
+        st.dataframe(pd.DataFrame(case["actions"]), hide_index=True)
+    if case["appeals"]:
+        st.dataframe(pd.DataFrame(case["appeals"]), hide_index=True)
+
+
+def done(message: str) -> None:
+    """After this user's own change, the next run shows (and remembers) the new version."""
+    st.session_state.pop(seen_key, None)
+    st.session_state["case_action_done"] = message
+    st.rerun()
+
+
+allowed = {item["action"]: item["label"] for item in case["next"]["allowed"]}
+if not allowed:
+    st.stop()
+st.markdown("#### Record")
+choice = st.selectbox("Action", list(allowed), format_func=lambda a: allowed[a], key="case_action_choice")
+incident_labels = {i["id"]: f"#{i['id']} {i['occurred_on']:%d %b %Y} {i['category']} ({i['evidence']})"
+                   for i in case["incidents"]}
+
+if choice == "informal":
+    areas = cases.service_areas(me, uow())
+    with st.form("informal"):
+        decided_on = st.date_input("Date of the conversation", value=today, max_value=today, format="DD/MM/YYYY")
+        channel = st.selectbox("How contact was made", [c.value for c in Channel],
+                               format_func=lambda c: Channel(c).label)
+        steps = {key: st.checkbox(text[0].upper() + text[1:]) for key, text in INFORMAL_STEPS.items()}
+        mediation = st.checkbox("Offered formal mediation (no third party available)")
+        summary = st.text_area("Summary of the conversation and what was agreed")
+        root = st.checkbox("The root cause is an NPH service failure")
+        area = st.selectbox("Refer to service area", [None] + [a["id"] for a in areas],
+                            format_func=lambda a: "-" if a is None else next(x["name"] for x in areas if x["id"] == a))
+        referral = st.text_area("The service problem to put right")
+        letter_due = st.date_input("Outcome letter due (blank: 5 working days)", value=None, format="DD/MM/YYYY")
+        if st.form_submit_button("Record the informal stage"):
+            details = cases.InformalDetails(summary=summary, **steps, mediation_offered=mediation,
+                                            contact_channel=channel, root_cause_found=root,
+                                            referral_service_area_id=area, referral_description=referral,
+                                            outcome_letter_due=letter_due, decided_on=decided_on)
+            ok, _ = attempt(cases.record_informal_stage, me, case_id, details, seen, uow(), today)
+            if ok:
+                done("Informal stage recorded. Send the outcome letter (Appendix A) with the appeal route.")
+
+elif choice == "warning":
+    with st.form("warning"):
+        decided_on = st.date_input("Date of the warning", value=today, max_value=today, format="DD/MM/YYYY")
+        reason = st.text_area("Why a warning: the further behaviour")
+        review_due = st.date_input("Review date (set out in the Fair Treatment Letter)", value=None,
+                                   format="DD/MM/YYYY")
+        considered = st.checkbox("Underlying issues and reasonable adjustments (Equality Act 2010) were considered")
+        notes = st.text_area("Underlying issues considered")
+        adjustments = st.text_area("Reasonable adjustments this warning keeps")
+        skip = st.text_area("Reason for skipping the informal stage (violence, threats or harassment only)")
+        if st.form_submit_button("Issue the warning"):
+            decision = cases.WarningDecision(reason=reason, review_due=review_due,
+                                             underlying_issues_considered=considered,
+                                             underlying_issues_notes=notes, adjustments=adjustments,
+                                             skip_reason=skip, decided_on=decided_on)
+            ok, _ = attempt(cases.issue_warning, me, case_id, decision, seen, uow(), today)
+            if ok:
+                done("Warning recorded. Send the Fair Treatment Letter (Appendix B) with the appeal route.")
+
+elif choice == "formal":
+    kinds = st.multiselect("Formal actions (any combination)", [k.value for k in FormalActionType],
+                           format_func=lambda k: FormalActionType(k).label)
+    with st.form("formal"):
+        decided_on = st.date_input("Date of the decision", value=today, max_value=today, format="DD/MM/YYYY")
+        reason = st.text_area("Why formal action is proportionate")
+        plans = []
+        for kind in kinds:
+            st.markdown(f"**{FormalActionType(kind).label}**")
+            terms = st.text_area("Terms" if kind != "other" else "Describe the action", key=f"terms_{kind}")
+            review = st.date_input("Review date (3 to 12 months ahead)", value=None, key=f"review_{kind}",
+                                   format="DD/MM/YYYY")
+            channel = None
+            adjustment = ""
+            if kind == FormalActionType.ONE_CHANNEL.value:
+                channel = st.selectbox("The one channel", [c.value for c in Channel],
+                                       format_func=lambda c: Channel(c).label, key="channel_one")
+                adjustment = st.text_area("Reasonable adjustment this restriction keeps", key="adjust_one")
+            plans.append(cases.NewFormalAction(kind=kind, terms=terms, review_due=review, channel=channel,
+                                               adjustment=adjustment))
+        considered = st.checkbox("Underlying issues and reasonable adjustments (Equality Act 2010) were considered")
+        notes = st.text_area("Underlying issues considered")
+        adjustments = st.text_area("Reasonable adjustments the actions keep")
+        skip = st.text_area("Reason for skipping a stage (violence, threats or harassment only)")
+        if st.form_submit_button("Take the formal actions"):
+            decision = cases.FormalDecision(reason=reason, actions=plans, underlying_issues_considered=considered,
+                                            underlying_issues_notes=notes, adjustments=adjustments,
+                                            skip_reason=skip, decided_on=decided_on)
+            ok, _ = attempt(cases.take_formal_actions, me, case_id, decision, seen, uow(), today)
+            if ok:
+                done("Formal actions recorded. Send the formal-stage letter with each review date and the appeal route.")
+
+elif choice == "review":
+    subjects = []
+    if case["warning_in_force"]:
+        w = case["warning_in_force"]
+        subjects.append(("warning", w["id"], f"Warning of {w['decided_on']:%d %b %Y}", w["incidents_since"]))
+    for a in case["actions"]:
+        if a["active"]:
+            subjects.append(("formal_action", a["id"], f"{a['label']} (review due {a['review_due']:%d %b %Y})",
+                             a["incidents_during"]))
+    subject = st.selectbox("What is being reviewed", subjects, format_func=lambda s: s[2])
+    if subject and subject[3]:
+        st.warning("Counting incidents since it began: " + ", ".join(incident_labels[i] for i in subject[3]))
+    elif subject:
+        st.info("No counting incidents since it began.")
+    outcomes = REVIEW_OUTCOMES[subject[0]] if subject else ()
+    with st.form("review"):
+        held_on = st.date_input("Review date", value=today, max_value=today, format="DD/MM/YYYY")
+        outcome = st.selectbox("Outcome", [o.value for o in outcomes], format_func=lambda o: ReviewOutcome(o).label)
+        evidence = st.text_area("Evidence considered")
+        next_due = st.date_input("Next review date (continue or vary)", value=None, format="DD/MM/YYYY")
+        new_terms = st.text_area("Varied terms (vary only)")
+        notes = st.text_area("Notes")
+        if st.form_submit_button("Record the review") and subject:
+            ok, _ = attempt(cases.record_review, me, case_id, subject[0], subject[1], outcome, evidence, seen, uow(),
+                            today, held_on=held_on, next_review_due=next_due, new_terms=new_terms, notes=notes)
+            if ok:
+                done("Review recorded. Send the review outcome letter.")
+
+elif choice == "appeal":
+    subjects = [("stage_event", d["id"], f"{d['stage']} decision of {d['decided_on']:%d %b %Y} "
+                 f"(appeal by {d['appeal_by']:%d %b %Y})")
+                for d in case["decisions"] if d["appeal_by"] and not d["overturned"]]
+    subjects += [("formal_action", a["id"], f"{a['label']} from {a['starts_on']:%d %b %Y}")
+                 for a in case["actions"] if a["active"]]
+    subject = st.selectbox("Appeal against", subjects, format_func=lambda s: s[2])
+    route = None
+    if subject:
+        ok, route = attempt(cases.route_for, me, case_id, subject[0], subject[1], uow())
+        if ok:
+            st.info(route["rule"])
+            if route["conflict"]:
+                st.warning("The usual decision maker took this decision, so cannot decide the appeal. "
+                           "Choose another Assistant Director below.")
+    options = [None] + ([a["id"] for a in route["alternatives"]] if route else [])
+    names = {a["id"]: a["name"] for a in route["alternatives"]} if route else {}
+    with st.form("appeal"):
+        received = st.date_input("Date the appeal was received", value=today, max_value=today, format="DD/MM/YYYY")
+        grounds = st.text_area("Grounds of appeal")
+        late_reason = st.text_area("Reason for accepting a late appeal (only if after 28 days)")
+        maker = st.selectbox("Decision maker", options,
+                             format_func=lambda p: "As the policy routes it" if p is None else names[p])
+        if st.form_submit_button("Record the appeal") and subject:
+            ok, _ = attempt(cases.record_appeal, me, case_id, subject[0], subject[1], received, grounds, seen, uow(),
+                            today, late_accepted_reason=late_reason, decision_maker_id=maker)
+            if ok:
+                done("Appeal recorded and sent to the Assistant Director; it is due in 5 working days.")
+
+elif choice == "close":
+    with st.form("close"):
+        reason = st.text_area("Why normal relations are restored")
+        if st.form_submit_button("Close the case"):
+            ok, _ = attempt(cases.close_case, me, case_id, reason, seen, uow(), today)
+            if ok:
+                done("Case closed: normal relations restored.")

@@ -44,6 +44,14 @@ INFORMAL_STEPS: dict[str, str] = {
 }
 
 
+# The outcomes a review may reach: a warning passes (no further action) or continues; a
+# restriction is lifted (normal working restored), varied or continued.
+REVIEW_OUTCOMES: dict[str, tuple[ReviewOutcome, ...]] = {
+    "warning": (ReviewOutcome.NO_FURTHER_ACTION, ReviewOutcome.CONTINUE),
+    "formal_action": (ReviewOutcome.LIFT, ReviewOutcome.VARY, ReviewOutcome.CONTINUE),
+}
+
+
 class CaseAction(LabelledEnum):
     INFORMAL = ("informal", "Record the informal stage")
     WARNING = ("warning", "Issue a warning (Fair Treatment Letter)")
@@ -317,16 +325,14 @@ def review_outcome_problems(subject: str, outcome: ReviewOutcome, held_on: dt.da
     if not (evidence_considered or "").strip():
         problems.append("Record the evidence considered at the review.")
     if subject == "warning":
-        allowed = (ReviewOutcome.NO_FURTHER_ACTION, ReviewOutcome.CONTINUE)
-        if outcome not in allowed:
+        if outcome not in REVIEW_OUTCOMES["warning"]:
             problems.append("A warning review ends in 'no further action' or 'continued' with a new date.")
         if outcome == ReviewOutcome.NO_FURTHER_ACTION and counting_since:
             problems.append(f"'No further action' is not possible: {counting_since} further incident(s) "
                             "counting as evidence happened since the warning. Continue the warning "
                             "with a new date, or take formal action.")
     else:
-        allowed = (ReviewOutcome.LIFT, ReviewOutcome.VARY, ReviewOutcome.CONTINUE)
-        if outcome not in allowed:
+        if outcome not in REVIEW_OUTCOMES["formal_action"]:
             problems.append("A restriction review ends in lifted, varied or continued.")
         if outcome == ReviewOutcome.VARY and not (new_terms or "").strip():
             problems.append("Set out the varied terms.")
