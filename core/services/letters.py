@@ -26,6 +26,7 @@ from core.permissions import Actor, Permission, require
 from core.validation import clean_line, clean_text, parse_enum
 
 MAX_PARAGRAPHS = 30
+LETTER_TYPE_CHOICES = {t.value: t.label for t in LetterType}
 CASE_LIST_LIMIT = 200
 Progress = Optional[Callable[[int, int], None]]
 
@@ -310,5 +311,5 @@ def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
     return monday, monday + dt.timedelta(days=6)
 
 
-__all__ = ["letter_cases", "letter_types_for_case", "draft_letter", "mark_sent", "letters_for_case",
+__all__ = ["LETTER_TYPE_CHOICES", "letter_cases", "letter_types_for_case", "draft_letter", "mark_sent", "letters_for_case",
            "letter_content", "letters_due", "batch_zip", "pdf_available", "draft_pdf", "week_of"]
