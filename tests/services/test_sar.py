@@ -134,3 +134,52 @@ def test_logging_a_request_sets_the_due_date_one_calendar_month_later(db_url, uo
         dp.log_request(actors["dmo"], customer_id, "rectification", TODAY, True, "  ", uow(), today=TODAY)
     dp.complete_request(actors["dmo"], request_id, "released", "Pack sent by recorded delivery", uow())
     assert request_id not in {r["id"] for r in dp.list_requests(actors["dmo"], uow(), today=TODAY)}
+
+
+def test_pack_for_a_demo_customer_matches_an_independent_query_of_every_table(tmp_path):
+    """On the demo data set (SQLite): the pack for the customer with the longest history holds
+    exactly the rows an independent query finds, and no other customer's rows."""
+    from db.setup import migrate
+    from core.demo import load_demo_data
+    from core.db import dispose_engines
+    from core.models import (Appeal, Case, CustomerVulnerability, FormalAction, Incident, PvpConsideration,
+                             PvpEntry, Review, SpocEntry, SpocRequest, StageEvent)
+    from sqlalchemy import func
+    from tests.scenarios import demo_actors
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    migrate(url)
+    load_demo_data(url, size=0.02, today=TODAY)
+    try:
+        with UnitOfWork(url) as u:
+            s = u.session
+            customer_id = s.scalar(select(SpocEntry.customer_id).order_by(SpocEntry.id).limit(1)) or s.scalar(
+                select(Incident.customer_id).group_by(Incident.customer_id)
+                .order_by(func.count().desc()).limit(1))
+            cases = set(s.scalars(select(Case.id).where(Case.customer_id == customer_id)))
+            expected = {
+                "case_file": cases,
+                "incident": set(s.scalars(select(Incident.id).where(Incident.customer_id == customer_id))),
+                "stage_event": set(s.scalars(select(StageEvent.id).where(StageEvent.case_id.in_(cases)))),
+                "formal_action": set(s.scalars(select(FormalAction.id).where(FormalAction.case_id.in_(cases)))),
+                "review": set(s.scalars(select(Review.id).where(Review.case_id.in_(cases)))),
+                "appeal": set(s.scalars(select(Appeal.id).where(Appeal.case_id.in_(cases)))),
+                "spoc_request": set(s.scalars(select(SpocRequest.id).where(SpocRequest.customer_id == customer_id))),
+                "spoc_entry": set(s.scalars(select(SpocEntry.id).where(SpocEntry.customer_id == customer_id))),
+                "pvp_consideration": set(s.scalars(select(PvpConsideration.id)
+                                                   .where(PvpConsideration.customer_id == customer_id))),
+                "pvp_entry": set(s.scalars(select(PvpEntry.id).where(PvpEntry.customer_id == customer_id))),
+                "customer_vulnerability": set(s.scalars(select(CustomerVulnerability.id)
+                                                        .where(CustomerVulnerability.customer_id == customer_id))),
+            }
+        assert expected["incident"] and expected["stage_event"]
+        dmo = demo_actors(url)["dmo"]
+        tables = _json(_pack(dp.build_sar_pack(dmo, UnitOfWork(url), customer_id=customer_id)))["tables"]
+        for name, ids in expected.items():
+            assert _keys(name, tables[name]) == ids, name
+        assert [c["id"] for c in tables["customer"]] == [customer_id]
+        assert all(r["customer_id"] == customer_id for name in ("incident", "case_file", "letter",
+                                                                  "spoc_entry", "pvp_entry", "audit_entry")
+                   for r in tables[name])
+    finally:
+        dispose_engines()
