@@ -1,0 +1,61 @@
+"""Compliance and appeals pages (AppTest)."""
+import datetime as dt
+
+from core.db import UnitOfWork
+from core.models import Incident
+from core.services import cases
+from tests.pages.conftest import app_as
+from tests.pages.test_case_actions_page import incident_now, labelled, texts
+from tests.scenarios import a_customer, area_id, demo_actors
+
+
+def a_warned_case(url, actors):
+    tl = actors["teamleader"]
+    customer_id = a_customer(url, tl)
+    first = incident_now(url, tl, customer_id, days_ago=40)
+    with UnitOfWork(url) as u:
+        case_id = u.session.get(Incident, first).case_id
+    today = dt.date.today()
+    version = lambda: cases.case_overview(tl, case_id, UnitOfWork(url))["version"]  # noqa: E731
+    informal = cases.record_informal_stage(tl, case_id, cases.InformalDetails(
+        summary="Spoke to the customer.", contact_made=True, behaviour_set_out=True, expectations_stated=True,
+        consequences_stated=True, root_cause_looked_for=True, third_party_offered=True,
+        decided_on=today - dt.timedelta(days=35)), version(), UnitOfWork(url))
+    incident_now(url, tl, customer_id, days_ago=20)
+    warning = cases.issue_warning(tl, case_id, cases.WarningDecision(
+        reason="Further emails.", review_due=today - dt.timedelta(days=2), underlying_issues_considered=True,
+        underlying_issues_notes="None recorded.", decided_on=today - dt.timedelta(days=15)), version(), UnitOfWork(url))
+    return customer_id, case_id, informal, warning, version
+
+
+def test_compliance_page_lists_failing_cases_and_filters_by_area(app_db):
+    actors = demo_actors(app_db)
+    a_warned_case(app_db, actors)
+    at = app_as("teamleader", "pages/compliance.py")
+    assert not at.exception
+    assert labelled(at.metric, "Open cases").value == "1"
+    frame = at.dataframe[0].value
+    assert "Warning review" in frame["Overdue"].iloc[0]
+    assert "appeal" in frame["Principles missing"].iloc[0]
+    labelled(at.selectbox, "Service area").set_value(area_id(app_db, "Repairs and Maintenance")).run()
+    assert labelled(at.metric, "Open cases").value == "0"
+    labelled(at.selectbox, "Sort by").set_value("Customer").run()
+    assert not at.exception
+
+
+def test_ad_decides_an_appeal_assigned_to_them(app_db):
+    actors = demo_actors(app_db)
+    _, case_id, _, warning, version = a_warned_case(app_db, actors)
+    cases.record_appeal(actors["teamleader"], case_id, "stage_event", warning, dt.date.today(),
+                        "The emails were about a real repair.", version(), UnitOfWork(app_db))
+    other = app_as("ad.repairs", "pages/appeals.py")
+    assert any("No appeals are waiting" in i for i in texts(other.info))
+    at = app_as("ad.housing", "pages/appeals.py")
+    assert not at.exception
+    assert at.dataframe[0].value["Against"].iloc[0].startswith("Warning stage decision")
+    labelled(at.selectbox, "Outcome").set_value("overturned")
+    labelled(at.text_area, "Reasons").input("The repair delay explains the contact.")
+    labelled(at.button, "Record the decision").click().run()
+    assert not at.exception
+    assert any("Overturned" in s for s in texts(at.success))
+    assert cases.case_overview(actors["teamleader"], case_id, UnitOfWork(app_db))["stage"] == "informal"
