@@ -57,7 +57,8 @@ def _author(uow: UnitOfWork, actor: Actor) -> User:
 
 
 def _draft(uow: UnitOfWork, actor: Actor, case_id: int, letter_type: LetterType,
-           subject_id: Optional[int], paragraphs: Optional[list[str]], today: dt.date) -> dict:
+           subject_id: Optional[int], paragraphs: Optional[list[str]], today: dt.date,
+           with_preview: bool = True) -> dict:
     case = L.load_case(uow.session, case_id)
     facts = L.letter_facts(uow.session, case, letter_type, subject_id, _author(uow, actor), today)
     context = L.context_with_paragraphs(facts, paragraphs)
@@ -66,7 +67,7 @@ def _draft(uow: UnitOfWork, actor: Actor, case_id: int, letter_type: LetterType,
         "letter_type": letter_type.value, "label": letter_type.label, "case_id": case.id,
         "customer_id": facts.customer_id, "subject_type": facts.subject_type,
         "subject_id": facts.subject_id, "content": content, "filename": facts.filename,
-        "preview": L.preview_text(content), "facts": [list(f) for f in facts.facts],
+        "preview": L.preview_text(content) if with_preview else "", "facts": [list(f) for f in facts.facts],
         "paragraphs": context["paragraphs"], "default_paragraphs": list(facts.default_paragraphs),
         "template_version": L.template_version(letter_type), "checksum": L.checksum(content),
         "appeal_by": facts.appeal_by.isoformat() if facts.appeal_by else "",
@@ -282,7 +283,8 @@ def batch_zip(actor: Actor, letter_type: str, uow: UnitOfWork, since: dt.date, u
     with uow, zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         for done, item in enumerate(due, start=1):
             try:
-                draft = _draft(uow, actor, item["case_id"], letter_type, item["subject_id"], None, today)
+                draft = _draft(uow, actor, item["case_id"], letter_type, item["subject_id"], None, today,
+                               with_preview=False)
             except PolicyError as refusal:
                 problems.append({**item, "problem": str(refusal)})
             else:
