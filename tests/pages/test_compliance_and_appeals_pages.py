@@ -1,8 +1,11 @@
 """Compliance and appeals pages (AppTest)."""
 import datetime as dt
 
+from sqlalchemy import select
+
 from core.db import UnitOfWork
-from core.models import Incident
+from core.enums import Stage
+from core.models import Case, Incident
 from core.services import cases
 from tests.pages.conftest import app_as
 from tests.pages.test_case_actions_page import incident_now, labelled, texts
@@ -59,3 +62,20 @@ def test_ad_decides_an_appeal_assigned_to_them(app_db):
     assert not at.exception
     assert any("Overturned" in s for s in texts(at.success))
     assert cases.case_overview(actors["teamleader"], case_id, UnitOfWork(app_db))["stage"] == "informal"
+
+
+def test_pages_work_on_the_demo_data(demo_app_db):
+    at = app_as("teamleader", "pages/compliance.py")
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert len(frame) >= 1 and frame["Most days overdue"].is_monotonic_decreasing
+    with UnitOfWork(demo_app_db) as u:
+        case = u.session.scalars(select(Case).where(Case.stage != Stage.CLOSED).order_by(Case.stage)).first()
+        customer_id, label = case.customer_id, case.stage.label
+    at = app_as("teamleader")
+    at.session_state["customer_id"] = customer_id
+    at.switch_page("pages/case_actions.py")
+    at.run()
+    assert not at.exception
+    assert labelled(at.metric, "Stage").value == label
+    assert not app_as("ad.housing", "pages/appeals.py").exception
