@@ -110,11 +110,14 @@ class UnitOfWork:
         self.session = sessionmaker(bind=get_engine(self.url), expire_on_commit=False)()
         return self
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         try:
             self.session.rollback()
         finally:
             self.session.close()
+        if exc_type is not None and issubclass(exc_type, StaleDataError):
+            # A flush inside the block (e.g. before an audit entry) met a newer version.
+            raise StaleRecord() from None
 
     def commit(self) -> None:
         try:

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.db import UnitOfWork, changed_fields, snapshot
 from core.enums import Behaviour, Category, Channel, EvidenceSource, Stage
@@ -130,6 +130,11 @@ def _validated(actor: Actor, new: NewIncident, now: dt.datetime) -> dict:
 
 def open_case_for(uow: UnitOfWork, actor: Actor, customer: Customer, service_area_id: int) -> Case:
     """The customer's open case, or a new one at 'no stage yet'."""
+    # Lock the customer's row first (a no-op UPDATE: a row lock on PostgreSQL, the write lock
+    # on SQLite), so two incidents logged at once for the same customer join one case rather
+    # than each opening a case of its own.
+    uow.session.execute(update(Customer).where(Customer.id == customer.id)
+                        .values(id=Customer.id).execution_options(synchronize_session=False))
     case = uow.session.scalar(
         select(Case).where(Case.customer_id == customer.id, Case.stage != Stage.CLOSED)
         .order_by(Case.id.desc()).limit(1))
