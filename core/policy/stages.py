@@ -14,7 +14,7 @@ Stages: no stage yet -> informal -> warning -> formal -> closed.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from core.enums import Behaviour, Channel, FormalActionType, LabelledEnum, ReviewOutcome, Stage, Vulnerability

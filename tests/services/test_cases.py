@@ -13,7 +13,7 @@ from core.models import Appeal, AuditEntry, Case, FormalAction, Letter, ServiceR
 from core.services import cases
 from tests.scenarios import area_id
 from tests.services.case_scenarios import (
-    FORMAL_ON, INFORMAL_ON, TODAY, WARNING_ON, WARNING_REVIEW, a_case, a_case_at_formal_stage,
+    TODAY, WARNING_ON, WARNING_REVIEW, a_case, a_case_at_formal_stage,
     a_case_at_informal_stage, a_case_at_warning_stage, another_incident, formal_decision, informal_details,
     stage, version, warning_decision,
 )
