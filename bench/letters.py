@@ -125,8 +125,9 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{cpu}, {os.cpu_count()} logical CPUs (shared with other work while measured), "
-            f"Python {platform.python_version()}, {platform.system()}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (f"{cpu}, {os.cpu_count()} logical CPUs (shared with other work while measured; load "
+            f"average {load} at the end), Python {platform.python_version()}, {platform.system()}")
 
 
 def report(rates: dict[str, float], batch: dict, per_type: int) -> str:
@@ -148,6 +149,8 @@ Median of 3 runs of {per_type} letters per template, after a warm-up letter.
 Mean over the templates: **{overall:.1f} letters per second** ({1000 / overall:.0f} ms each).
 Most of the time is python-docx opening and re-saving the .docx package (parsing and
 compressing its XML parts); the Jinja compile of each template's XML is cached per process.
+The templates are of similar size, so most of the spread between rows is noise from the
+shared CPUs (other engineers' test runs were using them at the same time).
 
 ## Batch: {batch['letters']:,} review-outcome letters into one zip
 
