@@ -212,7 +212,7 @@ def _close(uow: UnitOfWork, actor: Actor, case: Case, decided_on: dt.date, reaso
 
 def _audit_case(uow: UnitOfWork, actor: Actor, action: str, case: Case, before: dict, reason: str = "") -> None:
     _touch(case)
-    uow.session.flush()
+    uow.flush()
     b, a = _changed(before, snapshot(case))
     uow.audit(actor, action, case, before=b, after=a, reason=reason)
 
@@ -223,7 +223,7 @@ def _changed(before: dict, after: dict) -> tuple[dict, dict]:
 
 
 def _event_audit(uow: UnitOfWork, actor: Actor, action: str, event: StageEvent, reason: str = "") -> None:
-    uow.session.flush()
+    uow.flush()
     uow.audit(actor, action, event, customer_id=event.case.customer_id,
               after=snapshot(event) | {"evidence": [i.id for i in event.evidence]}, reason=reason)
 
@@ -380,7 +380,7 @@ def take_formal_actions(actor: Actor, case_id: int, decision: FormalDecision, ex
                                   status=ActionStatus.ACTIVE)
             uow.session.add(action)
             case.formal_actions.append(action)
-            uow.session.flush()
+            uow.flush()
             uow.audit(actor, "take_formal_action", action, customer_id=case.customer_id,
                       after=snapshot(action))
         case.stage = Stage.FORMAL
@@ -452,14 +452,14 @@ def record_review(actor: Actor, case_id: int, subject_type: str, subject_id: int
                 action.review_due = next_review_due
                 if result == ReviewOutcome.VARY:
                     action.terms = new_terms
-            uow.session.flush()
+            uow.flush()
             b, a = _changed(action_before, snapshot(action))
             uow.audit(actor, "review_formal_action", action, customer_id=case.customer_id, before=b, after=a,
                       reason=result.label)
             left = [x for x in case.formal_actions if x.status == ActionStatus.ACTIVE]
             if result == ReviewOutcome.LIFT and not left:
                 _close(uow, actor, case, held_on, "All restrictions lifted at review: normal relations restored.")
-        uow.session.flush()
+        uow.flush()
         uow.audit(actor, "record_review", review, customer_id=case.customer_id, after=snapshot(review))
         _audit_case(uow, actor, "case_reviewed", case, before, reason=result.label)
         uow.commit()
@@ -557,7 +557,7 @@ def record_appeal(actor: Actor, case_id: int, subject_type: str, subject_id: int
                         recorded_by_id=actor.user_id)
         uow.session.add(appeal)
         before = snapshot(case)
-        uow.session.flush()
+        uow.flush()
         why = route.rule if chosen == route.decision_maker_id else \
             f"Routed away from the usual decision maker (who took the decision). {route.rule}"
         uow.audit(actor, "record_appeal", appeal, customer_id=case.customer_id, after=snapshot(appeal),
@@ -629,7 +629,7 @@ def decide_appeal(actor: Actor, appeal_id: int, outcome: str, notes: str, expect
                 _restore_stage(case)
         appeal.decided_on, appeal.outcome = today, result
         appeal.decision_notes = notes + (f"\nVaried: {varied_terms}" if varied_terms else "")
-        uow.session.flush()
+        uow.flush()
         b, a = _changed(appeal_before, snapshot(appeal))
         uow.audit(actor, "decide_appeal", appeal, customer_id=case.customer_id, before=b, after=a,
                   reason=result.label)
