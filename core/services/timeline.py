@@ -53,9 +53,11 @@ def _fmt_day(day: Optional[dt.date | dt.datetime]) -> str:
 
 
 class _Builder:
-    def __init__(self, names: dict[int, str], amendments: dict[tuple[str, int], tuple[dt.datetime, str]]):
+    def __init__(self, names: dict[int, str], amendments: dict[tuple[str, int], tuple[dt.datetime, str]],
+                 creators: dict[tuple[str, int], str]):
         self.names = names
         self.amendments = amendments
+        self.creators = creators
         self.events: list[dict] = []
 
     def who(self, user_id: Optional[int]) -> str:
@@ -65,6 +67,7 @@ class _Builder:
             entity_type: str, entity_id: int, *, not_evidence: bool = False,
             amended: Optional[tuple[dt.datetime, str]] = None) -> None:
         amended = amended or self.amendments.get((entity_type, entity_id))
+        recorded_by = recorded_by or self.creators.get((entity_type, entity_id), "")
         self.events.append({
             "kind": kind, "type": EVENT_TYPES[kind], "at": _as_datetime(at), "when": _fmt_day(at),
             "title": title, "details": details, "recorded_by": recorded_by,
@@ -74,13 +77,23 @@ class _Builder:
         })
 
 
-def _amendments(uow: UnitOfWork, customer_id: int) -> dict[tuple[str, int], tuple[dt.datetime, str]]:
-    """The latest correction of each record of this customer, from the audit log."""
+def _from_audit(uow: UnitOfWork, customer_id: int, names_by_username: dict[str, str]):
+    """From the audit log: the latest correction of each of this customer's records, and who
+    first wrote each record (for records whose table has no 'recorded by' column)."""
     rows = uow.session.execute(
-        select(AuditEntry.entity_type, AuditEntry.entity_id, AuditEntry.at, AuditEntry.username)
-        .where(AuditEntry.customer_id == customer_id, AuditEntry.action.like("amend%"))
-        .order_by(AuditEntry.id)).all()
-    return {(t, i): (at, username) for t, i, at, username in rows if i is not None}
+        select(AuditEntry.entity_type, AuditEntry.entity_id, AuditEntry.action, AuditEntry.at,
+               AuditEntry.username)
+        .where(AuditEntry.customer_id == customer_id).order_by(AuditEntry.id)).all()
+    amendments: dict[tuple[str, int], tuple[dt.datetime, str]] = {}
+    creators: dict[tuple[str, int], str] = {}
+    for entity_type, entity_id, action, at, username in rows:
+        if entity_id is None:
+            continue
+        who = names_by_username.get(username, username)
+        creators.setdefault((entity_type, entity_id), who)
+        if action.startswith("amend"):
+            amendments[(entity_type, entity_id)] = (at, who)
+    return amendments, creators
 
 
 def _in_range(event: dict, date_from: Optional[dt.date], date_to: Optional[dt.date]) -> bool:
@@ -106,10 +119,11 @@ def get_timeline(actor: Actor, customer_id: int, uow: UnitOfWork, *, newest_firs
         customer = s.get(Customer, customer_id)
         if customer is None or customer.anonymised_at is not None:
             raise NotFound("No such customer.")
-        names = dict(s.execute(select(User.id, User.name)).all())
+        users = s.execute(select(User.id, User.username, User.name)).all()
+        names = {uid: name for uid, _username, name in users}
         areas = dict(s.execute(select(ServiceArea.id, ServiceArea.name)).all())
-        amendments = _amendments(uow, customer_id)
-        b = _Builder(names, amendments)
+        amendments, creators = _from_audit(uow, customer_id, {u: n for _i, u, n in users})
+        b = _Builder(names, amendments, creators)
         cases = s.scalars(select(Case).where(Case.customer_id == customer_id).order_by(Case.id)).all()
         case_ids = [c.id for c in cases]
 
@@ -138,8 +152,10 @@ def get_timeline(actor: Actor, customer_id: int, uow: UnitOfWork, *, newest_firs
                   b.who(i.recorded_by_id), "incident", i.id, not_evidence=not i.counts_as_evidence,
                   amended=amended)
 
+        deciders: dict[int, str] = {}
         if case_ids:
             for e in s.scalars(select(StageEvent).where(StageEvent.case_id.in_(case_ids))).all():
+                deciders[e.id] = b.who(e.decided_by_id)
                 parts = [e.reason] if e.reason else []
                 if e.skip_reason:
                     parts.append(f"Stage skipped because: {e.skip_reason}")
@@ -157,8 +173,8 @@ def get_timeline(actor: Actor, customer_id: int, uow: UnitOfWork, *, newest_firs
                 parts.append(f"Status: {a.status.label}; review due {_fmt_day(a.review_due)}")
                 if a.ended_on:
                     parts.append(f"Ended {_fmt_day(a.ended_on)}: {a.ended_reason}")
-                b.add("formal_action", a.starts_on, a.kind.label, "\n".join(parts), "",
-                      "formal_action", a.id)
+                b.add("formal_action", a.starts_on, a.kind.label, "\n".join(parts),
+                      deciders.get(a.stage_event_id, ""), "formal_action", a.id)
             for ap in s.scalars(select(Appeal).where(Appeal.case_id.in_(case_ids))).all():
                 parts = [ap.grounds] if ap.grounds else []
                 parts.append(f"Against {ap.subject_type.replace('_', ' ')} #{ap.subject_id}; "
@@ -189,6 +205,7 @@ def get_timeline(actor: Actor, customer_id: int, uow: UnitOfWork, *, newest_firs
                 parts.append(f"Decision: {r.decision_reason}")
             b.add("spoc", r.requested_at, "SPOC requested", "\n".join(parts), b.who(r.requested_by_id),
                   "spoc_request", r.id)
+        spoc_deciders = {r.id: b.who(r.decided_by_id) for r in spoc_requests}
         spoc_entries = s.scalars(select(SpocEntry).where(SpocEntry.customer_id == customer_id)).all()
         for e in spoc_entries:
             parts = [f"Contact: {b.who(e.spoc_user_id)}; channels: {', '.join(map(str, e.channels or []))}",
@@ -197,7 +214,8 @@ def get_timeline(actor: Actor, customer_id: int, uow: UnitOfWork, *, newest_firs
                 parts.append(e.terms)
             if e.ended_on:
                 parts.append(f"Ended {_fmt_day(e.ended_on)}: {e.ended_reason}")
-            b.add("spoc", e.starts_on, "SPOC on the register", "\n".join(parts), "", "spoc_entry", e.id)
+            b.add("spoc", e.starts_on, "SPOC on the register", "\n".join(parts),
+                  spoc_deciders.get(e.request_id, ""), "spoc_entry", e.id)
 
         for c in s.scalars(select(PvpConsideration).where(PvpConsideration.customer_id == customer_id)).all():
             b.add("pvp", c.raised_at, "PVP register consideration raised",

@@ -86,6 +86,8 @@ def test_the_timeline_shows_every_kind_of_event_with_who_recorded_it(db_url, uow
     assert by_kind["annotation"]["recorded_by"] == "Gareth Evans"
     assert by_kind["stage"]["recorded_by"] == "Priya Shah"
     assert "Email only" in by_kind["formal_action"]["details"]
+    assert by_kind["formal_action"]["recorded_by"] == "Priya Shah"        # who decided the stage
+    assert by_kind["third_party"]["recorded_by"] == "Priya Shah"          # from the audit log
     assert timeline["counts"]["incident"] == 2 and timeline["counts"]["stage"] == 2
 
 
