@@ -1,10 +1,12 @@
 """The Case timeline page: opened from ?customer_id=, filtered, hearsay marked, access logged."""
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, select
 
 from core.db import UnitOfWork
-from core.models import AccessLog
+from core.enums import Stage
+from core.models import AccessLog, Case
 from tests.pages.conftest import app_as
 from tests.scenarios import NOW, a_customer, an_incident, demo_actors
 
@@ -39,3 +41,21 @@ def test_timeline_without_a_customer_asks_for_one(app_db):
     at = app_as("dmo", "pages/timeline.py")
     assert not at.exception
     assert any("Find a customer" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("username", ["teamleader", "dmo", "hsw", "ad.housing"])
+def test_the_three_pages_render_on_demo_data_for_each_role(demo_app_db, username):
+    with UnitOfWork(demo_app_db) as u:
+        customer_id, stage = u.session.execute(
+            select(Case.customer_id, Case.stage).where(Case.stage.in_([Stage.FORMAL, Stage.WARNING, Stage.INFORMAL]))
+            .order_by(Case.stage.desc(), Case.id).limit(1)).one()
+    at = app_as(username)
+    at.session_state["customer_id"] = customer_id
+    pages = ["pages/customers.py", "pages/timeline.py"] + (["pages/incident.py"] if username == "teamleader" else [])
+    for page in pages:
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+    at.switch_page("pages/timeline.py").run()
+    events = at.dataframe[len(at.dataframe) - 1].value
+    assert {"Incident", "Stage change"} <= set(events["Type"])
+    assert [m.value for m in at.metric][0] == stage.label
