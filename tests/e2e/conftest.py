@@ -1,0 +1,152 @@
+"""End-to-end fixtures: the real app on a free loopback port with a fresh SQLite database, driven
+by Playwright through Debian's Chromium (Playwright's own browser download is not used).
+
+Without Chromium these tests skip with a reason, except under CI=true where they fail.
+Screenshots of the key screens go to test-artefacts/e2e/ (git-ignored).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTEFACTS = ROOT / "test-artefacts" / "e2e"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PASSWORD = "fairtreatment-demo"
+STARTUP_SECONDS = 90
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("FT_CHROMIUM"), shutil.which("chromium"),
+                      shutil.which("chromium-browser"), "/usr/bin/chromium"):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return None
+
+
+def _unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason}: end-to-end tests cannot be skipped under CI=true")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _seed(url: str) -> dict:
+    """The records the scenarios start from, added through the services before the app starts:
+    a customer with no case yet, and a formal-stage case with a SPOC request for the DMO."""
+    from core.db import UnitOfWork, dispose_engines
+    from core.services import registers
+    from tests.scenarios import a_customer, demo_actors
+    from tests.services.case_scenarios import a_case_at_formal_stage
+
+    actors = demo_actors(url)
+    fresh = a_customer(url, actors["teamleader"], ref="NPH777001", first="Eleanor", last="Testwood")
+    spoc_case = a_case_at_formal_stage(url, actors, ref="NPH777002",
+                                       customer={"first": "Marek", "last": "Seedwell"})
+    with UnitOfWork(url) as uow:
+        from core.models import Incident
+        from sqlalchemy import select
+        evidence = uow.session.scalars(select(Incident.id).where(Incident.case_id == spoc_case)).all()
+    reason = "Calls to six teams a week continue after the formal stage: one named contact is needed."
+    request_id = registers.request_spoc(actors["teamleader"], spoc_case, reason, list(evidence),
+                                        UnitOfWork(url))
+    dispose_engines()
+    return {"fresh_customer": fresh, "spoc_case": spoc_case, "spoc_request": request_id,
+            "spoc_reason": reason}
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    path = chromium_path()
+    if not path:
+        _unavailable("Chromium is not installed (apt-get install chromium; .ci/run does this)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright Python package is not installed")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, chromium):
+    """Start `streamlit run app.py` on a free port with a fresh demo database; stop it after."""
+    folder = tmp_path_factory.mktemp("e2e")
+    url = f"sqlite:///{folder / 'e2e.db'}"
+    env = dict(os.environ, DATABASE_URL=url, FT_BCRYPT_ROUNDS="4", FT_DATA_DIR=str(folder / "data"),
+               FT_SESSION_IDLE_MINUTES="30", PYTHONUNBUFFERED="1")
+    env.pop("FT_COOKIE_KEY", None)
+    setup = subprocess.run([sys.executable, "-m", "db.setup", "--size", "0.05"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert setup.returncode == 0, setup.stderr
+    os.environ["FT_BCRYPT_ROUNDS"] = "4"
+    seeded = _seed(url)
+    port = _free_port()
+    log = open(folder / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
+                if answer.read().strip() == b"ok":
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"The app did not start: {(folder / 'streamlit.log').read_text()[-3000:]}")
+        time.sleep(0.3)
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    yield {"base": base, "url": url, "folder": folder, **seeded}
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
+    log.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture
+def browser_context(chromium, request):
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    context.set_default_timeout(20_000)
+    yield context
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:           # keep what the screen showed
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        for n, page in enumerate(context.pages):
+            try:
+                page.screenshot(path=str(ARTEFACTS / f"FAILED-{request.node.name}-{n}.png"), full_page=True)
+            except Exception:
+                pass
+    context.close()
