@@ -296,7 +296,10 @@ def write_report(rows: list[dict]) -> None:
               + ("agree at every size." if not any(r["mismatches"] for r in rows)
                  else "DIFFER: " + "; ".join(f"size {r['size']:g}: {r['mismatches']}" for r in rows if r["mismatches"]))]
     REPORT.parent.mkdir(exist_ok=True)
-    REPORT.write_text("\n".join(lines) + "\n" + ANALYSIS_MARKER + "\n")
+    analysis = ""
+    if REPORT.exists() and ANALYSIS_MARKER.strip() in REPORT.read_text():
+        analysis = REPORT.read_text().split(ANALYSIS_MARKER.strip(), 1)[1]
+    REPORT.write_text("\n".join(lines) + "\n" + ANALYSIS_MARKER + (analysis or "\n"))
     print(f"wrote {REPORT}")
 
 
