@@ -66,7 +66,12 @@ def choose(page: Page, label: str, option, scope=None) -> None:
     multi = scope.get_by_test_id("stMultiSelect").filter(has=page.get_by_text(label, exact=True))
     if multi.count():
         multi.first.get_by_label(label, exact=True).first.click()
-        page.get_by_role("option", name=option).first.click()
+        wanted = page.get_by_role("option", name=option).first
+        try:
+            wanted.wait_for(timeout=3000)
+        except Exception:
+            page.keyboard.press("ArrowDown")           # some lists open only from the keyboard
+        wanted.click()
         page.keyboard.press("Escape")
         settle(page)
         return
