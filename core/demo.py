@@ -21,7 +21,7 @@ from core.enums import (
 )
 from core.models import (
     Appeal, Case, Customer, CustomerVulnerability, FormalAction, Incident, IncidentBehaviour,
-    PvpConsideration, PvpEntry, Review, ServiceArea, SpocEntry, SpocRequest, StageEvent, User,
+    PvpConsideration, PvpEntry, Review, ServiceArea, ServiceReferral, SpocEntry, SpocRequest, StageEvent, User,
     stage_event_incident,
 )
 from core.policy.deadlines import add_months, appeal_decision_due
@@ -62,6 +62,10 @@ DESCRIPTIONS = {
     Category.UNREASONABLE_PERSISTENCE: "The customer raised the same fence complaint for the sixth "
                                        "time with no new information after the final response.",
 }
+REFERRALS = ["Outstanding repair to the back fence reported 18 months ago.",
+             "Rent account query unanswered after three chasers.",
+             "Damp and mould in the bedroom not yet inspected.",
+             "Complaint response sent after the 10-day target."]
 CHUNK = 20_000
 
 
@@ -128,7 +132,7 @@ def load_demo_data(url: Optional[str] = None, size: float = 1.0, seed: int = 202
     # Incidents spread over ten years, more recent ones more likely; customers skewed (a few repeat a lot).
     start = today - dt.timedelta(days=3650)
     incidents_by_customer: dict[int, list[dict]] = {}
-    incidents, behaviours = [], []
+    incidents, behaviours, referrals = [], [], []
     for _ in range(n_incidents):
         customer = customers[min(int(rng.paretovariate(1.2)) - 1, n_customers - 1) if rng.random() < 0.3
                              else rng.randrange(n_customers)]
@@ -152,6 +156,15 @@ def load_demo_data(url: Optional[str] = None, size: float = 1.0, seed: int = 202
         }
         incidents.append(row)
         incidents_by_customer.setdefault(customer["id"], []).append(row)
+        if row["service_failure"]:
+            resolved = occurred.date() < today - dt.timedelta(days=60) and rng.random() < 0.85
+            referrals.append({
+                "id": ids("referral"), "incident_id": iid, "customer_id": customer["id"], "case_id": None,
+                "service_area_id": rng.choice(operational), "raised_by_id": row["recorded_by_id"],
+                "description": rng.choice(REFERRALS), "raised_at": row["recorded_at"],
+                "resolved_at": occurred + dt.timedelta(days=rng.randint(5, 50)) if resolved else None,
+                "resolved_by_id": row["recorded_by_id"] if resolved else None,
+                "resolution": "Repair completed and confirmed with the customer." if resolved else ""})
         for b in rng.sample(BEHAVIOURS_BY_CATEGORY[category], k=rng.choice([1, 1, 2])):
             behaviours.append({"incident_id": iid, "behaviour": b.value})
 
@@ -173,6 +186,8 @@ def load_demo_data(url: Optional[str] = None, size: float = 1.0, seed: int = 202
         _bulk(uow, Case, cases)
         _bulk(uow, Incident, incidents)
         _bulk(uow, IncidentBehaviour, behaviours)
+        case_of_incident = {r["id"]: r["case_id"] for r in incidents}
+        _bulk(uow, ServiceReferral, [r | {"case_id": case_of_incident[r["incident_id"]]} for r in referrals])
         _bulk(uow, StageEvent, events)
         _bulk(uow, stage_event_incident, event_links)
         _bulk(uow, FormalAction, actions)
@@ -186,7 +201,8 @@ def load_demo_data(url: Optional[str] = None, size: float = 1.0, seed: int = 202
                   after={"incidents": len(incidents), "customers": len(customers), "seed": seed})
         _advance_sequences(uow)
         uow.commit()
-    return {"customers": len(customers), "incidents": len(incidents), "cases": len(cases),
+    letters = 0 if staff_only else _send_recent_letters(url, today)
+    return {"customers": len(customers), "incidents": len(incidents), "cases": len(cases), "letters": letters,
             "stage_events": len(events), "formal_actions": len(actions), "appeals": len(appeals),
             "reviews": len(reviews), "spoc_entries": len(spoc_entries), "pvp_entries": len(pvp_entries)}
 
@@ -217,6 +233,11 @@ def _build_case(rng, ids, today, customer_id, rows, leaders, ad_by_area, dmo, hs
     target = [Stage.NONE, Stage.INFORMAL, Stage.WARNING, Stage.FORMAL][min(wanted, len(counting))]
     old = rows[-1]["occurred_at"].date() < today - dt.timedelta(days=900)
     closing = target != Stage.NONE and rng.random() < (0.8 if old else 0.15)
+    closure, closure_day = "No further incidents: normal relations restored.", None
+    # Decisions rest on the incidents that led to them: the latest ones for a case still open,
+    # the earliest ones for a case that has since closed.
+    steps = [Stage.NONE, Stage.INFORMAL, Stage.WARNING, Stage.FORMAL].index(target)
+    picks = (counting[:steps] if closing else counting[-steps:]) if steps else []
     case = {"id": case_id, "customer_id": customer_id, "service_area_id": area_id,
             "stage": Stage.NONE.value, "opened_at": rows[0]["recorded_at"], "opened_by_id": leader,
             "closed_at": None, "closure_reason": "", "warning_review_due": None, "version": 1}
@@ -242,18 +263,25 @@ def _build_case(rng, ids, today, customer_id, rows, leaders, ad_by_area, dmo, hs
 
     stage = Stage.NONE
     if target in (Stage.INFORMAL, Stage.WARNING, Stage.FORMAL):
-        event(Stage.NONE, Stage.INFORMAL, counting[0], details={
+        event(Stage.NONE, Stage.INFORMAL, picks[0], details={
             "contact_made": True, "behaviour_set_out": True, "expectations_stated": True,
             "consequences_stated": True, "root_cause_looked_for": True, "third_party_offered": True})
         stage = Stage.INFORMAL
     if target in (Stage.WARNING, Stage.FORMAL):
-        warn = event(Stage.INFORMAL, Stage.WARNING, counting[1])
+        warn = event(Stage.INFORMAL, Stage.WARNING, picks[1])
         warn["review_due"] = add_months(warn["decided_on"], rng.choice([3, 6]))
         case["warning_review_due"] = warn["review_due"]
         stage = Stage.WARNING
         _maybe_appeal(rng, ids, today, case_id, "stage_event", warn, ad_by_area[area_id], appeals)
+        if target == Stage.WARNING and warn["review_due"] < today - dt.timedelta(days=14) and rng.random() < 0.75:
+            reviews.append({"id": ids("review"), "case_id": case_id, "subject_type": "warning",
+                            "subject_id": warn["id"], "held_on": warn["review_due"], "reviewed_by_id": leader,
+                            "evidence_considered": "No incidents that count as evidence since the warning.",
+                            "outcome": ReviewOutcome.NO_FURTHER_ACTION.value, "next_review_due": None, "notes": ""})
+            closing, closure = True, "Warning review: no further incidents, no further action."
+            closure_day = warn["review_due"]
     if target == Stage.FORMAL:
-        formal = event(Stage.WARNING, Stage.FORMAL, counting[2])
+        formal = event(Stage.WARNING, Stage.FORMAL, picks[2])
         stage = Stage.FORMAL
         kinds = rng.sample([FormalActionType.ONE_CHANNEL, FormalActionType.CONTACT_LIMITS,
                             FormalActionType.ISSUE_LIMIT, FormalActionType.DECLINE_WITHOUT_EVIDENCE],
@@ -298,9 +326,9 @@ def _build_case(rng, ids, today, customer_id, rows, leaders, ad_by_area, dmo, hs
                 "customer_notified_on": start, "not_notified_reason": "", "reconsider_notice_on": None,
                 "ended_on": None, "ended_reason": ""})
     if closing:
-        close = event(stage, Stage.CLOSED, counting[-1], reason="No further incidents: normal relations restored.")
-        case.update(closed_at=dt.datetime.combine(close["decided_on"], dt.time(17)),
-                    closure_reason="No further incidents: normal relations restored.")
+        close = event(stage, Stage.CLOSED, counting[-1], reason=closure,
+                      **({"decided_on": closure_day} if closure_day else {}))
+        case.update(closed_at=dt.datetime.combine(close["decided_on"], dt.time(17)), closure_reason=closure)
         for action in actions:
             if action["case_id"] == case_id and action["status"] == ActionStatus.ACTIVE.value:
                 action.update(status=ActionStatus.LIFTED.value, ended_on=close["decided_on"],
@@ -309,18 +337,44 @@ def _build_case(rng, ids, today, customer_id, rows, leaders, ad_by_area, dmo, hs
     case["stage"] = stage.value
 
 
+def _send_recent_letters(url: Optional[str], today: dt.date, days: int = 365, limit: int = 80) -> int:
+    """Decision letters for recent stage decisions, drafted from the real templates and sent
+    through the letters service on the decision date (which starts each appeal window)."""
+    from sqlalchemy import select
+    from core.auth import actor_from_user
+    from core.enums import LetterType
+    from core.services.letters import mark_sent
+
+    letter_for = {Stage.INFORMAL: LetterType.INFORMAL_SUMMARY, Stage.WARNING: LetterType.WARNING,
+                  Stage.FORMAL: LetterType.FORMAL}
+    with UnitOfWork(url) as uow:
+        recent = uow.session.execute(
+            select(StageEvent.id, StageEvent.case_id, StageEvent.to_stage, StageEvent.decided_on, User)
+            .join(User, User.id == StageEvent.decided_by_id)
+            .where(StageEvent.to_stage.in_(list(letter_for)),
+                   StageEvent.decided_on >= today - dt.timedelta(days=days))
+            .order_by(StageEvent.decided_on.desc()).limit(limit)).all()
+        decisions = [(e_id, case_id, stage, day, actor_from_user(user)) for e_id, case_id, stage, day, user in recent]
+    for event_id, case_id, stage, day, actor in decisions:
+        mark_sent(actor, case_id, letter_for[stage].value, event_id, None, UnitOfWork(url), today=day)
+    return len(decisions)
+
+
 def _maybe_appeal(rng, ids, today, case_id, subject_type, decision, ad_id, appeals) -> None:
-    if rng.random() > 0.25:
+    recent = decision["decided_on"] > today - dt.timedelta(days=60)
+    if rng.random() > (0.5 if recent else 0.25):
         return
-    received = decision["decided_on"] + dt.timedelta(days=rng.randint(3, 30))
+    received = decision["decided_on"] + dt.timedelta(days=rng.randint(3, 10 if recent else 30))
     if received > today:
         return
     due = appeal_decision_due(received)
     roll = rng.random()
-    decided = None if (roll < 0.15 and due > today - dt.timedelta(days=400)) else (
-        due + dt.timedelta(days=rng.randint(1, 5)) if roll < 0.3 else due - dt.timedelta(days=rng.randint(0, 3)))
-    if decided is not None and decided > today:
+    if recent:      # still waiting for the Assistant Director: some within 5 working days, some overdue
         decided = None
+    elif roll < 0.3:
+        decided = due + dt.timedelta(days=rng.randint(1, 5))
+    else:
+        decided = due - dt.timedelta(days=rng.randint(0, 3))
     appeals.append({
         "id": ids("appeal"), "case_id": case_id, "subject_type": subject_type, "subject_id": decision["id"],
         "received_on": received, "late": received > decision["decided_on"] + dt.timedelta(days=28),
