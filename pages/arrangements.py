@@ -8,6 +8,7 @@ from core.permissions import Permission as P
 from core.services import arrangements
 from core.services.customers import search_customers
 from ui.alerts import arrangement_lines
+from ui.customer_picker import md
 from ui.session import actor, attempt, uow
 
 me = actor()
@@ -34,7 +35,7 @@ elif results:
 
 view = st.session_state.get("arrangements_view")
 if view:
-    st.subheader(f"{view['name']} ({view['housing_ref']})")
+    st.subheader(f"{md(view['name'])} ({md(view['housing_ref'])})")
     st.text(view["address"])
     if not arrangements.has_arrangements(view):
         st.success("No special arrangements are in force: contact this customer in the usual way.")

@@ -11,6 +11,7 @@ from core.enums import Channel, FormalActionType, ReviewOutcome
 from core.services import cases
 from core.policy.stages import INFORMAL_STEPS, REVIEW_OUTCOMES
 from core.services.customers import search_customers
+from ui.customer_picker import md
 from ui.session import actor, attempt, uow
 
 st.header("Case actions")
@@ -65,7 +66,7 @@ if case["version"] != seen:
         st.session_state[seen_key] = case["version"]
         st.rerun()
 
-st.subheader(f"{case['customer']} ({case['housing_ref']})")
+st.subheader(f"{md(case['customer'])} ({md(case['housing_ref'])})")
 c1, c2, c3 = st.columns(3)
 c1.metric("Stage", case["stage_label"])
 c2.metric("Service area", case["service_area"])

@@ -44,13 +44,9 @@ def open_page(page: str, customer_id: int, username: str = "teamleader"):
     return at
 
 
-UNESCAPED_NAME = ("Known issue reported to the lead: the page puts the customer's name in "
-                  "st.subheader without escaping (use ui.customer_picker.md). Remove this mark once fixed.")
-
-
 @pytest.mark.parametrize("page", [
     "pages/customers.py", "pages/timeline.py", "pages/incident.py", "pages/letters.py",
-    pytest.param("pages/case_actions.py", marks=pytest.mark.xfail(strict=True, reason=UNESCAPED_NAME)),
+    "pages/case_actions.py",
 ])
 def test_hostile_text_is_shown_only_as_text(hostile_customer, page):
     at = open_page(page, hostile_customer)
@@ -64,7 +60,6 @@ def test_the_timeline_shows_the_hostile_text_as_typed(hostile_customer):
     assert "<img src=x onerror=alert(1)>" in shown or "onerror" in shown
 
 
-@pytest.mark.xfail(strict=True, reason=UNESCAPED_NAME)
 def test_contact_arrangements_show_a_hostile_name_as_text(hostile_customer):
     at = app_as("contractor", "pages/arrangements.py")
     next(t for t in at.text_input if t.label.startswith("Name")).input("NPH666666")
