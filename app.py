@@ -13,6 +13,10 @@ from core.errors import ConfigError
 from ui.navigation import pages_for
 
 st.set_page_config(page_title="Fair Treatment", page_icon=":material/balance:", layout="wide")
+# The sign-in cookie is written (and deleted) by a browser component; rerunning at once would
+# remove the component before the browser runs it, so a page refresh would sign the user out
+# (or, after signing out, back in). A short pause lets it run.
+COOKIE_WRITE_SECONDS = 0.6
 
 
 
@@ -82,6 +86,7 @@ def sign_out(message: str = "") -> None:
 def logout_page() -> None:
     make_authenticator(auth.authenticator_credentials(UnitOfWork())).logout(location="unrendered")
     sign_out("You have signed out.")
+    time.sleep(COOKIE_WRITE_SECONDS)  # let the browser delete the sign-in cookie first
     st.rerun()
 
 
@@ -102,6 +107,7 @@ def main() -> None:
                 st.info(message)
             sign_in()
             if st.session_state.get("authentication_status"):
+                time.sleep(COOKIE_WRITE_SECONDS)  # let the browser store the sign-in cookie first
                 st.rerun()
             return
     except ConfigError as problem:
