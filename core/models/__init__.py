@@ -7,11 +7,12 @@ from core.models.cases import (
 )
 from core.models.registers import DisclosureLog, PvpConsideration, PvpEntry, SpocEntry, SpocRequest
 from core.models.governance import AccessLog, Annotation, AppSetting, AuditEntry, DataRequest
+from core.models.summary import IncidentDaily
 
 __all__ = [
     "Base", "utcnow", "Customer", "CustomerVulnerability", "LoginAttempt", "ServiceArea",
     "ThirdPartyContact", "User", "Appeal", "Case", "FormalAction", "Incident", "IncidentBehaviour",
     "Letter", "Review", "ServiceReferral", "StageEvent", "stage_event_incident", "DisclosureLog",
     "PvpConsideration", "PvpEntry", "SpocEntry", "SpocRequest", "AccessLog", "Annotation",
-    "AuditEntry", "DataRequest", "AppSetting",
+    "AuditEntry", "DataRequest", "AppSetting", "IncidentDaily",
 ]

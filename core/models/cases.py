@@ -27,6 +27,10 @@ class Case(Base):
     """One customer's case under the policy. `version` gives optimistic locking."""
 
     __tablename__ = "case_file"
+    __table_args__ = (  # monitoring (issue 7, migration 0003): open cases by stage, warnings due for review
+        Index("ix_case_file_stage_area", "stage", "service_area_id"),
+        Index("ix_case_file_stage_warning_review", "stage", "warning_review_due", "service_area_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
@@ -129,7 +133,8 @@ class StageEvent(Base):
     """
 
     __tablename__ = "stage_event"
-    __table_args__ = (Index("ix_stage_event_decided_on", "decided_on"),)  # monitoring: movements in a period
+    __table_args__ = (Index("ix_stage_event_decided_on", "decided_on"),  # monitoring: movements in a period
+                      Index("ix_stage_event_period_moves", "decided_on", "case_id", "from_stage", "to_stage"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
@@ -156,6 +161,7 @@ class FormalAction(Base):
     """A formal-stage restriction (clause 4.1), temporary and reviewed within 3 to 12 months."""
 
     __tablename__ = "formal_action"
+    __table_args__ = (Index("ix_formal_action_status_review", "status", "review_due", "case_id"),)  # monitoring
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
@@ -195,6 +201,7 @@ class Appeal(Base):
     """An appeal against a decision; `subject_type` is stage_event, formal_action or spoc."""
 
     __tablename__ = "appeal"
+    __table_args__ = (Index("ix_appeal_pending_due", "decided_on", "due_on", "case_id"),)  # monitoring: overdue
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.enums import RegisterStatus
@@ -45,6 +45,7 @@ class SpocEntry(Base):
     """An approved SPOC on the central register."""
 
     __tablename__ = "spoc_entry"
+    __table_args__ = (Index("ix_spoc_entry_status_review", "status", "review_due", "case_id"),)  # monitoring
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("spoc_request.id"), unique=True)
@@ -81,6 +82,7 @@ class PvpEntry(Base):
     """A PVP register entry: proposed by a team leader, live only once the H&S officer approves."""
 
     __tablename__ = "pvp_entry"
+    __table_args__ = (Index("ix_pvp_entry_status_review", "status", "review_due", "customer_id"),)  # monitoring
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)

@@ -60,7 +60,8 @@ PACK_TABLES: list[tuple[str, str]] = [
 ]
 # Tables that hold no rows about a customer (staff, reference data, settings).
 NOT_ABOUT_A_CUSTOMER = frozenset({"app_user", "service_area", "login_attempt", "app_setting",
-                                  "alembic_version"})
+                                  "alembic_version",
+                                  "incident_daily"})  # counts per day/area/category only (monitoring)
 
 # Deletion order: children before parents (foreign keys).
 DELETE_ORDER = [
