@@ -24,6 +24,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PASSWORD = "fairtreatment-demo"
 STARTUP_SECONDS = 90
+HOSTILE_FIRST = '<img src=x onerror="window.__pwned=1">'
+HOSTILE_LAST = "[Smith](javascript:window.__pwned=2) <script>window.__pwned=3</script>"
+HOSTILE_DESCRIPTION = ('She wrote <b onmouseover="window.__pwned=4">hi</b> and '
+                       "![x](javascript:window.__pwned=5) {{ 7*7 }} {% raw %}")
 
 
 def chromium_path() -> str | None:
@@ -62,6 +66,9 @@ def _seed(url: str) -> dict:
         from core.models import Incident
         from sqlalchemy import select
         evidence = uow.session.scalars(select(Incident.id).where(Incident.case_id == spoc_case)).all()
+    hostile = a_customer(url, actors["teamleader"], ref="NPH777003", first=HOSTILE_FIRST, last=HOSTILE_LAST)
+    from tests.scenarios import an_incident
+    an_incident(url, actors["teamleader"], hostile, description=HOSTILE_DESCRIPTION)
     reason = "Calls to six teams a week continue after the formal stage: one named contact is needed."
     request_id = registers.request_spoc(actors["teamleader"], spoc_case, reason, list(evidence),
                                         UnitOfWork(url))

@@ -18,9 +18,10 @@ from playwright.sync_api import Page, expect
 
 from core.letters import british_date
 from core.policy.deadlines import add_months, appeal_deadline
-from tests.e2e.conftest import ARTEFACTS, PASSWORD
+from tests.e2e.conftest import ARTEFACTS, HOSTILE_FIRST, PASSWORD
 
 TODAY = dt.date.today()
+expect.set_options(timeout=20_000)
 
 
 # ------------------------------------------------------------------ helpers
@@ -49,9 +50,15 @@ def sign_in(page: Page, app: dict, username: str) -> None:
 
 
 def sign_out(page: Page) -> None:
+    settle(page)
     page.get_by_role("link", name="Sign out").click()
     expect(page.get_by_role("button", name="Login")).to_be_visible()
-    expect(page.get_by_text("You have signed out.")).to_be_visible()
+    settle(page)
+    # Signed out on the server too: a page's address now leads to the login form only.
+    page.goto(page.url.split("/", 3)[0] + "//" + page.url.split("/", 3)[2] + "/monitoring")
+    expect(page.get_by_role("button", name="Login")).to_be_visible()
+    settle(page)
+    assert page.get_by_test_id("stMetric").count() == 0
 
 
 def open_page(page: Page, title: str) -> None:
@@ -247,3 +254,27 @@ def test_manager_sees_a_new_incident_on_the_monitoring_page(app, browser_context
     expect(manager.get_by_test_id("stMetric").filter(has_text="Incidents in the period")
            .get_by_test_id("stMetricValue")).to_have_text(str(before + 1))
     shot(manager, "12-monitoring-after")
+
+
+def test_hostile_text_stays_inert_in_the_browser(app, browser_context):
+    """A customer whose name and incident text carry HTML, script and javascript: links: the
+    browser shows the characters and runs nothing."""
+    page = browser_context.new_page()
+    sign_in(page, app, "teamleader")
+    open_page(page, "Customers")
+    page.get_by_label("Find a customer: name, housing reference or part of the address", exact=True).fill("NPH777003")
+    page.keyboard.press("Enter")
+    settle(page)
+    open_page(page, "Case timeline")
+    expect(page.get_by_text("window.__pwned=1", exact=False).first).to_be_visible()
+    page.mouse.move(700, 500)
+    for link in page.locator("a[href^='javascript:']").all():
+        pytest.fail(f"a javascript: link was rendered: {link.get_attribute('href')}")
+    assert page.locator("img[src='x']").count() == 0
+    assert page.evaluate("window.__pwned") is None
+    shot(page, "13-hostile-text-inert")
+    open_page(page, "Case actions")
+    expect(page.get_by_text("NPH777003").first).to_be_visible()
+    assert page.locator("a[href^='javascript:']").count() == 0
+    assert page.evaluate("window.__pwned") is None
+    sign_out(page)
