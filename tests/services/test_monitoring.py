@@ -235,3 +235,21 @@ def _sum(rows: list[dict], key: str, value: str) -> Counter:
 def _customers_with(rows, category) -> set:
     customer_of = {c[0]: c[4] for c in rows["cases"]}
     return {customer_of[i[1]] for i in rows["incidents"] if category is None or i[3] == category}
+
+
+def test_the_demo_bulk_load_keeps_the_daily_summary_exact(demo_url, rows):
+    """The demo data is bulk-inserted, not logged through the services: the database triggers
+    (migration 0003) still fill incident_daily with exactly the counts of the rows."""
+    from core.models import IncidentDaily
+    expected = Counter()
+    category_of = {}
+    for iid, _case, day, category, area in rows["incidents"]:
+        expected[(day, area, category, "")] += 1
+        category_of[iid] = (day, area, category)
+    for iid, behaviour in rows["behaviours"]:
+        expected[category_of[iid] + (behaviour,)] += 1
+    with UnitOfWork(demo_url) as uow:
+        held = Counter({(d, a, c, b): n for d, a, c, b, n in uow.session.execute(
+            select(IncidentDaily.day, IncidentDaily.service_area_id, IncidentDaily.category,
+                   IncidentDaily.behaviour, IncidentDaily.incidents))})
+    assert held == expected and sum(expected.values()) > len(rows["incidents"])
