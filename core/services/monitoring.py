@@ -9,6 +9,13 @@ Filters: a period (default the last 12 months), a service area and a behaviour c
 
 Rows come back as plain dicts with a `service_area` name, so every chart can also be shown
 by service area without another query.
+
+Speed at volume (docs/performance.md): the period figures (incidents by month, category and
+area, behaviours, the period and previous-period totals) are summed from `incident_daily`, one
+row per day x area x category (x behaviour), which database triggers keep exact on every write
+to incident and incident_behaviour (migration 0003); a year is a few tens of thousands of
+summary rows whatever the number of incidents. The as-of-today counts (open cases, reviews
+due, appeals overdue) read composite indexes added by the same migration.
 """
 from __future__ import annotations
 
