@@ -117,7 +117,7 @@ def load_demo_data(url: Optional[str] = None, size: float = 1.0, seed: int = 202
         postcode = f"NN{rng.randint(1, 7)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
         cid = ids("customer")
         customers.append({
-            "id": cid, "housing_ref": ref, "title": rng.choice(["Mr", "Ms", "Mrs", "Miss", "Mx", ""]),
+            "id": cid, "housing_ref": ref, "title": "",
             "first_name": first, "last_name": last, "address_line1": line1, "address_line2": "",
             "town": "Northampton", "postcode": postcode, "phone": f"01604 {rng.randint(100000, 999999)}",
             "email": f"customer{i}@example.org", "preferred_contact": rng.choice(list(Channel)).value,
