@@ -1,6 +1,7 @@
 """Fair Treatment: sign-in and navigation. Each role sees only the pages its permissions allow."""
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import streamlit as st
@@ -37,6 +38,10 @@ def sign_in() -> None:
     authenticator = make_authenticator(credentials)
     st.title("Fair Treatment")
     st.caption("Northampton Partnership Homes: Unacceptable Behaviour Policy case management")
+    token = authenticator.cookie_controller.get_cookie()
+    if token and auth.cookie_revoked(token["username"], token["exp_date"],
+                                     dt.timedelta(minutes=config.session_idle_minutes()), UnitOfWork()):
+        st.session_state["logout"] = True   # signed out since this cookie was issued: ignore it
     try:
         authenticator.login(location="main", key="login")
     except Exception as problem:  # the widget raises LoginError for its own refusals
@@ -84,6 +89,8 @@ def sign_out(message: str = "") -> None:
 
 
 def logout_page() -> None:
+    if st.session_state.get("actor") is not None:
+        auth.record_logout(st.session_state["actor"], UnitOfWork())
     make_authenticator(auth.authenticator_credentials(UnitOfWork())).logout(location="unrendered")
     sign_out("You have signed out.")
     time.sleep(COOKIE_WRITE_SECONDS)  # let the browser delete the sign-in cookie first

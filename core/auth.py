@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.db import UnitOfWork
 from core.errors import ConfigError
-from core.models import AppSetting, LoginAttempt, User, utcnow
+from core.models import AppSetting, AuditEntry, LoginAttempt, User, utcnow
 from core.permissions import Actor
 
 MAX_FAILED_LOGINS = 5
@@ -119,6 +119,24 @@ def record_refused_login(username: str, uow: UnitOfWork) -> None:
         uow.audit(None, "login_refused_locked", entity_type="login",
                   after={"username": (username or "")[:60]})
         uow.commit()
+
+
+def record_logout(actor: Actor, uow: UnitOfWork) -> None:
+    """Audit a sign-out; it also revokes every sign-in cookie issued to the user before it."""
+    with uow:
+        uow.audit(actor, "logout", entity_type="login", after={"username": actor.username})
+        uow.commit()
+
+
+def cookie_revoked(username: str, expires_at: float, lifetime: dt.timedelta, uow: UnitOfWork) -> bool:
+    """True if the user signed out after this sign-in cookie was issued (issued = its expiry
+    time minus its lifetime). Sign-out is enforced here, on the server, so it holds even if the
+    browser never deleted the cookie."""
+    issued = dt.datetime.fromtimestamp(float(expires_at), tz=dt.timezone.utc) - lifetime
+    with uow:
+        last = uow.session.scalar(select(func.max(AuditEntry.at)).where(
+            AuditEntry.action == "logout", AuditEntry.username == username))
+    return last is not None and _aware(last) > issued
 
 
 def authenticator_credentials(uow: UnitOfWork, locked: Iterable[str] = ()) -> dict[str, Any]:

@@ -109,7 +109,12 @@ def _case_query():
 
 
 def _load(uow: UnitOfWork, case_id: int, expected_version: Optional[int] = None) -> Case:
-    case = uow.session.scalar(_case_query().where(Case.id == case_id))
+    query = _case_query().where(Case.id == case_id)
+    if expected_version is not None:
+        # A change: lock the case row first (PostgreSQL), so a save made at the same moment by
+        # someone else is seen as a newer version (StaleRecord) rather than as half-changed facts.
+        query = query.with_for_update(of=Case)
+    case = uow.session.scalar(query)
     if case is None:
         raise NotFound("No such case.")
     if expected_version is not None and case.version != expected_version:

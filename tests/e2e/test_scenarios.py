@@ -72,14 +72,14 @@ def choose(page: Page, label: str, option, scope=None) -> None:
     scope = scope or page
     multi = scope.get_by_test_id("stMultiSelect").filter(has=page.get_by_text(label, exact=True))
     if multi.count():
-        multi.first.get_by_label(label, exact=True).first.click()
-        wanted = page.get_by_role("option", name=option).first
-        try:
-            wanted.wait_for(timeout=3000)
-        except Exception:
-            page.keyboard.press("ArrowDown")           # some lists open only from the keyboard
-        wanted.click()
+        # Type to filter, then Enter picks the highlighted option (no hunting in a list that
+        # re-renders while the app is busy).
+        scope.get_by_role("combobox", name=label, exact=True).first.click()
+        page.keyboard.type(option, delay=20)
+        page.get_by_role("option", name=option).first.wait_for()
+        page.keyboard.press("Enter")
         page.keyboard.press("Escape")
+        expect(scope.get_by_test_id("stMultiSelect").get_by_text(option, exact=True).first).to_be_visible()
         settle(page)
         return
     combo = scope.get_by_role("combobox", name=label, exact=True).first

@@ -157,3 +157,16 @@ def test_passwords_longer_than_bcrypt_allows_are_refused_not_truncated(uow, acto
     with pytest.raises(PolicyError, match="at most 72 bytes"):
         users.reset_password(actors["admin"], actors["dmo"].user_id, "😀" * 19, uow())
     users.add_user(actors["admin"], "okpw", "Ok Pw", "viewer", "p" * 72, uow())
+
+
+def test_signing_out_revokes_cookies_issued_before_it(uow, actors):
+    lifetime = dt.timedelta(minutes=30)
+    now = dt.datetime.now(dt.timezone.utc)
+    old_cookie = (now - dt.timedelta(minutes=5) + lifetime).timestamp()   # issued 5 minutes ago
+    assert not auth.cookie_revoked("teamleader", old_cookie, lifetime, uow())
+    auth.record_logout(actors["teamleader"], uow())
+    assert auth.cookie_revoked("teamleader", old_cookie, lifetime, uow())
+    assert not auth.cookie_revoked("dmo", old_cookie, lifetime, uow())
+    new_cookie = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=2) + lifetime).timestamp()
+    assert not auth.cookie_revoked("teamleader", new_cookie, lifetime, uow())
+    assert audit_actions(uow, "logout") == [{"username": "teamleader"}]
