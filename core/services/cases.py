@@ -119,6 +119,11 @@ def _load(uow: UnitOfWork, case_id: int, expected_version: Optional[int] = None)
         raise NotFound("No such case.")
     if expected_version is not None and case.version != expected_version:
         raise StaleRecord()
+    if expected_version is not None and uow.session.scalar(
+            select(Case.version).where(Case.id == case_id)) != expected_version:
+        # Saved by someone else while its history loaded (SQLite reads are not one snapshot):
+        # the facts may mix old and new, so refuse as a changed case.
+        raise StaleRecord()
     return case
 
 

@@ -23,6 +23,7 @@ from tests.scenarios import a_customer, an_incident
 from tests.services.case_scenarios import TODAY, informal_details
 
 THREADS, WRITES_PER_THREAD, CUSTOMERS = 4, 25, 4
+PAIRS = 8                     # simultaneous two-user saves
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts"
 
 
@@ -47,8 +48,8 @@ def open_case(url, customer_id):
 def test_second_of_two_simultaneous_saves_is_refused_not_lost(db_url, actors):
     leader = actors["teamleader"]
     outcomes = Counter()
-    for n in range(4):
-        customer_id = a_customer(db_url, leader, ref=f"NPH50000{n}")
+    for n in range(PAIRS):
+        customer_id = a_customer(db_url, leader, ref=f"NPH5000{n:02d}")
         an_incident(db_url, leader, customer_id)
         case_id, seen_version, _ = open_case(db_url, customer_id)
         barrier = threading.Barrier(2)
@@ -77,7 +78,7 @@ def test_second_of_two_simultaneous_saves_is_refused_not_lost(db_url, actors):
             case = uow.session.get(Case, case_id)
             assert case.stage == Stage.INFORMAL and case.version > seen_version
         assert count(db_url, StageEvent, StageEvent.case_id == case_id) == 1
-    assert outcomes["saved"] == 4
+    assert outcomes["saved"] == PAIRS
 
 
 def test_stress_concurrent_incidents_and_stage_changes(db_url, actors):
