@@ -106,16 +106,23 @@ def navigation(actor) -> dict[str, list]:
     return sections
 
 
+def signed_out_page() -> None:
+    if message := st.session_state.pop("sign_out_message", None):
+        st.info(message)
+    sign_in()
+    if st.session_state.get("authentication_status"):
+        time.sleep(COOKIE_WRITE_SECONDS)  # let the browser store the sign-in cookie first
+        st.rerun()
+
+
 def main() -> None:
     try:
         actor = signed_in_actor()
         if actor is None:
-            if message := st.session_state.pop("sign_out_message", None):
-                st.info(message)
-            sign_in()
-            if st.session_state.get("authentication_status"):
-                time.sleep(COOKIE_WRITE_SECONDS)  # let the browser store the sign-in cookie first
-                st.rerun()
+            # Signed out: the router offers the sign-in page only, so no earlier user's pages
+            # stay in the sidebar and no page address leads anywhere else.
+            st.navigation([st.Page(signed_out_page, title="Sign in", url_path="sign-in")],
+                          position="hidden").run()
             return
     except ConfigError as problem:
         st.error(f"Fair Treatment cannot start: {problem}")

@@ -1,9 +1,13 @@
 """Which pages each role is offered: one table, filtered by the permissions in core."""
 from __future__ import annotations
 
-from typing import NamedTuple
+from pathlib import Path
+from typing import NamedTuple, Optional
 
 from core.permissions import Actor, Permission as P
+
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class PageSpec(NamedTuple):
@@ -30,6 +34,12 @@ PAGES = [PageSpec(*row) for row in [
     ("Data protection", "pages/audit_log.py", "Audit log", ":material/history:", P.VIEW_AUDIT),
     ("Administration", "pages/users.py", "Users", ":material/manage_accounts:", P.MANAGE_USERS),
 ]]
+
+
+def page_for_file(filename: str) -> Optional[PageSpec]:
+    """The page whose script is `filename`, or None (e.g. a helper module)."""
+    path = Path(filename).resolve()
+    return next((p for p in PAGES if (ROOT / p.path).resolve() == path), None)
 
 
 def pages_for(actor: Actor) -> list[PageSpec]:

@@ -1,6 +1,7 @@
 """The signed-in actor, a fresh unit of work per action, and showing a refusal as a message."""
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable, Optional, TypeVar
 
 import streamlit as st
@@ -8,15 +9,21 @@ import streamlit as st
 from core.db import UnitOfWork
 from core.errors import PolicyError
 from core.permissions import Actor
+from ui.navigation import page_for_file
 
 T = TypeVar("T")
 
 
 def actor() -> Actor:
-    """The Actor app.py put in session state; pages only run once someone is signed in."""
+    """The Actor app.py put in session state. Called at the top of a page, it also refuses a
+    role the page is not for, however the page was reached (the services check again)."""
     current: Optional[Actor] = st.session_state.get("actor")
     if current is None:
         st.error("Please sign in.")
+        st.stop()
+    page = page_for_file(sys._getframe(1).f_code.co_filename)
+    if page is not None and not current.can(page.permission):
+        st.error(f"The {page.title} page is not available to your role ({current.role.label}).")
         st.stop()
     return current
 

@@ -84,3 +84,26 @@ def test_disabled_account_is_signed_out(app_db):
     at = app_as("teamleader")
     assert "actor" not in at.session_state
     assert any("disabled" in i.value for i in at.info)
+
+
+def test_a_page_script_run_directly_still_refuses_the_wrong_role(app_db):
+    """Even reached without app.py's router (e.g. Streamlit's pages/ folder routing), a page
+    refuses a role it is not for before showing anything."""
+    from streamlit.testing.v1 import AppTest
+    from tests.pages.conftest import ROOT, TIMEOUT
+    import os
+    at = AppTest.from_file(os.path.join(ROOT, "pages", "users.py"), default_timeout=TIMEOUT)
+    at.session_state["actor"] = demo_actors(app_db)["teamleader"]
+    at.run()
+    assert [e.value for e in at.error] == [
+        "The Users page is not available to your role (Team leader / manager)."]
+    assert not at.button and not at.dataframe
+    at.session_state["actor"] = demo_actors(app_db)["admin"]
+    at.run()
+    assert [h.value for h in at.header] == ["Users"]
+
+
+def test_signed_out_router_offers_only_the_sign_in_page(app_db):
+    at = new_app().run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/customers.py")
