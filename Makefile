@@ -23,7 +23,7 @@ run: db
 		--server.headless true --browser.gatherUsageStats false
 
 test: $(STAMP)
-	$(PY) -m pytest -q -p no:cacheprovider tests; status=$$?; \
+	$(PY) -m pytest -q -p no:cacheprovider -n auto --dist loadfile tests; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "No tests were collected."; exit 0; fi; exit $$status
 
 bench: $(STAMP)
