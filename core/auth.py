@@ -14,6 +14,7 @@ import bcrypt
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from core import config
 from core.db import UnitOfWork
 from core.errors import ConfigError
 from core.models import AppSetting, AuditEntry, LoginAttempt, User, utcnow
@@ -30,7 +31,7 @@ _NEVER_MATCHES = bcrypt.hashpw(secrets.token_bytes(24), bcrypt.gensalt(4)).decod
 
 def hash_password(password: str) -> str:
     """A bcrypt hash (cost from FT_BCRYPT_ROUNDS, default 12; the tests lower it for speed)."""
-    rounds = int(os.environ.get("FT_BCRYPT_ROUNDS", "12"))
+    rounds = config.bcrypt_rounds()
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds)).decode("ascii")
 
 

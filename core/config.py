@@ -18,5 +18,24 @@ def database_url() -> str:
     return url or f"sqlite:///{data_dir() / 'fair_treatment.db'}"
 
 
+def _whole_number(name: str, default: int, low: int, high: int) -> int:
+    """An integer setting from the environment; a bad value is a ConfigError naming the fix."""
+    from core.errors import ConfigError
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {raw!r}.") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {value}.")
+    return value
+
+
 def session_idle_minutes() -> int:
-    return int(os.environ.get("FT_SESSION_IDLE_MINUTES", "30"))
+    return _whole_number("FT_SESSION_IDLE_MINUTES", 30, 1, 24 * 60)
+
+
+def bcrypt_rounds() -> int:
+    return _whole_number("FT_BCRYPT_ROUNDS", 12, 4, 16)

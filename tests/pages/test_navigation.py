@@ -107,3 +107,12 @@ def test_signed_out_router_offers_only_the_sign_in_page(app_db):
     at = new_app().run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/customers.py")
+
+
+def test_a_bad_idle_setting_shows_one_clear_line_not_a_traceback(app_db, monkeypatch):
+    monkeypatch.setenv("FT_SESSION_IDLE_MINUTES", "half an hour")
+    at = app_as("teamleader")
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Fair Treatment cannot start: FT_SESSION_IDLE_MINUTES must be a whole number from 1 to 1440, "
+        "not 'half an hour'."]

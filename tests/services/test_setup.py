@@ -73,3 +73,13 @@ def test_data_folder_that_is_a_file_gives_one_clear_line(tmp_path):
     result = run_setup({"DATABASE_URL": "", "FT_DATA_DIR": str(not_a_folder / "data")})
     assert result.returncode == 2 and "not writable" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name, value", [("FT_BCRYPT_ROUNDS", "twelve"), ("FT_BCRYPT_ROUNDS", "99")])
+def test_a_bad_setting_gives_one_clear_line(tmp_path, name, value):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", name: value}
+    result = subprocess.run([sys.executable, "-m", "db.setup", "--size", "0.01"], cwd=ROOT,
+                            env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert f"{name} must be a whole number from 4 to 16" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
