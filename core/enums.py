@@ -113,6 +113,11 @@ class Channel(LabelledEnum):
     OTHER = ("other", "Other")
 
 
+def channel_labels(codes: list) -> list[str]:
+    """Plain-English names of stored channel codes (an unknown code is shown as stored)."""
+    return [Channel(code).label if code in Channel._value2member_map_ else str(code) for code in codes or []]
+
+
 class EvidenceSource(LabelledEnum):
     FIRST_HAND = ("first_hand", "First-hand (witnessed by the recorder or staff affected)")
     TRUSTED_THIRD_PARTY = ("trusted_third_party", "Trusted third party (named)")

@@ -12,7 +12,7 @@ from typing import Optional
 from sqlalchemy import select
 
 from core.db import UnitOfWork
-from core.enums import ActionStatus, Channel, FormalActionType, RegisterStatus, Stage
+from core.enums import ActionStatus, Channel, FormalActionType, RegisterStatus, Stage, channel_labels
 from core.errors import NotFound
 from core.models import (
     Case, Customer, DisclosureLog, FormalAction, PvpEntry, ServiceArea, SpocEntry, ThirdPartyContact, User,
@@ -23,16 +23,6 @@ from core.permissions import Actor, Permission, require
 # with them: naming them would tell a contractor what happened, so the view leaves them out.
 CONTACT_ARRANGEMENT_KINDS = frozenset(FormalActionType) - {FormalActionType.POLICE_REFERRAL,
                                                            FormalActionType.LEGAL_ACTION}
-
-
-def _channel_labels(codes: list) -> list[str]:
-    labels = []
-    for code in codes or []:
-        try:
-            labels.append(Channel(code).label)
-        except ValueError:
-            labels.append(str(code))
-    return labels
 
 
 def _arrangements(uow: UnitOfWork, customer_id: int, today: dt.date) -> dict:
@@ -55,7 +45,7 @@ def _arrangements(uow: UnitOfWork, customer_id: int, today: dt.date) -> dict:
         "customer_id": customer.id, "name": customer.full_name, "housing_ref": customer.housing_ref,
         "address": customer.address,
         "single_point_of_contact": [{"contact": name, "email": email,
-                                     "channels": _channel_labels(entry.channels),
+                                     "channels": channel_labels(entry.channels),
                                      "contact_times": entry.contact_times,
                                      "contact_limit": entry.contact_limit, "terms": entry.terms,
                                      "from": entry.starts_on}

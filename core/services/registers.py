@@ -8,7 +8,7 @@ from typing import Optional
 from sqlalchemy import select
 
 from core.db import UnitOfWork, changed_fields, snapshot
-from core.enums import Channel, RegisterStatus, ReviewOutcome, Role, Stage
+from core.enums import Channel, RegisterStatus, ReviewOutcome, Role, Stage, channel_labels
 from core.errors import NotFound, PolicyError
 from core.models import (
     Case, Customer, Incident, PvpConsideration, PvpEntry, Review, ServiceArea, SpocEntry,
@@ -44,16 +44,6 @@ def _user_names(uow: UnitOfWork, ids: set) -> dict[int, str]:
 def _channels(values: list) -> list[str]:
     return [parse_enum(Channel, v.value if isinstance(v, Channel) else v, "Channel").value
             for v in dict.fromkeys(values or [])]
-
-
-def _channel_labels(codes: list) -> str:
-    labels = []
-    for code in codes or []:
-        try:
-            labels.append(Channel(code).label)
-        except ValueError:
-            labels.append(str(code))
-    return ", ".join(labels)
 
 
 def _matches(status_filter: str, active: bool, state: str, status: RegisterStatus) -> bool:
@@ -332,7 +322,7 @@ def spoc_register(actor: Actor, uow: UnitOfWork, status: str = "active",
             out.append({
                 "entry_id": entry.id, "customer_id": entry.customer_id, "customer": entry.customer.full_name,
                 "housing_ref": entry.customer.housing_ref, "case_id": entry.case_id, "service_area": area,
-                "spoc_officer": names.get(entry.spoc_user_id, ""), "channels": _channel_labels(entry.channels),
+                "spoc_officer": names.get(entry.spoc_user_id, ""), "channels": ", ".join(channel_labels(entry.channels)),
                 "contact_times": entry.contact_times, "contact_limit": entry.contact_limit,
                 "terms": entry.terms, "starts_on": entry.starts_on, "review_due": entry.review_due,
                 "status": entry.status.label, "review_state": rules.REVIEW_STATE_LABELS[state],
