@@ -12,7 +12,7 @@ from typing import Optional
 from sqlalchemy import select
 
 from core.db import UnitOfWork
-from core.enums import ActionStatus, Channel, FormalActionType, RegisterStatus, Stage, channel_labels
+from core.enums import ActionStatus, FormalActionType, RegisterStatus, Stage, channel_labels
 from core.errors import NotFound
 from core.models import (
     Case, Customer, DisclosureLog, FormalAction, PvpEntry, ServiceArea, SpocEntry, ThirdPartyContact, User,
