@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from core.enums import AppealOutcome
+from core.enums import AppealOutcome, Channel
 from core.services import cases
 from ui.session import actor, attempt, uow
 
@@ -53,9 +53,16 @@ with st.form("decide_appeal"):
     notes = st.text_area("Reasons for the decision")
     varied = st.text_area("How the decision is varied (varied only)")
     new_review = st.date_input("New review date (varied only)", value=None, format="DD/MM/YYYY")
+    spoc = {}
+    if row["subject_type"] == "spoc_entry":
+        st.caption("Varying a SPOC: leave a field blank to keep it as it is.")
+        spoc["channels"] = st.multiselect("New contact channels", [c.value for c in Channel],
+                                          format_func=lambda c: Channel(c).label) or None
+        spoc["contact_times"] = st.text_input("New contact times") or None
+        spoc["contact_limit"] = st.text_input("New contact limit") or None
     if st.form_submit_button("Record the decision"):
         ok, result = attempt(cases.decide_appeal, me, appeal_id, outcome, notes, st.session_state[seen_key], uow(),
-                             today, varied_terms=varied, new_review_due=new_review)
+                             today, varied_terms=varied, new_review_due=new_review, **spoc)
         if ok:
             st.session_state.pop(seen_key, None)
             st.session_state["appeal_done"] = (f"Appeal decided: {AppealOutcome(result['outcome']).label}. "

@@ -222,6 +222,8 @@ elif choice == "appeal":
                 for d in case["decisions"] if d["appeal_by"] and not d["overturned"]]
     subjects += [("formal_action", a["id"], f"{a['label']} from {a['starts_on']:%d %b %Y}")
                  for a in case["actions"] if a["active"]]
+    subjects += [("spoc_entry", e["id"], f"Single point of contact (SPOC register) from {e['starts_on']:%d %b %Y} "
+                  f"(appeal by {e['appeal_by']:%d %b %Y})") for e in case["spoc_entries"]]
     subject = st.selectbox("Appeal against", subjects, format_func=lambda s: s[2])
     route = None
     if subject:

@@ -2,19 +2,24 @@
 
 - Informal and warning stage decisions (e.g. Fair Treatment Letters): the Assistant Director
   of the case's service area.
-- A single point of contact (SPOC): the Assistant Director for Corporate Service and ICT.
+- A single point of contact (SPOC): the Assistant Director for Corporate Service and ICT, whether
+  the SPOC was taken as a formal action or approved by the Data Management Officer onto the
+  SPOC register (subject "spoc_entry").
 - Other formal actions: the Assistant Director of the case's service area.
 The decision maker must never be the officer who took the decision appealed against.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Optional
 
 from core.enums import FormalActionType, Stage
 from core.errors import PolicyError
+from core.policy.stages import CaseAction, Verdict
 
-SUBJECT_TYPES = ("stage_event", "formal_action")
+SUBJECT_TYPES = ("stage_event", "formal_action", "spoc_entry")
+SPOC_RULE = "SPOC appeals are decided by the Assistant Director for Corporate Service and ICT."
 
 
 @dataclass(frozen=True)
@@ -42,12 +47,7 @@ def route_appeal(stage: Stage, action_kind: Optional[FormalActionType], case_are
                  areas: list[AreaFact]) -> Route:
     """The Assistant Director who decides an appeal against this decision."""
     if action_kind == FormalActionType.SPOC:
-        ict = next((a for a in areas if a.is_corporate_ict), None)
-        if ict is None or ict.assistant_director_id is None:
-            raise PolicyError("SPOC appeals go to the Assistant Director for Corporate Service and ICT, "
-                              "and none is set up: ask an administrator to set one.")
-        return Route(ict.assistant_director_id, ict.name,
-                     "SPOC appeals are decided by the Assistant Director for Corporate Service and ICT.")
+        return route_spoc_appeal(areas)
     if case_area.assistant_director_id is None:
         raise PolicyError(f"No Assistant Director is set for {case_area.name}: ask an administrator to set one.")
     if stage in (Stage.INFORMAL, Stage.WARNING):
@@ -55,6 +55,40 @@ def route_appeal(stage: Stage, action_kind: Optional[FormalActionType], case_are
     else:
         rule = "Appeals against formal actions go to the Assistant Director of the service area."
     return Route(case_area.assistant_director_id, case_area.name, rule)
+
+
+def route_spoc_appeal(areas: list[AreaFact]) -> Route:
+    """Any SPOC appeal (a SPOC formal action or a SPOC register entry): the AD for Corporate Service and ICT."""
+    ict = next((a for a in areas if a.is_corporate_ict), None)
+    if ict is None or ict.assistant_director_id is None:
+        raise PolicyError("SPOC appeals go to the Assistant Director for Corporate Service and ICT, "
+                          "and none is set up: ask an administrator to set one.")
+    return Route(ict.assistant_director_id, ict.name, SPOC_RULE)
+
+
+def route_subject(subject_type: str, stage: Optional[Stage], action_kind: Optional[FormalActionType],
+                  case_area: AreaFact, areas: list[AreaFact]) -> Route:
+    """Route an appeal by what it is against: a stage decision, a formal action or a SPOC register entry."""
+    if subject_type not in SUBJECT_TYPES:
+        raise PolicyError("Choose the decision, formal action or SPOC appealed against.")
+    if subject_type == "spoc_entry":
+        return route_spoc_appeal(areas)
+    return route_appeal(stage, action_kind, case_area, areas)
+
+
+def spoc_appeal_window_start(decided_on: dt.date, starts_on: dt.date) -> dt.date:
+    """The 28 days for appealing a SPOC on the register run from the day it starts (the decision
+    takes effect and is told to the customer then), and never from before the DMO's decision."""
+    return max(decided_on, starts_on)
+
+
+def with_spoc_appeals(verdicts: list[Verdict], active_spoc_entries: int) -> list[Verdict]:
+    """An active SPOC on the register is a decision the customer may appeal (clause 4.2), even if
+    the case has no stage decision of its own to appeal."""
+    if not active_spoc_entries:
+        return verdicts
+    return [Verdict(CaseAction.APPEAL) if v.action == CaseAction.APPEAL and not v.allowed else v
+            for v in verdicts]
 
 
 def alternatives(decision_taker_id: int, assistant_directors: list[PersonFact]) -> list[PersonFact]:

@@ -17,12 +17,13 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from core.db import UnitOfWork, snapshot
 from core.enums import (
-    ActionStatus, AppealOutcome, Channel, FormalActionType, LetterType, ReviewOutcome, Role, Stage,
+    ActionStatus, AppealOutcome, Channel, FormalActionType, LetterType, RegisterStatus, ReviewOutcome, Role,
+    Stage,
 )
 from core.errors import NotFound, PermissionDenied, PolicyError, StaleRecord
 from core.models import (
     Appeal, Case, Customer, FormalAction, Incident, Letter, Review, ServiceArea, ServiceReferral,
-    StageEvent, User, utcnow,
+    SpocEntry, SpocRequest, StageEvent, User, utcnow,
 )
 from core.permissions import Actor, Permission, require
 from core.policy import appeals as appeal_rules
@@ -32,10 +33,11 @@ from core.policy.deadlines import (
     add_working_days, appeal_deadline, appeal_decision_due, appeal_window_start, check_review_date,
     is_appeal_late,
 )
-from core.validation import clean_text, parse_enum
+from core.validation import clean_line, clean_text, parse_enum
 
 DECISION_LETTERS = (LetterType.INFORMAL_SUMMARY, LetterType.WARNING, LetterType.FORMAL)
 OUTCOME_LETTER_WORKING_DAYS = 5
+SPOC_OVERTURNED = "Overturned on appeal."
 
 
 # ---------------------------------------------------------------- inputs
@@ -506,28 +508,69 @@ def _assistant_directors(uow: UnitOfWork) -> list[appeal_rules.PersonFact]:
         select(User).where(User.role == Role.ASSISTANT_DIRECTOR, User.active.is_(True)).order_by(User.name))]
 
 
+@dataclass
+class _Subject:
+    """What an appeal is against, whichever kind: when and by whom it was decided, and the record."""
+    decided_on: dt.date
+    window_start: dt.date
+    decided_by_id: Optional[int]
+    event: Optional[StageEvent] = None
+    action: Optional[FormalAction] = None
+    spoc: Optional[SpocEntry] = None
+
+
+def _spoc_decision(uow: UnitOfWork, entry: SpocEntry) -> tuple[dt.date, Optional[int]]:
+    """The DMO's decision behind a SPOC register entry: its date (the review meeting) and who took it."""
+    request = uow.session.get(SpocRequest, entry.request_id)
+    decided_on = (request.meeting_on or (request.decided_at.date() if request.decided_at else entry.starts_on)) \
+        if request else entry.starts_on
+    return decided_on, request.decided_by_id if request else None
+
+
+def _subject(uow: UnitOfWork, case: Case, subject_type: str, subject_id: int) -> _Subject:
+    if subject_type == "spoc_entry":
+        entry = uow.session.get(SpocEntry, subject_id)
+        if entry is None or entry.case_id != case.id:
+            raise PolicyError("Choose a SPOC on this case's register entries to appeal against.")
+        if entry.status != RegisterStatus.ACTIVE and entry.ended_reason.startswith(SPOC_OVERTURNED):
+            raise PolicyError("That SPOC was already overturned.")
+        decided_on, decided_by = _spoc_decision(uow, entry)
+        return _Subject(decided_on, appeal_rules.spoc_appeal_window_start(decided_on, entry.starts_on),
+                        decided_by, spoc=entry)
+    event, action = _appeal_subject(case, subject_type, subject_id)
+    return _Subject(event.decided_on, appeal_window_start(event.notified_on, event.decided_on),
+                    event.decided_by_id, event=event, action=action)
+
+
+def _route(uow: UnitOfWork, case: Case, subject_type: str, subject: _Subject) -> appeal_rules.Route:
+    area = appeal_rules.AreaFact(case.service_area.id, case.service_area.name,
+                                 case.service_area.is_corporate_ict, case.service_area.assistant_director_id)
+    return appeal_rules.route_subject(subject_type, subject.event.to_stage if subject.event else None,
+                                      subject.action.kind if subject.action else None, area, _areas(uow))
+
+
 def route_for(actor: Actor, case_id: int, subject_type: str, subject_id: int, uow: UnitOfWork) -> dict:
     """Who would decide an appeal against this decision, and the alternatives if that is the
     officer who took it."""
     require(actor, Permission.RECORD_APPEALS)
     with uow:
         case = _load(uow, case_id)
-        event, action = _appeal_subject(case, subject_type, subject_id)
-        area = appeal_rules.AreaFact(case.service_area.id, case.service_area.name,
-                                     case.service_area.is_corporate_ict, case.service_area.assistant_director_id)
-        route = appeal_rules.route_appeal(event.to_stage, action.kind if action else None, area, _areas(uow))
+        subject = _subject(uow, case, subject_type, subject_id)
+        route = _route(uow, case, subject_type, subject)
         ads = _assistant_directors(uow)
         return {"decision_maker_id": route.decision_maker_id, "rule": route.rule,
-                "conflict": route.decision_maker_id == event.decided_by_id,
+                "conflict": route.decision_maker_id == subject.decided_by_id,
                 "alternatives": [{"id": p.id, "name": p.name}
-                                 for p in appeal_rules.alternatives(event.decided_by_id, ads)]}
+                                 for p in appeal_rules.alternatives(subject.decided_by_id, ads)]}
 
 
 def record_appeal(actor: Actor, case_id: int, subject_type: str, subject_id: int, received_on: dt.date,
                   grounds: str, expected_version: int, uow: UnitOfWork, today: Optional[dt.date] = None,
                   late_accepted_reason: str = "", decision_maker_id: Optional[int] = None) -> int:
-    """Log an appeal received. A late appeal (after 28 days) needs a reason to accept it; it is
-    routed to the right Assistant Director and is due 5 working days after receipt."""
+    """Log an appeal received against a stage decision ('stage_event'), a formal action
+    ('formal_action') or a SPOC on the register ('spoc_entry'). A late appeal (after 28 days)
+    needs a reason to accept it; it is routed to the right Assistant Director and is due 5
+    working days after receipt."""
     require(actor, Permission.RECORD_APPEALS)
     today = _today(today)
     received_on = _decision_date(received_on, today, "The date the appeal was received")
@@ -535,30 +578,31 @@ def record_appeal(actor: Actor, case_id: int, subject_type: str, subject_id: int
     late_reason = clean_text(late_accepted_reason, "Reason for accepting a late appeal")
     with uow:
         case = _load(uow, case_id, expected_version)
-        event, action = _appeal_subject(case, subject_type, subject_id)
-        if received_on < event.decided_on:
+        subject = _subject(uow, case, subject_type, subject_id)
+        if subject.spoc is not None and subject.spoc.status != RegisterStatus.ACTIVE:
+            raise PolicyError("That SPOC has ended, so there is nothing in force to appeal against.")
+        if received_on < subject.decided_on:
             raise PolicyError("The appeal cannot be received before the decision was made.")
         pending = uow.session.scalar(select(Appeal.id).where(
             Appeal.case_id == case.id, Appeal.subject_type == subject_type, Appeal.subject_id == subject_id,
             Appeal.decided_on.is_(None)))
         if pending:
             raise PolicyError("An appeal against this decision is already waiting for a decision.")
-        start = appeal_window_start(event.notified_on, event.decided_on)
+        start = subject.window_start
         late = is_appeal_late(start, received_on)
         if late and not late_reason:
             days = (received_on - appeal_deadline(start)).days
+            what = "the SPOC's start" if subject.spoc is not None else "the decision letter"
             raise PolicyError(
-                f"This appeal is late: the 28-day window from the decision letter of {start:%d %B %Y} closed on "
+                f"This appeal is late: the 28-day window from {what} of {start:%d %B %Y} closed on "
                 f"{appeal_deadline(start):%d %B %Y}, and it was received {days} day(s) after that. Record the "
                 "reason for accepting it late to log it.")
-        area = appeal_rules.AreaFact(case.service_area.id, case.service_area.name,
-                                     case.service_area.is_corporate_ict, case.service_area.assistant_director_id)
-        route = appeal_rules.route_appeal(event.to_stage, action.kind if action else None, area, _areas(uow))
+        route = _route(uow, case, subject_type, subject)
         ads = _assistant_directors(uow)
         chosen = decision_maker_id or route.decision_maker_id
         if chosen not in {p.id for p in ads}:
             raise PolicyError("The decision maker must be an active Assistant Director.")
-        conflict = appeal_rules.conflict_problem(chosen, event.decided_by_id, ads)
+        conflict = appeal_rules.conflict_problem(chosen, subject.decided_by_id, ads)
         if conflict:
             raise PolicyError(conflict)
         appeal = Appeal(case_id=case.id, subject_type=subject_type, subject_id=subject_id, received_on=received_on,
@@ -585,16 +629,66 @@ def _restore_stage(case: Case) -> None:
     case.warning_review_due = latest.review_due if latest and latest.to_stage == Stage.WARNING else None
 
 
+def _spoc_channels(values: list) -> list[str]:
+    return [parse_enum(Channel, v.value if isinstance(v, Channel) else v, "Channel").value
+            for v in dict.fromkeys(values or [])]
+
+
+def _decide_spoc(uow: UnitOfWork, actor: Actor, case: Case, entry: SpocEntry, result: AppealOutcome,
+                 today: dt.date, varied_terms: str, new_review_due: Optional[dt.date],
+                 channels: Optional[list], contact_times: Optional[str], contact_limit: Optional[str]) -> list[str]:
+    """The effect of an appeal decision on a SPOC register entry; returns what was varied, in words."""
+    varied: list[str] = []
+    if result == AppealOutcome.UPHELD:
+        return varied
+    if entry.status != RegisterStatus.ACTIVE:
+        raise PolicyError(f"That SPOC has already ended ({entry.ended_reason or entry.status.label}): "
+                          "the appeal can only be upheld.")
+    before = snapshot(entry)
+    if result == AppealOutcome.VARIED:
+        if varied_terms:
+            entry.terms = varied_terms
+            varied.append(f"terms: {varied_terms}")
+        if channels is not None:
+            codes = _spoc_channels(channels)
+            if not codes:
+                raise PolicyError("A varied SPOC still needs at least one channel.")
+            entry.channels = codes
+            varied.append("channels: " + ", ".join(Channel(c).label for c in codes))
+        if contact_times is not None:
+            entry.contact_times = contact_times
+            varied.append(f"contact times: {contact_times}")
+        if contact_limit is not None:
+            entry.contact_limit = contact_limit
+            varied.append(f"contact limit: {contact_limit}")
+        if new_review_due:
+            entry.review_due = check_review_date(entry.starts_on, new_review_due)
+            varied.append(f"review due {new_review_due:%d %B %Y}")
+    else:
+        entry.status, entry.ended_on, entry.ended_reason = RegisterStatus.ENDED, today, SPOC_OVERTURNED
+    uow.flush()
+    b, a = _changed(before, snapshot(entry))
+    uow.audit(actor, "end_spoc" if result == AppealOutcome.OVERTURNED else "update_spoc_entry", entry,
+              customer_id=case.customer_id, before=b, after=a, reason=f"Appeal decided: {result.label}")
+    return varied
+
+
 def decide_appeal(actor: Actor, appeal_id: int, outcome: str, notes: str, expected_version: int,
                   uow: UnitOfWork, today: Optional[dt.date] = None, varied_terms: str = "",
-                  new_review_due: Optional[dt.date] = None) -> dict:
+                  new_review_due: Optional[dt.date] = None, channels: Optional[list] = None,
+                  contact_times: Optional[str] = None, contact_limit: Optional[str] = None) -> dict:
     """The assigned Assistant Director decides: upheld (stands), varied (terms or review date
-    change) or overturned (the decision or action ends)."""
+    change; for a SPOC also its channels, contact times or limit) or overturned (the decision,
+    action or SPOC ends)."""
     require(actor, Permission.DECIDE_APPEALS)
     today = _today(today)
     result = parse_enum(AppealOutcome, outcome, "Appeal outcome")
     notes = clean_text(notes, "Reasons for the appeal decision", required=True)
     varied_terms = clean_text(varied_terms, "How the decision is varied")
+    # For a SPOC: None (or blank) leaves the channels, contact times or limit as they are.
+    contact_times = (clean_line(contact_times, "Contact times") or None) if contact_times is not None else None
+    contact_limit = (clean_line(contact_limit, "Contact limit") or None) if contact_limit is not None else None
+    channels = channels or None
     with uow:
         appeal = uow.session.get(Appeal, appeal_id)
         if appeal is None:
@@ -604,15 +698,23 @@ def decide_appeal(actor: Actor, appeal_id: int, outcome: str, notes: str, expect
         if appeal.decided_on is not None:
             raise PolicyError("This appeal has already been decided.")
         case = _load(uow, appeal.case_id, expected_version)
-        event, action = _appeal_subject(case, appeal.subject_type, appeal.subject_id)
-        conflict = appeal_rules.conflict_problem(actor.user_id, event.decided_by_id, _assistant_directors(uow))
+        subject = _subject(uow, case, appeal.subject_type, appeal.subject_id)
+        event, action = subject.event, subject.action
+        conflict = appeal_rules.conflict_problem(actor.user_id, subject.decided_by_id, _assistant_directors(uow))
         if conflict:
             raise PolicyError(conflict)
-        if result == AppealOutcome.VARIED and not (varied_terms or new_review_due):
+        spoc_changes = channels is not None or contact_times is not None or contact_limit is not None
+        if subject.spoc is None and spoc_changes:
+            raise PolicyError("Only a SPOC on the register has channels, contact times or a contact limit to vary.")
+        if result == AppealOutcome.VARIED and not (varied_terms or new_review_due or spoc_changes):
             raise PolicyError("Say how the decision is varied (new terms or a new review date).")
         before = snapshot(case)
         appeal_before = snapshot(appeal)
-        if result == AppealOutcome.VARIED:
+        varied = [f"{varied_terms}"] if varied_terms else []
+        if subject.spoc is not None:
+            varied = _decide_spoc(uow, actor, case, subject.spoc, result, today, varied_terms, new_review_due,
+                                  channels, contact_times, contact_limit)
+        elif result == AppealOutcome.VARIED:
             if action is not None:
                 if varied_terms:
                     action.terms = varied_terms
@@ -638,7 +740,7 @@ def decide_appeal(actor: Actor, appeal_id: int, outcome: str, notes: str, expect
             if case.stage != Stage.CLOSED:
                 _restore_stage(case)
         appeal.decided_on, appeal.outcome = today, result
-        appeal.decision_notes = notes + (f"\nVaried: {varied_terms}" if varied_terms else "")
+        appeal.decision_notes = notes + (f"\nVaried: {'; '.join(varied)}" if varied else "")
         uow.flush()
         b, a = _changed(appeal_before, snapshot(appeal))
         uow.audit(actor, "decide_appeal", appeal, customer_id=case.customer_id, before=b, after=a,
@@ -676,8 +778,14 @@ def allowed_actions(actor: Actor, case_id: int, uow: UnitOfWork, today: Optional
         return _allowed(uow, case)
 
 
+def _active_spoc_entries(uow: UnitOfWork, case_id: int) -> list[SpocEntry]:
+    return list(uow.session.scalars(select(SpocEntry).where(
+        SpocEntry.case_id == case_id, SpocEntry.status == RegisterStatus.ACTIVE).order_by(SpocEntry.id)))
+
+
 def _allowed(uow: UnitOfWork, case: Case) -> dict:
     verdicts = rules.next_actions(_facts(case, len(_undecided_appeals(uow, case.id))))
+    verdicts = appeal_rules.with_spoc_appeals(verdicts, len(_active_spoc_entries(uow, case.id)))
     return {
         "case_id": case.id, "stage": case.stage.value, "stage_label": case.stage.label, "version": case.version,
         "allowed": [{"action": v.action.value, "label": v.action.label, "note": v.note.strip()}
@@ -821,6 +929,12 @@ def case_overview(actor: Actor, case_id: int, uow: UnitOfWork, today: Optional[d
             select(User).where(User.id.in_({e.decided_by_id for e in case.stage_events} or {0})))}
         incidents = sorted(case.incidents, key=lambda i: i.occurred_at)
         facts = _facts(case)
+        spoc_entries = []
+        for entry in _active_spoc_entries(uow, case.id):
+            decided_on, _ = _spoc_decision(uow, entry)
+            spoc_entries.append({
+                "id": entry.id, "starts_on": entry.starts_on, "review_due": entry.review_due, "terms": entry.terms,
+                "appeal_by": appeal_deadline(appeal_rules.spoc_appeal_window_start(decided_on, entry.starts_on))})
         warning = _last_live(case, Stage.WARNING) if case.stage == Stage.WARNING else None
         return {
             "case_id": case.id, "version": case.version, "customer_id": case.customer_id,
@@ -850,6 +964,7 @@ def case_overview(actor: Actor, case_id: int, uow: UnitOfWork, today: Optional[d
                          "incidents_during": [i.id for i in incidents if i.counts_as_evidence
                                               and a.starts_on <= i.occurred_at.date() <= (a.ended_on or today)]}
                         for a in sorted(case.formal_actions, key=lambda a: a.id)],
+            "spoc_entries": spoc_entries,   # active SPOCs on the register: appealable to the ICT AD
             "appeals": [{"id": ap.id, "subject_type": ap.subject_type, "subject_id": ap.subject_id,
                          "received_on": ap.received_on, "late": ap.late, "due_on": ap.due_on,
                          "decision_maker": ap.decision_maker.name, "decided_on": ap.decided_on,
@@ -857,6 +972,25 @@ def case_overview(actor: Actor, case_id: int, uow: UnitOfWork, today: Optional[d
             "next": _allowed(uow, case),
             "checklist": [_item_dict(i) for i in _checklist(case, sent, _referrals(uow, [case.id]).get(case.id, []), today)],
         }
+
+
+def _appeal_subject_words(uow: UnitOfWork, ap: Appeal) -> str:
+    """What an appeal is against, in words, for each kind of subject."""
+    if ap.subject_type == "formal_action":
+        fa = uow.session.get(FormalAction, ap.subject_id)
+        return f"Formal action: {fa.kind.label} ({fa.terms})" if fa else "Formal action"
+    if ap.subject_type == "spoc_entry":
+        entry = uow.session.get(SpocEntry, ap.subject_id)
+        if entry is None:
+            return "Single point of contact (SPOC)"
+        words = f"Single point of contact (SPOC) from {entry.starts_on:%d %B %Y}"
+        if entry.status != RegisterStatus.ACTIVE:
+            words += f", ended {entry.ended_on:%d %B %Y}" if entry.ended_on else ", ended"
+        return words + (f" ({entry.terms})" if entry.terms else "")
+    if ap.subject_type == "stage_event":
+        ev = uow.session.get(StageEvent, ap.subject_id)
+        return f"{ev.to_stage.label} decision of {ev.decided_on:%d %B %Y}" if ev else "Decision"
+    return "Decision"
 
 
 def appeals_for_decision_maker(actor: Actor, uow: UnitOfWork, today: Optional[dt.date] = None,
@@ -872,15 +1006,10 @@ def appeals_for_decision_maker(actor: Actor, uow: UnitOfWork, today: Optional[dt
             stmt = stmt.where(Appeal.decided_on.is_(None))
         rows = []
         for ap, case, customer in uow.session.execute(stmt.order_by(Appeal.due_on, Appeal.id)):
-            subject = ""
-            if ap.subject_type == "formal_action":
-                fa = uow.session.get(FormalAction, ap.subject_id)
-                subject = f"Formal action: {fa.kind.label} ({fa.terms})" if fa else "Formal action"
-            else:
-                ev = uow.session.get(StageEvent, ap.subject_id)
-                subject = f"{ev.to_stage.label} decision of {ev.decided_on:%d %B %Y}" if ev else "Decision"
+            subject = _appeal_subject_words(uow, ap)
             rows.append({"appeal_id": ap.id, "case_id": case.id, "case_version": case.version,
                          "customer": customer.full_name, "housing_ref": customer.housing_ref, "subject": subject,
+                         "subject_type": ap.subject_type,
                          "received_on": ap.received_on, "due_on": ap.due_on, "late": ap.late,
                          "late_accepted_reason": ap.late_accepted_reason, "grounds": ap.grounds,
                          "overdue": ap.decided_on is None and ap.due_on < today,
