@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 from sqlalchemy import func, or_, select
 
@@ -145,6 +145,49 @@ def add_third_party_contact(actor: Actor, customer_id: int, name: str, relations
         return contact.id
 
 
+def customer_details(customer: Customer) -> CustomerDetails:
+    """A customer's current details, as a correction starts from them (vulnerabilities are
+    recorded and removed on their own, so they are left out)."""
+    return CustomerDetails(
+        first_name=customer.first_name, last_name=customer.last_name, housing_ref=customer.housing_ref,
+        title=customer.title, address_line1=customer.address_line1, address_line2=customer.address_line2,
+        town=customer.town, postcode=customer.postcode, phone=customer.phone, email=customer.email,
+        preferred_contact=customer.preferred_contact.value, service_area_id=customer.service_area_id)
+
+
+def apply_customer_correction(uow: UnitOfWork, actor: Actor, customer_id: int, details: CustomerDetails,
+                              reason: str, now: Optional[dt.datetime] = None, *,
+                              action: str = "amend_customer",
+                              redact_before: Optional[Callable[[dict], dict]] = None) -> dict:
+    """The one place a customer's details are corrected (clause 6): checks the details, changes
+    the record, refreshes its search text, marks it 'amended on ... by ...' and audits the
+    before/after with the reason. It does not check permissions or commit: the caller does both
+    (update_customer for a team leader; a DMO's rectification decision, so the decision and the
+    change commit or roll back together). `redact_before` rewrites the audit's before-values
+    (a removal keeps the removed text out of the append-only log). Returns the changed values."""
+    if not (reason or "").strip():
+        raise PolicyError("Reason for the correction is required.")
+    values = _clean(details)
+    customer = _get(uow, customer_id)
+    if customer.anonymised_at is not None:
+        raise PolicyError("This customer's record has been anonymised and cannot be changed.")
+    if values["housing_ref"] != customer.housing_ref and uow.session.scalar(
+            select(Customer.id).where(Customer.housing_ref == values["housing_ref"])):
+        raise PolicyError(f"A customer with reference {values['housing_ref']} already exists.")
+    before = snapshot(customer)
+    for key, value in values.items():
+        setattr(customer, key, value)
+    customer.search_text = search_text_for(customer)
+    old, new = changed_fields(before, snapshot(customer))
+    if not new:
+        raise PolicyError("Nothing was changed, so there is nothing to correct.")
+    customer.amended_at = now or utcnow()
+    customer.amended_by_id = actor.user_id
+    uow.audit(actor, action, customer, before=redact_before(old) if redact_before else old,
+              after=new, reason=reason)
+    return new
+
+
 def update_customer(actor: Actor, customer_id: int, details: CustomerDetails, reason: str,
                     uow: UnitOfWork, now: Optional[dt.datetime] = None) -> None:
     """Correct a customer's details (clause 6). The reason is required; the earlier values stay
@@ -152,24 +195,8 @@ def update_customer(actor: Actor, customer_id: int, details: CustomerDetails, re
     and removed on their own (record_vulnerability / remove_vulnerability)."""
     require(actor, Permission.RECORD_INCIDENTS)
     reason = clean_text(reason, "Reason for the correction", required=True, max_len=2000)
-    values = _clean(details)
     with uow:
-        customer = _get(uow, customer_id)
-        if customer.anonymised_at is not None:
-            raise PolicyError("This customer's record has been anonymised and cannot be changed.")
-        if values["housing_ref"] != customer.housing_ref and uow.session.scalar(
-                select(Customer.id).where(Customer.housing_ref == values["housing_ref"])):
-            raise PolicyError(f"A customer with reference {values['housing_ref']} already exists.")
-        before = snapshot(customer)
-        for key, value in values.items():
-            setattr(customer, key, value)
-        customer.search_text = search_text_for(customer)
-        old, new = changed_fields(before, snapshot(customer))
-        if not new:
-            raise PolicyError("Nothing was changed, so there is nothing to correct.")
-        customer.amended_at = now or utcnow()
-        customer.amended_by_id = actor.user_id
-        uow.audit(actor, "amend_customer", customer, before=old, after=new, reason=reason)
+        apply_customer_correction(uow, actor, customer_id, details, reason, now)
         uow.commit()
 
 
@@ -190,20 +217,33 @@ def record_vulnerability(actor: Actor, customer_id: int, kind: str, details: str
         return vulnerability.id
 
 
+def delete_vulnerability(uow: UnitOfWork, actor: Actor, vulnerability_id: int, reason: str, *,
+                         action: str = "remove_vulnerability",
+                         redact_before: Optional[Callable[[dict], dict]] = None) -> int:
+    """The one place a recorded vulnerability is removed: deletes it and audits the removed entry
+    with the reason. No permission check and no commit: the caller does both (see
+    apply_customer_correction). Returns the customer's id."""
+    if not (reason or "").strip():
+        raise PolicyError("Reason for removing it is required.")
+    vulnerability = uow.session.get(CustomerVulnerability, vulnerability_id)
+    if vulnerability is None:
+        raise NotFound("No such vulnerability record.")
+    before = snapshot(vulnerability)
+    customer_id = vulnerability.customer_id
+    uow.audit(actor, action, entity_type="customer_vulnerability", entity_id=vulnerability.id,
+              customer_id=customer_id, before=redact_before(before) if redact_before else before,
+              reason=reason)
+    uow.session.delete(vulnerability)
+    return customer_id
+
+
 def remove_vulnerability(actor: Actor, vulnerability_id: int, reason: str, uow: UnitOfWork) -> None:
     """Remove a recorded vulnerability (e.g. recorded in error); the reason is required and the
     removed entry stays in the audit log."""
     require(actor, Permission.RECORD_INCIDENTS)
     reason = clean_text(reason, "Reason for removing it", required=True, max_len=2000)
     with uow:
-        vulnerability = uow.session.get(CustomerVulnerability, vulnerability_id)
-        if vulnerability is None:
-            raise NotFound("No such vulnerability record.")
-        before = snapshot(vulnerability)
-        customer_id = vulnerability.customer_id
-        uow.audit(actor, "remove_vulnerability", entity_type="customer_vulnerability",
-                  entity_id=vulnerability.id, customer_id=customer_id, before=before, reason=reason)
-        uow.session.delete(vulnerability)
+        delete_vulnerability(uow, actor, vulnerability_id, reason)
         uow.commit()
 
 

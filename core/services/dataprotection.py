@@ -13,6 +13,7 @@ import io
 import json
 import re
 import zipfile
+from dataclasses import replace
 from typing import Any, Callable, Iterable, Optional
 
 from sqlalchemy import and_, delete, false, func, or_, select, update
@@ -27,6 +28,7 @@ from core.models import (
 from core.permissions import Actor, Permission, require
 from core.policy import dataprotection as rules
 from core.policy.deadlines import sar_due
+from core.services import customers as customer_service, incidents as incident_service
 from core.validation import clean_line, clean_text, parse_enum
 
 Progress = Optional[Callable[[float, str], None]]
@@ -625,6 +627,76 @@ def _remove_incident(uow: UnitOfWork, incident: Incident, request_id: int) -> di
     return counts
 
 
+def _conceal(before: dict) -> dict:
+    """Removed text is irrelevant or inaccurate data: the append-only log records that it was
+    removed and its length, not the text itself."""
+    return {k: f"<removed: {len(v)} characters>" if isinstance(v, str) else v for k, v in before.items()}
+
+
+def _rectify(uow: UnitOfWork, actor: Actor, customer_id: int, request_id: int, decision: str,
+             change: dict, why: str, now: dt.datetime) -> dict:
+    """Apply one amend or remove. Customer details, incidents and vulnerabilities change through
+    the same functions a team leader's correction uses (customers.apply_customer_correction,
+    incidents.apply_incident_amendment, customers.delete_vulnerability), so every rule and the
+    'amended on ... by ...' mark apply alike; nothing is committed here."""
+    name, _model, fields, obj = _target(uow, customer_id, change)
+    field = change.get("field")
+    if decision == "remove" and not field:
+        if name not in REMOVABLE_RECORDS:
+            raise PolicyError(f"A whole {name.replace('_', ' ')} record cannot be removed; "
+                              "remove or amend a field instead.")
+        entity_id = obj.id
+        if name == "customer_vulnerability":
+            customer_service.delete_vulnerability(uow, actor, entity_id, why, action="rectify_remove_record",
+                                                  redact_before=lambda before: {"id": before["id"]})
+            return {"entity_type": name, "entity_id": entity_id, "removed": True}
+        if name == "incident":
+            counts = _remove_incident(uow, obj, request_id)
+        else:   # a third-party contact (stopping one keeps the row; removal deletes it)
+            counts = {}
+            uow.session.delete(obj)
+        uow.audit(actor, "rectify_remove_record", entity_type=name, entity_id=entity_id,
+                  customer_id=customer_id, before={"id": entity_id, **counts}, after=None, reason=why)
+        return {"entity_type": name, "entity_id": entity_id, "removed": True}
+    if field not in fields:
+        raise PolicyError(f"{field!r} cannot be changed on a {name.replace('_', ' ')} "
+                          f"record; choose one of: {', '.join(fields)}.")
+    label = field.replace("_", " ").capitalize()
+    old = getattr(obj, field)
+    if decision == "amend":
+        new = change.get("value")
+        if isinstance(new, str) and new.strip() == (old or ""):
+            raise PolicyError(f"{label} already holds that value.")
+    else:
+        if fields[field] and field not in _MULTILINE:
+            raise PolicyError(f"{label} cannot be removed, only amended.")
+        new = f"[removed following rectification request {request_id}]" if fields[field] else ""
+        if new == old:
+            raise PolicyError(f"{label} already holds that value.")
+    action = f"rectify_{decision}"
+    redact = _conceal if decision == "remove" else None
+    if name == "customer":
+        details = replace(customer_service.customer_details(obj), **{field: new})
+        customer_service.apply_customer_correction(uow, actor, obj.id, details, why, now, action=action,
+                                                   redact_before=redact)
+    elif name == "incident":
+        # The DMO's decision, with its reason, is the wording check: the data-requests page has
+        # no language prompt, and the unchanged fields were checked when the incident was saved.
+        form = replace(incident_service.incident_form(uow, obj), **{field: new}, wording_checked=True)
+        incident_service.apply_incident_amendment(uow, actor, obj.id, form, why, now, action=action,
+                                                  redact_before=redact)
+    else:   # vulnerability details, third-party contact and referral text: no other service edits them
+        cleaner = clean_text if field in _MULTILINE else clean_line
+        new = cleaner(new, label, required=fields[field])
+        if new == old:
+            raise PolicyError(f"{label} already holds that value.")
+        before = {field: old}
+        setattr(obj, field, new)
+        uow.audit(actor, action, obj, before=redact(before) if redact else before, after={field: new},
+                  reason=why)
+    return {"entity_type": name, "entity_id": obj.id, "field": field}
+
+
 def decide_rectification(actor: Actor, request_id: int, decision: str, reason: str,
                          changes: Optional[list[dict]], uow: UnitOfWork,
                          now: Optional[dt.datetime] = None) -> dict:
@@ -668,51 +740,7 @@ def decide_rectification(actor: Actor, request_id: int, decision: str, reason: s
                 applied.append({"entity_type": name, "entity_id": entity_id, "annotation_id": note.id})
         elif decision in ("amend", "remove"):
             for change in changes:
-                name, model, fields, obj = _target(uow, customer_id, change)
-                field = change.get("field")
-                if decision == "remove" and not field:
-                    if name not in REMOVABLE_RECORDS:
-                        raise PolicyError(f"A whole {name.replace('_', ' ')} record cannot be removed; "
-                                          "remove or amend a field instead.")
-                    entity_id = obj.id
-                    if name == "incident":
-                        counts = _remove_incident(uow, obj, request_id)
-                    else:
-                        counts = {}
-                        uow.session.delete(obj)
-                    uow.audit(actor, "rectify_remove_record", entity_type=name, entity_id=entity_id,
-                              customer_id=customer_id, before={"id": entity_id, **counts},
-                              after=None, reason=why)
-                    applied.append({"entity_type": name, "entity_id": entity_id, "removed": True})
-                    continue
-                if field not in fields:
-                    raise PolicyError(f"{field!r} cannot be changed on a {name.replace('_', ' ')} "
-                                      f"record; choose one of: {', '.join(fields)}.")
-                label = field.replace("_", " ").capitalize()
-                old = getattr(obj, field)
-                if decision == "amend":
-                    cleaner = clean_text if field in _MULTILINE else clean_line
-                    new = cleaner(change.get("value"), label, required=fields[field])
-                    if field == "postcode":
-                        new = new.upper()
-                    before, after = {field: old}, {field: new}
-                else:
-                    if fields[field] and field not in _MULTILINE:
-                        raise PolicyError(f"{label} cannot be removed, only amended.")
-                    new = f"[removed following rectification request {request_id}]" if fields[field] else ""
-                    # The removed text is irrelevant or inaccurate data: the append-only log
-                    # records that it was removed and its length, not the text itself.
-                    before, after = {field: f"<removed: {len(old or '')} characters>"}, {field: new}
-                if new == old:
-                    raise PolicyError(f"{label} already holds that value.")
-                setattr(obj, field, new)
-                if hasattr(obj, "amended_at"):
-                    obj.amended_at, obj.amended_by_id = now, actor.user_id
-                if name == "customer":
-                    from core.services.customers import search_text_for
-                    obj.search_text = search_text_for(obj)
-                uow.audit(actor, f"rectify_{decision}", obj, before=before, after=after, reason=why)
-                applied.append({"entity_type": name, "entity_id": obj.id, "field": field})
+                applied.append(_rectify(uow, actor, customer_id, request_id, decision, change, why, now))
         _close(uow, actor, request, decision, reason, now)
         uow.commit()
         return {"request_id": request_id, "decision": decision, "applied": applied}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 from sqlalchemy import select, update
 
@@ -217,6 +217,82 @@ def list_incidents(actor: Actor, customer_id: int, uow: UnitOfWork) -> list[dict
                  "description": i.description} for i in rows]
 
 
+def incident_form(uow: UnitOfWork, incident: Incident) -> NewIncident:
+    """An incident's current values as the correction form holds them, so a caller can change
+    one field and amend. The wording counts as checked: it was checked when it was saved."""
+    referral = uow.session.scalar(select(ServiceReferral).where(ServiceReferral.incident_id == incident.id)
+                                  .order_by(ServiceReferral.id).limit(1))
+    return NewIncident(
+        customer_id=incident.customer_id, occurred_at=incident.occurred_at, channel=incident.channel.value,
+        category=incident.category.value, behaviours=[b.behaviour.value for b in incident.behaviours],
+        description=incident.description, evidence_source=incident.evidence_source.value,
+        service_area_id=incident.service_area_id, third_party_name=incident.third_party_name,
+        witnesses=incident.witnesses, staff_affected=incident.staff_affected,
+        violence_or_threat=incident.violence_or_threat, police_reference=incident.police_reference,
+        police_not_referred_reason=incident.police_not_referred_reason,
+        service_failure=incident.service_failure,
+        referral_service_area_id=referral.service_area_id if referral else None,
+        referral_description=referral.description if referral else "", wording_checked=True)
+
+
+def apply_incident_amendment(uow: UnitOfWork, actor: Actor, incident_id: int, changes: NewIncident,
+                             reason: str, now: dt.datetime, *, action: str = "amend_incident",
+                             redact_before: Optional[Callable[[dict], dict]] = None) -> dict:
+    """The one place an incident is corrected (clause 6): every check made when logging, then
+    the change, 'amended on ... by ...', the audit entry with the earlier version and the reason,
+    and a PVP consideration or referral for newly ticked violence or service failure (the
+    incident_daily summary follows by trigger). It does not check permissions or commit: the
+    caller does both (amend_incident for a team leader; a DMO's rectification decision, so the
+    decision and the change commit or roll back together). `redact_before` rewrites the audit's
+    before-values (a removal keeps the removed text out of the append-only log). Returns the
+    changed values."""
+    if not (reason or "").strip():
+        raise PolicyError("Reason for the correction is required.")
+    values = _validated(actor, changes, now)
+    behaviours = values.pop("behaviours")
+    values.pop("language_flags_kept")
+    incident = uow.session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound("No such incident.")
+    if changes.customer_id and changes.customer_id != incident.customer_id:
+        raise PolicyError("An incident cannot be moved to another customer: "
+                          "log it against the right customer and correct this one.")
+    before = _incident_values(incident)
+    was_violent, had_failure = incident.violence_or_threat, incident.service_failure
+    for key, value in values.items():
+        setattr(incident, key, value)
+    if sorted(b.value for b in behaviours) != before["behaviours"]:
+        incident.behaviours.clear()
+        uow.session.flush()
+        incident.behaviours.extend(IncidentBehaviour(behaviour=b) for b in behaviours)
+    uow.session.flush()
+    after = _incident_values(incident)
+    old, new = changed_fields(before, after)
+    if not new:
+        raise PolicyError("Nothing was changed, so there is nothing to correct.")
+    incident.amended_at = now
+    incident.amended_by_id = actor.user_id
+    uow.audit(actor, action, incident, before=redact_before(old) if redact_before else old,
+              after=new, reason=reason)
+    if incident.violence_or_threat and not was_violent:
+        exists = uow.session.scalar(select(PvpConsideration.id).where(
+            PvpConsideration.incident_id == incident.id))
+        if exists is None:
+            consideration = PvpConsideration(incident_id=incident.id, customer_id=incident.customer_id)
+            uow.session.add(consideration)
+            uow.audit(actor, "raise_pvp_consideration", consideration, after=snapshot(consideration))
+    if incident.service_failure and not had_failure:
+        if uow.session.get(ServiceArea, changes.referral_service_area_id) is None:
+            raise PolicyError("The service area for the referral does not exist.")
+        referral = ServiceReferral(
+            incident_id=incident.id, customer_id=incident.customer_id, case_id=incident.case_id,
+            service_area_id=changes.referral_service_area_id, raised_by_id=actor.user_id,
+            description=clean_text(changes.referral_description, "Referral description", required=True))
+        uow.session.add(referral)
+        uow.audit(actor, "raise_service_referral", referral, after=snapshot(referral))
+    return new
+
+
 def amend_incident(actor: Actor, incident_id: int, changes: NewIncident, reason: str,
                    uow: UnitOfWork, now: Optional[dt.datetime] = None) -> None:
     """Correct an incident (clause 6). The reason is required; the earlier version stays in the
@@ -226,48 +302,8 @@ def amend_incident(actor: Actor, incident_id: int, changes: NewIncident, reason:
     require(actor, Permission.RECORD_INCIDENTS)
     now = now or utcnow()
     reason = clean_text(reason, "Reason for the correction", required=True, max_len=2000)
-    values = _validated(actor, changes, now)
-    behaviours = values.pop("behaviours")
-    values.pop("language_flags_kept")
     with uow:
-        incident = uow.session.get(Incident, incident_id)
-        if incident is None:
-            raise NotFound("No such incident.")
-        if changes.customer_id and changes.customer_id != incident.customer_id:
-            raise PolicyError("An incident cannot be moved to another customer: "
-                              "log it against the right customer and correct this one.")
-        before = _incident_values(incident)
-        was_violent, had_failure = incident.violence_or_threat, incident.service_failure
-        for key, value in values.items():
-            setattr(incident, key, value)
-        if sorted(b.value for b in behaviours) != before["behaviours"]:
-            incident.behaviours.clear()
-            uow.session.flush()
-            incident.behaviours.extend(IncidentBehaviour(behaviour=b) for b in behaviours)
-        uow.session.flush()
-        after = _incident_values(incident)
-        old, new = changed_fields(before, after)
-        if not new:
-            raise PolicyError("Nothing was changed, so there is nothing to correct.")
-        incident.amended_at = now
-        incident.amended_by_id = actor.user_id
-        uow.audit(actor, "amend_incident", incident, before=old, after=new, reason=reason)
-        if incident.violence_or_threat and not was_violent:
-            exists = uow.session.scalar(select(PvpConsideration.id).where(
-                PvpConsideration.incident_id == incident.id))
-            if exists is None:
-                consideration = PvpConsideration(incident_id=incident.id, customer_id=incident.customer_id)
-                uow.session.add(consideration)
-                uow.audit(actor, "raise_pvp_consideration", consideration, after=snapshot(consideration))
-        if incident.service_failure and not had_failure:
-            if uow.session.get(ServiceArea, changes.referral_service_area_id) is None:
-                raise PolicyError("The service area for the referral does not exist.")
-            referral = ServiceReferral(
-                incident_id=incident.id, customer_id=incident.customer_id, case_id=incident.case_id,
-                service_area_id=changes.referral_service_area_id, raised_by_id=actor.user_id,
-                description=clean_text(changes.referral_description, "Referral description", required=True))
-            uow.session.add(referral)
-            uow.audit(actor, "raise_service_referral", referral, after=snapshot(referral))
+        apply_incident_amendment(uow, actor, incident_id, changes, reason, now)
         uow.commit()
 
 

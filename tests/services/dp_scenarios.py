@@ -21,6 +21,7 @@ from core.models import (
     User, stage_event_incident,
 )
 from core.models.registers import spoc_request_incident
+from core.services.customers import search_text_for
 
 TODAY = dt.date(2026, 11, 20)
 NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.timezone.utc)
@@ -56,9 +57,10 @@ def a_full_history(url: str, ref: str, first: str, last: str, *, start: dt.date 
         customer = Customer(housing_ref=ref, title=title, first_name=first, last_name=last,
                             address_line1="1 Test Row", town="Northampton", postcode="NN1 1AA",
                             phone=phone, email=email, service_area_id=area,
-                            search_text=f"{first} {last} {ref}".lower(), legal_hold=legal_hold,
+                            legal_hold=legal_hold,
                             legal_hold_reason="Possession proceedings" if legal_hold else "",
                             created_at=_at(start))
+        customer.search_text = search_text_for(customer)   # as the customer service stores it
         s.add(customer)
         s.flush()
         cid = customer.id
