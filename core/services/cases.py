@@ -651,8 +651,6 @@ def _decide_spoc(uow: UnitOfWork, actor: Actor, case: Case, entry: SpocEntry, re
             varied.append(f"terms: {varied_terms}")
         if channels is not None:
             codes = _spoc_channels(channels)
-            if not codes:
-                raise PolicyError("A varied SPOC still needs at least one channel.")
             entry.channels = codes
             varied.append("channels: " + ", ".join(Channel(c).label for c in codes))
         if contact_times is not None:

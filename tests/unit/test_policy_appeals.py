@@ -1,9 +1,15 @@
 """Clause 4.2: who decides an appeal, and never the officer who took the decision."""
+import datetime as dt
+
 import pytest
 
 from core.enums import FormalActionType, Stage
 from core.errors import PolicyError
-from core.policy.appeals import AreaFact, PersonFact, alternatives, conflict_problem, route_appeal
+from core.policy.appeals import (
+    AreaFact, PersonFact, alternatives, conflict_problem, route_appeal, route_spoc_appeal, route_subject,
+    spoc_appeal_window_start, with_spoc_appeals,
+)
+from core.policy.stages import CaseAction, Verdict
 
 HOUSING = AreaFact(1, "Housing Management", False, 105)
 REPAIRS = AreaFact(2, "Repairs and Maintenance", False, 106)
@@ -48,3 +54,49 @@ def test_decision_maker_must_not_be_the_officer_who_decided():
 
 def test_alternatives_exclude_the_decision_taker():
     assert [p.id for p in alternatives(106, ADS)] == [105, 109]
+
+
+# --- appeals against a SPOC on the register (subject "spoc_entry", decided by the DMO)
+
+@pytest.mark.parametrize("case_area", [HOUSING, REPAIRS, ICT])
+def test_spoc_register_appeals_go_to_the_ad_for_corporate_service_and_ict(case_area):
+    route = route_subject("spoc_entry", None, None, case_area, AREAS)
+    assert route.decision_maker_id == 109 and route.area_name == "Corporate Service and ICT"
+    assert route == route_spoc_appeal(AREAS)
+
+
+def test_spoc_register_appeal_with_no_ict_ad_is_a_clear_refusal():
+    with pytest.raises(PolicyError, match="Corporate Service and ICT, and none is set up"):
+        route_subject("spoc_entry", None, None, HOUSING, [HOUSING, AreaFact(5, "Corporate Service and ICT", True, None)])
+
+
+def test_route_subject_keeps_stage_and_formal_action_routing():
+    assert route_subject("stage_event", Stage.WARNING, None, REPAIRS, AREAS).decision_maker_id == 106
+    assert route_subject("formal_action", Stage.FORMAL, FormalActionType.SPOC, HOUSING, AREAS).decision_maker_id == 109
+    assert route_subject("formal_action", Stage.FORMAL, FormalActionType.ONE_CHANNEL, HOUSING,
+                         AREAS).decision_maker_id == 105
+
+
+def test_unknown_subject_is_refused():
+    with pytest.raises(PolicyError, match="Choose the decision, formal action or SPOC"):
+        route_subject("pvp_entry", None, None, HOUSING, AREAS)
+
+
+def test_spoc_appeal_window_runs_from_the_start_never_before_the_decision():
+    assert spoc_appeal_window_start(dt.date(2026, 11, 20), dt.date(2026, 12, 1)) == dt.date(2026, 12, 1)
+    assert spoc_appeal_window_start(dt.date(2026, 11, 20), dt.date(2026, 11, 20)) == dt.date(2026, 11, 20)
+    assert spoc_appeal_window_start(dt.date(2026, 11, 20), dt.date(2026, 11, 1)) == dt.date(2026, 11, 20)
+
+
+def test_dmo_who_approved_the_spoc_cannot_decide_its_appeal():
+    assert conflict_problem(109, 109, ADS).startswith("The appeal cannot be decided")
+    assert conflict_problem(109, 4, ADS) is None          # the usual case: the DMO is not an AD
+
+
+def test_an_active_spoc_makes_appeal_allowed():
+    refused = [Verdict(CaseAction.APPEAL, ("There is no decision on this case to appeal against yet.",)),
+               Verdict(CaseAction.CLOSE, ("Wait.",))]
+    assert with_spoc_appeals(refused, 0) == refused
+    opened = with_spoc_appeals(refused, 1)
+    assert opened[0].allowed and opened[0].action == CaseAction.APPEAL
+    assert opened[1] == refused[1]
