@@ -135,3 +135,62 @@ def test_stale_change_is_refused_with_a_clear_message(app_db):
     assert any("This case changed since you opened it. Reload it" in e for e in texts(at.error))
     labelled(at.button, "Reload the case").click().run()
     assert not any("changed since you opened it" in w for w in texts(at.warning))
+
+
+def test_appeal_against_a_spoc_on_the_register_goes_to_the_ict_ad(app_db):
+    """Clause 4.2: a SPOC approved by the DMO is appealed on the case page and decided by the
+    Assistant Director for Corporate Service and ICT on the appeals page."""
+    from core.enums import Stage
+    from core.models import Appeal, Case, SpocEntry
+    from core.policy.deadlines import add_months
+    from core.services import registers
+
+    actors = demo_actors(app_db)
+    tl = actors["teamleader"]
+    customer_id = a_customer(app_db, tl)
+    incident_id = incident_now(app_db, tl, customer_id, days_ago=3)
+    with UnitOfWork(app_db) as u:   # set-up: the stage workflow is tested above; here the case just is formal
+        case_id = u.session.get(Incident, incident_id).case_id
+        u.session.get(Case, case_id).stage = Stage.FORMAL
+        u.commit()
+    today = dt.date.today()
+    request_id = registers.request_spoc(tl, case_id, "Contact with five teams a day.", [incident_id],
+                                        UnitOfWork(app_db))
+    entry_id = registers.record_spoc_meeting_and_decide(
+        actors["dmo"], request_id, today, "DMO; team leader", "Reviewed the incident log.", True,
+        "Repeated contact across teams.", UnitOfWork(app_db), spoc_user_id=tl.user_id, channels=["email"],
+        terms="All contact through the named officer by email.", starts_on=today,
+        review_due=add_months(today, 6))["entry_id"]
+
+    at = case_page(customer_id)
+    assert not at.exception
+    choose(at, "appeal")
+    subject = labelled(at.selectbox, "Appeal against")
+    spoc_options = [o for o in subject.options if o.startswith("Single point of contact (SPOC register)")]
+    assert len(spoc_options) == 1
+    subject.set_value(("spoc_entry", entry_id, spoc_options[0])).run()
+    assert any("Corporate Service and ICT" in i for i in texts(at.info))
+    labelled(at.text_area, "Grounds of appeal").input("I need to speak to the repairs team directly.")
+    labelled(at.button, "Record the appeal").click().run()
+    assert not at.exception and not at.error, texts(at.error)
+    assert any("Appeal recorded" in s for s in texts(at.success))
+    with UnitOfWork(app_db) as u:
+        (appeal,) = u.session.query(Appeal).filter(Appeal.case_id == case_id).all()
+        assert (appeal.subject_type, appeal.subject_id) == ("spoc_entry", entry_id)
+        assert appeal.decision_maker_id == actors["ad.ict"].user_id
+
+    housing = app_as("ad.housing", "pages/appeals.py")
+    assert any("No appeals are waiting" in i for i in texts(housing.info))
+    ad = app_as("ad.ict", "pages/appeals.py")
+    assert not ad.exception
+    assert ad.dataframe[0].value["Against"].iloc[0].startswith("Single point of contact (SPOC) from")
+    labelled(ad.selectbox, "Outcome").set_value("varied")
+    labelled(ad.text_area, "Reasons for the decision").input("Phone contact is a reasonable adjustment.")
+    labelled(ad.multiselect, "New contact channels").set_value(["email", "phone"])
+    labelled(ad.text_input, "New contact limit").input("Three contacts a week")
+    labelled(ad.button, "Record the decision").click().run()
+    assert not ad.exception and not ad.error, texts(ad.error)
+    with UnitOfWork(app_db) as u:
+        entry = u.session.get(SpocEntry, entry_id)
+        assert (entry.channels, entry.contact_limit, entry.terms) == (
+            ["email", "phone"], "Three contacts a week", "All contact through the named officer by email.")
