@@ -85,6 +85,7 @@ def a_full_history(url: str, ref: str, first: str, last: str, *, start: dt.date 
                                 category=Category.AGGRESSIVE, description=description,
                                 evidence_source=EvidenceSource.FIRST_HAND, witnesses="Call handler A. Jones",
                                 staff_affected="Call handler", violence_or_threat=n == 1,
+                                in_person_adjustment=n == 1,   # as log_incident derives it
                                 police_reference="NP/1234" if n == 1 else "",
                                 recorded_by_id=leader, recorded_at=_at(start + dt.timedelta(days=10 * n), 12))
             incident.behaviours = [IncidentBehaviour(behaviour=Behaviour.THREATENING_LANGUAGE)]

@@ -1,17 +1,21 @@
 """Clause 6: inaccurate or irrelevant data is corrected or removed on request; erasure keeps only
 anonymised facts and is refused while a restriction, appeal or legal hold applies."""
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import func, select
 
 from core.db import UnitOfWork
+from core.enums import EvidenceSource
 from core.errors import NotFound, PermissionDenied, PolicyError
 from core.models import (
     Annotation, AuditEntry, Customer, CustomerVulnerability, DataRequest, Incident, IncidentBehaviour,
     Letter, StageEvent, ThirdPartyContact,
 )
-from core.services import dataprotection as dp
+from core.services import customers as customer_service, dataprotection as dp, incidents as incident_service
 from core.services.timeline import get_timeline
-from tests.services.dp_scenarios import a_full_history, a_request
+from tests.services.dp_scenarios import NOW, a_full_history, a_request
+from tests.services.test_incident_summary import recount, summary
 
 
 def _one(url, model, ident):
@@ -118,7 +122,104 @@ def test_an_unused_incident_and_a_vulnerability_can_be_removed(db_url, uow, acto
     with UnitOfWork(db_url) as u:
         assert u.session.scalar(select(func.count()).select_from(IncidentBehaviour)
                                 .where(IncidentBehaviour.incident_id == extra_id)) == 0
-    assert {e.entity_type for e in _audit(db_url, "rectify_remove_record")} == {"incident", "customer_vulnerability"}
+    entries = {e.entity_type: e for e in _audit(db_url, "rectify_remove_record")}
+    assert set(entries) == {"incident", "customer_vulnerability"}
+    assert entries["customer_vulnerability"].before == {"id": min(history["customer_vulnerability"])}
+    assert summary(db_url) == recount(db_url)            # the monitoring summary lost the incident
+
+
+def _spy(monkeypatch, module, name) -> list:
+    """Record (username, record id) for every call of module.name, then run the real function."""
+    calls, real = [], getattr(module, name)
+
+    def spy(uow, actor, record_id, *args, **kwargs):
+        calls.append((actor.username, record_id))
+        return real(uow, actor, record_id, *args, **kwargs)
+    monkeypatch.setattr(module, name, spy)
+    return calls
+
+
+def _form(url, incident_id):
+    with UnitOfWork(url) as u:
+        return incident_service.incident_form(u, u.session.get(Incident, incident_id))
+
+
+def test_a_dmo_incident_rectification_is_the_team_leaders_amendment(db_url, uow, actors, history, monkeypatch):
+    calls = _spy(monkeypatch, incident_service, "apply_incident_amendment")
+    first, second = sorted(history["incident"])
+    held = summary(db_url)
+    incident_service.amend_incident(actors["teamleader"], first, replace(
+        _form(db_url, first), description="The customer shouted at the call handler twice."),
+        "Call recording checked", uow(), now=NOW)
+    request = a_request(db_url, min(history["customer"]), "rectification")
+    dp.decide_rectification(actors["dmo"], request, "amend", "Call recording supports the customer", [
+        {"entity_type": "incident", "entity_id": second, "field": "description",
+         "value": "The customer raised their voice at the call handler."}], uow(), now=NOW)
+    assert calls == [("teamleader", first), ("dmo", second)]
+    by_leader, by_dmo = _one(db_url, Incident, first), _one(db_url, Incident, second)
+    assert (by_leader.amended_at, by_leader.amended_by_id) == (NOW, actors["teamleader"].user_id)
+    assert (by_dmo.amended_at, by_dmo.amended_by_id) == (NOW, actors["dmo"].user_id)
+    [leader_entry] = _audit(db_url, "amend_incident")
+    [dmo_entry] = _audit(db_url, "rectify_amend")
+    assert leader_entry.before == {"description": "The customer shouted at the call handler (incident 1)."}
+    assert dmo_entry.before == {"description": "The customer shouted at the call handler (incident 2)."}
+    assert dmo_entry.after == {"description": "The customer raised their voice at the call handler."}
+    assert dmo_entry.reason == f"Rectification request {request}: Call recording supports the customer"
+    # the monitoring summary (kept by triggers) is exact and unmoved: day, area and category stayed
+    assert summary(db_url) == held == recount(db_url)
+
+
+def test_an_incident_rule_refuses_the_dmo_too_and_the_whole_decision_rolls_back(db_url, uow, actors, history):
+    cid = min(history["customer"])
+    incident_id = max(history["incident"])
+    with UnitOfWork(db_url) as u:
+        incident = u.session.get(Incident, incident_id)
+        incident.evidence_source, incident.third_party_name = EvidenceSource.TRUSTED_THIRD_PARTY, "Neighbour at No. 3"
+        u.commit()
+    with pytest.raises(PolicyError) as leader_refusal:
+        incident_service.amend_incident(actors["teamleader"], incident_id,
+                                        replace(_form(db_url, incident_id), third_party_name=""),
+                                        "Name not needed", uow(), now=NOW)
+    request = a_request(db_url, cid, "rectification")
+    with pytest.raises(PolicyError) as dmo_refusal:
+        dp.decide_rectification(actors["dmo"], request, "remove", "Not relevant", [
+            {"entity_type": "customer", "entity_id": cid, "field": "town"},               # allowed ...
+            {"entity_type": "incident", "entity_id": incident_id, "field": "third_party_name"}],  # ... refused
+            uow(), now=NOW)
+    assert str(dmo_refusal.value) == str(leader_refusal.value) == "Name the trusted third party who gave this account."
+    customer, incident = _one(db_url, Customer, cid), _one(db_url, Incident, incident_id)
+    assert (customer.town, customer.amended_at) == ("Northampton", None)        # the first change rolled back
+    assert (incident.third_party_name, incident.amended_at) == ("Neighbour at No. 3", None)
+    row = _one(db_url, DataRequest, request)
+    assert (row.status, row.decision) == ("open", "")
+    assert _audit(db_url, "rectify_remove") == [] and _audit(db_url, "decide_data_request") == []
+
+
+def test_a_dmo_correction_of_a_customer_is_the_team_leaders_correction(db_url, uow, actors, history, monkeypatch):
+    calls = _spy(monkeypatch, customer_service, "apply_customer_correction")
+    cid = min(history["customer"])
+    leader, dmo = actors["teamleader"], actors["dmo"]
+    with pytest.raises(PolicyError, match="Title is too long") as too_long:   # the customer service's own limit
+        dp.decide_rectification(dmo, a_request(db_url, cid, "rectification"), "amend", "Title", [
+            {"entity_type": "customer", "entity_id": cid, "field": "title", "value": "x" * 21}], uow(), now=NOW)
+    request = a_request(db_url, cid, "rectification")
+    dp.decide_rectification(dmo, request, "amend", "Deed poll seen", [
+        {"entity_type": "customer", "entity_id": cid, "field": "last_name", "value": "Ashby-Clarke"},
+        {"entity_type": "customer", "entity_id": cid, "field": "postcode", "value": "nn2 2bb"}], uow(), now=NOW)
+    assert calls == [("dmo", cid)] * 3     # the refused title, then last name and postcode
+    customer = _one(db_url, Customer, cid)
+    assert (customer.last_name, customer.postcode) == ("Ashby-Clarke", "NN2 2BB")      # the same cleaning
+    assert (customer.amended_at, customer.amended_by_id) == (NOW, dmo.user_id)
+    assert [c["id"] for c in customer_service.search_customers(leader, "ashby-clarke", uow())] == [cid]
+    removal = a_request(db_url, cid, "rectification")
+    dp.decide_rectification(dmo, removal, "remove", "Former address", [
+        {"entity_type": "customer", "entity_id": cid, "field": "address_line1"}], uow(), now=NOW)
+    assert customer_service.search_customers(leader, "test row", uow()) == []
+    [entry] = _audit(db_url, "rectify_remove")
+    assert entry.after["address_line1"] == "" and "test row" not in entry.after["search_text"]
+    assert "Test Row" not in str(entry.before) and "test row" not in str(entry.before)   # the derived text too
+    assert entry.before["address_line1"] == "<removed: 10 characters>"
+    assert str(too_long.value) == "Title is too long (21 characters; the limit is 20)."
 
 
 def test_refusal_needs_a_reason_and_changes_nothing(db_url, uow, actors, history):
