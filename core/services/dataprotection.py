@@ -898,8 +898,9 @@ def _as_date(value: Any) -> Optional[dt.date]:
 
 def _stale_cases(s, today: dt.date, years: int, case_ids: Optional[Iterable[int]] = None) -> list[dict]:
     cutoff = rules.retention_cutoff(today, years)
+    closed_by = dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
     stmt = (select(Case, Customer).join(Customer, Customer.id == Case.customer_id)
-            .where(Case.stage == Stage.CLOSED))
+            .where(Case.stage == Stage.CLOSED, Case.closed_at < closed_by))  # closed later: not yet due
     if case_ids is not None:
         stmt = stmt.where(_in(Case.id, case_ids))
     rows = s.execute(stmt.order_by(Case.id)).all()
