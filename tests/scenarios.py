@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from core.auth import actor_from_user
 from core.db import UnitOfWork
-from core.enums import Role
 from core.models import ServiceArea, User
 from core.permissions import Actor
 from core.services.customers import CustomerDetails, create_customer

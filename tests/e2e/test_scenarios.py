@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 from core.letters import british_date
 from core.policy.deadlines import add_months, appeal_deadline
-from tests.e2e.conftest import ARTEFACTS, HOSTILE_FIRST, PASSWORD
+from tests.e2e.conftest import ARTEFACTS, PASSWORD
 
 TODAY = dt.date.today()
 expect.set_options(timeout=20_000)

@@ -75,7 +75,7 @@ def test_correcting_details_needs_a_reason(app_db):
 
 def test_stopping_a_third_party_contact_needs_a_reason(app_db):
     tl = demo_actors(app_db)["teamleader"]
-    customer_id = a_customer(app_db, tl)
+    a_customer(app_db, tl)
     at = open_customer("NPH900001")
     at.text_input(key="tp_name").input("Anna Nowak")
     at.text_input(key="tp_relationship").input("Daughter")

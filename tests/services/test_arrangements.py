@@ -12,7 +12,7 @@ from core.policy.deadlines import add_months
 from core.services import arrangements, registers
 from core.services.customers import add_third_party_contact, get_customer
 from tests.scenarios import NOW, a_customer, an_incident
-from tests.services.test_registers import TODAY, a_formal_case, approve, case_of
+from tests.services.test_registers import TODAY, a_formal_case, approve
 
 INCIDENT_TEXT = "The customer pushed the repairs operative against the van door."
 SPOC_REASON = "Contacted seven teams a day demanding the same repair."

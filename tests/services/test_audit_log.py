@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 import core.services
 from core.db import UnitOfWork, get_engine
 from core.errors import PermissionDenied, PolicyError
-from core.models import AccessLog, AuditEntry
+from core.models import AuditEntry
 from core.services import audit
 from core.services import dataprotection as dp
 from tests.services.dp_scenarios import a_full_history, a_request

@@ -5,7 +5,7 @@ from sqlalchemy import func, select, text
 from core.enums import Stage
 from core.errors import PermissionDenied, PolicyError
 from core.models import AuditEntry, Case, Customer, Incident
-from core.services.customers import CustomerDetails, create_customer, search_customers
+from core.services.customers import search_customers
 from tests.scenarios import a_customer, an_incident
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-import pytest
 from alembic import command
 from sqlalchemy import delete, insert, select, update
 

@@ -11,11 +11,11 @@ from sqlalchemy import create_engine, select, text
 
 from core.db import UnitOfWork, dispose_engines
 from core.demo import load_demo_data
-from core.enums import ActionStatus, Category, RegisterStatus, Stage
+from core.enums import ActionStatus, RegisterStatus
 from core.errors import PermissionDenied
 from core.models import (
     Appeal, Case, CustomerVulnerability, FormalAction, Incident, IncidentBehaviour, PvpEntry, ServiceArea,
-    ServiceReferral, SpocEntry, User,
+    SpocEntry,
 )
 from core.reports import governance_report
 from core.services import monitoring
