@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from pathlib import Path
+from typing import Optional
 
 import streamlit as st
 import streamlit_authenticator as stauth
@@ -11,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from core import auth, config
 from core.db import UnitOfWork
 from core.errors import ConfigError
-from ui.navigation import pages_for
+from ui.navigation import PAGES, pages_for
 
 st.set_page_config(page_title="Fair Treatment", page_icon=":material/balance:", layout="wide")
 # The sign-in cookie is written (and deleted) by a browser component; rerunning at once would
@@ -27,21 +29,34 @@ def make_authenticator(credentials: dict) -> stauth.Authenticate:
         cookie_expiry_days=config.session_idle_minutes() / (24 * 60), login_sleep_time=0)
 
 
-def sign_in() -> None:
-    """Show the login form; record every attempt; refuse locked-out usernames.
+class SignIn:
+    """The sign-in machinery for one signed-out run: credentials from the database, with
+    locked-out users' entries carrying a hash no password matches (lock-out is read from the
+    database, so it holds in every browser; each refused attempt is audited)."""
 
-    Lock-out is read from the database on each run (not from this browser session), so a
-    locked account cannot sign in from another browser either, even with the right password:
-    its credentials entry carries a hash no password matches, and the attempt is audited."""
-    locked = auth.locked_usernames(UnitOfWork())
-    credentials = auth.authenticator_credentials(UnitOfWork(), locked=locked)
-    authenticator = make_authenticator(credentials)
+    def __init__(self) -> None:
+        self.locked = auth.locked_usernames(UnitOfWork())
+        self.credentials = auth.authenticator_credentials(UnitOfWork(), locked=self.locked)
+        self.authenticator = make_authenticator(self.credentials)
+
+    def from_cookie(self) -> None:
+        """A refresh or a new tab signs in silently from a valid sign-in cookie, unless the
+        user has signed out since it was issued."""
+        token = self.authenticator.cookie_controller.get_cookie()
+        if not token:
+            return
+        if auth.cookie_revoked(token["username"], token["exp_date"],
+                               dt.timedelta(minutes=config.session_idle_minutes()), UnitOfWork()):
+            st.session_state["logout"] = True   # signed out since this cookie was issued: ignore it
+            return
+        self.authenticator.login(location="unrendered")
+
+
+def sign_in(machinery: SignIn) -> None:
+    """Show the login form; record every attempt; refuse locked-out usernames."""
+    locked, credentials, authenticator = machinery.locked, machinery.credentials, machinery.authenticator
     st.title("Fair Treatment")
     st.caption("Northampton Partnership Homes: Unacceptable Behaviour Policy case management")
-    token = authenticator.cookie_controller.get_cookie()
-    if token and auth.cookie_revoked(token["username"], token["exp_date"],
-                                     dt.timedelta(minutes=config.session_idle_minutes()), UnitOfWork()):
-        st.session_state["logout"] = True   # signed out since this cookie was issued: ignore it
     try:
         authenticator.login(location="main", key="login")
     except Exception as problem:  # the widget raises LoginError for its own refusals
@@ -106,23 +121,30 @@ def navigation(actor) -> dict[str, list]:
     return sections
 
 
-def signed_out_page() -> None:
-    if message := st.session_state.pop("sign_out_message", None):
-        st.info(message)
-    sign_in()
-    if st.session_state.get("authentication_status"):
-        time.sleep(COOKIE_WRITE_SECONDS)  # let the browser store the sign-in cookie first
-        st.rerun()
+def signed_out_router(machinery: SignIn) -> list:
+    """While signed out every page address shows the sign-in form, so a link opened before
+    signing in (or in a new tab) leads to its page once the user has signed in."""
+    def page_for(title: str, url_path: Optional[str] = None):
+        def signed_out_page() -> None:
+            if message := st.session_state.pop("sign_out_message", None):
+                st.info(message)
+            sign_in(machinery)
+            if st.session_state.get("authentication_status"):
+                time.sleep(COOKIE_WRITE_SECONDS)  # let the browser store the sign-in cookie first
+                st.rerun()
+        return st.Page(signed_out_page, title=title, url_path=url_path, default=url_path is None)
+    return [page_for("Sign in")] + [page_for(p.title, Path(p.path).stem) for p in PAGES]
 
 
 def main() -> None:
     try:
         actor = signed_in_actor()
         if actor is None:
-            # Signed out: the router offers the sign-in page only, so no earlier user's pages
-            # stay in the sidebar and no page address leads anywhere else.
-            st.navigation([st.Page(signed_out_page, title="Sign in", url_path="sign-in")],
-                          position="hidden").run()
+            machinery = SignIn()
+            machinery.from_cookie()
+            actor = signed_in_actor()
+        if actor is None:
+            st.navigation(signed_out_router(machinery), position="hidden").run()
             return
     except ConfigError as problem:
         st.error(f"Fair Treatment cannot start: {problem}")
@@ -132,7 +154,11 @@ def main() -> None:
                  "Check DATABASE_URL and run `make run` to create or migrate it.")
         return
     st.sidebar.markdown(f"**{actor.name}**  \n{actor.role.label}")
-    st.navigation(navigation(actor)).run()
+    router = st.navigation(navigation(actor))
+    wanted = st.session_state.pop("wanted_page", None)   # a page asked for before signing in
+    if wanted and wanted[0] in {page.path for page in pages_for(actor)}:
+        st.switch_page(wanted[0], query_params=wanted[1])
+    router.run()
 
 
 main()

@@ -5,11 +5,12 @@ import sys
 from typing import Any, Callable, Optional, TypeVar
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from core.db import UnitOfWork
 from core.errors import PolicyError
 from core.permissions import Actor
-from ui.navigation import page_for_file
+from ui.navigation import ROOT, page_for_file
 
 T = TypeVar("T")
 
@@ -19,6 +20,16 @@ def actor() -> Actor:
     role the page is not for, however the page was reached (the services check again)."""
     current: Optional[Actor] = st.session_state.get("actor")
     if current is None:
+        # Only reachable outside app.py's router: Streamlit routes a fresh server process's
+        # first request by the pages/ folder. Hand over to app.py, which signs in and then
+        # returns to this page.
+        wanted = page_for_file(sys._getframe(1).f_code.co_filename)
+        if wanted is not None:
+            st.session_state["wanted_page"] = (wanted.path, dict(st.query_params))
+        try:
+            st.switch_page(str(ROOT / "app.py"))
+        except StreamlitAPIException:
+            pass
         st.error("Please sign in.")
         st.stop()
     page = page_for_file(sys._getframe(1).f_code.co_filename)
