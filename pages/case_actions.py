@@ -12,7 +12,7 @@ from core.services import cases
 from core.policy.stages import INFORMAL_STEPS, REVIEW_OUTCOMES
 from core.services.customers import search_customers
 from ui.customer_picker import md
-from ui.session import actor, attempt, uow
+from ui.session import actor, attempt, rerun_with_message, show_message, uow
 
 st.header("Case actions")
 me = actor()
@@ -58,8 +58,7 @@ if seen_key not in st.session_state:
     st.session_state[seen_key] = case["version"]
 seen = st.session_state[seen_key]
 
-if message := st.session_state.pop("case_action_done", None):
-    st.success(message)
+show_message()
 if case["version"] != seen:
     st.warning("This case has changed since you opened it. Reload it before making a change.")
     if st.button("Reload the case"):
@@ -102,8 +101,7 @@ with st.expander("Incidents, decisions, restrictions and appeals", expanded=Fals
 def done(message: str) -> None:
     """After this user's own change, the next run shows (and remembers) the new version."""
     st.session_state.pop(seen_key, None)
-    st.session_state["case_action_done"] = message
-    st.rerun()
+    rerun_with_message(message)
 
 
 allowed = {item["action"]: item["label"] for item in case["next"]["allowed"]}

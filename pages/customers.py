@@ -16,15 +16,10 @@ from core.services.incidents import list_service_referrals, resolve_service_refe
 from core.services.users import list_service_areas
 from ui.alerts import show_flag_alert
 from ui.customer_picker import md, pick_customer
-from ui.session import actor, attempt, uow
+from ui.session import actor, attempt, rerun_with_message, show_message, uow
 
 CHANNELS = [c.value for c in Channel]
 VULNERABILITIES = [v.value for v in Vulnerability]
-
-
-def _saved(message: str = "Saved.") -> None:
-    st.session_state["cust_flash"] = message
-    st.rerun()
 
 
 def _details_fields(prefix: str, current: dict) -> CustomerDetails:
@@ -71,7 +66,7 @@ def _new_customer() -> None:
             if ok:
                 st.session_state["customer_id"] = new_id
                 st.session_state["cust_reset"] = True
-                _saved("Customer created.")
+                rerun_with_message("Customer created.")
 
 
 def _record(customer_id: int) -> None:
@@ -125,14 +120,14 @@ def _record(customer_id: int) -> None:
             details = st.text_input("Details", key="vuln_details")
             if st.form_submit_button("Record", key="vuln_submit"):
                 if attempt(record_vulnerability, me, customer_id, kind, details, uow())[0]:
-                    _saved()
+                    rerun_with_message("Saved.")
         if vulns:
             with st.form("remove_vulnerability"):
                 vid = st.selectbox("Remove", list(vulns), format_func=vulns.get, key="vuln_remove")
                 reason = st.text_input("Reason for removing it (kept in the audit log)", key="vuln_remove_reason")
                 if st.form_submit_button("Remove", key="vuln_remove_submit"):
                     if attempt(remove_vulnerability, me, vid, reason, uow())[0]:
-                        _saved()
+                        rerun_with_message("Saved.")
     with st.expander("Third-party contact: add or stop"):
         with st.form("add_contact"):
             name = st.text_input("Name", key="tp_name")
@@ -140,7 +135,7 @@ def _record(customer_id: int) -> None:
             phone = st.text_input("Phone", key="tp_phone")
             if st.form_submit_button("Add third-party contact", key="tp_submit"):
                 if attempt(add_third_party_contact, me, customer_id, name, relationship, uow(), phone=phone)[0]:
-                    _saved()
+                    rerun_with_message("Saved.")
         active = {t["id"]: t["name"] for t in contacts if t["active"]}
         if active:
             with st.form("stop_contact"):
@@ -149,7 +144,7 @@ def _record(customer_id: int) -> None:
                 reason = st.text_area("Reason (e.g. the third party behaved unacceptably)", key="tp_stop_reason")
                 if st.form_submit_button("Stop arrangement", key="tp_stop_submit"):
                     if attempt(stop_third_party_contact, me, contact_id, reason, uow())[0]:
-                        _saved()
+                        rerun_with_message("Saved.")
     if referrals:
         with st.expander("Mark a service referral resolved"):
             with st.form("resolve_referral"):
@@ -158,7 +153,7 @@ def _record(customer_id: int) -> None:
                 resolution = st.text_area("What was done to resolve it", key="ref_resolution")
                 if st.form_submit_button("Mark resolved", key="ref_submit"):
                     if attempt(resolve_service_referral, me, rid, resolution, uow())[0]:
-                        _saved()
+                        rerun_with_message("Saved.")
     with st.expander("Correct the customer's details"):
         with st.form("correct_customer"):
             details = _details_fields(f"fix{customer_id}", c)
@@ -166,13 +161,12 @@ def _record(customer_id: int) -> None:
                                   "in the audit log)", key="fix_customer_reason")
             if st.form_submit_button("Save correction", key="fix_customer_submit"):
                 if attempt(update_customer, me, customer_id, details, reason, uow())[0]:
-                    _saved()
+                    rerun_with_message("Saved.")
 
 
 me = actor()
 st.header("Customers")
-if flash := st.session_state.pop("cust_flash", None):
-    st.success(flash)
+show_message()
 customer_id = pick_customer("cust")
 if customer_id is not None:
     _record(customer_id)

@@ -10,21 +10,14 @@ from core.enums import ReviewOutcome
 from core.permissions import Permission as P
 from core.policy.deadlines import add_months
 from core.services import registers
-from ui.session import actor, attempt, uow
+from ui.session import actor, attempt, rerun_with_message, show_message, uow
 
 me = actor()
 today = dt.date.today()
 
 
-def done(message: str) -> None:
-    """After a write: rerun so every list shows it, with the message kept for the next run."""
-    st.session_state["registers_flash"] = message
-    st.rerun()
-
-
 st.header("PVP register")
-if flash := st.session_state.pop("registers_flash", None):
-    st.success(flash)
+show_message()
 st.caption("Potentially Violent Person register, kept by the H&S Well-being Officer. An entry goes live "
            "only when the officer approves it, and is reviewed at most 12 months later.")
 
@@ -67,7 +60,7 @@ if me.can(P.PROPOSE_PVP) and queue:
             ok, entry_id = attempt(registers.propose_pvp, me, item["customer_id"], item["consideration_id"],
                                    reasons, arrangements, two_officers, uow())
             if ok:
-                done(f"PVP entry {entry_id} proposed to the H&S Well-being Officer.")
+                rerun_with_message(f"PVP entry {entry_id} proposed to the H&S Well-being Officer.")
 
 if me.can(P.MANAGE_PVP_REGISTER) and queue:
     with st.form("pvp_close", clear_on_submit=True):
@@ -78,7 +71,7 @@ if me.can(P.MANAGE_PVP_REGISTER) and queue:
             ok, _ = attempt(registers.close_pvp_consideration, me, queue_labels[picked]["consideration_id"],
                             reason, uow())
             if ok:
-                done("Consideration closed; the reason is kept.")
+                rerun_with_message("Consideration closed; the reason is kept.")
 
 # --- H&S officer: approve or reject proposals ------------------------------------------------
 if me.can(P.MANAGE_PVP_REGISTER):
@@ -113,11 +106,11 @@ if me.can(P.MANAGE_PVP_REGISTER):
                                 notice.startswith("Tell"), uow(), not_notified_reason=not_notified_reason,
                                 reconsider_notice_on=reconsider_on)
                 if ok:
-                    done("PVP entry approved: it is live and on the red-flag list.")
+                    rerun_with_message("PVP entry approved: it is live and on the red-flag list.")
             elif reject_clicked:
                 ok, _ = attempt(registers.reject_pvp, me, proposal["entry_id"], reject_reason, uow())
                 if ok:
-                    done("Proposal rejected; the reasons are kept.")
+                    rerun_with_message("Proposal rejected; the reasons are kept.")
 
     ok, live = attempt(registers.pvp_register, me, uow(), "active")
     if ok and live:
@@ -135,7 +128,7 @@ if me.can(P.MANAGE_PVP_REGISTER):
                 ok, _ = attempt(registers.record_pvp_notice_decision, me, entries[entry], tell.startswith("Customer"),
                                 uow(), not_notified_reason=reason, reconsider_notice_on=reconsider)
                 if ok:
-                    done("Notice decision recorded.")
+                    rerun_with_message("Notice decision recorded.")
         with st.form("pvp_review", clear_on_submit=True):
             st.markdown("**Review**")
             entry = st.selectbox("Entry", list(entries), key="pvp_review_entry")
@@ -150,7 +143,7 @@ if me.can(P.MANAGE_PVP_REGISTER):
                 ok, _ = attempt(registers.review_pvp, me, entries[entry], held_on, outcome.value, evidence, uow(),
                                 notes=notes, next_review_due=next_due)
                 if ok:
-                    done("Review recorded.")
+                    rerun_with_message("Review recorded.")
         with st.form("pvp_remove", clear_on_submit=True):
             st.markdown("**Remove from the register**")
             entry = st.selectbox("Entry", list(entries), key="pvp_remove_entry")
@@ -159,7 +152,7 @@ if me.can(P.MANAGE_PVP_REGISTER):
             if st.form_submit_button("Remove the entry"):
                 ok, _ = attempt(registers.remove_pvp, me, entries[entry], ended_on, reason, uow())
                 if ok:
-                    done("Entry removed; the red flag comes off the next export.")
+                    rerun_with_message("Entry removed; the red flag comes off the next export.")
 
     st.subheader("Red-flag list for the housing management system")
     st.caption("One row per flagged tenant: housing reference, flag type, start and review dates. "

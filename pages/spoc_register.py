@@ -10,21 +10,14 @@ from core.permissions import Permission as P
 from core.policy.deadlines import add_months
 from core.services import registers
 from core.services.users import list_service_areas
-from ui.session import actor, attempt, uow
+from ui.session import actor, attempt, rerun_with_message, show_message, uow
 
 me = actor()
 today = dt.date.today()
 
 
-def done(message: str) -> None:
-    """After a write: rerun so every list shows it, with the message kept for the next run."""
-    st.session_state["registers_flash"] = message
-    st.rerun()
-
-
 st.header("SPOC register")
-if flash := st.session_state.pop("registers_flash", None):
-    st.success(flash)
+show_message()
 st.caption("Single points of contact approved by the Data Management Officer (clause 5). "
            "Reviews fall 3 to 12 months after the start.")
 
@@ -99,7 +92,7 @@ if me.can(P.REQUEST_SPOC):
                 ok, request_id = attempt(registers.request_spoc, me, case_id, reason,
                                          [choices[p] for p in picked], uow())
                 if ok:
-                    done(f"SPOC request {request_id} sent to the Data Management Officer.")
+                    rerun_with_message(f"SPOC request {request_id} sent to the Data Management Officer.")
 
 # --- DMO: review meeting and decision ----------------------------------------------------------
 if me.can(P.MANAGE_SPOC_REGISTER):
@@ -141,7 +134,7 @@ if me.can(P.MANAGE_SPOC_REGISTER):
                     channels=[c.value for c in channels], contact_times=contact_times,
                     contact_limit=contact_limit, terms=terms, starts_on=starts_on, review_due=review_due)
                 if ok:
-                    done("SPOC approved and added to the register." if result["entry_id"]
+                    rerun_with_message("SPOC approved and added to the register." if result["entry_id"]
                                else "SPOC request rejected; the reasons are kept.")
 
     ok, active = attempt(registers.spoc_register, me, uow(), "active")
@@ -163,7 +156,7 @@ if me.can(P.MANAGE_SPOC_REGISTER):
                 ok, _ = attempt(registers.review_spoc, me, entries[entry], held_on, outcome.value, evidence, uow(),
                                 notes=notes, next_review_due=next_due, terms=new_terms or None)
                 if ok:
-                    done("Review recorded.")
+                    rerun_with_message("Review recorded.")
         with st.form("spoc_end", clear_on_submit=True):
             entry = st.selectbox("SPOC to end", list(entries), key="spoc_end_entry")
             ended_on = st.date_input("Ended on", value=today, max_value=today, key="spoc_end_on")
@@ -171,7 +164,7 @@ if me.can(P.MANAGE_SPOC_REGISTER):
             if st.form_submit_button("End the SPOC"):
                 ok, _ = attempt(registers.end_spoc, me, entries[entry], ended_on, reason, uow())
                 if ok:
-                    done("SPOC ended.")
+                    rerun_with_message("SPOC ended.")
 
 # --- decided requests keep their reasons -------------------------------------------------------
 with st.expander("Rejected requests and their reasons"):

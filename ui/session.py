@@ -59,3 +59,18 @@ def attempt(service: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[bool,
 def data_changed() -> None:
     """Clear cached figures after a write so the next view shows it."""
     st.cache_data.clear()
+
+
+_MESSAGE_KEY = "_message_after_rerun"
+
+
+def rerun_with_message(message: str) -> None:
+    """After a write: rerun so every list on the page shows it, with the message kept for
+    the next run (show it there with show_message)."""
+    st.session_state[_MESSAGE_KEY] = message
+    st.rerun()
+
+
+def show_message() -> None:
+    if message := st.session_state.pop(_MESSAGE_KEY, None):
+        st.success(message)
