@@ -231,6 +231,22 @@ def _get_spoc_entry(uow: UnitOfWork, entry_id: int) -> SpocEntry:
     return entry
 
 
+def _record_review(uow: UnitOfWork, actor: Actor, entry, subject_type: str, case_id: Optional[int],
+                   before: dict, held_on: dt.date, evidence_considered: str, outcome: ReviewOutcome,
+                   next_review_due: Optional[dt.date], notes: str, actions: tuple[str, str]) -> Review:
+    """The review row of a register entry, audited together with the entry's before/after."""
+    review = Review(case_id=case_id, subject_type=subject_type, subject_id=entry.id, held_on=held_on,
+                    reviewed_by_id=actor.user_id, evidence_considered=evidence_considered,
+                    outcome=outcome, next_review_due=next_review_due, notes=notes)
+    uow.session.add(review)
+    review_action, entry_action = actions
+    uow.audit(actor, review_action, review, customer_id=entry.customer_id, after=snapshot(review),
+              reason=notes or outcome.label)
+    old, new = changed_fields(before, snapshot(entry))
+    uow.audit(actor, entry_action, entry, before=old, after=new, reason=notes or outcome.label)
+    return review
+
+
 def review_spoc(actor: Actor, entry_id: int, held_on: dt.date, outcome: str, evidence_considered: str,
                 uow: UnitOfWork, *, notes: str = "", next_review_due: Optional[dt.date] = None,
                 channels: Optional[list] = None, contact_times: Optional[str] = None,
@@ -267,15 +283,9 @@ def review_spoc(actor: Actor, entry_id: int, held_on: dt.date, outcome: str, evi
                     entry.contact_limit = clean_line(contact_limit, "Contact limit")
                 if terms is not None:
                     entry.terms = clean_text(terms, "Terms", max_len=4000)
-        review = Review(case_id=entry.case_id, subject_type="spoc_entry", subject_id=entry.id, held_on=held_on,
-                        reviewed_by_id=actor.user_id, evidence_considered=evidence_considered,
-                        outcome=outcome, next_review_due=None if ending else next_review_due, notes=notes)
-        uow.session.add(review)
-        uow.audit(actor, "review_spoc", review, customer_id=entry.customer_id, after=snapshot(review),
-                  reason=notes or outcome.label)
-        old, new = changed_fields(before, snapshot(entry))
-        uow.audit(actor, "end_spoc" if ending else "update_spoc_entry", entry, before=old, after=new,
-                  reason=notes or outcome.label)
+        review = _record_review(uow, actor, entry, "spoc_entry", entry.case_id, before, held_on,
+                                evidence_considered, outcome, None if ending else next_review_due, notes,
+                                ("review_spoc", "end_spoc" if ending else "update_spoc_entry"))
         uow.commit()
         return review.id
 
@@ -558,15 +568,9 @@ def review_pvp(actor: Actor, entry_id: int, held_on: dt.date, outcome: str, evid
                     entry.arrangements = clean_text(arrangements, "Arrangements", max_len=2000)
                 if two_officers_on_visits is not None:
                     entry.two_officers_on_visits = bool(two_officers_on_visits)
-        review = Review(case_id=_case_of(uow, entry), subject_type="pvp_entry", subject_id=entry.id,
-                        held_on=held_on, reviewed_by_id=actor.user_id, evidence_considered=evidence_considered,
-                        outcome=outcome, next_review_due=None if ending else next_review_due, notes=notes)
-        uow.session.add(review)
-        uow.audit(actor, "review_pvp", review, customer_id=entry.customer_id, after=snapshot(review),
-                  reason=notes or outcome.label)
-        old, new = changed_fields(before, snapshot(entry))
-        uow.audit(actor, "remove_pvp" if ending else "update_pvp_entry", entry, before=old, after=new,
-                  reason=notes or outcome.label)
+        review = _record_review(uow, actor, entry, "pvp_entry", _case_of(uow, entry), before, held_on,
+                                evidence_considered, outcome, None if ending else next_review_due, notes,
+                                ("review_pvp", "remove_pvp" if ending else "update_pvp_entry"))
         uow.commit()
         return review.id
 
