@@ -240,15 +240,21 @@ def _event_audit(uow: UnitOfWork, actor: Actor, action: str, event: StageEvent, 
               after=snapshot(event) | {"evidence": [i.id for i in event.evidence]}, reason=reason)
 
 
-def _underlying(decision, case: Case) -> dict:
-    values = {
-        "underlying_issues_considered": bool(decision.underlying_issues_considered),
-        "underlying_issues_notes": clean_text(decision.underlying_issues_notes, "Underlying issues"),
-        "adjustments": clean_text(decision.adjustments, "Reasonable adjustments"),
-    }
-    _refuse(rules.underlying_issue_problems(values["underlying_issues_considered"],
-                                            values["underlying_issues_notes"], values["adjustments"],
-                                            _vulnerabilities(case)))
+def _underlying(decision, case: Case, problems: list[str]) -> dict:
+    """The Equality Act considerations recorded with a warning or formal action; anything
+    missing is added to `problems`, so the user sees it with the other refusals."""
+    try:
+        values = {
+            "underlying_issues_considered": bool(decision.underlying_issues_considered),
+            "underlying_issues_notes": clean_text(decision.underlying_issues_notes, "Underlying issues"),
+            "adjustments": clean_text(decision.adjustments, "Reasonable adjustments"),
+        }
+    except PolicyError as e:
+        problems.append(str(e))
+        return {}
+    problems += rules.underlying_issue_problems(values["underlying_issues_considered"],
+                                                values["underlying_issues_notes"], values["adjustments"],
+                                                _vulnerabilities(case))
     return values
 
 
@@ -318,11 +324,7 @@ def issue_warning(actor: Actor, case_id: int, decision: WarningDecision, expecte
         facts = _facts(case, up_to=decided_on)
         verdict = rules.check_warning(facts, skip_reason, decision.incident_ids)
         problems = list(verdict.problems)
-        try:
-            underlying = _underlying(decision, case)
-        except PolicyError as e:
-            problems.append(str(e))
-            underlying = {}
+        underlying = _underlying(decision, case, problems)
         _refuse(problems)
         informal = _last_live(case, Stage.INFORMAL)
         evidence = _evidence(case, decision.incident_ids, facts,
@@ -365,11 +367,7 @@ def take_formal_actions(actor: Actor, case_id: int, decision: FormalDecision, ex
         facts = _facts(case, up_to=decided_on)
         verdict = rules.check_formal(facts, skip_reason, decision.incident_ids)
         problems = list(verdict.problems)
-        try:
-            underlying = _underlying(decision, case)
-        except PolicyError as e:
-            problems.append(str(e))
-            underlying = {}
+        underlying = _underlying(decision, case, problems)
         serious = any(i.serious and i.counts for i in facts.incidents)
         problems += rules.formal_action_problems(plans, decided_on, _vulnerabilities(case), serious)
         _refuse(problems)
