@@ -354,6 +354,17 @@ def _appeal_route(session: Session, case: Case, officer: User, letter_type: Lett
             "window_days": APPEAL_WINDOW_DAYS}, by
 
 
+def _chosen_or_latest(session: Session, model, subject_id: Optional[int], missing: str, *conditions):
+    """The record the user chose (or, if none, the latest) among those matching `conditions`."""
+    query = select(model).where(*conditions)
+    if subject_id is not None:
+        query = query.where(model.id == subject_id)
+    found = session.scalar(query.order_by(model.id.desc()).limit(1))
+    if found is None:
+        raise PolicyError(missing)
+    return found
+
+
 def _stage_event(session: Session, case: Case, stage: Stage, subject_id: Optional[int]) -> StageEvent:
     events = [e for e in case.stage_events if e.to_stage == stage]
     if subject_id is not None:
@@ -572,15 +583,11 @@ def letter_facts(session: Session, case: Case, letter_type: LetterType | str, su
             responsible = event.decided_by
 
     elif letter_type in (LetterType.APPEAL_ACK, LetterType.APPEAL_OUTCOME):
-        query = select(Appeal).where(Appeal.case_id == case.id)
-        if subject_id is not None:
-            query = query.where(Appeal.id == subject_id)
-        if letter_type == LetterType.APPEAL_OUTCOME:
-            query = query.where(Appeal.outcome.is_not(None))
-        appeal = session.scalar(query.order_by(Appeal.id.desc()).limit(1))
-        if appeal is None:
-            raise PolicyError("This case has no " + ("decided " if letter_type == LetterType.APPEAL_OUTCOME
-                                                     else "") + "appeal on record to write about.")
+        decided = letter_type == LetterType.APPEAL_OUTCOME
+        appeal = _chosen_or_latest(
+            session, Appeal, subject_id,
+            "This case has no " + ("decided " if decided else "") + "appeal on record to write about.",
+            Appeal.case_id == case.id, *([Appeal.outcome.is_not(None)] if decided else []))
         subject_id = appeal.id
         decision, decision_date, about_spoc = _decision_description(session, appeal.subject_type,
                                                                     appeal.subject_id)
@@ -610,12 +617,9 @@ def letter_facts(session: Session, case: Case, letter_type: LetterType | str, su
             defaults = [appeal.decision_notes] if appeal.decision_notes else []
 
     elif letter_type == LetterType.REVIEW_OUTCOME:
-        query = select(Review).where(Review.case_id == case.id)
-        if subject_id is not None:
-            query = query.where(Review.id == subject_id)
-        review = session.scalar(query.order_by(Review.id.desc()).limit(1))
-        if review is None:
-            raise PolicyError("This case has no review on record to write about.")
+        review = _chosen_or_latest(session, Review, subject_id,
+                                   "This case has no review on record to write about.",
+                                   Review.case_id == case.id)
         subject_id = review.id
         subject, about_spoc = _review_subject(session, review)
         if review.outcome in (ReviewOutcome.VARY, ReviewOutcome.CONTINUE) and review.next_review_due is None:
@@ -631,12 +635,9 @@ def letter_facts(session: Session, case: Case, letter_type: LetterType | str, su
         defaults = [review.notes] if review.notes else []
 
     elif letter_type == LetterType.THIRD_PARTY:
-        query = select(ThirdPartyContact).where(ThirdPartyContact.customer_id == customer.id)
-        if subject_id is not None:
-            query = query.where(ThirdPartyContact.id == subject_id)
-        contact = session.scalar(query.order_by(ThirdPartyContact.id.desc()).limit(1))
-        if contact is None:
-            raise PolicyError("This customer has no third-party contact on record.")
+        contact = _chosen_or_latest(session, ThirdPartyContact, subject_id,
+                                    "This customer has no third-party contact on record.",
+                                    ThirdPartyContact.customer_id == customer.id)
         subject_id = contact.id
         ctx["contact"] = {"name": contact.name,
                           "relationship": contact.relationship_to_customer or "your chosen contact",
@@ -645,13 +646,9 @@ def letter_facts(session: Session, case: Case, letter_type: LetterType | str, su
                   ("From", ctx["contact"]["started_on"])]
 
     elif letter_type == LetterType.PVP_NOTICE:
-        query = select(PvpEntry).where(PvpEntry.customer_id == customer.id,
-                                       PvpEntry.status == RegisterStatus.ACTIVE)
-        if subject_id is not None:
-            query = query.where(PvpEntry.id == subject_id)
-        entry = session.scalar(query.order_by(PvpEntry.id.desc()).limit(1))
-        if entry is None:
-            raise PolicyError("This customer has no approved PVP register entry to write about.")
+        entry = _chosen_or_latest(session, PvpEntry, subject_id,
+                                  "This customer has no approved PVP register entry to write about.",
+                                  PvpEntry.customer_id == customer.id, PvpEntry.status == RegisterStatus.ACTIVE)
         if entry.review_due is None or entry.starts_on is None:
             raise PolicyError("The PVP entry needs its start and review dates before the notice is drafted.")
         subject_id = entry.id
