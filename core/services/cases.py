@@ -61,16 +61,22 @@ class InformalDetails:
     decided_on: Optional[dt.date] = None
 
 
-@dataclass
-class WarningDecision:
-    reason: str
-    review_due: Optional[dt.date]
+@dataclass(kw_only=True)
+class EscalationRecord:
+    """What every warning or formal decision records besides its own terms: the Equality Act
+    considerations, any reason for skipping a stage, the evidence and the decision date."""
     underlying_issues_considered: bool = False
     underlying_issues_notes: str = ""
     adjustments: str = ""
     skip_reason: str = ""
     incident_ids: Optional[list[int]] = None
     decided_on: Optional[dt.date] = None
+
+
+@dataclass
+class WarningDecision(EscalationRecord):
+    reason: str
+    review_due: Optional[dt.date]
 
 
 @dataclass
@@ -83,15 +89,9 @@ class NewFormalAction:
 
 
 @dataclass
-class FormalDecision:
+class FormalDecision(EscalationRecord):
     reason: str
     actions: list[Union[NewFormalAction, dict]] = field(default_factory=list)
-    underlying_issues_considered: bool = False
-    underlying_issues_notes: str = ""
-    adjustments: str = ""
-    skip_reason: str = ""
-    incident_ids: Optional[list[int]] = None
-    decided_on: Optional[dt.date] = None
 
 
 # ---------------------------------------------------------------- loading and facts
