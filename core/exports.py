@@ -8,10 +8,11 @@ audit log.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import enum
 import io
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -21,6 +22,7 @@ from core.errors import PolicyError
 from core.permissions import Actor, Permission, require
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+Row = Union[Mapping[str, Any], Any]      # a dict, or a dataclass read model (its fields are the columns)
 FORMATS = {
     "csv": ("csv", "text/csv"),
     "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -51,21 +53,28 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _columns(rows: Sequence[dict], columns: Optional[Sequence[str]]) -> list[str]:
+def _as_mapping(row: Row) -> Mapping[str, Any]:
+    if dataclasses.is_dataclass(row) and not isinstance(row, type):
+        return {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
+    return row
+
+
+def _columns(rows: Sequence[Row], columns: Optional[Sequence[str]]) -> list[str]:
     if columns:
         return list(columns)
     seen: dict[str, None] = {}
     for row in rows:
-        seen.update(dict.fromkeys(row))
+        seen.update(dict.fromkeys(_as_mapping(row)))
     return list(seen)
 
 
-def _cells(rows: Sequence[dict], columns: list[str]) -> Iterable[list[Any]]:
+def _cells(rows: Sequence[Row], columns: list[str]) -> Iterable[list[Any]]:
     for row in rows:
-        yield [neutralise(_plain(row.get(column))) for column in columns]
+        values = _as_mapping(row)
+        yield [neutralise(_plain(values.get(column))) for column in columns]
 
 
-def to_csv(rows: Sequence[dict], columns: Optional[Sequence[str]] = None) -> bytes:
+def to_csv(rows: Sequence[Row], columns: Optional[Sequence[str]] = None) -> bytes:
     """UTF-8 CSV (with a byte-order mark so Excel reads accents and emoji correctly)."""
     columns = _columns(rows, columns)
     buffer = io.StringIO()
@@ -77,7 +86,7 @@ def to_csv(rows: Sequence[dict], columns: Optional[Sequence[str]] = None) -> byt
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(rows: Sequence[dict], columns: Optional[Sequence[str]] = None, sheet: str = "Export") -> bytes:
+def to_xlsx(rows: Sequence[Row], columns: Optional[Sequence[str]] = None, sheet: str = "Export") -> bytes:
     """An Excel workbook; text cells are always stored as text, never as formulas."""
     columns = _columns(rows, columns)
     book = Workbook()
@@ -97,7 +106,7 @@ def to_xlsx(rows: Sequence[dict], columns: Optional[Sequence[str]] = None, sheet
     return out.getvalue()
 
 
-def export(actor: Actor, what: str, rows: Sequence[dict], fmt: str, uow: UnitOfWork, *,
+def export(actor: Actor, what: str, rows: Sequence[Row], fmt: str, uow: UnitOfWork, *,
            permission: Permission, columns: Optional[Sequence[str]] = None,
            filters: Optional[dict] = None, today: Optional[dt.date] = None) -> tuple[str, bytes, str]:
     """Build the file and record the export (who, what, when, how many rows) in the audit log.

@@ -4,11 +4,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
+from core.enums import Behaviour, ReviewOutcome
 from core.errors import PolicyError
 from core.policy.deadlines import REVIEW_MAX_MONTHS, add_months
 
 DUE_SOON_DAYS = 30           # "due for review": the review date falls in the next 30 days
 PVP_MAX_MONTHS = REVIEW_MAX_MONTHS
+DEFAULT_SPOC_REVIEW_MONTHS = 6     # offered on the forms; the policy allows 3 to 12 months
+DEFAULT_PVP_REVIEW_MONTHS = PVP_MAX_MONTHS
+
+# The outcomes a review of a live SPOC or PVP entry can record; lifting (or no further action)
+# ends the entry, the others keep it live with a new review date.
+SPOC_REVIEW_OUTCOMES = (ReviewOutcome.CONTINUE, ReviewOutcome.VARY, ReviewOutcome.LIFT)
+PVP_REVIEW_OUTCOMES = (ReviewOutcome.CONTINUE, ReviewOutcome.VARY, ReviewOutcome.LIFT)
+ENDING_OUTCOMES = frozenset({ReviewOutcome.LIFT, ReviewOutcome.NO_FURTHER_ACTION})
+
+# The PVP queue shows the most serious considerations first: actual physical violence against a
+# person before violence to property, threats or abuse (issue 15).
+MOST_SERIOUS_BEHAVIOURS = (Behaviour.PHYSICAL_VIOLENCE,)
 
 OVERDUE, DUE_SOON, IN_DATE, ENDED = "overdue", "due_soon", "in_date", "ended"
 REVIEW_STATE_LABELS = {OVERDUE: "Review overdue", DUE_SOON: "Review due in the next 30 days",
@@ -23,9 +36,29 @@ def review_state(review_due: Optional[dt.date], today: dt.date, *, active: bool 
         return IN_DATE
     if review_due < today:
         return OVERDUE
-    if review_due <= today + dt.timedelta(days=DUE_SOON_DAYS):
+    if review_due <= due_soon_until(today):
         return DUE_SOON
     return IN_DATE
+
+
+def due_soon_until(today: dt.date) -> dt.date:
+    """The last review date that still counts as "due in the next 30 days"."""
+    return today + dt.timedelta(days=DUE_SOON_DAYS)
+
+
+def default_spoc_review_due(starts_on: dt.date) -> dt.date:
+    """The review date a SPOC form offers: six months after the start (3 to 12 allowed)."""
+    return add_months(starts_on, DEFAULT_SPOC_REVIEW_MONTHS)
+
+
+def default_pvp_review_due(starts_on: dt.date) -> dt.date:
+    """The review date a PVP form offers: the latest the policy allows, 12 months on."""
+    return add_months(starts_on, DEFAULT_PVP_REVIEW_MONTHS)
+
+
+def review_ends_entry(outcome: ReviewOutcome) -> bool:
+    """Lifting a SPOC or PVP entry (or no further action) takes it off the register."""
+    return outcome in ENDING_OUTCOMES
 
 
 def spoc_request_problems(*, stage_is_formal: bool, case_closed: bool, reason: str,
@@ -117,6 +150,16 @@ def pvp_notice_problems(*, notify: bool, not_notified_reason: str,
         problems.append("Reconsider telling the customer no later than the entry's review date "
                         f"({review_due:%d %B %Y}).")
     return problems
+
+
+def customer_notice_text(notified_on: Optional[dt.date], not_notified_reason: str,
+                         reconsider_on: Optional[dt.date]) -> str:
+    """Where the customer notice stands, in words for the register."""
+    if notified_on:
+        return f"Told in writing {notified_on:%d %b %Y}"
+    if not_notified_reason:
+        return f"Not told; reconsider by {reconsider_on:%d %b %Y}" if reconsider_on else "Not told"
+    return ""
 
 
 def restarted_pvp_review(current_due: Optional[dt.date], incident_date: dt.date) -> dt.date:

@@ -77,24 +77,24 @@ def formal(db_url, uow, tl):
 def test_dmo_approval_flow_end_to_end(actors, uow, formal):
     request_id = registers.request_spoc(actors["teamleader"], formal["case"], "Contact with five teams a day.",
                                         formal["counting"], uow(), now=NOW)
-    pending = registers.spoc_requests(actors["dmo"], uow())
-    assert [r["request_id"] for r in pending] == [request_id]
-    assert sorted(e["id"] for e in pending[0]["evidence"]) == sorted(formal["counting"])
-    assert pending[0]["reason"] == "Contact with five teams a day."
+    pending = registers.spoc_requests(actors["dmo"], uow()).rows
+    assert [r.request_id for r in pending] == [request_id]
+    assert sorted(e.id for e in pending[0].evidence) == sorted(formal["counting"])
+    assert pending[0].reason == "Contact with five teams a day."
 
     result = approve(actors, uow, request_id)
-    assert result["status"] == "active" and result["entry_id"]
-    assert registers.spoc_requests(actors["dmo"], uow()) == []
+    assert result.status == "active" and result.entry_id
+    assert registers.spoc_requests(actors["dmo"], uow()).rows == []
 
-    register = registers.spoc_register(actors["dmo"], uow(), status="active", today=TODAY)
+    register = registers.spoc_register(actors["dmo"], uow(), status="active", today=TODAY).rows
     assert len(register) == 1
     row = register[0]
-    assert row["entry_id"] == result["entry_id"]
-    assert row["spoc_officer"] == actors["teamleader"].name
-    assert row["channels"] == "Email"
-    assert row["contact_times"] == "Mon-Fri 10:00-12:00" and row["contact_limit"] == "Two contacts a week"
-    assert row["starts_on"] == TODAY and row["review_due"] == add_months(TODAY, 6)
-    assert row["service_area"] == "Housing Management"
+    assert row.entry_id == result.entry_id
+    assert row.spoc_officer == actors["teamleader"].name
+    assert row.channels == "Email"
+    assert row.contact_times == "Mon-Fri 10:00-12:00" and row.contact_limit == "Two contacts a week"
+    assert row.starts_on == TODAY and row.review_due == add_months(TODAY, 6)
+    assert row.service_area == "Housing Management"
 
     with uow() as u:
         request = u.session.get(SpocRequest, request_id)
@@ -115,11 +115,11 @@ def test_rejected_request_keeps_its_reasons_and_makes_no_entry(actors, uow, form
     result = registers.record_spoc_meeting_and_decide(
         actors["dmo"], request_id, TODAY, "DMO; team leader", "Discussed the calls.", False,
         "Limiting contact to email is enough; a SPOC is not proportionate.", uow(), today=TODAY)
-    assert result == {"request_id": request_id, "entry_id": None, "status": "rejected"}
+    assert result == registers.SpocDecision(request_id=request_id, entry_id=None, status="rejected")
     assert count(uow, SpocEntry) == 0
-    rejected = registers.spoc_requests(actors["dmo"], uow(), status="rejected")
-    assert rejected[0]["decision_reason"] == "Limiting contact to email is enough; a SPOC is not proportionate."
-    assert rejected[0]["reason"] == "Many calls." and rejected[0]["discussion"] == "Discussed the calls."
+    rejected = registers.spoc_requests(actors["dmo"], uow(), status="rejected").rows
+    assert rejected[0].decision_reason == "Limiting contact to email is enough; a SPOC is not proportionate."
+    assert rejected[0].reason == "Many calls." and rejected[0].discussion == "Discussed the calls."
     with pytest.raises(PolicyError, match="already been decided"):
         approve(actors, uow, request_id)
 
@@ -132,13 +132,13 @@ def test_spoc_review_date_outside_3_to_12_months_is_refused(actors, uow, formal,
     with pytest.raises(PolicyError, match="between 3 and 12 months"):
         approve(actors, uow, request_id, review_due=review_due)
     assert count(uow, SpocEntry) == 0
-    assert registers.spoc_requests(actors["dmo"], uow())[0]["status"] == "Pending decision"
+    assert registers.spoc_requests(actors["dmo"], uow()).rows[0].status.label == "Pending decision"
 
 
 def test_spoc_review_dates_at_3_and_12_months_are_accepted(actors, uow, formal):
     request_id = registers.request_spoc(actors["teamleader"], formal["case"], "Reason.",
                                         formal["counting"], uow(), now=NOW)
-    assert approve(actors, uow, request_id, review_due=add_months(TODAY, 12))["entry_id"]
+    assert approve(actors, uow, request_id, review_due=add_months(TODAY, 12)).entry_id
 
 
 def test_spoc_request_needs_reason_evidence_and_the_formal_stage(actors, uow, db_url, tl, formal):
@@ -170,27 +170,27 @@ def test_meeting_must_be_recorded_in_full(actors, uow, formal):
 def test_spoc_review_and_register_filters(actors, uow, formal):
     request_id = registers.request_spoc(actors["teamleader"], formal["case"], "Reason.",
                                         formal["counting"], uow(), now=NOW)
-    entry_id = approve(actors, uow, request_id, review_due=add_months(TODAY, 3))["entry_id"]
+    entry_id = approve(actors, uow, request_id, review_due=add_months(TODAY, 3)).entry_id
     later = add_months(TODAY, 3) - dt.timedelta(days=10)            # due within 30 days
-    assert [r["entry_id"] for r in registers.spoc_register(actors["dmo"], uow(), "due", today=later)] == [entry_id]
-    assert registers.spoc_register(actors["dmo"], uow(), "overdue", today=later) == []
+    assert [r.entry_id for r in registers.spoc_register(actors["dmo"], uow(), "due", today=later).rows] == [entry_id]
+    assert registers.spoc_register(actors["dmo"], uow(), "overdue", today=later).rows == []
     overdue_day = add_months(TODAY, 3) + dt.timedelta(days=1)
-    overdue = registers.spoc_register(actors["dmo"], uow(), "overdue", today=overdue_day)
-    assert overdue[0]["review_state"] == "Review overdue"
-    assert registers.reviews_due(actors["dmo"], uow(), today=overdue_day)["spoc"] == {
-        "active": 1, "overdue": 1, "due_soon": 0}
+    overdue = registers.spoc_register(actors["dmo"], uow(), "overdue", today=overdue_day).rows
+    assert overdue[0].review_state == "Review overdue"
+    assert registers.reviews_due(actors["dmo"], uow(), today=overdue_day).spoc == registers.DueCounts(
+        active=1, overdue=1, due_soon=0)
 
     with pytest.raises(PolicyError, match="between 3 and 12 months"):
         registers.review_spoc(actors["dmo"], entry_id, overdue_day, "continue", "No incidents since.", uow(),
                               next_review_due=overdue_day + dt.timedelta(days=10), today=overdue_day)
     registers.review_spoc(actors["dmo"], entry_id, overdue_day, "continue", "Two incidents since.", uow(),
                           next_review_due=add_months(overdue_day, 6), today=overdue_day)
-    assert registers.spoc_register(actors["dmo"], uow(), "overdue", today=overdue_day) == []
+    assert registers.spoc_register(actors["dmo"], uow(), "overdue", today=overdue_day).rows == []
     registers.review_spoc(actors["dmo"], entry_id, overdue_day, "lift", "No incidents for months.", uow(),
                           notes="Normal working restored.", today=overdue_day)
-    ended = registers.spoc_register(actors["dmo"], uow(), "ended", today=overdue_day)
-    assert ended[0]["ended_on"] == overdue_day and "Normal working restored." in ended[0]["ended_reason"]
-    assert registers.spoc_register(actors["dmo"], uow(), "active", today=overdue_day) == []
+    ended = registers.spoc_register(actors["dmo"], uow(), "ended", today=overdue_day).rows
+    assert ended[0].ended_on == overdue_day and "Normal working restored." in ended[0].ended_reason
+    assert registers.spoc_register(actors["dmo"], uow(), "active", today=overdue_day).rows == []
     assert count(uow, Review, Review.subject_type == "spoc_entry") == 2
 
 
@@ -201,9 +201,9 @@ def test_spoc_register_filters_by_service_area(actors, uow, formal):
                                         formal["counting"], uow(), now=NOW)
     approve(actors, uow, request_id)
     assert len(registers.spoc_register(actors["dmo"], uow(), service_area_id=areas["Housing Management"],
-                                       today=TODAY)) == 1
+                                       today=TODAY).rows) == 1
     assert registers.spoc_register(actors["dmo"], uow(), service_area_id=areas["Repairs and Maintenance"],
-                                   today=TODAY) == []
+                                   today=TODAY).rows == []
 
 
 def test_spoc_permissions_per_role(actors, uow, formal):
@@ -250,11 +250,11 @@ def propose(actors, uow, violent, **overrides):
 
 def test_pvp_queue_shows_open_considerations_from_violent_incidents(actors, uow, violent, db_url, tl):
     an_incident(db_url, tl, violent["customer"])   # not violent: raises nothing
-    queue = registers.pvp_queue(actors["hsw"], uow())
-    assert [q["incident_id"] for q in queue] == [violent["incident"]]
-    assert queue[0]["police_reference"] == "NP-2026-0001"
+    queue = registers.pvp_queue(actors["hsw"], uow()).rows
+    assert [q.incident_id for q in queue] == [violent["incident"]]
+    assert queue[0].police_reference == "NP-2026-0001"
     propose(actors, uow, violent)
-    assert registers.pvp_queue(actors["hsw"], uow()) == []
+    assert registers.pvp_queue(actors["hsw"], uow()).rows == []
     for who in ("dmo", "contractor", "admin"):
         with pytest.raises(PermissionDenied):
             registers.pvp_queue(actors[who], uow())
@@ -263,8 +263,8 @@ def test_pvp_queue_shows_open_considerations_from_violent_incidents(actors, uow,
 def test_pvp_two_step_approval_with_notice(actors, uow, violent):
     entry_id = propose(actors, uow, violent)
     assert registers.red_flag_export(actors["hsw"], uow()) == []          # proposed is not live
-    pending = registers.pvp_register(actors["hsw"], uow(), status="pending", today=TODAY)
-    assert [p["entry_id"] for p in pending] == [entry_id]
+    pending = registers.pvp_register(actors["hsw"], uow(), status="pending", today=TODAY).rows
+    assert [p.entry_id for p in pending] == [entry_id]
     registers.approve_pvp(actors["hsw"], entry_id, add_months(TODAY, 12), True, uow(), today=TODAY)
     with uow() as u:
         entry = u.session.get(PvpEntry, entry_id)
@@ -275,8 +275,8 @@ def test_pvp_two_step_approval_with_notice(actors, uow, violent):
         consideration = u.session.get(PvpConsideration, entry.consideration_id)
         assert consideration.status == "closed"
     assert {"propose_pvp", "approve_pvp"} <= actions
-    live = registers.pvp_register(actors["teamleader"], uow(), status="active", today=TODAY)
-    assert live[0]["customer_notice"].startswith("Told in writing")
+    live = registers.pvp_register(actors["teamleader"], uow(), status="active", today=TODAY).rows
+    assert live[0].customer_notice.startswith("Told in writing")
 
 
 def test_pvp_not_notified_needs_reason_and_reconsider_date(actors, uow, violent):
@@ -288,7 +288,7 @@ def test_pvp_not_notified_needs_reason_and_reconsider_date(actors, uow, violent)
         registers.approve_pvp(actors["hsw"], entry_id, add_months(TODAY, 6), False, uow(), today=TODAY,
                               not_notified_reason="Telling him may provoke an attack on the officer.",
                               reconsider_notice_on=add_months(TODAY, 7))
-    assert registers.pvp_register(actors["hsw"], uow(), "pending", today=TODAY)[0]["entry_id"] == entry_id
+    assert registers.pvp_register(actors["hsw"], uow(), "pending", today=TODAY).rows[0].entry_id == entry_id
     registers.approve_pvp(actors["hsw"], entry_id, add_months(TODAY, 6), False, uow(), today=TODAY,
                           not_notified_reason="Telling him may provoke an attack on the officer.",
                           reconsider_notice_on=add_months(TODAY, 2))
@@ -310,7 +310,7 @@ def test_pvp_review_date_is_at_most_12_months(actors, uow, violent, months, days
     with pytest.raises(PolicyError, match="at most 12 months"):
         registers.approve_pvp(actors["hsw"], entry_id, add_months(TODAY, months) + dt.timedelta(days=days),
                               True, uow(), today=TODAY)
-    assert registers.pvp_register(actors["hsw"], uow(), "active", today=TODAY) == []
+    assert registers.pvp_register(actors["hsw"], uow(), "active", today=TODAY).rows == []
 
 
 def test_a_new_violent_incident_restarts_the_clock(actors, uow, violent, db_url, tl):
@@ -335,8 +335,8 @@ def test_pvp_reject_review_and_remove_keep_reasons(actors, uow, violent, db_url,
     first = propose(actors, uow, violent)
     registers.reject_pvp(actors["hsw"], first, "Single incident, police took no action; not justified.",
                          uow(), today=TODAY)
-    rejected = registers.pvp_register(actors["hsw"], uow(), "rejected", today=TODAY)
-    assert rejected[0]["ended_reason"] == "Single incident, police took no action; not justified."
+    rejected = registers.pvp_register(actors["hsw"], uow(), "rejected", today=TODAY).rows
+    assert rejected[0].ended_reason == "Single incident, police took no action; not justified."
 
     second_incident = an_incident(db_url, tl, violent["customer"], behaviours=["physical_violence"],
                                   violence_or_threat=True, police_reference="NP-3")
@@ -352,8 +352,8 @@ def test_pvp_reject_review_and_remove_keep_reasons(actors, uow, violent, db_url,
         registers.review_pvp(actors["hsw"], entry_id, review_day, "lift", "Quiet year.", uow(), today=review_day)
     registers.remove_pvp(actors["hsw"], entry_id, review_day, "No violence for a year; risk assessed as low.",
                          uow(), today=review_day)
-    ended = registers.pvp_register(actors["hsw"], uow(), "ended", today=review_day)
-    assert ended[0]["ended_reason"] == "No violence for a year; risk assessed as low."
+    ended = registers.pvp_register(actors["hsw"], uow(), "ended", today=review_day).rows
+    assert ended[0].ended_reason == "No violence for a year; risk assessed as low."
     assert registers.red_flag_export(actors["hsw"], uow()) == []
 
 
@@ -382,8 +382,8 @@ def test_red_flag_export_has_exactly_the_housing_system_columns(actors, uow, vio
     entry_id = propose(actors, uow, violent)
     registers.approve_pvp(actors["hsw"], entry_id, add_months(TODAY, 12), True, uow(), today=TODAY)
     rows = registers.red_flag_export(actors["hsw"], uow())
-    assert rows == [{"housing_ref": "NPH900010", "flag_type": "PVP", "start_date": TODAY,
-                     "review_date": add_months(TODAY, 12)}]
+    assert rows == [registers.RedFlagRow(housing_ref="NPH900010", flag_type="PVP", start_date=TODAY,
+                                         review_date=add_months(TODAY, 12))]
     name, data, mime = registers.export_register(actors["hsw"], "red_flags", "xlsx", uow, today=TODAY)
     sheet = load_workbook(io.BytesIO(data)).active
     cells = [[c.value for c in row] for row in sheet.iter_rows()]

@@ -52,7 +52,7 @@ def a_case_with_a_spoc(url, actors, dmo=None, starts_on=TODAY, ref="NPH900001"):
         spoc_user_id=actors["teamleader"].user_id, channels=["email"], contact_times="Mon-Fri 10:00-12:00",
         contact_limit="Two contacts a week", terms="All contact through the named officer by email.",
         starts_on=starts_on, review_due=add_months(starts_on, 6), today=max(TODAY, starts_on))
-    return case_id, result["entry_id"]
+    return case_id, result.entry_id
 
 
 def appeal(url, uow, actors, case_id, entry_id, received=D(2026, 11, 25), today=D(2026, 11, 25), **kw):
@@ -231,7 +231,7 @@ def test_overturned_spoc_ends_with_audit(db_url, uow, actors):
         assert audit.user_id == actors["ad.ict"].user_id
         assert audit.before["status"] == "active" and audit.after["status"] == "ended"
         assert audit.after["ended_reason"] == "Overturned on appeal."
-    assert registers.spoc_register(actors["dmo"], uow(), "active", today=D(2026, 11, 27)) == []
+    assert registers.spoc_register(actors["dmo"], uow(), "active", today=D(2026, 11, 27)).rows == []
     assert cases.case_overview(actors["teamleader"], case_id, uow(), D(2026, 11, 27))["spoc_entries"] == []
     with pytest.raises(PolicyError, match="already overturned"):
         appeal(db_url, uow, actors, case_id, entry_id, today=D(2026, 11, 27))

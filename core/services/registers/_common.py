@@ -1,24 +1,46 @@
-"""Helpers shared by the SPOC and PVP register modules."""
+"""Shared by the SPOC and PVP register modules: the page of results, the register filters in
+SQL, keyset paging, and the audited review of a register entry."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
+from dataclasses import dataclass
+from typing import Any, Callable, Generic, Optional, Sequence, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, literal, or_
+from sqlalchemy.sql.elements import ColumnElement
 
 from core.db import UnitOfWork, changed_fields, snapshot
 from core.enums import Channel, RegisterStatus, ReviewOutcome, Role
 from core.errors import PolicyError
-from core.models import (
-    Review, User,
-)
+from core.models import Customer, Review
 from core.permissions import Actor
 from core.policy import registers as rules
-from core.validation import parse_enum
+from core.validation import clean_line, parse_enum
+
+T = TypeVar("T")
 
 SPOC_OFFICER_ROLES = (Role.TEAM_LEADER, Role.DMO, Role.HSW_OFFICER, Role.ASSISTANT_DIRECTOR)
 RED_FLAG_COLUMNS = ("housing_ref", "flag_type", "start_date", "review_date")
-STATUS_FILTERS = ("active", "due", "overdue", "ended", "pending", "rejected", "all")
+STATUS_FILTER_LABELS = {
+    "active": "Active", "due": "Due for review (next 30 days)", "overdue": "Review overdue",
+    "pending": "Proposed", "ended": "Ended", "rejected": "Rejected", "all": "All",
+}
+STATUS_FILTERS = tuple(STATUS_FILTER_LABELS)
+SPOC_STATUS_FILTERS = ("active", "due", "overdue", "ended", "all")     # a SPOC entry is never proposed
+PVP_STATUS_FILTERS = ("active", "due", "overdue", "pending", "ended", "rejected", "all")
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+FAR_FUTURE = dt.date(9999, 12, 31)     # sorts entries with no review date (proposed) last
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list: its rows, how many match in all, and the keyset cursor of the next
+    page (pass it back as `after`), or None on the last page."""
+
+    rows: list[T]
+    total: int
+    next_after: Optional[tuple] = None
 
 
 def _today(today: Optional[dt.date]) -> dt.date:
@@ -30,34 +52,72 @@ def _excerpt(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _user_names(uow: UnitOfWork, ids: set) -> dict[int, str]:
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    return dict(uow.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
-
-
 def _channels(values: list) -> list[str]:
     return [parse_enum(Channel, v.value if isinstance(v, Channel) else v, "Channel").value
             for v in dict.fromkeys(values or [])]
 
 
-def _matches(status_filter: str, active: bool, state: str, status: RegisterStatus) -> bool:
+def page_limit(limit: int) -> int:
+    if not 1 <= int(limit) <= MAX_PAGE_SIZE:
+        raise PolicyError(f"A page holds 1 to {MAX_PAGE_SIZE} rows.")
+    return int(limit)
+
+
+def status_clause(model: Any, status_filter: str, today: dt.date) -> list[ColumnElement]:
+    """The register filter as SQL conditions on a SpocEntry or PvpEntry model."""
+    active = model.status == RegisterStatus.ACTIVE
     if status_filter == "all":
-        return True
+        return []
     if status_filter == "active":
-        return active
+        return [active]
     if status_filter == "due":
-        return active and state == rules.DUE_SOON
+        return [active, model.review_due >= today, model.review_due <= rules.due_soon_until(today)]
     if status_filter == "overdue":
-        return active and state == rules.OVERDUE
-    if status_filter == "ended":
-        return status == RegisterStatus.ENDED
-    if status_filter == "pending":
-        return status == RegisterStatus.PENDING
-    if status_filter == "rejected":
-        return status == RegisterStatus.REJECTED
+        return [active, model.review_due < today]
+    if status_filter in ("ended", "pending", "rejected"):
+        return [model.status == RegisterStatus(status_filter)]
     raise PolicyError(f"Unknown register filter {status_filter!r}; use one of {', '.join(STATUS_FILTERS)}.")
+
+
+def customer_search(query: str) -> list[ColumnElement]:
+    """Conditions matching a customer by housing reference, name or address words."""
+    words = clean_line(query or "", "Search", max_len=100).lower().split()
+    conditions = []
+    for word in words[:5]:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(or_(Customer.search_text.like(pattern, escape="\\"),
+                              Customer.housing_ref == word.upper()))
+    return conditions
+
+
+def after_clause(keys: Sequence[ColumnElement], after: Optional[Sequence], *,
+                 descending: bool = False) -> list[ColumnElement]:
+    """Keyset paging: rows strictly after the cursor in the (all ascending or all descending)
+    order of `keys`, written out as OR/AND so it works the same on SQLite and PostgreSQL."""
+    if after is None:
+        return []
+    if len(after) != len(keys):
+        raise PolicyError("That page of results no longer exists; start from the first page.")
+    options = []
+    for i, key in enumerate(keys):
+        value = literal(after[i], type_=key.type)
+        beyond = key < value if descending else key > value
+        options.append(and_(*[keys[j] == literal(after[j], type_=keys[j].type) for j in range(i)], beyond))
+    return [or_(*options)]
+
+
+def review_key(model: Any) -> tuple[ColumnElement, ColumnElement]:
+    """Register order: by review date (none last), then id."""
+    return (func.coalesce(model.review_due, literal(FAR_FUTURE, type_=model.review_due.type)), model.id)
+
+
+def make_page(raw: Sequence, limit: int, total: int, build: Callable[[Any], T],
+              cursor: Callable[[Any], tuple]) -> Page[T]:
+    """`raw` holds up to limit + 1 rows: the extra one only says a next page exists."""
+    more = len(raw) > limit
+    raw = raw[:limit]
+    return Page(rows=[build(r) for r in raw], total=total,
+                next_after=cursor(raw[-1]) if more and raw else None)
 
 
 def _record_review(uow: UnitOfWork, actor: Actor, entry, subject_type: str, case_id: Optional[int],

@@ -208,7 +208,7 @@ def review_pvp(actor: Actor, entry_id: int, held_on: dt.date, outcome: str, evid
     notes = clean_text(notes, "Notes")
     if held_on is None or held_on > today:
         raise PolicyError("The review date held must be today or earlier.")
-    ending = outcome in (ReviewOutcome.LIFT, ReviewOutcome.NO_FURTHER_ACTION)
+    ending = rules.review_ends_entry(outcome)
     if ending and not notes:
         raise PolicyError("Record why the PVP entry is no longer justified.")
     if not ending:

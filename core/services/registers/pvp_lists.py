@@ -1,90 +1,187 @@
-"""The PVP considerations queue, the PVP register and the red-flag list (read models)."""
+"""The PVP considerations queue, the PVP register and the red-flag list as typed, paged read
+models: filtered, ordered, counted and limited in SQL."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
+from dataclasses import dataclass
+from typing import Iterator, Optional
 
-from sqlalchemy import select
+from sqlalchemy import case, exists, func, select
+from sqlalchemy.orm import aliased
 
 from core.db import UnitOfWork
-from core.enums import RegisterStatus
-from core.models import (
-    Customer, Incident, PvpConsideration, PvpEntry,
-)
+from core.enums import EvidenceSource, RegisterStatus
+from core.models import Customer, Incident, IncidentBehaviour, PvpConsideration, PvpEntry, User
 from core.permissions import Actor, Permission, require
 from core.policy import registers as rules
 from core.services.registers._common import (
-    RED_FLAG_COLUMNS, STATUS_FILTERS, _today, _excerpt, _user_names, _matches,
+    FAR_FUTURE, PAGE_SIZE, Page, _excerpt, _today, after_clause, customer_search, make_page, page_limit, review_key,
+    status_clause,
 )
 
 
-def pvp_queue(actor: Actor, uow: UnitOfWork) -> list[dict]:
-    """Open PVP considerations raised by violent or threatening incidents, oldest first."""
-    if not actor.can(Permission.PROPOSE_PVP):
+@dataclass(frozen=True)
+class PvpQueueRow:
+    consideration_id: int
+    customer_id: int
+    customer: str
+    housing_ref: str
+    incident_id: int
+    incident_on: dt.date
+    raised_on: dt.date
+    physical_violence: bool       # the most serious come first
+    police_reference: str
+    summary: str
+    hearsay: bool
+
+
+@dataclass(frozen=True)
+class PvpRegisterRow:
+    entry_id: int
+    customer_id: int
+    customer: str
+    housing_ref: str
+    flag_type: str
+    status: RegisterStatus
+    proposed_by: str
+    proposed_on: dt.date
+    approved_by: str
+    reasons: str
+    arrangements: str
+    two_officers_on_visits: bool
+    starts_on: Optional[dt.date]
+    review_due: Optional[dt.date]
+    review_state: str             # in words; blank while proposed
+    customer_notice: str          # in words: "Told in writing 02 Dec 2026", "Not told; reconsider by ..."
+    not_notified_reason: str
+    reconsider_notice_on: Optional[dt.date]
+    ended_on: Optional[dt.date]
+    ended_reason: str
+
+
+@dataclass(frozen=True)
+class RedFlagRow:
+    """Exactly the housing management system's columns (RED_FLAG_COLUMNS); no incident details."""
+
+    housing_ref: str
+    flag_type: str
+    start_date: Optional[dt.date]
+    review_date: Optional[dt.date]
+
+
+def sees_pvp_queue(actor: Actor) -> bool:
+    """Team leaders (who propose entries) and the H&S Well-being Officer see the queue."""
+    return actor.can(Permission.PROPOSE_PVP) or actor.can(Permission.MANAGE_PVP_REGISTER)
+
+
+def pvp_queue(actor: Actor, uow: UnitOfWork, *, after: Optional[tuple] = None,
+              limit: int = PAGE_SIZE) -> Page[PvpQueueRow]:
+    """Open PVP considerations raised by violent or threatening incidents: physical violence
+    first, then the newest incident first (issue 15). One page, counted in SQL."""
+    if not sees_pvp_queue(actor):
         require(actor, Permission.MANAGE_PVP_REGISTER)
+    limit = page_limit(limit)
+    serious = case((exists().where(IncidentBehaviour.incident_id == Incident.id,
+                                   IncidentBehaviour.behaviour.in_(rules.MOST_SERIOUS_BEHAVIOURS)), 1), else_=0)
+    where = [PvpConsideration.status == "open", Customer.anonymised_at.is_(None)]
+    key = (serious, Incident.occurred_at, PvpConsideration.id)
     with uow:
-        rows = uow.session.execute(
-            select(PvpConsideration, Incident, Customer)
+        total = uow.session.scalar(
+            select(func.count(PvpConsideration.id)).join(Customer, Customer.id == PvpConsideration.customer_id)
+            .where(*where))
+        raw = uow.session.execute(
+            select(PvpConsideration, Incident, Customer, serious.label("serious"))
             .join(Incident, Incident.id == PvpConsideration.incident_id)
             .join(Customer, Customer.id == PvpConsideration.customer_id)
-            .where(PvpConsideration.status == "open", Customer.anonymised_at.is_(None))
-            .order_by(PvpConsideration.raised_at, PvpConsideration.id)).all()
-        return [{"consideration_id": c.id, "customer_id": cust.id, "customer": cust.full_name,
-                 "housing_ref": cust.housing_ref, "incident_id": i.id,
-                 "incident_on": i.occurred_at.date(), "raised_on": c.raised_at.date(),
-                 "police_reference": i.police_reference, "summary": _excerpt(i.description),
-                 "hearsay": not i.counts_as_evidence} for c, i, cust in rows]
+            .where(*where, *after_clause(key, after, descending=True))
+            .order_by(*(k.desc() for k in key)).limit(limit + 1)).all()
+        return make_page(raw, limit, total or 0, _queue_row, lambda r: (r[3], r[1].occurred_at, r[0].id))
 
 
-def pvp_register(actor: Actor, uow: UnitOfWork, status: str = "active",
-                 today: Optional[dt.date] = None) -> list[dict]:
-    """The PVP register: pending, active, due for review, overdue, ended, rejected, or all."""
+def _queue_row(r) -> PvpQueueRow:
+    c, i, cust, serious = r
+    return PvpQueueRow(
+        consideration_id=c.id, customer_id=cust.id, customer=cust.full_name, housing_ref=cust.housing_ref,
+        incident_id=i.id, incident_on=i.occurred_at.date(), raised_on=c.raised_at.date(),
+        physical_violence=bool(serious), police_reference=i.police_reference,
+        summary=_excerpt(i.description), hearsay=i.evidence_source == EvidenceSource.HEARSAY)
+
+
+def pvp_register(actor: Actor, uow: UnitOfWork, status: str = "active", today: Optional[dt.date] = None, *,
+                 search: str = "", after: Optional[tuple] = None,
+                 limit: int = PAGE_SIZE) -> Page[PvpRegisterRow]:
+    """The PVP register, most urgent review first: proposed, active, due for review, overdue,
+    ended, rejected, or all; optionally one customer by name or housing reference."""
     require(actor, Permission.VIEW_REGISTERS)
-    today = _today(today)
-    if status not in STATUS_FILTERS:
-        _matches(status, False, "", RegisterStatus.ACTIVE)
+    today, limit = _today(today), page_limit(limit)
+    where = status_clause(PvpEntry, status, today) + customer_search(search)
+    proposer, approver = aliased(User), aliased(User)
+    key = review_key(PvpEntry)
     with uow:
-        entries = uow.session.scalars(select(PvpEntry).order_by(PvpEntry.review_due, PvpEntry.id)).all()
-        names = _user_names(uow, {e.proposed_by_id for e in entries} | {e.approved_by_id for e in entries})
-        out = []
-        for e in entries:
-            active = e.status == RegisterStatus.ACTIVE
-            state = rules.review_state(e.review_due, today, active=active)
-            if not _matches(status, active, state, e.status):
-                continue
-            if e.customer_notified_on:
-                notice = f"Told in writing {e.customer_notified_on:%d %b %Y}"
-            elif e.not_notified_reason:
-                notice = f"Not told; reconsider by {e.reconsider_notice_on:%d %b %Y}" if e.reconsider_notice_on else "Not told"
-            else:
-                notice = ""
-            out.append({
-                "entry_id": e.id, "customer_id": e.customer_id, "customer": e.customer.full_name,
-                "housing_ref": e.customer.housing_ref, "flag_type": e.flag_type, "status": e.status.label,
-                "proposed_by": names.get(e.proposed_by_id, ""), "proposed_on": e.proposed_at.date(),
-                "approved_by": names.get(e.approved_by_id, "") if e.status != RegisterStatus.PENDING else "",
-                "reasons": e.reasons, "arrangements": e.arrangements,
-                "two_officers_on_visits": e.two_officers_on_visits, "starts_on": e.starts_on,
-                "review_due": e.review_due,
-                "review_state": rules.REVIEW_STATE_LABELS[state] if e.status != RegisterStatus.PENDING else "",
-                "customer_notice": notice, "not_notified_reason": e.not_notified_reason,
-                "reconsider_notice_on": e.reconsider_notice_on,
-                "ended_on": e.ended_on, "ended_reason": e.ended_reason,
-            })
-        return out
+        total = uow.session.scalar(select(func.count(PvpEntry.id))
+                                   .join(Customer, Customer.id == PvpEntry.customer_id).where(*where))
+        raw = uow.session.execute(
+            select(PvpEntry, Customer, proposer.name, approver.name)
+            .join(Customer, Customer.id == PvpEntry.customer_id)
+            .outerjoin(proposer, proposer.id == PvpEntry.proposed_by_id)
+            .outerjoin(approver, approver.id == PvpEntry.approved_by_id)
+            .where(*where, *after_clause(key, after)).order_by(*key).limit(limit + 1)).all()
+        return make_page(raw, limit, total or 0, lambda r: _register_row(*r, today=today),
+                         lambda r: (r[0].review_due or FAR_FUTURE, r[0].id))
 
 
-def red_flag_export(actor: Actor, uow: UnitOfWork) -> list[dict]:
+def _register_row(e: PvpEntry, customer: Customer, proposed_by: Optional[str], approved_by: Optional[str], *,
+                  today: dt.date) -> PvpRegisterRow:
+    pending = e.status == RegisterStatus.PENDING
+    state = rules.review_state(e.review_due, today, active=e.status == RegisterStatus.ACTIVE)
+    return PvpRegisterRow(
+        entry_id=e.id, customer_id=e.customer_id, customer=customer.full_name, housing_ref=customer.housing_ref,
+        flag_type=e.flag_type, status=e.status, proposed_by=proposed_by or "", proposed_on=e.proposed_at.date(),
+        approved_by="" if pending else (approved_by or ""), reasons=e.reasons, arrangements=e.arrangements,
+        two_officers_on_visits=e.two_officers_on_visits, starts_on=e.starts_on, review_due=e.review_due,
+        review_state="" if pending else rules.REVIEW_STATE_LABELS[state],
+        customer_notice=rules.customer_notice_text(e.customer_notified_on, e.not_notified_reason,
+                                                   e.reconsider_notice_on),
+        not_notified_reason=e.not_notified_reason, reconsider_notice_on=e.reconsider_notice_on,
+        ended_on=e.ended_on, ended_reason=e.ended_reason)
+
+
+def _red_flag_select():
+    return (select(Customer.housing_ref, PvpEntry.flag_type, PvpEntry.starts_on, PvpEntry.review_due, PvpEntry.id)
+            .join(Customer, Customer.id == PvpEntry.customer_id)
+            .where(PvpEntry.status == RegisterStatus.ACTIVE))
+
+
+def red_flags(actor: Actor, uow: UnitOfWork, *, after: Optional[tuple] = None,
+              limit: int = PAGE_SIZE) -> Page[RedFlagRow]:
+    """One page of the red-flag list, by housing reference (what the page shows; the export
+    has every row)."""
+    require(actor, Permission.MANAGE_PVP_REGISTER)
+    limit = page_limit(limit)
+    key = (Customer.housing_ref, PvpEntry.id)
+    with uow:
+        total = uow.session.scalar(select(func.count(func.distinct(Customer.housing_ref)))
+                                   .select_from(PvpEntry).join(Customer, Customer.id == PvpEntry.customer_id)
+                                   .where(PvpEntry.status == RegisterStatus.ACTIVE))
+        raw = uow.session.execute(_red_flag_select().where(*after_clause(key, after))
+                                  .order_by(*key).limit(limit + 1)).all()
+        return make_page(raw, limit, total or 0, lambda r: RedFlagRow(*r[:4]), lambda r: (r[0], r[4]))
+
+
+def iter_red_flags(uow: UnitOfWork, batch: int = 1000) -> Iterator[RedFlagRow]:
+    """Every flagged tenant once (their earliest live entry), streamed in batches by reference."""
+    with uow:
+        seen_last: Optional[str] = None
+        rows = uow.session.execute(_red_flag_select().order_by(Customer.housing_ref, PvpEntry.starts_on,
+                                                               PvpEntry.id).execution_options(yield_per=batch))
+        for ref, flag_type, starts_on, review_due, _id in rows:
+            if ref != seen_last:
+                seen_last = ref
+                yield RedFlagRow(ref, flag_type, starts_on, review_due)
+
+
+def red_flag_export(actor: Actor, uow: UnitOfWork) -> list[RedFlagRow]:
     """The flag list the housing management system needs: one row per flagged tenant with the
     housing-system reference, flag type, start and review dates; no incident details."""
     require(actor, Permission.MANAGE_PVP_REGISTER)
-    with uow:
-        rows = uow.session.execute(
-            select(Customer.housing_ref, PvpEntry.flag_type, PvpEntry.starts_on, PvpEntry.review_due)
-            .join(Customer, Customer.id == PvpEntry.customer_id)
-            .where(PvpEntry.status == RegisterStatus.ACTIVE)
-            .order_by(Customer.housing_ref, PvpEntry.starts_on)).all()
-        flagged: dict[str, dict] = {}
-        for ref, flag_type, starts_on, review_due in rows:
-            flagged.setdefault(ref, dict(zip(RED_FLAG_COLUMNS, (ref, flag_type, starts_on, review_due))))
-        return list(flagged.values())
+    return list(iter_red_flags(uow))

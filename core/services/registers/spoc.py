@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import select
@@ -9,43 +10,31 @@ from sqlalchemy import select
 from core.db import UnitOfWork, changed_fields, snapshot
 from core.enums import RegisterStatus, ReviewOutcome, Stage
 from core.errors import NotFound, PolicyError
-from core.models import (
-    Case, Customer, Incident, SpocEntry,
-    SpocRequest, User, utcnow,
-)
+from core.models import Case, Incident, SpocEntry, SpocRequest, User, utcnow
 from core.permissions import Actor, Permission, require
 from core.policy import registers as rules
 from core.policy.deadlines import check_review_date
+from core.services.registers._common import SPOC_OFFICER_ROLES, _channels, _record_review, _today
 from core.validation import clean_line, clean_text, parse_enum
-from core.services.registers._common import (
-    SPOC_OFFICER_ROLES, _today, _excerpt, _channels, _record_review,
-)
 
 
-def spoc_request_cases(actor: Actor, uow: UnitOfWork) -> list[dict]:
-    """Open cases at the formal stage, where a SPOC may be considered (clause 5)."""
-    require(actor, Permission.REQUEST_SPOC)
-    with uow:
-        rows = uow.session.execute(
-            select(Case, Customer).join(Customer, Customer.id == Case.customer_id)
-            .where(Case.stage == Stage.FORMAL, Customer.anonymised_at.is_(None))
-            .order_by(Customer.last_name, Case.id)).all()
-        return [{"case_id": case.id, "customer_id": c.id, "customer": c.full_name,
-                 "housing_ref": c.housing_ref} for case, c in rows]
+@dataclass(frozen=True)
+class SpocDecision:
+    """What the DMO's decision did: the request, the new register entry (None when rejected)."""
+
+    request_id: int
+    entry_id: Optional[int]
+    status: RegisterStatus
 
 
-def spoc_evidence_choices(actor: Actor, case_id: int, uow: UnitOfWork) -> list[dict]:
-    """The counting (non-hearsay) incidents of the case's customer, to link as evidence."""
-    require(actor, Permission.REQUEST_SPOC)
-    with uow:
-        case = uow.session.get(Case, case_id)
-        if case is None:
-            raise NotFound("No such case.")
-        incidents = uow.session.scalars(
-            select(Incident).where(Incident.customer_id == case.customer_id)
-            .order_by(Incident.occurred_at.desc())).all()
-        return [{"id": i.id, "occurred_on": i.occurred_at.date(), "category": i.category.label,
-                 "summary": _excerpt(i.description, 100)} for i in incidents if i.counts_as_evidence]
+@dataclass(frozen=True)
+class _SpocTerms:
+    channels: list[str]
+    contact_times: str
+    contact_limit: str
+    terms: str
+    starts_on: Optional[dt.date]
+    review_due: Optional[dt.date]
 
 
 def request_spoc(actor: Actor, case_id: int, reason: str, evidence_incident_ids: list[int],
@@ -84,22 +73,12 @@ def request_spoc(actor: Actor, case_id: int, reason: str, evidence_incident_ids:
         return request.id
 
 
-def spoc_officer_choices(actor: Actor, uow: UnitOfWork) -> list[dict]:
-    """Active staff who may be named as a single point of contact."""
-    require(actor, Permission.MANAGE_SPOC_REGISTER)
-    with uow:
-        users = uow.session.scalars(select(User).where(
-            User.active.is_(True), User.role.in_(SPOC_OFFICER_ROLES)).order_by(User.name)).all()
-        return [{"id": u.id, "name": u.name, "role": u.role.label,
-                 "service_area": u.service_area.name if u.service_area else ""} for u in users]
-
-
 def record_spoc_meeting_and_decide(
         actor: Actor, request_id: int, meeting_on: Optional[dt.date], attendees: str, discussion: str,
         approve: bool, decision_reason: str, uow: UnitOfWork, *, spoc_user_id: Optional[int] = None,
         channels: Optional[list] = None, contact_times: str = "", contact_limit: str = "",
         terms: str = "", starts_on: Optional[dt.date] = None, review_due: Optional[dt.date] = None,
-        today: Optional[dt.date] = None) -> dict:
+        today: Optional[dt.date] = None) -> SpocDecision:
     """The DMO records the SPOC review meeting and the decision. Approval puts the SPOC on the
     central register with its officer, terms and a review date 3 to 12 months after the start."""
     require(actor, Permission.MANAGE_SPOC_REGISTER)
@@ -107,31 +86,22 @@ def record_spoc_meeting_and_decide(
     attendees = clean_text(attendees, "Attendees", max_len=2000)
     discussion = clean_text(discussion, "Discussion")
     decision_reason = clean_text(decision_reason, "Reason for the decision")
-    if approve:
-        channel_codes = _channels(channels or [])
-        contact_times = clean_line(contact_times, "Contact times")
-        contact_limit = clean_line(contact_limit, "Contact limit")
-        terms = clean_text(terms, "Terms", max_len=4000)
+    agreed = _SpocTerms(
+        channels=_channels(channels or []), contact_times=clean_line(contact_times, "Contact times"),
+        contact_limit=clean_line(contact_limit, "Contact limit"), terms=clean_text(terms, "Terms", max_len=4000),
+        starts_on=starts_on, review_due=review_due) if approve else None
     with uow:
-        request = uow.session.get(SpocRequest, request_id)
-        if request is None:
-            raise NotFound("No such SPOC request.")
-        if request.status != RegisterStatus.PENDING:
-            raise PolicyError(f"This SPOC request has already been decided ({request.status.label}).")
+        request = _pending_request(uow, request_id)
         officer = uow.session.get(User, spoc_user_id) if (approve and spoc_user_id) else None
-        officer_ok = officer is not None and officer.active and officer.role in SPOC_OFFICER_ROLES
         problems = rules.spoc_decision_problems(
             approve=approve, meeting_on=meeting_on, requested_on=request.requested_at.date(), today=today,
             attendees=attendees, discussion=discussion, decision_reason=decision_reason,
-            spoc_officer_ok=officer_ok, channels=channel_codes if approve else [], starts_on=starts_on)
+            spoc_officer_ok=officer is not None and officer.active and officer.role in SPOC_OFFICER_ROLES,
+            channels=agreed.channels if agreed else [], starts_on=starts_on)
         if problems:
             raise PolicyError(" ".join(problems))
-        if approve:
-            check_review_date(starts_on, review_due)
-            if uow.session.scalar(select(SpocEntry.id).where(
-                    SpocEntry.customer_id == request.customer_id, SpocEntry.status == RegisterStatus.ACTIVE)):
-                raise PolicyError("This customer already has an active SPOC on the register: "
-                                  "end or review it first.")
+        if agreed:
+            _check_can_add(uow, request, agreed)
         before = snapshot(request)
         request.meeting_on, request.attendees, request.discussion = meeting_on, attendees, discussion
         request.decision_reason = decision_reason
@@ -140,17 +110,37 @@ def record_spoc_meeting_and_decide(
         old, new = changed_fields(before, snapshot(request))
         uow.audit(actor, "approve_spoc" if approve else "reject_spoc", request,
                   before=old, after=new, reason=decision_reason)
-        entry_id = None
-        if approve:
-            entry = SpocEntry(request_id=request.id, customer_id=request.customer_id, case_id=request.case_id,
-                              spoc_user_id=officer.id, channels=channel_codes, contact_times=contact_times,
-                              contact_limit=contact_limit, terms=terms, starts_on=starts_on,
-                              review_due=review_due, status=RegisterStatus.ACTIVE)
-            uow.session.add(entry)
-            uow.audit(actor, "add_spoc_entry", entry, after=snapshot(entry), reason=decision_reason)
-            entry_id = entry.id
+        entry_id = _add_entry(uow, actor, request, officer, agreed, decision_reason) if agreed else None
         uow.commit()
-        return {"request_id": request.id, "entry_id": entry_id, "status": request.status.value}
+        return SpocDecision(request_id=request.id, entry_id=entry_id, status=request.status)
+
+
+def _pending_request(uow: UnitOfWork, request_id: int) -> SpocRequest:
+    request = uow.session.get(SpocRequest, request_id)
+    if request is None:
+        raise NotFound("No such SPOC request.")
+    if request.status != RegisterStatus.PENDING:
+        raise PolicyError(f"This SPOC request has already been decided ({request.status.label}).")
+    return request
+
+
+def _check_can_add(uow: UnitOfWork, request: SpocRequest, agreed: _SpocTerms) -> None:
+    check_review_date(agreed.starts_on, agreed.review_due)
+    if uow.session.scalar(select(SpocEntry.id).where(
+            SpocEntry.customer_id == request.customer_id, SpocEntry.status == RegisterStatus.ACTIVE)):
+        raise PolicyError("This customer already has an active SPOC on the register: "
+                          "end or review it first.")
+
+
+def _add_entry(uow: UnitOfWork, actor: Actor, request: SpocRequest, officer: User, agreed: _SpocTerms,
+               reason: str) -> int:
+    entry = SpocEntry(request_id=request.id, customer_id=request.customer_id, case_id=request.case_id,
+                      spoc_user_id=officer.id, channels=agreed.channels, contact_times=agreed.contact_times,
+                      contact_limit=agreed.contact_limit, terms=agreed.terms, starts_on=agreed.starts_on,
+                      review_due=agreed.review_due, status=RegisterStatus.ACTIVE)
+    uow.session.add(entry)
+    uow.audit(actor, "add_spoc_entry", entry, after=snapshot(entry), reason=reason)
+    return entry.id
 
 
 def _get_spoc_entry(uow: UnitOfWork, entry_id: int) -> SpocEntry:
@@ -176,7 +166,7 @@ def review_spoc(actor: Actor, entry_id: int, held_on: dt.date, outcome: str, evi
     notes = clean_text(notes, "Notes")
     if held_on is None or held_on > today:
         raise PolicyError("The review date held must be today or earlier.")
-    ending = outcome in (ReviewOutcome.LIFT, ReviewOutcome.NO_FURTHER_ACTION)
+    ending = rules.review_ends_entry(outcome)
     if not ending:
         check_review_date(held_on, next_review_due)
     with uow:
