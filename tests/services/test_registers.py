@@ -412,3 +412,129 @@ def test_exports_are_audited_with_who_what_and_when(actors, uow, formal):
         registers.export_register(actors["contractor"], "spoc_register", "csv", uow)
     with pytest.raises(PermissionDenied):
         registers.export_register(actors["dmo"], "red_flags", "csv", uow)
+
+
+# --- volume: every list is one page, filtered, counted and limited in SQL (issue 18) -----------
+
+from contextlib import contextmanager  # noqa: E402
+
+from sqlalchemy import event  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from core.enums import Behaviour, Category, Channel, EvidenceSource, RegisterStatus  # noqa: E402
+from core.models import Customer, Incident, IncidentBehaviour, ServiceArea  # noqa: E402
+
+
+@contextmanager
+def rows_loaded():
+    """Counts every row any ORM statement returns while the block runs."""
+    counted = {"rows": 0, "statements": 0}
+
+    def count(state):
+        if not state.is_select:
+            return None
+        frozen = state.invoke_statement().freeze()
+        counted["rows"] += len(frozen.data)
+        counted["statements"] += 1
+        return frozen()
+
+    event.listen(Session, "do_orm_execute", count)
+    try:
+        yield counted
+    finally:
+        event.remove(Session, "do_orm_execute", count)
+
+
+def bulk_registers(db_url, actors, first, count):
+    """Test set-up only (the services are tested above): `count` customers each with a formal
+    case, a pending SPOC request, a live SPOC, a violent incident with an open PVP consideration
+    and a live PVP entry, inserted directly. Reviews fall on successive days from TODAY."""
+    from core.db import UnitOfWork
+    tl, dmo, hsw = actors["teamleader"], actors["dmo"], actors["hsw"]
+    with UnitOfWork(db_url) as u:
+        area = u.session.scalar(select(ServiceArea.id).where(ServiceArea.name == "Housing Management"))
+        for i in range(first, first + count):
+            c = Customer(housing_ref=f"BULK{i:05d}", first_name="Bulk", last_name=f"Person{i:05d}",
+                         service_area_id=area, search_text=f"bulk person{i:05d} bulk{i:05d}")
+            case = Case(customer=c, service_area_id=area, stage=Stage.FORMAL)
+            u.session.add_all([c, case])
+            u.session.flush()
+            day = TODAY + dt.timedelta(days=i)
+            u.session.add(SpocRequest(case_id=case.id, customer_id=c.id, requested_by_id=tl.user_id,
+                                      reason="Bulk.", requested_at=NOW + dt.timedelta(minutes=i)))
+            granted = SpocRequest(case_id=case.id, customer_id=c.id, requested_by_id=tl.user_id, reason="Bulk.",
+                                  status=RegisterStatus.ACTIVE, decided_by_id=dmo.user_id)
+            u.session.add(granted)
+            u.session.flush()
+            u.session.add(SpocEntry(request_id=granted.id, customer_id=c.id, case_id=case.id,
+                                    spoc_user_id=tl.user_id, channels=["email"], starts_on=TODAY, review_due=day))
+            incident = Incident(customer_id=c.id, case_id=case.id, service_area_id=area,
+                                occurred_at=NOW - dt.timedelta(hours=i), channel=Channel.PHONE,
+                                category=Category.AGGRESSIVE, description="Bulk.", violence_or_threat=True,
+                                evidence_source=EvidenceSource.FIRST_HAND, recorded_by_id=tl.user_id)
+            u.session.add(incident)
+            u.session.flush()
+            behaviour = Behaviour.PHYSICAL_VIOLENCE if i % 3 == 0 else Behaviour.THREATENING_LANGUAGE
+            u.session.add(IncidentBehaviour(incident_id=incident.id, behaviour=behaviour))
+            u.session.add(PvpConsideration(incident_id=incident.id, customer_id=c.id))
+            u.session.add(PvpEntry(customer_id=c.id, proposed_by_id=tl.user_id, approved_by_id=hsw.user_id,
+                                   reasons="Bulk.", status=RegisterStatus.ACTIVE, starts_on=TODAY, review_due=day))
+        u.commit()
+
+
+LISTS = {
+    "spoc_register": lambda a, uow, **kw: registers.spoc_register(a["dmo"], uow(), "active", today=TODAY, **kw),
+    "spoc_requests": lambda a, uow, **kw: registers.spoc_requests(a["dmo"], uow(), "pending", **kw),
+    "pvp_register": lambda a, uow, **kw: registers.pvp_register(a["hsw"], uow(), "active", today=TODAY, **kw),
+    "pvp_queue": lambda a, uow, **kw: registers.pvp_queue(a["hsw"], uow(), **kw),
+    "spoc_request_cases": lambda a, uow, **kw: registers.spoc_request_cases(a["teamleader"], uow(), **kw),
+    "red_flags": lambda a, uow, **kw: registers.red_flags(a["hsw"], uow(), **kw),
+}
+
+
+@pytest.mark.parametrize("name", list(LISTS))
+def test_each_register_list_is_one_page_with_the_total_and_loads_no_more_rows_as_it_grows(
+        db_url, uow, actors, name):
+    fetch, loaded = LISTS[name], {}
+    bulk_registers(db_url, actors, 0, 12)
+    for total in (12, 40):
+        if total == 40:
+            bulk_registers(db_url, actors, 12, 28)
+        with rows_loaded() as counted:
+            page = fetch(actors, uow, limit=5)
+        assert len(page.rows) == 5 and page.total == total and page.next_after is not None
+        loaded[total] = counted["rows"]
+    assert loaded[40] == loaded[12] <= 5 + 1 + 2 + 5 * 2     # a page (+1 to know of the next), counts, evidence
+
+
+@pytest.mark.parametrize("name", list(LISTS))
+def test_following_next_after_walks_every_row_once(db_url, uow, actors, name):
+    bulk_registers(db_url, actors, 0, 13)
+    fetch, seen, after, pages = LISTS[name], [], None, 0
+    while True:
+        page = fetch(actors, uow, limit=5, after=after)
+        seen += page.rows
+        pages += 1
+        if page.next_after is None:
+            break
+        after = page.next_after
+    assert pages == 3 and len(seen) == 13 and len(set(seen)) == 13
+
+
+def test_registers_list_the_most_urgent_review_first_and_search_one_customer(db_url, uow, actors):
+    bulk_registers(db_url, actors, 0, 8)
+    spoc = registers.spoc_register(actors["dmo"], uow(), "active", today=TODAY, limit=3)
+    assert [r.review_due for r in spoc.rows] == [TODAY + dt.timedelta(days=i) for i in range(3)]
+    assert spoc.rows[0].review_state == "Review due in the next 30 days"
+    overdue = registers.pvp_register(actors["hsw"], uow(), "overdue", today=TODAY + dt.timedelta(days=3))
+    assert [r.housing_ref for r in overdue.rows] == ["BULK00000", "BULK00001", "BULK00002"] and overdue.total == 3
+    found = registers.pvp_register(actors["hsw"], uow(), "active", search="bulk00005", today=TODAY)
+    assert [r.housing_ref for r in found.rows] == ["BULK00005"] and found.total == 1
+    assert registers.spoc_request_cases(actors["teamleader"], uow(), search="Person00007").total == 1
+
+
+def test_pvp_queue_puts_physical_violence_first_then_the_newest(db_url, uow, actors):
+    bulk_registers(db_url, actors, 0, 7)           # 0, 3 and 6 are physical violence; 0 is the newest
+    queue = registers.pvp_queue(actors["hsw"], uow()).rows
+    assert [q.housing_ref[-1] for q in queue] == ["0", "3", "6", "1", "2", "4", "5"]
+    assert [q.physical_violence for q in queue] == [True] * 3 + [False] * 4
