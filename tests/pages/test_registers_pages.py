@@ -152,3 +152,26 @@ def test_contractor_sees_the_arrangement_without_reasons_and_is_logged(app_db):
     assert not dmo.exception
     log = [f.value for f in dmo.dataframe][-1]
     assert log["viewer"].tolist() == ["contractor"]
+
+
+def test_the_registers_show_a_page_at_a_time_with_a_next_button(app_db):
+    from tests.services.test_registers import bulk_registers
+    actors = demo_actors(app_db)
+    bulk_registers(app_db, actors, 0, 60)
+    at = app_as("dmo", "pages/spoc_register.py")
+    assert not at.exception
+    register = at.dataframe[0].value
+    assert len(register) == 50 and register["Review"].tolist()[0] == "Review overdue"      # most urgent first
+    assert any("Showing 1–50 of 60 SPOC entries" in c.value for c in at.caption)
+    assert len(at.selectbox(key="spoc_decide_request").options) == 50          # one page, not every request
+    at.button(key="spoc_register_next").click().run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 10
+    assert any("Showing 51–60 of 60 SPOC entries" in c.value for c in at.caption)
+
+    hsw = app_as("hsw", "pages/pvp_register.py")
+    assert not hsw.exception
+    assert len(hsw.selectbox(key="pvp_close_consideration").options) == 50
+    queue = hsw.dataframe[0].value
+    assert queue["Physical violence"].tolist()[:20] == ["Yes"] * 20          # the most serious first
+    assert any("Showing 1–50 of 60 considerations waiting" in c.value for c in hsw.caption)
