@@ -57,3 +57,23 @@ def test_columns_can_be_fixed_and_missing_values_are_blank():
     data = to_csv([{"a": "x"}, {"b": "y"}], columns=["a", "b"]).decode("utf-8-sig")
     assert data.splitlines() == ["a,b", "x,", ",y"]
     assert to_csv([], columns=["a"]).decode("utf-8-sig").splitlines() == ["a"]
+
+
+def test_dataclass_read_models_export_by_their_fields_and_are_neutralised():
+    from dataclasses import dataclass
+
+    from core.enums import RegisterStatus
+
+    @dataclass(frozen=True)
+    class Row:
+        housing_ref: str
+        terms: str
+        status: RegisterStatus
+        review_due: dt.date
+
+    data = to_csv([Row("NPH1", "=1+1", RegisterStatus.ACTIVE, dt.date(2027, 5, 20)),
+                   Row("NPH2", "@SUM(A1)", RegisterStatus.ENDED, dt.date(2027, 6, 1))])
+    parsed = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert parsed == [["housing_ref", "terms", "status", "review_due"],
+                      ["NPH1", "'=1+1", "Active", "2027-05-20"],
+                      ["NPH2", "'@SUM(A1)", "Ended", "2027-06-01"]]
