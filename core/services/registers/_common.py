@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Optional, Sequence, TypeVar
 
-from sqlalchemy import and_, func, literal, or_
+from sqlalchemy import Select, Subquery, and_, func, literal, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.db import UnitOfWork, changed_fields, snapshot
@@ -104,6 +104,20 @@ def after_clause(keys: Sequence[ColumnElement], after: Optional[Sequence], *,
         beyond = key < value if descending else key > value
         options.append(and_(*[keys[j] == literal(after[j], type_=keys[j].type) for j in range(i)], beyond))
     return [or_(*options)]
+
+
+def narrow_page(base: Select, keys: Sequence[ColumnElement], after: Optional[Sequence], limit: int, *,
+                descending: bool = False) -> Subquery:
+    """The page's sort keys only (k0, k1, ...; the last is the row's id), limit + 1 of them:
+    the database sorts narrow rows, and the wide records are joined to this page afterwards."""
+    order = [k.desc() for k in keys] if descending else list(keys)
+    return (base.with_only_columns(*(k.label(f"k{i}") for i, k in enumerate(keys)))
+            .where(*after_clause(keys, after, descending=descending))
+            .order_by(*order).limit(limit + 1).subquery())
+
+
+def page_order(page: Subquery, *, descending: bool = False) -> list[ColumnElement]:
+    return [c.desc() if descending else c for c in page.c]
 
 
 def review_key(model: Any) -> tuple[ColumnElement, ColumnElement]:

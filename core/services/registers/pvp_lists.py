@@ -15,8 +15,8 @@ from core.models import Customer, Incident, IncidentBehaviour, PvpConsideration,
 from core.permissions import Actor, Permission, require
 from core.policy import registers as rules
 from core.services.registers._common import (
-    FAR_FUTURE, PAGE_SIZE, Page, _excerpt, _today, after_clause, customer_search, make_page, page_limit, review_key,
-    status_clause,
+    PAGE_SIZE, Page, _excerpt, _today, after_clause, customer_search, make_page, narrow_page, page_limit,
+    page_order, review_key, status_clause,
 )
 
 
@@ -85,21 +85,24 @@ def pvp_queue(actor: Actor, uow: UnitOfWork, *, after: Optional[tuple] = None,
                                    IncidentBehaviour.behaviour.in_(rules.MOST_SERIOUS_BEHAVIOURS)), 1), else_=0)
     where = [PvpConsideration.status == "open", Customer.anonymised_at.is_(None)]
     key = (serious, Incident.occurred_at, PvpConsideration.id)
+    base = (select(PvpConsideration.id).join(Incident, Incident.id == PvpConsideration.incident_id)
+            .join(Customer, Customer.id == PvpConsideration.customer_id).where(*where))
     with uow:
         total = uow.session.scalar(
             select(func.count(PvpConsideration.id)).join(Customer, Customer.id == PvpConsideration.customer_id)
             .where(*where))
+        page = narrow_page(base, key, after, limit, descending=True)
         raw = uow.session.execute(
-            select(PvpConsideration, Incident, Customer, serious.label("serious"))
+            select(PvpConsideration, Incident, Customer, *page.c)
+            .join(page, page.c.k2 == PvpConsideration.id)
             .join(Incident, Incident.id == PvpConsideration.incident_id)
             .join(Customer, Customer.id == PvpConsideration.customer_id)
-            .where(*where, *after_clause(key, after, descending=True))
-            .order_by(*(k.desc() for k in key)).limit(limit + 1)).all()
-        return make_page(raw, limit, total or 0, _queue_row, lambda r: (r[3], r[1].occurred_at, r[0].id))
+            .order_by(*page_order(page, descending=True))).all()
+        return make_page(raw, limit, total or 0, _queue_row, lambda r: tuple(r[-3:]))
 
 
 def _queue_row(r) -> PvpQueueRow:
-    c, i, cust, serious = r
+    c, i, cust, serious = r[:4]
     return PvpQueueRow(
         consideration_id=c.id, customer_id=cust.id, customer=cust.full_name, housing_ref=cust.housing_ref,
         incident_id=i.id, incident_on=i.occurred_at.date(), raised_on=c.raised_at.date(),
@@ -117,17 +120,19 @@ def pvp_register(actor: Actor, uow: UnitOfWork, status: str = "active", today: O
     where = status_clause(PvpEntry, status, today) + customer_search(search)
     proposer, approver = aliased(User), aliased(User)
     key = review_key(PvpEntry)
+    base = select(PvpEntry.id).join(Customer, Customer.id == PvpEntry.customer_id).where(*where)
     with uow:
-        total = uow.session.scalar(select(func.count(PvpEntry.id))
-                                   .join(Customer, Customer.id == PvpEntry.customer_id).where(*where))
+        total = uow.session.scalar(base.with_only_columns(func.count(PvpEntry.id)))
+        page = narrow_page(base, key, after, limit)
         raw = uow.session.execute(
-            select(PvpEntry, Customer, proposer.name, approver.name)
+            select(PvpEntry, Customer, proposer.name, approver.name, *page.c)
+            .join(page, page.c.k1 == PvpEntry.id)
             .join(Customer, Customer.id == PvpEntry.customer_id)
             .outerjoin(proposer, proposer.id == PvpEntry.proposed_by_id)
             .outerjoin(approver, approver.id == PvpEntry.approved_by_id)
-            .where(*where, *after_clause(key, after)).order_by(*key).limit(limit + 1)).all()
-        return make_page(raw, limit, total or 0, lambda r: _register_row(*r, today=today),
-                         lambda r: (r[0].review_due or FAR_FUTURE, r[0].id))
+            .order_by(*page_order(page))).all()
+        return make_page(raw, limit, total or 0, lambda r: _register_row(*r[:4], today=today),
+                         lambda r: tuple(r[-2:]))
 
 
 def _register_row(e: PvpEntry, customer: Customer, proposed_by: Optional[str], approved_by: Optional[str], *,

@@ -19,7 +19,7 @@ from core.policy import registers as rules
 from core.validation import parse_enum
 from core.services.registers._common import (
     PAGE_SIZE, SPOC_OFFICER_ROLES, Page, _excerpt, _today, after_clause, customer_search, make_page,
-    page_limit, review_key, status_clause,
+    narrow_page, page_limit, page_order, review_key, status_clause,
 )
 
 
@@ -101,19 +101,21 @@ def spoc_register(actor: Actor, uow: UnitOfWork, status: str = "active",
         where.append(Case.service_area_id == service_area_id)
     officer = aliased(User)
     key = review_key(SpocEntry)
-    with uow:
-        total = uow.session.scalar(
-            select(func.count(SpocEntry.id)).join(Case, Case.id == SpocEntry.case_id)
+    base = (select(SpocEntry.id).join(Case, Case.id == SpocEntry.case_id)
             .join(Customer, Customer.id == SpocEntry.customer_id).where(*where))
+    with uow:
+        total = uow.session.scalar(base.with_only_columns(func.count(SpocEntry.id)))
+        page = narrow_page(base, key, after, limit)
         raw = uow.session.execute(
-            select(SpocEntry, Customer, ServiceArea.name, officer.name)
+            select(SpocEntry, Customer, ServiceArea.name, officer.name, *page.c)
+            .join(page, page.c.k1 == SpocEntry.id)
             .join(Customer, Customer.id == SpocEntry.customer_id)
             .join(Case, Case.id == SpocEntry.case_id)
             .join(ServiceArea, ServiceArea.id == Case.service_area_id)
             .outerjoin(officer, officer.id == SpocEntry.spoc_user_id)
-            .where(*where, *after_clause(key, after)).order_by(*key).limit(limit + 1)).all()
-        return make_page(raw, limit, total or 0, lambda r: _register_row(*r, today=today),
-                         lambda r: (r[0].review_due, r[0].id))
+            .order_by(*page_order(page))).all()
+        return make_page(raw, limit, total or 0, lambda r: _register_row(*r[:4], today=today),
+                         lambda r: tuple(r[-2:]))
 
 
 def _register_row(entry: SpocEntry, customer: Customer, area: str, officer: Optional[str], *,
@@ -139,25 +141,28 @@ def spoc_requests(actor: Actor, uow: UnitOfWork, status: str = "pending", *,
     where = [] if status == "all" else [SpocRequest.status == parse_enum(RegisterStatus, status, "Status")]
     requester, decider = aliased(User), aliased(User)
     key = (SpocRequest.requested_at, SpocRequest.id)
+    base = select(SpocRequest.id).where(*where)
     with uow:
-        total = uow.session.scalar(select(func.count(SpocRequest.id)).where(*where))
-        stmt = (select(SpocRequest, Customer, requester.name, decider.name)
-                .join(Customer, Customer.id == SpocRequest.customer_id)
-                .outerjoin(requester, requester.id == SpocRequest.requested_by_id)
-                .outerjoin(decider, decider.id == SpocRequest.decided_by_id)
-                .where(*where, *after_clause(key, after)).order_by(*key).limit(limit + 1))
-        raw = uow.session.execute(stmt).all()
-        evidence = _evidence_of(uow, stmt.with_only_columns(SpocRequest.id).limit(limit).subquery())
-        return make_page(raw, limit, total or 0, lambda r: _request_row(*r, evidence.get(r[0].id, ())),
-                         lambda r: (r[0].requested_at, r[0].id))
+        total = uow.session.scalar(base.with_only_columns(func.count(SpocRequest.id)))
+        page = narrow_page(base, key, after, limit)
+        raw = uow.session.execute(
+            select(SpocRequest, Customer, requester.name, decider.name, *page.c)
+            .join(page, page.c.k1 == SpocRequest.id)
+            .join(Customer, Customer.id == SpocRequest.customer_id)
+            .outerjoin(requester, requester.id == SpocRequest.requested_by_id)
+            .outerjoin(decider, decider.id == SpocRequest.decided_by_id)
+            .order_by(*page_order(page))).all()
+        evidence = _evidence_of(uow, page)
+        return make_page(raw, limit, total or 0, lambda r: _request_row(*r[:4], evidence.get(r[0].id, ())),
+                         lambda r: tuple(r[-2:]))
 
 
-def _evidence_of(uow: UnitOfWork, request_ids) -> dict[int, tuple[EvidenceChoice, ...]]:
-    """The linked incidents of the requests on one page (a join on the page's own query)."""
+def _evidence_of(uow: UnitOfWork, page) -> dict[int, tuple[EvidenceChoice, ...]]:
+    """The linked incidents of the requests on one page (a subquery: the page's own query)."""
     link = spoc_request_incident.c
     rows = uow.session.execute(
         select(link.spoc_request_id, Incident).join(Incident, Incident.id == link.incident_id)
-        .where(link.spoc_request_id.in_(select(request_ids.c.id)))
+        .where(link.spoc_request_id.in_(select(page.c.k1)))
         .order_by(link.spoc_request_id, Incident.occurred_at)).all()
     out: dict[int, list[EvidenceChoice]] = {}
     for request_id, incident in rows:
