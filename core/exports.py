@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import enum
 import io
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Iterable, Mapping, Optional, Sequence, Union, cast
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -56,7 +56,7 @@ def _plain(value: Any) -> Any:
 def _as_mapping(row: Row) -> Mapping[str, Any]:
     if dataclasses.is_dataclass(row) and not isinstance(row, type):
         return {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
-    return row
+    return cast(Mapping[str, Any], row)
 
 
 def _columns(rows: Sequence[Row], columns: Optional[Sequence[str]]) -> list[str]:

@@ -57,6 +57,7 @@ if registers.sees_pvp_queue(me):
         pager("pvp_queue", waiting, "considerations waiting")
     elif ok:
         st.info("No PVP considerations are waiting.")
+        pager("pvp_queue", waiting, "considerations waiting")
 queue_labels = {q.consideration_id: f"#{q.consideration_id} {q.customer} ({q.housing_ref}), incident "
                                     f"{q.incident_on:%d %b %Y}" for q in queue}
 by_id = {q.consideration_id: q for q in queue}
@@ -93,6 +94,7 @@ if me.can(P.MANAGE_PVP_REGISTER):
     ok, pending = attempt(registers.pvp_register, me, uow(), "pending", after=cursor("pvp_pending"))
     if ok and not pending.rows:
         st.info("No proposed entries are waiting.")
+        pager("pvp_pending", pending, "proposals waiting")
     elif ok:
         labels = {p.entry_id: f"Entry {p.entry_id}: {p.customer} ({p.housing_ref}), proposed by "
                               f"{p.proposed_by} on {p.proposed_on:%d %b %Y}" for p in pending.rows}
@@ -196,9 +198,9 @@ ok, page = attempt(registers.pvp_register, me, uow(), status, search=search,
 if ok:
     if page.rows:
         table(page.rows, REGISTER_COLUMNS)
-        pager("pvp_register", page, "PVP entries")
     else:
         st.info("No PVP entries match.")
+    pager("pvp_register", page, "PVP entries")
     export_actor, export_status = me, status
     c1, c2, _ = st.columns([1, 1, 3])
     for column, fmt, label in ((c1, "csv", "Download CSV"), (c2, "xlsx", "Download Excel")):

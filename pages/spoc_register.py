@@ -52,9 +52,9 @@ ok, page = attempt(registers.spoc_register, me, uow(), status, area_id, search=s
 if ok:
     if page.rows:
         table(page.rows, REGISTER_COLUMNS)
-        pager("spoc_register", page, "SPOC entries")
     else:
         st.info("No SPOC entries match.")
+    pager("spoc_register", page, "SPOC entries")
     export_actor, export_status, export_area = me, status, area_id
     c1, c2, _ = st.columns([1, 1, 3])
     for column, fmt, label in ((c1, "csv", "Download CSV"), (c2, "xlsx", "Download Excel")):
@@ -95,6 +95,7 @@ if me.can(P.MANAGE_SPOC_REGISTER):
     ok, pending = attempt(registers.spoc_requests, me, uow(), "pending", after=cursor("spoc_pending"))
     if ok and not pending.rows:
         st.info("No SPOC requests are waiting.")
+        pager("spoc_pending", pending, "requests waiting")
     elif ok:
         labels = {r.request_id: f"Request {r.request_id}: {r.customer} ({r.housing_ref}), "
                                 f"from {r.requested_by} on {r.requested_on:%d %b %Y}" for r in pending.rows}

@@ -37,14 +37,15 @@ def pager(key: str, page: Any, noun: str = "rows") -> None:
     """'Showing 51-100 of 2,345 rows' with First page / Next page buttons under a list."""
     state = st.session_state.get(f"_pager_{key}") or {"stack": [(None, 0)]}
     start = state["stack"][-1][1]
-    if not page.rows:
-        return
-    shown = f"{start + 1:,}–{start + len(page.rows):,} of {page.total:,} {noun}"
     if page.next_after is None and len(state["stack"]) == 1:
-        st.caption(f"{page.total:,} {noun}")
+        if page.rows:
+            st.caption(f"{page.total:,} {noun}")
         return
     left, middle, right = st.columns([3, 1, 1])
-    left.caption(f"Showing {shown}")
+    if page.rows:
+        left.caption(f"Showing {start + 1:,}–{start + len(page.rows):,} of {page.total:,} {noun}")
+    else:
+        left.caption(f"Nothing more to show ({page.total:,} {noun} in all).")
     middle.button("First page", key=f"{key}_first", disabled=len(state["stack"]) == 1,
                   on_click=_first, args=(key,))
     right.button("Next page", key=f"{key}_next", disabled=page.next_after is None,

@@ -90,7 +90,7 @@ def customer_search(query: str) -> list[ColumnElement]:
     return conditions
 
 
-def after_clause(keys: Sequence[ColumnElement], after: Optional[Sequence], *,
+def after_clause(keys: Sequence[Any], after: Optional[Sequence], *,
                  descending: bool = False) -> list[ColumnElement]:
     """Keyset paging: rows strictly after the cursor in the (all ascending or all descending)
     order of `keys`, written out as OR/AND so it works the same on SQLite and PostgreSQL."""
@@ -106,7 +106,7 @@ def after_clause(keys: Sequence[ColumnElement], after: Optional[Sequence], *,
     return [or_(*options)]
 
 
-def narrow_page(base: Select, keys: Sequence[ColumnElement], after: Optional[Sequence], limit: int, *,
+def narrow_page(base: Select, keys: Sequence[Any], after: Optional[Sequence], limit: int, *,
                 descending: bool = False) -> Subquery:
     """The page's sort keys only (k0, k1, ...; the last is the row's id), limit + 1 of them:
     the database sorts narrow rows, and the wide records are joined to this page afterwards."""
