@@ -2,14 +2,19 @@
 PostgreSQL: requests, review meetings, two-step PVP approval, notice, reviews and the red-flag export."""
 import datetime as dt
 import io
+from contextlib import contextmanager
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
-from core.enums import Stage
+from core.enums import Behaviour, Category, Channel, EvidenceSource, RegisterStatus, Stage
 from core.errors import PermissionDenied, PolicyError
-from core.models import AuditEntry, Case, PvpConsideration, PvpEntry, Review, SpocEntry, SpocRequest
+from core.models import (
+    AuditEntry, Case, Customer, Incident, IncidentBehaviour, PvpConsideration, PvpEntry, Review, ServiceArea,
+    SpocEntry, SpocRequest,
+)
 from core.policy.deadlines import add_months
 from core.services import registers
 from tests.scenarios import NOW, a_customer, an_incident
@@ -415,15 +420,6 @@ def test_exports_are_audited_with_who_what_and_when(actors, uow, formal):
 
 
 # --- volume: every list is one page, filtered, counted and limited in SQL (issue 18) -----------
-
-from contextlib import contextmanager  # noqa: E402
-
-from sqlalchemy import event  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
-
-from core.enums import Behaviour, Category, Channel, EvidenceSource, RegisterStatus  # noqa: E402
-from core.models import Customer, Incident, IncidentBehaviour, ServiceArea  # noqa: E402
-
 
 @contextmanager
 def rows_loaded():

@@ -10,7 +10,7 @@ from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import aliased
 
 from core.db import UnitOfWork
-from core.enums import EvidenceSource, RegisterStatus
+from core.enums import RegisterStatus
 from core.models import Customer, Incident, IncidentBehaviour, PvpConsideration, PvpEntry, User
 from core.permissions import Actor, Permission, require
 from core.policy import registers as rules
@@ -107,7 +107,7 @@ def _queue_row(r) -> PvpQueueRow:
         consideration_id=c.id, customer_id=cust.id, customer=cust.full_name, housing_ref=cust.housing_ref,
         incident_id=i.id, incident_on=i.occurred_at.date(), raised_on=c.raised_at.date(),
         physical_violence=bool(serious), police_reference=i.police_reference,
-        summary=_excerpt(i.description), hearsay=i.evidence_source == EvidenceSource.HEARSAY)
+        summary=_excerpt(i.description), hearsay=not i.counts_as_evidence)
 
 
 def pvp_register(actor: Actor, uow: UnitOfWork, status: str = "active", today: Optional[dt.date] = None, *,

@@ -216,8 +216,8 @@ def spoc_evidence_choices(actor: Actor, case_id: int, uow: UnitOfWork,
         if case is None:
             raise NotFound("No such case.")
         incidents = uow.session.scalars(
-            select(Incident).where(Incident.customer_id == case.customer_id,
-                                   Incident.evidence_source != EvidenceSource.HEARSAY)
+            select(Incident).where(Incident.customer_id == case.customer_id,    # Incident.counts_as_evidence,
+                                   Incident.evidence_source != EvidenceSource.HEARSAY)  # in SQL
             .order_by(Incident.occurred_at.desc(), Incident.id.desc()).limit(limit)).all()
         return [_evidence_choice(i) for i in incidents]
 
