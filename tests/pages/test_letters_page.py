@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core import letters as L
+from core.letters import rendering
 from core.db import UnitOfWork
 from core.enums import LetterType
 from core.models import Letter, StageEvent
@@ -77,7 +77,7 @@ def test_mark_as_sent_records_the_letter_and_starts_the_appeal_window(app_db):
 
 
 def test_pdf_option_is_hidden_without_libreoffice(app_db, monkeypatch):
-    monkeypatch.setattr(L, "libreoffice_binary", lambda: None)
+    monkeypatch.setattr(rendering, "libreoffice_binary", lambda: None)
     at, _ = _open_case(app_db, LetterType.FORMAL)
     assert "Make a PDF" not in [b.label for b in at.button]
     assert "Contact limited to one channel" in _preview(at)

@@ -1,6 +1,7 @@
 """The need-to-know view (clause 4.2): a viewer sees the arrangements in force and whom to contact,
 never a reason, incident, category or letter; every viewer look-up is in the disclosure log."""
 import datetime as dt
+from dataclasses import asdict, is_dataclass
 
 import pytest
 from sqlalchemy import func, select
@@ -25,6 +26,8 @@ LETTER_NAME = "formal_letter_secret.docx"
 
 def strings_in(value):
     """Every string and dict key anywhere in a returned structure."""
+    if is_dataclass(value):
+        value = asdict(value)
     if isinstance(value, dict):
         for k, v in value.items():
             yield str(k)
@@ -86,10 +89,12 @@ def assert_nothing_secret(view):
     keys = set()
 
     def collect(v):
+        if is_dataclass(v):
+            v = asdict(v)
         if isinstance(v, dict):
             keys.update(v)
             [collect(x) for x in v.values()]
-        elif isinstance(v, list):
+        elif isinstance(v, (list, tuple)):
             [collect(x) for x in v]
     collect(view)
     assert not keys & FORBIDDEN_KEYS
@@ -98,15 +103,15 @@ def assert_nothing_secret(view):
 
 def test_viewer_gets_the_arrangements_and_whom_to_contact(actors, uow, flagged):
     view = arrangements.arrangements_for(actors["contractor"], flagged["customer"], uow(), today=TODAY)
-    assert view["red_flag"] is True and view["two_officers_on_visits"] is True
-    assert view["visit_arrangements"] == ["Meet at the area office only."]
-    spoc = view["single_point_of_contact"][0]
-    assert spoc["contact"] == actors["teamleader"].name and spoc["channels"] == ["Email", "Telephone"]
-    assert spoc["contact_times"] == "Mon-Fri 10:00-12:00"
-    assert view["restrictions"] == [{"arrangement": "Contact limited to one channel", "terms": "Email only.",
-                                     "from": TODAY}]
-    assert view["third_party_contact"][0]["name"] == "Mary O'Brien"
-    contacts = {(c["name"], c["about"].split(":")[0].split(" (")[0]) for c in view["whom_to_contact"]}
+    assert view.red_flag is True and view.two_officers_on_visits is True
+    assert view.visit_arrangements == ("Meet at the area office only.",)
+    spoc = view.single_point_of_contact[0]
+    assert spoc.contact == actors["teamleader"].name and spoc.channels == ("Email", "Telephone")
+    assert spoc.contact_times == "Mon-Fri 10:00-12:00"
+    assert [(r.arrangement, r.terms, r.starts_on) for r in view.restrictions] == [
+        ("Contact limited to one channel", "Email only.", TODAY)]
+    assert view.third_party_contact[0].name == "Mary O'Brien"
+    contacts = {(c.name, c.about.split(":")[0].split(" (")[0]) for c in view.whom_to_contact}
     assert (actors["teamleader"].name, "Single point of contact") in contacts
     assert (actors["hsw"].name, "Visit arrangements") in contacts
 
@@ -169,7 +174,7 @@ def test_customer_without_arrangements_shows_nothing_and_no_contact(actors, uow,
     an_incident(db_url, actors["teamleader"], customer)
     view = arrangements.arrangements_for(actors["contractor"], customer, uow())
     assert not arrangements.has_arrangements(view)
-    assert view["whom_to_contact"] == []
+    assert view.whom_to_contact == ()
 
 
 def test_unknown_customer_is_not_found_and_not_logged(actors, uow):
