@@ -62,6 +62,8 @@ if me.can(P.VIEW_DISCLOSURES):
                "shared on a need-to-know basis only.")
     ok, log = attempt(arrangements.disclosure_log, me, uow())
     if ok and log:
-        st.dataframe(pd.DataFrame(log).drop(columns=["customer_id"]), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame([{"at": r.at, "viewer": r.viewer, "viewer_name": r.viewer_name,
+                                    "customer": r.customer, "housing_ref": r.housing_ref} for r in log]),
+                     hide_index=True, width="stretch")
     elif ok:
         st.info("No look-ups by front-line staff or contractors yet.")

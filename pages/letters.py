@@ -20,26 +20,30 @@ draft_tab, batch_tab = st.tabs(["Draft a letter", "Batch: all letters due"])
 state = st.session_state.setdefault("lt_paragraphs", {})
 
 
-def _draft_section() -> None:
+def _pick_case():
     query = st.text_input("Find a case: customer name or housing reference", key="lt_query")
     ok, cases = attempt(svc.letter_cases, me, uow(), query)
     if not ok:
-        return
+        return None
     if not cases:
         st.info("No cases match. Try part of the customer's name or their housing reference.")
-        return
+        return None
     wanted = st.query_params.get("case")
     ids = [c.case_id for c in cases]
     start = ids.index(int(wanted)) if wanted and wanted.isdigit() and int(wanted) in ids else 0
     by_id = {c.case_id: c for c in cases}
-    case = by_id[st.selectbox("Case", ids, index=start, format_func=lambda i: by_id[i].label, key="lt_case")]
+    return by_id[st.selectbox("Case", ids, index=start, format_func=lambda i: by_id[i].label, key="lt_case")]
+
+
+def _pick_subject(case):
+    """(letter option, subject) chosen for the case, or None when there is nothing to write about."""
     ok, types = attempt(svc.letter_types_for_case, me, case.case_id, uow())
     if not ok:
-        return
+        return None
     available = [t for t in types if t.available]
     if not available:
         st.info("Nothing on this case to write about yet: record a stage decision, review or appeal first.")
-        return
+        return None
     col1, col2 = st.columns(2)
     by_type = {t.letter_type.value: t for t in available}
     letter = by_type[col1.selectbox("Letter", list(by_type), format_func=lambda v: by_type[v].label,
@@ -47,12 +51,10 @@ def _draft_section() -> None:
     subjects = {x.subject_id: x for x in letter.subjects}
     subject = subjects[col2.selectbox("About", list(subjects), format_func=lambda i: subjects[i].label,
                                       key=f"lt_subject_{letter.letter_type.value}")]
-    draft_key = f"{case.case_id}:{letter.letter_type.value}:{subject.subject_id}"
-    args = (me, case.case_id, letter.letter_type.value, subject.subject_id)
-    ok, draft = attempt(svc.draft_letter, *args, state.get(draft_key), uow())
-    if not ok:
-        return
+    return letter, subject
 
+
+def _facts_and_paragraphs(draft, draft_key: str) -> None:
     st.subheader("Facts used")
     st.dataframe(pd.DataFrame(list(draft.facts), columns=["Fact", "From the records"]),
                  hide_index=True, key="lt_facts")
@@ -63,25 +65,31 @@ def _draft_section() -> None:
         if st.form_submit_button("Update preview"):
             state[draft_key] = text
             st.rerun()
-
     st.subheader("Preview")
     st.caption(f"Template {md_escape(draft.template_version)}. Dated today; the appeal date is "
                "computed from the policy's 28-day window.")
     with st.container(border=True, height=420):
         st.text(draft.preview)
+
+
+def _pdf(draft, column) -> None:
+    if column.button("Make a PDF", key="lt_pdf"):
+        ok, pdf = attempt(svc.draft_pdf, me, draft.content)
+        if ok:
+            st.session_state["lt_pdf_file"] = (draft.checksum, pdf)
+    made = st.session_state.get("lt_pdf_file")
+    if made and made[0] == draft.checksum:
+        column.download_button("Download PDF", data=made[1], mime="application/pdf",
+                               file_name=draft.filename.replace(".docx", ".pdf"),
+                               on_click="ignore", key="lt_pdf_download")
+
+
+def _download_and_send(draft, draft_key: str, args: tuple) -> None:
     col1, col2, col3 = st.columns(3)
     col1.download_button("Download .docx", data=draft.content, file_name=draft.filename,
                          mime=DOCX, on_click="ignore", key="lt_download")
     if svc.pdf_available():
-        if col2.button("Make a PDF", key="lt_pdf"):
-            ok, pdf = attempt(svc.draft_pdf, me, draft.content)
-            if ok:
-                st.session_state["lt_pdf_file"] = (draft.checksum, pdf)
-        made = st.session_state.get("lt_pdf_file")
-        if made and made[0] == draft.checksum:
-            col2.download_button("Download PDF", data=made[1], mime="application/pdf",
-                                 file_name=draft.filename.replace(".docx", ".pdf"),
-                                 on_click="ignore", key="lt_pdf_download")
+        _pdf(draft, col2)
     if col3.button("Mark as sent", type="primary", key="lt_sent"):
         ok, sent = attempt(svc.mark_sent, *args, state.get(draft_key), uow())
         if ok:
@@ -93,12 +101,30 @@ def _draft_section() -> None:
         st.success(f"Recorded as sent on {british_date(sent.sent_on)} "
                    f"(checksum {sent.checksum[:12]}).{appeal}")
 
+
+def _history(case) -> None:
     ok, history = attempt(svc.letters_for_case, me, case.case_id, uow())
     if ok and history:
         st.subheader("Letters sent on this case")
         st.dataframe(pd.DataFrame([{"Sent": h.sent_on, "Letter": h.label, "By": h.author,
                                     "Template": h.template_version, "Checksum": h.checksum[:12]}
                                    for h in history]), hide_index=True, key="lt_history")
+
+
+def _draft_section() -> None:
+    case = _pick_case()
+    chosen = _pick_subject(case) if case is not None else None
+    if chosen is None:
+        return
+    letter, subject = chosen
+    draft_key = f"{case.case_id}:{letter.letter_type.value}:{subject.subject_id}"
+    args = (me, case.case_id, letter.letter_type.value, subject.subject_id)
+    ok, draft = attempt(svc.draft_letter, *args, state.get(draft_key), uow())
+    if not ok:
+        return
+    _facts_and_paragraphs(draft, draft_key)
+    _download_and_send(draft, draft_key, args)
+    _history(case)
 
 
 def _batch_section() -> None:

@@ -166,10 +166,20 @@ def has_arrangements(view: Arrangements) -> bool:
     return view.in_force
 
 
+@dataclass(frozen=True)
+class DisclosureRow:
+    at: dt.datetime
+    viewer: str          # username
+    viewer_name: str
+    customer_id: int
+    customer: str
+    housing_ref: str
+
+
 def disclosure_log(actor: Actor, uow: UnitOfWork, customer_id: Optional[int] = None,
-                   limit: int = 500) -> list[dict]:
+                   limit: int = 500) -> list[DisclosureRow]:
     """The DMO's record that arrangements were shared on a need-to-know basis: who saw which
-    customer's arrangements, and when (newest first)."""
+    customer's arrangements (or found them by a search), and when (newest first)."""
     require(actor, Permission.VIEW_DISCLOSURES)
     with uow:
         stmt = (select(DisclosureLog, User.username, User.name, Customer)
@@ -179,8 +189,8 @@ def disclosure_log(actor: Actor, uow: UnitOfWork, customer_id: Optional[int] = N
             stmt = stmt.where(DisclosureLog.customer_id == customer_id)
         rows = uow.session.execute(stmt.order_by(DisclosureLog.at.desc(), DisclosureLog.id.desc())
                                    .limit(limit)).all()
-        return [{"at": log.at, "viewer": username, "viewer_name": name, "customer_id": c.id,
-                 "customer": c.full_name, "housing_ref": c.housing_ref} for log, username, name, c in rows]
+        return [DisclosureRow(log.at, username, name, c.id, c.full_name, c.housing_ref)
+                for log, username, name, c in rows]
 
 
 @dataclass(frozen=True)

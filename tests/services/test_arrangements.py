@@ -161,8 +161,8 @@ def test_each_viewer_look_up_is_in_the_disclosure_log(actors, uow, flagged):
     arrangements.arrangements_for(actors["teamleader"], flagged["customer"], uow())   # staff with case access
     assert logged() == 2
     rows = arrangements.disclosure_log(actors["dmo"], uow())
-    assert [r["viewer"] for r in rows] == ["contractor", "contractor"]
-    assert rows[0]["customer_id"] == flagged["customer"] and rows[0]["at"] is not None
+    assert [r.viewer for r in rows] == ["contractor", "contractor"]
+    assert rows[0].customer_id == flagged["customer"] and rows[0].at is not None
     assert registers.disclosure_log is arrangements.disclosure_log
     for who in ("teamleader", "hsw", "contractor"):
         with pytest.raises(PermissionDenied):
