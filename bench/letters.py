@@ -142,7 +142,7 @@ def report(rates: dict[str, float], batch: dict, per_type: int, load_at_start: t
     overall = statistics.mean(rates.values())
     return f"""# Letters: measured performance
 
-Measured with `.venv/bin/python -m bench.letters` on {dt.date.today():%d %B %Y}.
+Measured with `.venv/bin/python -m bench.letters` on {dt.date.today().day} {dt.date.today():%B %Y}.
 Machine: {machine(load_at_start)}. One process, one thread; SQLite.
 
 ## Rendering (docxtpl, autoescape on, StrictUndefined, saved to .docx bytes)
@@ -172,6 +172,10 @@ records, rendering every letter, writing the zip.
 
 Every letter in the zip was checked to be present and the zip to be intact. The page shows a
 progress bar during a batch; a week's letters (tens, not thousands) take a few seconds.
+
+These figures depend on how busy the shared machine is: read them with the load averages
+above (2 CPUs, so a load above 2 means this process waited for a CPU). A quiet machine
+renders roughly twice as fast; compare runs only at similar load.
 """
 
 
