@@ -30,8 +30,8 @@ def _stage_body(event, incidents: list[dict], context: dict, facts: list[tuple[s
 
 def informal_summary(event, incidents: list[dict], referrals: Sequence[tuple[str, str]]) -> Body:
     """Appendix A: the summary of the informal conversation. `referrals` are (what, service area)."""
-    defaults = ["We talked about what happened, why this behaviour is unacceptable, how we expect "
-                "you to behave towards our staff in future, and what we will do if it happens again."]
+    defaults = [("We talked about what happened, why this behaviour is unacceptable, how we expect "
+                 "you to behave towards our staff in future, and what we will do if it happens again.")]
     defaults += [f"We also talked about the service issue behind this: {what} This has been referred "
                  f"to {area} to deal with as a matter of urgency. The expectation that the "
                  "unacceptable behaviour must stop does not change." for what, area in referrals]
@@ -48,8 +48,8 @@ def warning(event, incidents: list[dict], previous: list[dict], review_due: Opti
     context = {"previous_incidents": previous, "previous_incident_dates": dates,
                "review_date": W.british_date(review_due)}
     facts = [("Review date", context["review_date"])] + ([("Previous incidents", dates)] if previous else [])
-    defaults = ["While we understand that you may be frustrated, the manner in which you dealt with "
-                "our staff is unacceptable and our staff should not have to put up with it."]
+    defaults = [("While we understand that you may be frustrated, the manner in which you dealt with "
+                 "our staff is unacceptable and our staff should not have to put up with it.")]
     return _stage_body(event, incidents, context, facts, defaults)
 
 

@@ -15,7 +15,7 @@ from core.errors import PolicyError
 from core.models import Appeal, Case, FormalAction, Letter, PvpEntry, Review, SpocEntry, StageEvent, ThirdPartyContact
 from core.permissions import Actor, Permission, require
 from core.policy.letters import STAGE_OF_LETTER
-from core.services.letters.drafting import _today, draft_in
+from core.services.letters.drafting import draft_in, today_or
 from core.validation import parse_enum
 
 Progress = Optional[Callable[[int, int], None]]
@@ -156,7 +156,7 @@ def batch_zip(actor: Actor, letter_type: str, uow, since: dt.date, until: dt.dat
     is listed in `problems` instead of stopping the batch."""
     require(actor, Permission.DRAFT_LETTERS)
     letter_type = parse_enum(LetterType, letter_type, "Letter type")
-    today = _today(today)
+    today = today_or(today)
     due = letters_due(actor, letter_type.value, uow, since, until)
     buffer = io.BytesIO()
     names: list[str] = []

@@ -107,7 +107,7 @@ class LetterFile:
     checksum: str
 
 
-def _today(today: Optional[dt.date]) -> dt.date:
+def today_or(today: Optional[dt.date]) -> dt.date:
     return today or dt.date.today()
 
 
@@ -186,7 +186,7 @@ def draft_letter(actor: Actor, case_id: int, letter_type: str, subject_id: Optio
     letter_type = parse_enum(LetterType, letter_type, "Letter type")
     cleaned = clean_paragraphs(paragraphs)
     with uow:
-        return draft_in(uow, actor, case_id, letter_type, subject_id, cleaned, _today(today))
+        return draft_in(uow, actor, case_id, letter_type, subject_id, cleaned, today_or(today))
 
 
 def _notify(uow: UnitOfWork, actor: Actor, draft: Draft, letter: Letter, today: dt.date) -> dt.date:
@@ -213,7 +213,7 @@ def mark_sent(actor: Actor, case_id: int, letter_type: str, subject_id: Optional
     require(actor, Permission.DRAFT_LETTERS)
     letter_type = parse_enum(LetterType, letter_type, "Letter type")
     cleaned = clean_paragraphs(paragraphs)
-    today = _today(today)
+    today = today_or(today)
     with uow:
         draft = draft_in(uow, actor, case_id, letter_type, subject_id, cleaned, today)
         letter = Letter(case_id=draft.case_id, customer_id=draft.customer_id, letter_type=letter_type,
