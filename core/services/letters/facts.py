@@ -229,6 +229,8 @@ def _pvp_subjects(session: Session, case: Case, letter_type: LetterType) -> list
 
 
 def _staff_subjects(session: Session, case: Case, letter_type: LetterType) -> list[tuple[int, str]]:
+    if case.customer.anonymised_at is not None:        # nothing can be written about them
+        return []
     return ([(case.customer_id, "Arrangements in force now")]
             if staff_arrangements(session, case.customer_id) else [])
 
