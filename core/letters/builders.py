@@ -47,7 +47,8 @@ def warning(event, incidents: list[dict], previous: list[dict], review_due: Opti
     dates = W.join_words(dict.fromkeys(i["date"] for i in previous))
     context = {"previous_incidents": previous, "previous_incident_dates": dates,
                "review_date": W.british_date(review_due)}
-    facts = [("Review date", context["review_date"])] + ([("Previous incidents", dates)] if previous else [])
+    facts: list[tuple[str, str]] = [("Review date", W.british_date(review_due))]
+    facts += [("Previous incidents", dates)] if previous else []
     defaults = [("While we understand that you may be frustrated, the manner in which you dealt with "
                  "our staff is unacceptable and our staff should not have to put up with it.")]
     return _stage_body(event, incidents, context, facts, defaults)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Optional
+from typing import Optional, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -128,7 +128,7 @@ def arrangements_in_force(session: Session, customer_id: int, today: dt.date) ->
 
 
 def _whom_to_contact(session: Session, customer_id: int, view: Arrangements,
-                     pvp: list[PvpEntry]) -> tuple[Contact, ...]:
+                     pvp: Sequence[PvpEntry]) -> tuple[Contact, ...]:
     """The named SPOC; otherwise the officer running the customer's open case; and the H&S
     Well-being Officer for visit arrangements when a red flag is present."""
     people = [Contact(spoc.contact, spoc.email, "Single point of contact: all contact")

@@ -144,7 +144,7 @@ def draft_in(uow: UnitOfWork, actor: Actor, case_id: int, letter_type: LetterTyp
                  customer_id=facts.customer_id, subject_type=facts.subject_type,
                  subject_id=facts.subject_id, content=content, filename=facts.filename,
                  preview=L.preview_text(content) if with_preview else "",
-                 facts=tuple(tuple(f) for f in facts.facts), paragraphs=tuple(context["paragraphs"]),
+                 facts=tuple((label, value) for label, value in facts.facts), paragraphs=tuple(context["paragraphs"]),
                  default_paragraphs=tuple(facts.default_paragraphs),
                  template_version=L.template_version(letter_type), checksum=L.checksum(content),
                  appeal_by=facts.appeal_by, letter_date=today)
@@ -189,9 +189,11 @@ def draft_letter(actor: Actor, case_id: int, letter_type: str, subject_id: Optio
         return draft_in(uow, actor, case_id, letter_type, subject_id, cleaned, today_or(today))
 
 
-def _notify(uow: UnitOfWork, actor: Actor, draft: Draft, letter: Letter, today: dt.date) -> dt.date:
+def _notify(uow: UnitOfWork, actor: Actor, draft: Draft, letter: Letter, today: dt.date) -> Optional[dt.date]:
     """The first warning or formal letter sent is the decision's notification."""
     event = uow.session.get(StageEvent, draft.subject_id)
+    if event is None:
+        raise NotFound("No such decision.")
     first = uow.session.scalar(select(Letter.id).where(
         Letter.letter_type == draft.letter_type, Letter.subject_type == "stage_event",
         Letter.subject_id == event.id, Letter.id != letter.id).limit(1))

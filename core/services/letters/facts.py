@@ -71,7 +71,7 @@ def _informal(session: Session, case: Case, subject_id: Optional[int]) -> Body:
     referrals = session.execute(select(ServiceReferral.description, ServiceArea.name)
                                 .join(ServiceArea, ServiceArea.id == ServiceReferral.service_area_id)
                                 .where(ServiceReferral.case_id == case.id)).all()
-    return builders.informal_summary(event, _event_incidents(case, event), [tuple(r) for r in referrals])
+    return builders.informal_summary(event, _event_incidents(case, event), [(what, area) for what, area in referrals])
 
 
 def _warning(session: Session, case: Case, subject_id: Optional[int]) -> Body:
@@ -105,9 +105,9 @@ def _decision(session: Session, subject_type: str, subject_id: int) -> tuple[str
         entry = session.get(SpocEntry, subject_id)
         return "our decision to provide a single point of contact", entry.starts_on if entry else None, True
     if subject_type in ("pvp", "pvp_entry"):
-        entry = session.get(PvpEntry, subject_id)
+        marker = session.get(PvpEntry, subject_id)
         return ("our decision to place a Potentially Violent Person marker",
-                entry.starts_on if entry else None, False)
+                marker.starts_on if marker else None, False)
     return "our decision", None, False
 
 
@@ -135,8 +135,8 @@ def _review_subject(session: Session, review: Review) -> tuple[str, bool]:
         start = f" that started on {W.british_date(entry.starts_on)}" if entry else ""
         return f"the single point of contact arrangement{start}", True
     if kind in ("pvp", "pvp_entry"):
-        entry = session.get(PvpEntry, record_id)
-        start = f" placed on {W.british_date(entry.starts_on)}" if entry and entry.starts_on else ""
+        marker = session.get(PvpEntry, record_id)
+        start = f" placed on {W.british_date(marker.starts_on)}" if marker and marker.starts_on else ""
         return f"the Potentially Violent Person marker{start}", False
     return "the arrangement we agreed with you", False
 
