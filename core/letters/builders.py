@@ -119,11 +119,12 @@ def review_outcome(review, subject: tuple[str, bool]) -> Body:
 
 
 def third_party(contact) -> Body:
-    """The arrangement to contact the customer through someone they chose."""
-    ctx = {"name": contact.name, "relationship": contact.relationship_to_customer or "your chosen contact",
+    """The arrangement to contact the customer through someone they chose
+    (a core.services.arrangements.ThirdParty: an arrangement in force)."""
+    ctx = {"name": contact.name, "relationship": contact.relationship or "your chosen contact",
            "started_on": W.british_date(contact.started_on)}
     facts = [("Third party", f"{contact.name} ({ctx['relationship']})"), ("From", ctx["started_on"])]
-    return Body(contact.id, {"contact": ctx}, facts)
+    return Body(contact.contact_id, {"contact": ctx}, facts)
 
 
 def pvp_notice(entry) -> Body:

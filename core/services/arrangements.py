@@ -52,10 +52,12 @@ class Restriction:
 
 @dataclass(frozen=True)
 class ThirdParty:
+    contact_id: int
     name: str
     relationship: Optional[str]
     phone: Optional[str]
     email: Optional[str]
+    started_on: Optional[dt.date]
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,8 @@ def arrangements_in_force(session: Session, customer_id: int, today: dt.date) ->
         two_officers_on_visits=any(p.two_officers_on_visits for p in pvp),
         red_flag=bool(pvp),
         visit_arrangements=tuple(p.arrangements for p in pvp if p.arrangements),
-        third_party_contact=tuple(ThirdParty(t.name, t.relationship_to_customer, t.phone, t.email)
+        third_party_contact=tuple(ThirdParty(t.id, t.name, t.relationship_to_customer, t.phone, t.email,
+                                             t.started_on)
                                   for t in third_parties))
     if not view.in_force:
         return view

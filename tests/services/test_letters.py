@@ -256,3 +256,16 @@ def test_letters_due_covers_each_type_of_record(history, actors, uow):
     assert [d.subject_id for d in svc.letters_due(leader, "appeal_ack", uow(), *july)] == [history.appeal_id]
     with pytest.raises(PolicyError):
         svc.letters_due(leader, "warning", uow(), until, since)
+
+
+def test_a_third_party_letter_is_only_about_a_contact_in_force(history, actors, uow):
+    """The letter asks the arrangements service (clause 4.2), as the page's list of subjects
+    does: an ended contact is no longer an arrangement to write to the customer about."""
+    from core.models import ThirdPartyContact
+    with uow() as u:
+        u.session.get(ThirdPartyContact, history.contact_id).active = False
+        u.commit()
+    with pytest.raises(PolicyError, match="third-party contact in force"):
+        _draft(actors, uow, history.case_id, LetterType.THIRD_PARTY, subject_id=history.contact_id)
+    options = {o.letter_type: o for o in svc.letter_types_for_case(actors["teamleader"], history.case_id, uow())}
+    assert not options[LetterType.THIRD_PARTY].available

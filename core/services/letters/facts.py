@@ -14,10 +14,10 @@ from core.letters import builders, wording as W
 from core.letters.facts import SUBJECT_TYPE, Body, LetterFacts, assemble
 from core.models import (
     Appeal, Case, FormalAction, Incident, Letter, PvpEntry, Review, ServiceArea, ServiceReferral,
-    SpocEntry, StageEvent, ThirdPartyContact, User,
+    SpocEntry, StageEvent, User,
 )
 from core.policy.letters import STAGE_OF_LETTER
-from core.services.arrangements import arrangements_in_force
+from core.services.arrangements import ThirdParty, arrangements_in_force
 
 Loader = Callable[[Session, Case, Optional[int]], Body]
 
@@ -147,11 +147,18 @@ def _review(session: Session, case: Case, subject_id: Optional[int]) -> Body:
     return builders.review_outcome(review, _review_subject(session, review))
 
 
+def _contacts_in_force(session: Session, case: Case) -> tuple[ThirdParty, ...]:
+    """The third-party contacts in force, from the one need-to-know read (clause 4.2)."""
+    if case.customer.anonymised_at is not None:
+        return ()
+    return arrangements_in_force(session, case.customer_id, dt.date.today()).third_party_contact
+
+
 def _third_party(session: Session, case: Case, subject_id: Optional[int]) -> Body:
-    contact = _chosen_or_latest(session, ThirdPartyContact, subject_id,
-                                "This customer has no third-party contact on record.",
-                                ThirdPartyContact.customer_id == case.customer_id)
-    return builders.third_party(contact)
+    contacts = [c for c in _contacts_in_force(session, case) if subject_id is None or c.contact_id == subject_id]
+    if not contacts:
+        raise PolicyError("This customer has no third-party contact in force to write about.")
+    return builders.third_party(max(contacts, key=lambda c: c.contact_id))
 
 
 def _pvp(session: Session, case: Case, subject_id: Optional[int]) -> Body:
@@ -217,9 +224,8 @@ def _review_subjects(session: Session, case: Case, letter_type: LetterType) -> l
 
 
 def _contact_subjects(session: Session, case: Case, letter_type: LetterType) -> list[tuple[int, str]]:
-    contacts = session.scalars(select(ThirdPartyContact).where(
-        ThirdPartyContact.customer_id == case.customer_id, ThirdPartyContact.active.is_(True))).all()
-    return [(c.id, f"{c.name} from {W.british_date(c.started_on)}") for c in contacts]
+    return [(c.contact_id, f"{c.name} from {W.british_date(c.started_on)}")
+            for c in _contacts_in_force(session, case)]
 
 
 def _pvp_subjects(session: Session, case: Case, letter_type: LetterType) -> list[tuple[int, str]]:
