@@ -15,7 +15,7 @@ from docx.shared import Cm, Pt
 from core import charts
 from core.db import UnitOfWork
 from core.enums import Category
-from core.permissions import Actor
+from core.permissions import Actor, Permission, require
 from core.services.monitoring import AGE_BUCKETS, DUE_SOON, REVIEW_TYPES, Filters, governance_figures
 
 STALE_BUCKETS = AGE_BUCKETS[2:]   # more than 90 days past the review date
@@ -47,17 +47,7 @@ def _pivot(rows: list[dict], row_key: str, col_key: str, value: str, cols: list[
     return [[k, *(table[k].get(c, 0) for c in cols), sum(table[k].values())] for k in sorted(table)]
 
 
-def governance_report(actor: Actor, start: dt.date, end: dt.date, uow: UnitOfWork,
-                      today: Optional[dt.date] = None, service_area_id: Optional[int] = None) -> bytes:
-    """The report for the period start..end (normally a quarter) as .docx bytes."""
-    today = today or dt.date.today()
-    f = governance_figures(actor, Filters(start, end, service_area_id), uow, today)
-    k = f["kpis"]
-    doc = Document()
-    doc.styles["Normal"].font.size = Pt(10)
-    doc.add_heading("Unacceptable Behaviour Policy: governance report", level=0)
-    doc.add_paragraph(f"Period: {start:%d %B %Y} to {end:%d %B %Y}. Figures as of {today:%d %B %Y}. "
-                      f"Prepared by {actor.name}.")
+def _summary(doc, k: dict) -> None:
     doc.add_heading("Summary", level=1)
     change = (f"{k['incidents_change']:+d}" + (f" ({k['incidents_change_pct']:+.1f}%)"
                                                if k["incidents_change_pct"] is not None else ""))
@@ -73,9 +63,10 @@ def governance_report(actor: Actor, start: dt.date, end: dt.date, uow: UnitOfWor
         ["Service referrals open", k["referrals_open"]],
     ])
 
+
+def _restrictions_and_reviews(doc, f: dict) -> None:
     doc.add_heading("Active restrictions by type", level=1)
     _table(doc, ["Restriction", "Active"], [[r["restriction"], r["active"]] for r in f["active_restrictions"]])
-
     doc.add_heading("Entries overdue or stale", level=1)
     doc.add_paragraph("Overdue: past the review date. Stale: more than 90 days past it, so the policy's "
                       "aim of restoring normal relations within the agreed period is at risk.")
@@ -90,6 +81,8 @@ def governance_report(actor: Actor, start: dt.date, end: dt.date, uow: UnitOfWor
     if overdue:
         _chart(doc, charts.overdue_reviews(overdue), 12)
 
+
+def _appeals(doc, f: dict) -> None:
     doc.add_heading("Appeals and their outcomes", level=1)
     _table(doc, ["Decision maker", "Received", "Decided on time", "Decided late", "Pending", "Pending, overdue"],
            [[r["decision_maker"], r["received"], r["decided_on_time"], r["decided_late"], r["pending"],
@@ -99,8 +92,9 @@ def governance_report(actor: Actor, start: dt.date, end: dt.date, uow: UnitOfWor
     if f["appeals_summary"]:
         _chart(doc, charts.appeals_by_decision_maker(f["appeals_summary"]), 15)
 
+
+def _incidents(doc, f: dict, categories: list[str]) -> None:
     doc.add_heading("Incidents by category and service area", level=1)
-    categories = [c.label for c in Category]
     _table(doc, ["Service area", *categories, "Total"],
            _pivot(f["incidents_by_month_category"], "service_area", "category_label", "incidents", categories))
     if f["incidents_by_month_category"]:
@@ -108,6 +102,8 @@ def governance_report(actor: Actor, start: dt.date, end: dt.date, uow: UnitOfWor
         _chart(doc, charts.by_service_area(f["incidents_by_month_category"], "incidents", "category",
                                            "Incidents in the period by service area", "Incidents"))
 
+
+def _equality(doc, f: dict, categories: list[str]) -> None:
     doc.add_heading("Equality impact: by recorded vulnerability", level=1)
     doc.add_paragraph("Customers with more than one recorded vulnerability are counted under each. "
                       "Compare each group's share of incidents with its share of restrictions and appeals.")
@@ -121,6 +117,25 @@ def governance_report(actor: Actor, start: dt.date, end: dt.date, uow: UnitOfWor
     outcomes = sorted({r["outcome"] for r in f["appeals_by_vulnerability"]})
     _table(doc, ["Recorded vulnerability", *outcomes, "Total"],
            _pivot(f["appeals_by_vulnerability"], "vulnerability", "outcome", "appeals", outcomes))
+
+
+def governance_report(actor: Actor, start: dt.date, end: dt.date, uow: UnitOfWork,
+                      today: Optional[dt.date] = None, service_area_id: Optional[int] = None) -> bytes:
+    """The report for the period start..end (normally a quarter) as .docx bytes."""
+    require(actor, Permission.VIEW_MONITORING)
+    today = today or dt.date.today()
+    f = governance_figures(actor, Filters(start, end, service_area_id), uow, today)
+    doc = Document()
+    doc.styles["Normal"].font.size = Pt(10)
+    doc.add_heading("Unacceptable Behaviour Policy: governance report", level=0)
+    doc.add_paragraph(f"Period: {start:%d %B %Y} to {end:%d %B %Y}. Figures as of {today:%d %B %Y}. "
+                      f"Prepared by {actor.name}.")
+    categories = [c.label for c in Category]
+    _summary(doc, f["kpis"])
+    _restrictions_and_reviews(doc, f)
+    _appeals(doc, f)
+    _incidents(doc, f, categories)
+    _equality(doc, f, categories)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -5,10 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from core.permissions import Permission as P
+from core.policy.disclosure import VIEWER_SEARCH_HELP
 from core.services import arrangements
-from core.services.customers import search_customers
-from ui.alerts import arrangement_lines
-from ui.customer_picker import md
+from ui.alerts import contact_lines, md_escape, visit_lines
 from ui.session import actor, attempt, uow
 
 me = actor()
@@ -17,9 +16,10 @@ st.caption("What applies when you contact or visit a customer. The reasons are n
            "you need to know the arrangement, not why it is in place.")
 
 with st.form("arrangements_search"):
-    query = st.text_input("Name, housing reference or address", key="arrangements_query")
+    query = st.text_input("Name, housing reference or address", key="arrangements_query",
+                          help=VIEWER_SEARCH_HELP)
     if st.form_submit_button("Search"):
-        ok, found = attempt(search_customers, me, query, uow())
+        ok, found = attempt(arrangements.find_customers, me, query, uow())
         st.session_state["arrangements_results"] = found if ok else []
         st.session_state.pop("arrangements_view", None)
 
@@ -27,34 +27,33 @@ results = st.session_state.get("arrangements_results")
 if results is not None and not results:
     st.info("No customer matches that search.")
 elif results:
-    labels = {f"{r['name']} ({r['housing_ref']}) {r['address']}": r["id"] for r in results}
-    picked = st.selectbox("Customer", list(labels), key="arrangements_pick")
+    by_id = {r.customer_id: r for r in results}
+    picked = st.selectbox("Customer", list(by_id), key="arrangements_pick",
+                          format_func=lambda i: f"{by_id[i].name} ({by_id[i].housing_ref}) {by_id[i].address}")
     if st.button("Show arrangements", key="arrangements_show", type="primary"):
-        ok, view = attempt(arrangements.arrangements_for, me, labels[picked], uow())
+        ok, view = attempt(arrangements.arrangements_for, me, picked, uow())
         st.session_state["arrangements_view"] = view if ok else None
 
 view = st.session_state.get("arrangements_view")
 if view:
-    st.subheader(f"{md(view['name'])} ({md(view['housing_ref'])})")
-    st.text(view["address"])
-    if not arrangements.has_arrangements(view):
+    st.subheader(f"{md_escape(view.name)} ({md_escape(view.housing_ref)})")
+    st.text(view.address)
+    if not view.in_force:
         st.success("No special arrangements are in force: contact this customer in the usual way.")
     else:
-        if view["red_flag"] or view["two_officers_on_visits"]:
-            st.error("  \n".join(line for line in arrangement_lines(view)
-                                 if line.startswith(("**Red flag", "**Two officers", "Visits:"))),
-                     icon=":material/flag:")
-        others = [line for line in arrangement_lines(view)
-                  if not line.startswith(("**Red flag", "**Two officers", "Visits:"))]
-        if others:
-            st.warning("  \n".join(others), icon=":material/contact_phone:")
-        if view["whom_to_contact"]:
+        if visit_lines(view):
+            st.error("  \n".join(visit_lines(view)), icon=":material/flag:")
+        if contact_lines(view):
+            st.warning("  \n".join(contact_lines(view)), icon=":material/contact_phone:")
+        if view.whom_to_contact:
             st.markdown("**Whom to contact**")
-            st.dataframe(pd.DataFrame(view["whom_to_contact"]).rename(
-                columns={"name": "Name", "email": "Email", "about": "About"}), hide_index=True, width="stretch")
-        if view["third_party_contact"]:
+            st.dataframe(pd.DataFrame([{"Name": c.name, "Email": c.email, "About": c.about}
+                                       for c in view.whom_to_contact]), hide_index=True, width="stretch")
+        if view.third_party_contact:
             st.markdown("**Third-party contact**")
-            st.dataframe(pd.DataFrame(view["third_party_contact"]), hide_index=True, width="stretch")
+            st.dataframe(pd.DataFrame([{"Name": t.name, "Relationship": t.relationship, "Phone": t.phone,
+                                        "Email": t.email} for t in view.third_party_contact]),
+                         hide_index=True, width="stretch")
 
 if me.can(P.VIEW_DISCLOSURES):
     st.divider()
@@ -63,6 +62,8 @@ if me.can(P.VIEW_DISCLOSURES):
                "shared on a need-to-know basis only.")
     ok, log = attempt(arrangements.disclosure_log, me, uow())
     if ok and log:
-        st.dataframe(pd.DataFrame(log).drop(columns=["customer_id"]), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame([{"at": r.at, "viewer": r.viewer, "viewer_name": r.viewer_name,
+                                    "customer": r.customer, "housing_ref": r.housing_ref} for r in log]),
+                     hide_index=True, width="stretch")
     elif ok:
         st.info("No look-ups by front-line staff or contractors yet.")

@@ -5,7 +5,7 @@ committed; after that a manager edits the wording, fonts and letterhead in Word 
 LibreOffice directly and does not need this script again (running it would overwrite
 their edits). The `{{ ... }}` fields and `{%p ... %}` lines are docxtpl (Jinja) tags: keep
 them as they are when editing. The fields each letter may use are listed in
-core/letters.py (CONTEXT_KEYS); a field the letter's facts do not provide fails in the
+core/letters/facts.py (CONTEXT_KEYS); a field the letter's facts do not provide fails in the
 tests, never in front of a user.
 
 Wording follows the policy's Appendix A (informal stage) and Appendix B (warning stage,

@@ -16,27 +16,37 @@ def md_escape(text: object) -> str:
     return _MARKDOWN.sub(r"\\\1", " ".join(str(text or "").split()))
 
 
-def arrangement_lines(view: dict) -> list[str]:
-    """The arrangements in force as escaped markdown lines (no reasons: there are none in the view)."""
+def visit_lines(view) -> list[str]:
+    """The red flag and visit arrangements (core.services.arrangements.Arrangements) as escaped markdown."""
     lines = []
-    if view["red_flag"]:
+    if view.red_flag:
         lines.append("**Red flag: Potentially Violent Person register.**")
-    if view["two_officers_on_visits"]:
+    if view.two_officers_on_visits:
         lines.append("**Two officers on all visits.**")
-    lines += [f"Visits: {md_escape(text)}" for text in view["visit_arrangements"]]
-    for spoc in view["single_point_of_contact"]:
-        parts = [", ".join(spoc["channels"]), spoc["contact_times"], spoc["contact_limit"]]
+    return lines + [f"Visits: {md_escape(text)}" for text in view.visit_arrangements]
+
+
+def contact_lines(view) -> list[str]:
+    """The SPOC, restrictions and third-party contacts as escaped markdown lines."""
+    lines = []
+    for spoc in view.single_point_of_contact:
+        parts = [", ".join(spoc.channels), spoc.contact_times, spoc.contact_limit]
         detail = "; ".join(md_escape(p) for p in parts if p)
-        lines.append(f"**Single point of contact: {md_escape(spoc['contact'])}**"
+        lines.append(f"**Single point of contact: {md_escape(spoc.contact)}**"
                      + (f" ({detail})" if detail else ""))
-        if spoc.get("terms"):
-            lines.append(f"SPOC terms: {md_escape(spoc['terms'])}")
-    lines += [f"{md_escape(r['arrangement'])}" + (f": {md_escape(r['terms'])}" if r["terms"] else "")
-              for r in view["restrictions"]]
-    lines += [f"Contact via third party: {md_escape(t['name'])}"
-              + (f" ({md_escape(t['relationship'])})" if t["relationship"] else "")
-              for t in view["third_party_contact"]]
+        if spoc.terms:
+            lines.append(f"SPOC terms: {md_escape(spoc.terms)}")
+    lines += [f"{md_escape(r.arrangement)}" + (f": {md_escape(r.terms)}" if r.terms else "")
+              for r in view.restrictions]
+    lines += [f"Contact via third party: {md_escape(t.name)}"
+              + (f" ({md_escape(t.relationship)})" if t.relationship else "")
+              for t in view.third_party_contact]
     return lines
+
+
+def arrangement_lines(view) -> list[str]:
+    """The arrangements in force as escaped markdown lines (no reasons: there are none in the view)."""
+    return visit_lines(view) + contact_lines(view)
 
 
 def show_flag_alert(customer_id: int) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core import letters as L
+from core.letters import rendering
 from core.db import UnitOfWork
 from core.enums import LetterType
 from core.models import Letter, StageEvent
@@ -77,7 +77,7 @@ def test_mark_as_sent_records_the_letter_and_starts_the_appeal_window(app_db):
 
 
 def test_pdf_option_is_hidden_without_libreoffice(app_db, monkeypatch):
-    monkeypatch.setattr(L, "libreoffice_binary", lambda: None)
+    monkeypatch.setattr(rendering, "libreoffice_binary", lambda: None)
     at, _ = _open_case(app_db, LetterType.FORMAL)
     assert "Make a PDF" not in [b.label for b in at.button]
     assert "Contact limited to one channel" in _preview(at)
@@ -96,3 +96,37 @@ def test_batch_drafts_the_weeks_review_letters_into_one_zip(app_db):
     assert not at.exception
     assert any("1 letter drafted" in s.value for s in at.success)
     assert at.progress and "Download zip" in [b.label for b in at.download_button]
+
+
+HOSTILE = "[click](http://evil.example) ![x](http://evil.example/t.png)"
+MARKDOWN_ELEMENTS = ("markdown", "title", "header", "subheader", "caption", "success", "info", "warning", "error")
+
+
+def markdown_values(at) -> list[str]:
+    return [str(e.value) for kind in MARKDOWN_ELEMENTS for e in list(getattr(at, kind))]
+
+
+def inert(value: str) -> bool:
+    """No Markdown link or image survives: every bracket and parenthesis is escaped."""
+    return "](" not in value and "![" not in value
+
+
+def test_batch_problems_show_a_hostile_customer_name_inert(app_db):
+    """Issue 14 item 7: the name in the batch's problems list was a live link and tracking image."""
+    history = a_case_with_history(app_db, demo_actors(app_db), first="Eve", last=HOSTILE)
+    with UnitOfWork(app_db) as u:
+        event = u.session.get(StageEvent, history.warning_id)
+        event.review_due = None
+        event.case.warning_review_due = None            # the warning letter cannot be drafted
+        u.commit()
+    at = app_as("teamleader", PAGE)
+    _choose(at.selectbox(key="lt_batch_type"), LetterType.WARNING)
+    at.date_input(key="lt_batch_from").set_value(dt.date(2026, 7, 13))
+    at.date_input(key="lt_batch_to").set_value(dt.date(2026, 7, 31))
+    at.button[[b.label for b in at.button].index("Find letters due")].click().run()
+    at.button(key="lt_batch_go").click().run()
+    assert not at.exception
+    problems = [w.value for w in at.warning if "review date" in w.value]
+    assert len(problems) == 1
+    assert f"Eve {HOSTILE}" in problems[0].replace("\\", "")     # shown, as typed, once unescaped
+    assert all(inert(value) for value in markdown_values(at)), markdown_values(at)

@@ -146,12 +146,14 @@ def test_contractor_sees_the_arrangement_without_reasons_and_is_logged(app_db):
         assert secret.lower() not in text.lower(), secret
     assert "Disclosure log" not in text
     with UnitOfWork(app_db) as u:
-        assert u.session.scalar(select(func.count()).select_from(DisclosureLog)) == 1
+        # issue 14 item 11: the search that showed the customer's name and address is logged,
+        # and so is the look-up of their arrangements
+        assert u.session.scalar(select(func.count()).select_from(DisclosureLog)) == 2
 
     dmo = app_as("dmo", "pages/arrangements.py")
     assert not dmo.exception
     log = [f.value for f in dmo.dataframe][-1]
-    assert log["viewer"].tolist() == ["contractor"]
+    assert log["viewer"].tolist() == ["contractor", "contractor"]
 
 
 def test_the_registers_show_a_page_at_a_time_with_a_next_button(app_db):

@@ -75,23 +75,23 @@ def _text(content: bytes) -> str:
 @pytest.mark.parametrize("letter_type", list(LetterType), ids=lambda t: t.value)
 def test_every_letter_carries_the_case_facts_and_no_template_left_overs(history, actors, uow, letter_type):
     draft = _draft(actors, uow, history.case_id, letter_type)
-    text = _text(draft["content"])
+    text = _text(draft.content)
     assert "Siân O'Brien-Nkemelu" in text
     for expected in EXPECTED[letter_type]:
         assert expected in text, expected
     for left_over in ("{{", "}}", "{%", "%}", "None"):
         assert left_over not in text
     assert HEARSAY_INCIDENT not in text, "hearsay is never used in a decision letter (clause 4.2)"
-    assert draft["template_version"] == template_version(letter_type)
-    assert draft["checksum"] == hashlib.sha256(draft["content"]).hexdigest()
-    assert draft["preview"] and "Siân" in draft["preview"]
+    assert draft.template_version == template_version(letter_type)
+    assert draft.checksum == hashlib.sha256(draft.content).hexdigest()
+    assert draft.preview and "Siân" in draft.preview
 
 
 @pytest.mark.parametrize("letter_type", [t for t in LetterType if t != LetterType.STAFF_NOTICE],
                          ids=lambda t: t.value)
 def test_every_customer_letter_states_how_and_by_when_to_appeal_and_the_ombudsman(
         history, actors, uow, letter_type):
-    text = _text(_draft(actors, uow, history.case_id, letter_type)["content"])
+    text = _text(_draft(actors, uow, history.case_id, letter_type).content)
     assert "Dear Ms O'Brien-Nkemelu," in text
     assert "12 Abington Street" in text and "NN1 2AA" in text
     assert APPEAL_BY in text
@@ -101,7 +101,7 @@ def test_every_customer_letter_states_how_and_by_when_to_appeal_and_the_ombudsma
 
 
 def test_staff_notice_gives_arrangements_but_no_reasons_or_incident_details(history, actors, uow):
-    text = _text(_draft(actors, uow, history.case_id, LetterType.STAFF_NOTICE)["content"])
+    text = _text(_draft(actors, uow, history.case_id, LetterType.STAFF_NOTICE).content)
     for secret in (INFORMAL_INCIDENT, WARNING_INCIDENT, FORMAL_INCIDENT, PVP_REASONS,
                    "Threatening", "Overload", "Unreasonable", "appeal", "Ombudsman", "warning"):
         assert secret not in text, secret
@@ -109,9 +109,9 @@ def test_staff_notice_gives_arrangements_but_no_reasons_or_incident_details(hist
 
 def test_facts_used_are_listed_for_the_page(history, actors, uow):
     draft = _draft(actors, uow, history.case_id, LetterType.FORMAL)
-    facts = {label for label, _ in draft["facts"]}
+    facts = {label for label, _ in draft.facts}
     assert {"Customer", "Address", "Incident", "Restriction", "Appeal by", "Responsible officer"} <= facts
-    assert ["Appeal by", APPEAL_BY] in draft["facts"]
+    assert ("Appeal by", APPEAL_BY) in draft.facts
 
 
 def test_user_paragraphs_are_printed_as_typed_never_run_as_template_code(history, actors, uow):
@@ -119,29 +119,29 @@ def test_user_paragraphs_are_printed_as_typed_never_run_as_template_code(history
              "{{ customer.name }} {% for x in range(3) %}loop{% endfor %} {{ 7*7 }}",
              "Line one\nline two"]
     draft = _draft(actors, uow, history.case_id, LetterType.WARNING, paragraphs=typed)
-    text = _text(draft["content"])
+    text = _text(draft.content)
     for paragraph in typed:
         assert paragraph in text
     assert "49" not in text and "looploop" not in text
-    assert draft["paragraphs"] == typed
+    assert draft.paragraphs == tuple(typed)
 
 
 def test_suggested_paragraphs_are_used_when_none_are_given(history, actors, uow):
     draft = _draft(actors, uow, history.case_id, LetterType.APPEAL_OUTCOME)
-    assert draft["default_paragraphs"] == ["The call records support the warning."]
-    assert draft["paragraphs"] == draft["default_paragraphs"]
+    assert draft.default_paragraphs == ("The call records support the warning.",)
+    assert draft.paragraphs == draft.default_paragraphs
     empty = _draft(actors, uow, history.case_id, LetterType.APPEAL_OUTCOME, paragraphs=[])
-    assert "The call records support the warning." not in _text(empty["content"])
+    assert "The call records support the warning." not in _text(empty.content)
 
 
 def test_letter_types_for_case_lists_the_records_each_letter_can_be_about(history, actors, uow):
-    options = {o["letter_type"]: o for o in svc.letter_types_for_case(actors["teamleader"],
+    options = {o.letter_type: o for o in svc.letter_types_for_case(actors["teamleader"],
                                                                        history.case_id, uow())}
     assert set(options) == {t.value for t in LetterType}
-    assert [s["subject_id"] for s in options["warning"]["subjects"]] == [history.warning_id]
-    assert [s["subject_id"] for s in options["review_outcome"]["subjects"]] == [history.review_id]
-    assert [s["subject_id"] for s in options["pvp_notice"]["subjects"]] == [history.pvp_id]
-    assert all(o["available"] for o in options.values())
+    assert [s.subject_id for s in options["warning"].subjects] == [history.warning_id]
+    assert [s.subject_id for s in options["review_outcome"].subjects] == [history.review_id]
+    assert [s.subject_id for s in options["pvp_notice"].subjects] == [history.pvp_id]
+    assert all(o.available for o in options.values())
 
 
 def test_mark_sent_records_the_letter_with_checksum_and_starts_the_appeal_window(
@@ -149,12 +149,12 @@ def test_mark_sent_records_the_letter_with_checksum_and_starts_the_appeal_window
     sent_on = TODAY + dt.timedelta(days=3)
     result = svc.mark_sent(actors["teamleader"], history.case_id, "warning", None, None, uow(),
                            today=sent_on)
-    assert result["notified_on"] == sent_on.isoformat()
+    assert result.notified_on == sent_on
     with uow() as u:
-        letter = u.session.get(Letter, result["letter_id"])
+        letter = u.session.get(Letter, result.letter_id)
         assert letter.letter_type == LetterType.WARNING and letter.status == "sent"
         assert letter.sent_on == sent_on and letter.author_id == actors["teamleader"].user_id
-        assert letter.checksum == hashlib.sha256(letter.content).hexdigest() == result["checksum"]
+        assert letter.checksum == hashlib.sha256(letter.content).hexdigest() == result.checksum
         assert letter.template_version == template_version(LetterType.WARNING)
         assert (letter.subject_type, letter.subject_id) == ("stage_event", history.warning_id)
         assert letter.case_id == history.case_id and letter.filename.endswith(".docx")
@@ -171,8 +171,8 @@ def test_a_second_copy_keeps_the_first_letters_appeal_deadline(history, actors, 
     svc.mark_sent(actors["teamleader"], history.case_id, "formal", None, None, uow(), today=first_day)
     later = TODAY + dt.timedelta(days=10)
     again = svc.mark_sent(actors["teamleader"], history.case_id, "formal", None, None, uow(), today=later)
-    assert again["notified_on"] == first_day.isoformat()
-    text = _text(again["content"])
+    assert again.notified_on == first_day
+    text = _text(again.content)
     assert british_date(appeal_deadline(first_day)) in text
     assert british_date(appeal_deadline(later)) not in text
     with uow() as u:
@@ -189,9 +189,9 @@ def test_sending_other_letters_leaves_the_decision_notification_alone(history, a
 def test_sent_letters_are_listed_and_their_file_is_kept_exactly(history, actors, uow):
     sent = svc.mark_sent(actors["hsw"], history.case_id, "pvp_notice", None, None, uow(), today=TODAY)
     listed = svc.letters_for_case(actors["teamleader"], history.case_id, uow())
-    assert [(l["letter_type"], l["author"]) for l in listed] == [("pvp_notice", actors["hsw"].name)]
-    stored = svc.letter_content(actors["teamleader"], sent["letter_id"], uow())
-    assert stored["content"] == sent["content"]
+    assert [(l.letter_type, l.author) for l in listed] == [("pvp_notice", actors["hsw"].name)]
+    stored = svc.letter_content(actors["teamleader"], sent.letter_id, uow())
+    assert stored.content == sent.content
 
 
 def test_a_role_without_letters_cannot_draft_or_send(history, actors, uow):
@@ -215,7 +215,7 @@ def test_review_outcome_letters_say_lifted_varied_or_continued(db_url, actors, u
     for ref, outcome, words in [("NPH900011", ReviewOutcome.LIFT, "Outcome: lifted"),
                                 ("NPH900012", ReviewOutcome.VARY, "Outcome: varied")]:
         h = a_case_with_history(db_url, actors, ref=ref, review_outcome=outcome)
-        text = _text(_draft(actors, uow, h.case_id, LetterType.REVIEW_OUTCOME)["content"])
+        text = _text(_draft(actors, uow, h.case_id, LetterType.REVIEW_OUTCOME).content)
         assert words in text
         assert "Outcome: continued" not in text
 
@@ -228,19 +228,19 @@ def test_batch_zip_holds_every_due_review_letter_as_a_valid_docx(db_url, actors,
     a_case_with_history(db_url, actors, ref="NPH900024", review_held=dt.date(2026, 11, 2))   # not this week
     since, until = svc.week_of(TODAY)
     due = svc.letters_due(actors["teamleader"], "review_outcome", uow(), since, until)
-    assert sorted(d["housing_ref"] for d in due) == [ref for ref, _, _ in names]
+    assert sorted(d.housing_ref for d in due) == [ref for ref, _, _ in names]
     calls = []
     batch = svc.batch_zip(actors["teamleader"], "review_outcome", uow(), since, until, today=TODAY,
                           progress=lambda done, total: calls.append((done, total)))
     assert calls == [(1, 3), (2, 3), (3, 3)]
-    assert batch["count"] == 3 and not batch["problems"]
-    with zipfile.ZipFile(io.BytesIO(batch["content"])) as archive:
-        assert sorted(archive.namelist()) == sorted(batch["filenames"])
+    assert batch.count == 3 and not batch.problems
+    with zipfile.ZipFile(io.BytesIO(batch.content)) as archive:
+        assert sorted(archive.namelist()) == sorted(batch.filenames)
         texts = [_text(archive.read(name)) for name in archive.namelist()]
     for _, first, last in names:
         assert sum(f"{first} {last}" in t for t in texts) == 1
     # once sent, a letter is no longer due
-    svc.mark_sent(actors["teamleader"], due[0]["case_id"], "review_outcome", due[0]["subject_id"],
+    svc.mark_sent(actors["teamleader"], due[0].case_id, "review_outcome", due[0].subject_id,
                   None, uow(), today=TODAY)
     assert len(svc.letters_due(actors["teamleader"], "review_outcome", uow(), since, until)) == 2
 
@@ -248,11 +248,24 @@ def test_batch_zip_holds_every_due_review_letter_as_a_valid_docx(db_url, actors,
 def test_letters_due_covers_each_type_of_record(history, actors, uow):
     since, until = svc.week_of(TODAY)
     leader = actors["teamleader"]
-    assert [d["subject_id"] for d in svc.letters_due(leader, "pvp_notice", uow(), since, until)] == [history.pvp_id]
-    assert [d["subject_id"] for d in svc.letters_due(leader, "third_party", uow(), since, until)] == [history.contact_id]
-    assert [d["subject_id"] for d in svc.letters_due(leader, "staff_notice", uow(), since, until)] == [history.customer_id]
+    assert [d.subject_id for d in svc.letters_due(leader, "pvp_notice", uow(), since, until)] == [history.pvp_id]
+    assert [d.subject_id for d in svc.letters_due(leader, "third_party", uow(), since, until)] == [history.contact_id]
+    assert [d.subject_id for d in svc.letters_due(leader, "staff_notice", uow(), since, until)] == [history.customer_id]
     july = (dt.date(2026, 7, 13), dt.date(2026, 7, 31))
-    assert [d["subject_id"] for d in svc.letters_due(leader, "warning", uow(), *july)] == [history.warning_id]
-    assert [d["subject_id"] for d in svc.letters_due(leader, "appeal_ack", uow(), *july)] == [history.appeal_id]
+    assert [d.subject_id for d in svc.letters_due(leader, "warning", uow(), *july)] == [history.warning_id]
+    assert [d.subject_id for d in svc.letters_due(leader, "appeal_ack", uow(), *july)] == [history.appeal_id]
     with pytest.raises(PolicyError):
         svc.letters_due(leader, "warning", uow(), until, since)
+
+
+def test_a_third_party_letter_is_only_about_a_contact_in_force(history, actors, uow):
+    """The letter asks the arrangements service (clause 4.2), as the page's list of subjects
+    does: an ended contact is no longer an arrangement to write to the customer about."""
+    from core.models import ThirdPartyContact
+    with uow() as u:
+        u.session.get(ThirdPartyContact, history.contact_id).active = False
+        u.commit()
+    with pytest.raises(PolicyError, match="third-party contact in force"):
+        _draft(actors, uow, history.case_id, LetterType.THIRD_PARTY, subject_id=history.contact_id)
+    options = {o.letter_type: o for o in svc.letter_types_for_case(actors["teamleader"], history.case_id, uow())}
+    assert not options[LetterType.THIRD_PARTY].available

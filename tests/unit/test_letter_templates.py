@@ -12,7 +12,9 @@ import pytest
 from docx import Document
 
 from core import letters as L
+from core.letters import rendering
 from core.enums import LetterType
+from core.policy.letters import letter_appeal_window_start
 
 ALL = list(LetterType)
 SPECIAL = {
@@ -120,10 +122,10 @@ def test_dates_are_written_the_british_way():
 
 def test_a_warning_or_formal_letter_repeats_the_first_letters_appeal_start():
     first, today = dt.date(2026, 4, 1), dt.date(2026, 4, 9)
-    assert L.appeal_window_start(LetterType.WARNING, None, today) == today
-    assert L.appeal_window_start(LetterType.WARNING, first, today) == first
-    assert L.appeal_window_start(LetterType.FORMAL, first, today) == first
-    assert L.appeal_window_start(LetterType.REVIEW_OUTCOME, first, today) == today
+    assert letter_appeal_window_start(LetterType.WARNING, None, today) == today
+    assert letter_appeal_window_start(LetterType.WARNING, first, today) == first
+    assert letter_appeal_window_start(LetterType.FORMAL, first, today) == first
+    assert letter_appeal_window_start(LetterType.REVIEW_OUTCOME, first, today) == today
 
 
 def test_free_text_box_splits_on_blank_lines_and_keeps_single_line_breaks():
@@ -133,7 +135,7 @@ def test_free_text_box_splits_on_blank_lines_and_keeps_single_line_breaks():
 
 def test_template_version_is_file_name_and_hash_and_follows_a_managers_edit(tmp_path, monkeypatch):
     shutil.copy(L.template_path(LetterType.WARNING), tmp_path / "warning.docx")
-    monkeypatch.setattr(L, "TEMPLATE_DIR", tmp_path)
+    monkeypatch.setattr(rendering, "TEMPLATE_DIR", tmp_path)
     before = L.template_version(LetterType.WARNING)
     assert before.startswith("warning.docx@") and len(before.split("@")[1]) == 12
     doc = Document(str(tmp_path / "warning.docx"))

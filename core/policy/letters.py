@@ -1,0 +1,33 @@
+"""Letter rules (policy Appendices A and B, clause 4.2): which letters notify a decision, and
+from which day the 28-day appeal window a letter states runs. Pure: pass `today` in."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from core.enums import LetterType, Stage
+from core.policy.deadlines import appeal_window_start
+
+# Sending these is what tells the customer of the decision and starts the 28-day appeal window.
+STARTS_APPEAL_WINDOW = frozenset({LetterType.WARNING, LetterType.FORMAL})
+# Letters to the customer (each states the appeal route); the staff notice goes to staff only.
+CUSTOMER_LETTERS = frozenset(t for t in LetterType if t != LetterType.STAFF_NOTICE)
+# The stage decision each stage letter is about.
+STAGE_OF_LETTER = {LetterType.INFORMAL_SUMMARY: Stage.INFORMAL, LetterType.WARNING: Stage.WARNING,
+                   LetterType.FORMAL: Stage.FORMAL}
+
+
+def starts_appeal_window(letter_type: LetterType) -> bool:
+    return letter_type in STARTS_APPEAL_WINDOW
+
+
+def letter_appeal_window_start(letter_type: LetterType, first_sent_on: Optional[dt.date],
+                               today: dt.date) -> dt.date:
+    """The day the 28-day appeal window runs from, as the letter should state it.
+
+    A warning or formal decision is notified by its letter: the first letter sent is the
+    notification, and a later copy repeats the same deadline. Every other letter tells the
+    customer of its decision on the day it is sent. The start itself is the one rule in
+    core.policy.deadlines.appeal_window_start (notified on, else the day of the decision)."""
+    notified_on = first_sent_on if starts_appeal_window(letter_type) else None
+    return appeal_window_start(notified_on, today)
