@@ -92,14 +92,14 @@ def build_batch_db(url: str, n: int) -> None:
 def bench_batch(n: int) -> dict:
     from core.db import UnitOfWork, dispose_engines
     from core.services import letters as svc
-    from tests.scenarios import demo_actors
+    from core.auth import load_actor
 
     with tempfile.TemporaryDirectory(prefix="ft-bench-letters-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'letters.db'}"
         start = time.perf_counter()
         build_batch_db(url, n)
         setup = time.perf_counter() - start
-        leader = demo_actors(url)["teamleader"]
+        leader = load_actor("teamleader", UnitOfWork(url))
         ticks = []
         start = time.perf_counter()
         result = svc.batch_zip(leader, "review_outcome", UnitOfWork(url), *WEEK,

@@ -95,8 +95,9 @@ def ensure_db(size: float) -> Path:
 # ---------------------------------------------------------------- one measurement (child process)
 
 def _teamleader(url: str):
-    from tests.scenarios import demo_actors
-    return demo_actors(url)["teamleader"]
+    from core.auth import load_actor
+    from core.db import UnitOfWork
+    return load_actor("teamleader", UnitOfWork(url))
 
 
 CPU: dict[str, list[float]] = {}
@@ -130,9 +131,16 @@ def measure_page(url: str) -> dict:
     os.chdir(ROOT)
     import streamlit as st
 
-    from tests.pages.conftest import app_as
+    from streamlit.testing.v1 import AppTest
 
-    at = app_as("teamleader", PAGE)  # signs in; imports and first run (untimed)
+    # Signed in as the page tests do it (tests/pages/conftest.py app_as): the session state
+    # streamlit-authenticator sets after a login, then app.py's own navigation to the page.
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = at.session_state["name"] = "teamleader"
+    at.run()
+    at.switch_page(PAGE)
+    at.run()  # signs in; imports and first run (untimed)
     if at.exception:
         raise RuntimeError(f"page failed: {at.exception}")
 
