@@ -1,4 +1,5 @@
 """Settings read from the environment, with the embedded SQLite default."""
+
 from __future__ import annotations
 
 import os
@@ -21,6 +22,7 @@ def database_url() -> str:
 def _whole_number(name: str, default: int, low: int, high: int) -> int:
     """An integer setting from the environment; a bad value is a ConfigError naming the fix."""
     from core.errors import ConfigError
+
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default

@@ -1,8 +1,16 @@
 """The factual-language prompt (clause 6: factual, no hearsay, no personal comments)."""
+
 import pytest
 
 from core.policy.language import (
-    DIAGNOSIS, HEARSAY, INSULT, OPINION, PERSONAL_COMMENT, PHRASES, check_language, is_factual,
+    DIAGNOSIS,
+    HEARSAY,
+    INSULT,
+    OPINION,
+    PERSONAL_COMMENT,
+    PHRASES,
+    check_language,
+    is_factual,
     phrases_to_rephrase,
 )
 
@@ -17,17 +25,20 @@ def test_a_factual_description_passes():
     assert is_factual(text)
 
 
-@pytest.mark.parametrize("text, phrase, kind", [
-    ("Apparently he kicked the door.", "Apparently", HEARSAY),
-    ("I heard from a neighbour that she shouted.", "I heard", HEARSAY),
-    ("I’ve heard this before.", "I’ve heard", HEARSAY),
-    ("I think he was trying to scare the officer.", "I think", OPINION),
-    ("In my opinion the complaint is made up.", "In my opinion", OPINION),
-    ("He is a troublemaker.", "troublemaker", PERSONAL_COMMENT),
-    ("The man is an idiot.", "idiot", INSULT),
-    ("She is clearly bipolar.", "bipolar", DIAGNOSIS),
-    ("He is a PSYCHO.", "PSYCHO", DIAGNOSIS),
-])
+@pytest.mark.parametrize(
+    "text, phrase, kind",
+    [
+        ("Apparently he kicked the door.", "Apparently", HEARSAY),
+        ("I heard from a neighbour that she shouted.", "I heard", HEARSAY),
+        ("I’ve heard this before.", "I’ve heard", HEARSAY),
+        ("I think he was trying to scare the officer.", "I think", OPINION),
+        ("In my opinion the complaint is made up.", "In my opinion", OPINION),
+        ("He is a troublemaker.", "troublemaker", PERSONAL_COMMENT),
+        ("The man is an idiot.", "idiot", INSULT),
+        ("She is clearly bipolar.", "bipolar", DIAGNOSIS),
+        ("He is a PSYCHO.", "PSYCHO", DIAGNOSIS),
+    ],
+)
 def test_each_kind_of_non_factual_phrasing_is_flagged(text, phrase, kind):
     assert (phrase, kind) in kinds(text)
 
