@@ -23,6 +23,7 @@ from core.enums import (
 )
 from core.models.base import Base, enum_type, utcnow
 from core.models.people import Customer, ServiceArea, User
+from core.policy import incidents as rules
 
 stage_event_incident = Table(
     "stage_event_incident",
@@ -100,8 +101,9 @@ class Incident(Base):
 
     @property
     def counts_as_evidence(self) -> bool:
-        """Hearsay or opinion is never considered in decisions (clauses 4.2 and 6)."""
-        return self.evidence_source != EvidenceSource.HEARSAY
+        """Hearsay or opinion is never considered in decisions (clauses 4.2 and 6): the one rule
+        is core.policy.incidents.counts_as_evidence."""
+        return rules.counts_as_evidence(self.evidence_source)
 
 
 class IncidentBehaviour(Base):

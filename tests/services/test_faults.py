@@ -3,7 +3,8 @@ database consistent: integrity check passes, no incident or stage event without 
 case without the incident that opened it, and every saved row has its audit entry.
 
 The writer is this module run as a script: it creates customers, logs incidents and records
-informal stages in a loop through the real services, printing one line per committed write.
+informal stages in a loop through the real services, printing "begin" before each write and
+one line naming it after its commit, so the test knows whether a kill landed inside a write.
 """
 from __future__ import annotations
 
@@ -26,20 +27,22 @@ MAX_SECONDS_PER_ROUND = 60
 def writer(url: str, prefix: str) -> None:
     from core.db import UnitOfWork
     from core.services import cases
-    from tests.scenarios import NOW, a_customer, an_incident, demo_actors
+    from tests.scenarios import a_customer, an_incident, demo_actors
     from tests.services.case_scenarios import TODAY, case_of, informal_details, version
 
     leader = demo_actors(url)["teamleader"]
     for i in range(100_000):
+        print("begin", flush=True)
         customer_id = a_customer(url, leader, ref=f"NPH{prefix}{i:05d}")
         print("customer", flush=True)
+        print("begin", flush=True)
         incident_id = an_incident(url, leader, customer_id)
         print("incident", flush=True)
         case_id = case_of(url, incident_id)
+        print("begin", flush=True)
         cases.record_informal_stage(leader, case_id, informal_details(decided_on=TODAY),
                                     version(url, case_id), UnitOfWork(url), today=TODAY)
         print("informal", flush=True)
-        assert NOW  # the scenario clock the incidents use
 
 
 def counts(path: Path) -> dict[str, int]:
@@ -72,14 +75,16 @@ def counts(path: Path) -> dict[str, int]:
 
 def kill_mid_write(url: str, prefix: str, after_lines: int) -> dict[str, int]:
     """Start a writer, let it commit `after_lines` writes, then SIGKILL it a moment later
-    (usually inside the next transaction). Returns the writes it reported as saved."""
+    (usually inside the next transaction). Returns the writes it reported as saved, and under
+    "begin" how many it had begun (one more than saved when the kill landed inside a write)."""
     proc = subprocess.Popen([sys.executable, "-m", "tests.services.test_faults", url, prefix],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=dict(os.environ, FT_BCRYPT_ROUNDS="4"))
-    saved = {"customer": 0, "incident": 0, "informal": 0}
+    assert proc.stdout is not None and proc.stderr is not None
+    saved = {"customer": 0, "incident": 0, "informal": 0, "begin": 0}
     deadline = time.monotonic() + MAX_SECONDS_PER_ROUND
     try:
-        while sum(saved.values()) < after_lines and time.monotonic() < deadline:
+        while sum(saved.values()) - saved["begin"] < after_lines and time.monotonic() < deadline:
             line = proc.stdout.readline().strip()
             if not line:
                 pytest.fail(f"The writer stopped early: {proc.stderr.read()[-2000:]}")
@@ -99,9 +104,11 @@ def test_killing_a_writer_mid_write_leaves_the_database_consistent(sqlite_url):
     path = Path(sqlite_url.removeprefix("sqlite:///"))
     rng = random.Random(9)
     reported = {"customer": 0, "incident": 0, "informal": 0}
+    killed_inside_a_write = 0
     for round_no in range(ROUNDS):
         saved = kill_mid_write(sqlite_url, f"8{round_no}", rng.randint(4, 40))
         reported = {k: reported[k] + saved[k] for k in reported}
+        killed_inside_a_write += saved["begin"] - (saved["customer"] + saved["incident"] + saved["informal"])
         c = counts(path)
         assert c["integrity"] == "ok"
         assert c["foreign_key_problems"] == 0
@@ -119,10 +126,14 @@ def test_killing_a_writer_mid_write_leaves_the_database_consistent(sqlite_url):
         for kind, table in (("customer", "customer"), ("incident", "incident"),
                             ("informal", "stage_event")):
             assert reported[kind] <= c[table] <= reported[kind] + round_no + 1
+    # The faults were injected mid-write: at least one kill landed inside a write it had begun
+    # (otherwise this test only shows that stopping between writes is safe).
+    assert killed_inside_a_write >= 1
     # The database still works after the faults: a normal write succeeds.
     from tests.scenarios import a_customer, demo_actors
     a_customer(sqlite_url, demo_actors(sqlite_url)["teamleader"], ref="NPH700001")
-    print(f"\nfaults injected: {ROUNDS} SIGKILLs; writes reported saved: {reported}; "
+    print(f"\nfaults injected: {ROUNDS} SIGKILLs, {killed_inside_a_write} inside a write; "
+          f"writes reported saved: {reported}; "
           f"final counts: {counts(path)}")
 
 
