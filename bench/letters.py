@@ -65,8 +65,8 @@ def build_batch_db(url: str, n: int) -> None:
     load_demo_data(url, staff_only=True)
     with UnitOfWork(url) as uow:
         s = uow.session
-        area = s.scalar(select(ServiceArea).where(ServiceArea.name == "Housing Management"))
-        leader = s.scalar(select(User).where(User.username == "teamleader"))
+        area = s.execute(select(ServiceArea).where(ServiceArea.name == "Housing Management")).scalar_one()
+        leader = s.execute(select(User).where(User.username == "teamleader")).scalar_one()
         names = ["Siân", "Łukasz", "Zoë", "Aoife", "Kwame", "Mary-Jane"]
         for i in range(n):
             customer = Customer(housing_ref=f"NPH{700000 + i}", title="Mx", first_name=names[i % 6],
@@ -100,6 +100,8 @@ def bench_batch(n: int) -> dict:
         build_batch_db(url, n)
         setup = time.perf_counter() - start
         leader = load_actor("teamleader", UnitOfWork(url))
+        if leader is None:
+            raise RuntimeError("the demo team leader is missing")
         ticks = []
         start = time.perf_counter()
         result = svc.batch_zip(leader, "review_outcome", UnitOfWork(url), *WEEK,

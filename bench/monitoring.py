@@ -105,7 +105,10 @@ def _teamleader(url: str):
     from core.auth import load_actor
     from core.db import UnitOfWork
 
-    return load_actor("teamleader", UnitOfWork(url))
+    actor = load_actor("teamleader", UnitOfWork(url))
+    if actor is None:
+        raise RuntimeError("the demo team leader is missing")
+    return actor
 
 
 CPU: dict[str, list[float]] = {}
