@@ -1,10 +1,11 @@
-# Fair Treatment: `make run` to start with demo data, `make test` to run every test.
+# Fair Treatment: `make run` to start with demo data, `make test` to run every test,
+# `make lint` for the quality gate (ruff, mypy, import-linter; settings in pyproject.toml).
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install db demo bench backup restore freeze clean
+.PHONY: run test lint format install db demo bench backup restore freeze clean
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=/path/to/python3.11)"; exit 2; }
@@ -25,6 +26,16 @@ run: db
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider -n auto --dist loadfile tests; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "No tests were collected."; exit 0; fi; exit $$status
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 bench: $(STAMP)
 	$(PY) -m bench.timeline

@@ -13,8 +13,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from core import auth, config
 from core.db import UnitOfWork
 from core.errors import ConfigError
+from core.logging_config import configure_logging
+from ui.errors import run_page_safely
 from ui.navigation import PAGES, pages_for
 
+configure_logging()
 st.set_page_config(page_title="Fair Treatment", page_icon=":material/balance:", layout="wide")
 # The sign-in cookie is written (and deleted) by a browser component; rerunning at once would
 # remove the component before the browser runs it, so a page refresh would sign the user out
@@ -161,4 +164,4 @@ def main() -> None:
     router.run()
 
 
-main()
+run_page_safely(main)  # an unexpected error: logged with a reference, shown calmly

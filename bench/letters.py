@@ -66,8 +66,8 @@ def build_batch_db(url: str, n: int) -> None:
     load_demo_data(url, staff_only=True)
     with UnitOfWork(url) as uow:
         s = uow.session
-        area = s.scalar(select(ServiceArea).where(ServiceArea.name == "Housing Management"))
-        leader = s.scalar(select(User).where(User.username == "teamleader"))
+        area = s.execute(select(ServiceArea).where(ServiceArea.name == "Housing Management")).scalar_one()
+        leader = s.execute(select(User).where(User.username == "teamleader")).scalar_one()
         names = ["Siân", "Łukasz", "Zoë", "Aoife", "Kwame", "Mary-Jane"]
         for i in range(n):
             customer = Customer(housing_ref=f"NPH{700000 + i}", title="Mx", first_name=names[i % 6],
@@ -92,19 +92,17 @@ def build_batch_db(url: str, n: int) -> None:
 
 def bench_batch(n: int) -> dict:
     from core.db import UnitOfWork, dispose_engines
-    from sqlalchemy import select
-
-    from core.auth import actor_from_user
-    from core.models import User
     from core.services import letters as svc
+    from core.auth import load_actor
 
     with tempfile.TemporaryDirectory(prefix="ft-bench-letters-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'letters.db'}"
         start = time.perf_counter()
         build_batch_db(url, n)
         setup = time.perf_counter() - start
-        with UnitOfWork(url) as uow:
-            leader = actor_from_user(uow.session.scalar(select(User).where(User.username == "teamleader")))
+        leader = load_actor("teamleader", UnitOfWork(url))
+        if leader is None:
+            raise RuntimeError("the demo team leader is missing")
         ticks = []
         start = time.perf_counter()
         result = svc.batch_zip(leader, "review_outcome", UnitOfWork(url), *WEEK,

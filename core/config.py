@@ -1,4 +1,5 @@
 """Settings read from the environment, with the embedded SQLite default."""
+
 from __future__ import annotations
 
 import os
@@ -21,6 +22,7 @@ def database_url() -> str:
 def _whole_number(name: str, default: int, low: int, high: int) -> int:
     """An integer setting from the environment; a bad value is a ConfigError naming the fix."""
     from core.errors import ConfigError
+
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -39,3 +41,18 @@ def session_idle_minutes() -> int:
 
 def bcrypt_rounds() -> int:
     return _whole_number("FT_BCRYPT_ROUNDS", 12, 4, 16)
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def log_level() -> str:
+    """`FT_LOG_LEVEL` (DEBUG, INFO, WARNING or ERROR; default INFO) for the app's own loggers."""
+    from core.errors import ConfigError
+
+    raw = os.environ.get("FT_LOG_LEVEL", "").strip().upper()
+    if not raw:
+        return "INFO"
+    if raw not in LOG_LEVELS:
+        raise ConfigError(f"FT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {raw!r}.")
+    return raw

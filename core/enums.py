@@ -10,7 +10,9 @@ import enum
 class LabelledEnum(str, enum.Enum):
     """A string enum whose members carry a human label: Member = ("code", "Label")."""
 
-    def __new__(cls, value: str, label: str):
+    label: str  # set per member by __new__; declared so type checkers know every member has it
+
+    def __new__(cls, value: str, label: str = ""):  # `label` defaults only so Enum(code) type-checks
         obj = str.__new__(cls, value)
         obj._value_ = value
         obj.label = label

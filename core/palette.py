@@ -3,23 +3,24 @@
 Colours are from the Okabe-Ito palette (distinguishable with the common forms of colour
 blindness). Categories and stages use separate sets so a chart never mixes them up.
 """
+
 from __future__ import annotations
 
 from core.enums import Category, Stage
 
 CATEGORY_COLOURS: dict[Category, str] = {
-    Category.AGGRESSIVE: "#D55E00",                # vermilion
-    Category.UNREASONABLE_BEHAVIOUR: "#0072B2",    # blue
-    Category.UNREASONABLE_DEMANDS: "#E69F00",      # orange
+    Category.AGGRESSIVE: "#D55E00",  # vermilion
+    Category.UNREASONABLE_BEHAVIOUR: "#0072B2",  # blue
+    Category.UNREASONABLE_DEMANDS: "#E69F00",  # orange
     Category.UNREASONABLE_PERSISTENCE: "#009E73",  # bluish green
 }
 
 STAGE_COLOURS: dict[Stage, str] = {
-    Stage.NONE: "#BBBBBB",      # grey: nothing decided yet
+    Stage.NONE: "#BBBBBB",  # grey: nothing decided yet
     Stage.INFORMAL: "#56B4E9",  # sky blue
-    Stage.WARNING: "#F0E442",   # yellow
-    Stage.FORMAL: "#CC79A7",    # reddish purple
-    Stage.CLOSED: "#666666",    # dark grey
+    Stage.WARNING: "#F0E442",  # yellow
+    Stage.FORMAL: "#CC79A7",  # reddish purple
+    Stage.CLOSED: "#666666",  # dark grey
 }
 
 # Overdue review types and appeal outcomes, for the charts that need them.
@@ -57,6 +58,6 @@ def stage_scale() -> tuple[list[str], list[str]]:
 def text_colour_on(background: str) -> str:
     """Black or white text, whichever reads better on `background` (for badges)."""
     hex_ = background.lstrip("#")
-    r, g, b = (int(hex_[i:i + 2], 16) for i in (0, 2, 4))
+    r, g, b = (int(hex_[i : i + 2], 16) for i in (0, 2, 4))
     luminance = 0.299 * r + 0.587 * g + 0.114 * b
     return "#000000" if luminance > 150 else "#FFFFFF"

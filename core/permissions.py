@@ -1,20 +1,20 @@
 """Who may do what (DOMAIN.md, 'People and roles'). Every service checks these first;
 the navigation in app.py uses the same table so a role only sees pages it may use."""
+
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Optional
 
 from core.enums import Role
 from core.errors import PermissionDenied
 
 
-class Permission(str, enum.Enum):
-    VIEW_CASES = "view_cases"                  # read customer records, incidents, timelines
-    RECORD_INCIDENTS = "record_incidents"      # create/edit customers and incidents
-    RUN_CASES = "run_cases"                    # stage decisions, reviews, formal actions
-    RECORD_APPEALS = "record_appeals"          # log an appeal received
+class Permission(enum.StrEnum):
+    VIEW_CASES = "view_cases"  # read customer records, incidents, timelines
+    RECORD_INCIDENTS = "record_incidents"  # create/edit customers and incidents
+    RUN_CASES = "run_cases"  # stage decisions, reviews, formal actions
+    RECORD_APPEALS = "record_appeals"  # log an appeal received
     DECIDE_APPEALS = "decide_appeals"
     DRAFT_LETTERS = "draft_letters"
     REQUEST_SPOC = "request_spoc"
@@ -22,7 +22,7 @@ class Permission(str, enum.Enum):
     PROPOSE_PVP = "propose_pvp"
     MANAGE_PVP_REGISTER = "manage_pvp_register"
     VIEW_REGISTERS = "view_registers"
-    VIEW_ARRANGEMENTS = "view_arrangements"    # need-to-know view: arrangements only
+    VIEW_ARRANGEMENTS = "view_arrangements"  # need-to-know view: arrangements only
     VIEW_MONITORING = "view_monitoring"
     HANDLE_DATA_REQUESTS = "handle_data_requests"
     VIEW_AUDIT = "view_audit"
@@ -32,21 +32,52 @@ class Permission(str, enum.Enum):
 
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.TEAM_LEADER: frozenset({
-        P.VIEW_CASES, P.RECORD_INCIDENTS, P.RUN_CASES, P.RECORD_APPEALS, P.DRAFT_LETTERS,
-        P.REQUEST_SPOC, P.PROPOSE_PVP, P.VIEW_REGISTERS, P.VIEW_MONITORING, P.VIEW_ARRANGEMENTS,
-    }),
-    Role.DMO: frozenset({
-        P.VIEW_CASES, P.MANAGE_SPOC_REGISTER, P.VIEW_REGISTERS, P.HANDLE_DATA_REQUESTS,
-        P.VIEW_AUDIT, P.VIEW_DISCLOSURES, P.DRAFT_LETTERS, P.VIEW_ARRANGEMENTS,
-    }),
-    Role.HSW_OFFICER: frozenset({
-        P.VIEW_CASES, P.MANAGE_PVP_REGISTER, P.VIEW_REGISTERS, P.DRAFT_LETTERS, P.VIEW_ARRANGEMENTS,
-    }),
-    Role.ASSISTANT_DIRECTOR: frozenset({
-        P.VIEW_CASES, P.DECIDE_APPEALS, P.RECORD_APPEALS, P.VIEW_MONITORING, P.VIEW_REGISTERS,
-        P.DRAFT_LETTERS, P.VIEW_ARRANGEMENTS,
-    }),
+    Role.TEAM_LEADER: frozenset(
+        {
+            P.VIEW_CASES,
+            P.RECORD_INCIDENTS,
+            P.RUN_CASES,
+            P.RECORD_APPEALS,
+            P.DRAFT_LETTERS,
+            P.REQUEST_SPOC,
+            P.PROPOSE_PVP,
+            P.VIEW_REGISTERS,
+            P.VIEW_MONITORING,
+            P.VIEW_ARRANGEMENTS,
+        }
+    ),
+    Role.DMO: frozenset(
+        {
+            P.VIEW_CASES,
+            P.MANAGE_SPOC_REGISTER,
+            P.VIEW_REGISTERS,
+            P.HANDLE_DATA_REQUESTS,
+            P.VIEW_AUDIT,
+            P.VIEW_DISCLOSURES,
+            P.DRAFT_LETTERS,
+            P.VIEW_ARRANGEMENTS,
+        }
+    ),
+    Role.HSW_OFFICER: frozenset(
+        {
+            P.VIEW_CASES,
+            P.MANAGE_PVP_REGISTER,
+            P.VIEW_REGISTERS,
+            P.DRAFT_LETTERS,
+            P.VIEW_ARRANGEMENTS,
+        }
+    ),
+    Role.ASSISTANT_DIRECTOR: frozenset(
+        {
+            P.VIEW_CASES,
+            P.DECIDE_APPEALS,
+            P.RECORD_APPEALS,
+            P.VIEW_MONITORING,
+            P.VIEW_REGISTERS,
+            P.DRAFT_LETTERS,
+            P.VIEW_ARRANGEMENTS,
+        }
+    ),
     Role.VIEWER: frozenset({P.VIEW_ARRANGEMENTS}),
     Role.ADMIN: frozenset({P.MANAGE_USERS, P.VIEW_AUDIT}),
 }
@@ -60,7 +91,7 @@ class Actor:
     username: str
     name: str
     role: Role
-    service_area_id: Optional[int] = None
+    service_area_id: int | None = None
 
     def can(self, permission: Permission) -> bool:
         return permission in ROLE_PERMISSIONS.get(self.role, frozenset())
@@ -70,6 +101,4 @@ def require(actor: Actor, permission: Permission) -> None:
     """First line of every service: refuse a role that may not do this."""
     if actor is None or not actor.can(permission):
         role = actor.role.label if actor else "Signed-out user"
-        raise PermissionDenied(
-            f"{role} may not do this ({permission.value.replace('_', ' ')})."
-        )
+        raise PermissionDenied(f"{role} may not do this ({permission.value.replace('_', ' ')}).")

@@ -4,11 +4,13 @@ PostgreSQL, the demo staff accounts as Actors, and scenario builders.
 PostgreSQL: set FT_TEST_POSTGRES_URL (`.ci/run` starts a server and sets it). Without it the
 PostgreSQL variants skip with a reason locally, and fail under CI=true.
 """
+
 from __future__ import annotations
 
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,9 +18,9 @@ from sqlalchemy import create_engine, text
 
 os.environ.setdefault("FT_BCRYPT_ROUNDS", "4")
 
-from core.db import UnitOfWork, dispose_engines  # noqa: E402
-from core.demo import load_demo_data  # noqa: E402
-from db.setup import migrate  # noqa: E402
+from core.db import UnitOfWork, dispose_engines
+from core.demo import load_demo_data
+from db.setup import migrate
 
 PG_URL = os.environ.get("FT_TEST_POSTGRES_URL", "")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -43,7 +45,7 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_template() -> str:
+def postgres_template() -> Iterator[str]:
     if not PG_URL:
         _no_postgres()
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
@@ -75,7 +77,7 @@ def _postgres_copy(template: str):
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> str:
+def db_url(request, tmp_path) -> Iterator[str]:
     """A fresh migrated database with demo staff, on each backend."""
     if request.param == "sqlite":
         yield _sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
@@ -92,7 +94,7 @@ def db_url(request, tmp_path) -> str:
 
 
 @pytest.fixture
-def sqlite_url(sqlite_template, tmp_path) -> str:
+def sqlite_url(sqlite_template, tmp_path) -> Iterator[str]:
     """SQLite only, for tests about the embedded default or the pages."""
     yield _sqlite_copy(sqlite_template, tmp_path)
     dispose_engines()
@@ -107,4 +109,5 @@ def uow(db_url):
 @pytest.fixture
 def actors(db_url) -> dict:
     from tests.scenarios import demo_actors
+
     return demo_actors(db_url)

@@ -1,19 +1,29 @@
 """Incidents, service referrals, cases and what happens on them: stage events, formal actions,
 reviews, appeals and letters."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.enums import (
-    ActionStatus, AppealOutcome, Behaviour, Category, Channel, EvidenceSource, FormalActionType,
-    LetterType, ReviewOutcome, Stage,
+    ActionStatus,
+    AppealOutcome,
+    Behaviour,
+    Category,
+    Channel,
+    EvidenceSource,
+    FormalActionType,
+    LetterType,
+    ReviewOutcome,
+    Stage,
 )
 from core.models.base import Base, enum_type, utcnow
 from core.models.people import Customer, ServiceArea, User
+from core.policy import incidents as rules
 
 stage_event_incident = Table(
     "stage_event_incident",
@@ -37,19 +47,17 @@ class Case(Base):
     service_area_id: Mapped[int] = mapped_column(ForeignKey("service_area.id"), index=True)
     stage: Mapped[Stage] = mapped_column(enum_type(Stage), default=Stage.NONE, index=True)
     opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    opened_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
-    closed_at: Mapped[Optional[dt.datetime]]
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    closed_at: Mapped[dt.datetime | None]
     closure_reason: Mapped[str] = mapped_column(Text, default="")
-    warning_review_due: Mapped[Optional[dt.date]] = mapped_column(index=True)
+    warning_review_due: Mapped[dt.date | None] = mapped_column(index=True)
     version: Mapped[int] = mapped_column(default=1)
 
     customer: Mapped[Customer] = relationship()
     service_area: Mapped[ServiceArea] = relationship()
-    incidents: Mapped[list["Incident"]] = relationship(back_populates="case")
-    stage_events: Mapped[list["StageEvent"]] = relationship(
-        back_populates="case", order_by="StageEvent.id"
-    )
-    formal_actions: Mapped[list["FormalAction"]] = relationship(back_populates="case")
+    incidents: Mapped[list[Incident]] = relationship(back_populates="case")
+    stage_events: Mapped[list[StageEvent]] = relationship(back_populates="case", order_by="StageEvent.id")
+    formal_actions: Mapped[list[FormalAction]] = relationship(back_populates="case")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -64,7 +72,7 @@ class Incident(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
-    case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case_file.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"), index=True)
     service_area_id: Mapped[int] = mapped_column(ForeignKey("service_area.id"), index=True)
     occurred_at: Mapped[dt.datetime]
     channel: Mapped[Channel] = mapped_column(enum_type(Channel))
@@ -81,20 +89,21 @@ class Incident(Base):
     service_failure: Mapped[bool] = mapped_column(default=False)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    amended_at: Mapped[Optional[dt.datetime]]
-    amended_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
+    amended_at: Mapped[dt.datetime | None]
+    amended_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
     customer: Mapped[Customer] = relationship()
-    case: Mapped[Optional[Case]] = relationship(back_populates="incidents")
-    behaviours: Mapped[list["IncidentBehaviour"]] = relationship(
+    case: Mapped[Case | None] = relationship(back_populates="incidents")
+    behaviours: Mapped[list[IncidentBehaviour]] = relationship(
         back_populates="incident", cascade="all, delete-orphan"
     )
     recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
 
     @property
     def counts_as_evidence(self) -> bool:
-        """Hearsay or opinion is never considered in decisions (clauses 4.2 and 6)."""
-        return self.evidence_source != EvidenceSource.HEARSAY
+        """Hearsay or opinion is never considered in decisions (clauses 4.2 and 6): the one rule
+        is core.policy.incidents.counts_as_evidence."""
+        return rules.counts_as_evidence(self.evidence_source)
 
 
 class IncidentBehaviour(Base):
@@ -112,15 +121,15 @@ class ServiceReferral(Base):
     __tablename__ = "service_referral"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    incident_id: Mapped[Optional[int]] = mapped_column(ForeignKey("incident.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
-    case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case_file.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"), index=True)
     service_area_id: Mapped[int] = mapped_column(ForeignKey("service_area.id"))
     description: Mapped[str] = mapped_column(Text)
     raised_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     raised_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
-    resolved_at: Mapped[Optional[dt.datetime]]
-    resolved_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
+    resolved_at: Mapped[dt.datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     resolution: Mapped[str] = mapped_column(Text, default="")
 
     service_area: Mapped[ServiceArea] = relationship()
@@ -133,8 +142,10 @@ class StageEvent(Base):
     """
 
     __tablename__ = "stage_event"
-    __table_args__ = (Index("ix_stage_event_decided_on", "decided_on"),  # monitoring: movements in a period
-                      Index("ix_stage_event_period_moves", "decided_on", "case_id", "from_stage", "to_stage"))
+    __table_args__ = (
+        Index("ix_stage_event_decided_on", "decided_on"),  # monitoring: movements in a period
+        Index("ix_stage_event_period_moves", "decided_on", "case_id", "from_stage", "to_stage"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
@@ -147,8 +158,8 @@ class StageEvent(Base):
     underlying_issues_considered: Mapped[bool] = mapped_column(default=False)
     underlying_issues_notes: Mapped[str] = mapped_column(Text, default="")
     adjustments: Mapped[str] = mapped_column(Text, default="")
-    review_due: Mapped[Optional[dt.date]]
-    notified_on: Mapped[Optional[dt.date]]
+    review_due: Mapped[dt.date | None]
+    notified_on: Mapped[dt.date | None]
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -161,7 +172,9 @@ class FormalAction(Base):
     """A formal-stage restriction (clause 4.1), temporary and reviewed within 3 to 12 months."""
 
     __tablename__ = "formal_action"
-    __table_args__ = (Index("ix_formal_action_status_review", "status", "review_due", "case_id"),)  # monitoring
+    __table_args__ = (
+        Index("ix_formal_action_status_review", "status", "review_due", "case_id"),
+    )  # monitoring
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
@@ -172,7 +185,7 @@ class FormalAction(Base):
     starts_on: Mapped[dt.date]
     review_due: Mapped[dt.date] = mapped_column(index=True)
     status: Mapped[ActionStatus] = mapped_column(enum_type(ActionStatus), default=ActionStatus.ACTIVE)
-    ended_on: Mapped[Optional[dt.date]]
+    ended_on: Mapped[dt.date | None]
     ended_reason: Mapped[str] = mapped_column(Text, default="")
 
     case: Mapped[Case] = relationship(back_populates="formal_actions")
@@ -185,14 +198,14 @@ class Review(Base):
     __tablename__ = "review"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case_file.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"), index=True)
     subject_type: Mapped[str] = mapped_column(String(30))
     subject_id: Mapped[int]
     held_on: Mapped[dt.date]
     reviewed_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     evidence_considered: Mapped[str] = mapped_column(Text, default="")
     outcome: Mapped[ReviewOutcome] = mapped_column(enum_type(ReviewOutcome))
-    next_review_due: Mapped[Optional[dt.date]]
+    next_review_due: Mapped[dt.date | None]
     notes: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -201,7 +214,9 @@ class Appeal(Base):
     """An appeal against a decision; `subject_type` is stage_event, formal_action or spoc."""
 
     __tablename__ = "appeal"
-    __table_args__ = (Index("ix_appeal_pending_due", "decided_on", "due_on", "case_id"),)  # monitoring: overdue
+    __table_args__ = (
+        Index("ix_appeal_pending_due", "decided_on", "due_on", "case_id"),
+    )  # monitoring: overdue
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
@@ -213,8 +228,8 @@ class Appeal(Base):
     grounds: Mapped[str] = mapped_column(Text, default="")
     decision_maker_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     due_on: Mapped[dt.date] = mapped_column(index=True)
-    decided_on: Mapped[Optional[dt.date]]
-    outcome: Mapped[Optional[AppealOutcome]] = mapped_column(enum_type(AppealOutcome))
+    decided_on: Mapped[dt.date | None]
+    outcome: Mapped[AppealOutcome | None] = mapped_column(enum_type(AppealOutcome))
     decision_notes: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -228,15 +243,15 @@ class Letter(Base):
     __tablename__ = "letter"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case_file.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     letter_type: Mapped[LetterType] = mapped_column(enum_type(LetterType))
     subject_type: Mapped[str] = mapped_column(String(30), default="")
-    subject_id: Mapped[Optional[int]]
+    subject_id: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(10), default="sent")
     author_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    sent_on: Mapped[Optional[dt.date]]
+    sent_on: Mapped[dt.date | None]
     template_version: Mapped[str] = mapped_column(String(80), default="")
     checksum: Mapped[str] = mapped_column(String(64), default="")
     content: Mapped[bytes] = mapped_column(LargeBinary)

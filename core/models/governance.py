@@ -1,8 +1,9 @@
 """Audit trail, access log, data-protection requests and annotations (clause 6)."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,14 +24,14 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
-    user_id: Mapped[Optional[int]] = mapped_column(index=True)
+    user_id: Mapped[int | None] = mapped_column(index=True)
     username: Mapped[str] = mapped_column(String(60))
     action: Mapped[str] = mapped_column(String(60))
     entity_type: Mapped[str] = mapped_column(String(40))
-    entity_id: Mapped[Optional[int]]
-    customer_id: Mapped[Optional[int]] = mapped_column(index=True)
-    before: Mapped[Optional[dict[str, Any]]]
-    after: Mapped[Optional[dict[str, Any]]]
+    entity_id: Mapped[int | None]
+    customer_id: Mapped[int | None] = mapped_column(index=True)
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -62,8 +63,8 @@ class DataRequest(Base):
     decision: Mapped[str] = mapped_column(String(20), default="")
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     logged_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
-    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
-    decided_at: Mapped[Optional[dt.datetime]]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    decided_at: Mapped[dt.datetime | None]
 
 
 class Annotation(Base):
@@ -74,7 +75,7 @@ class Annotation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     entity_type: Mapped[str] = mapped_column(String(40))
-    entity_id: Mapped[Optional[int]]
+    entity_id: Mapped[int | None]
     text: Mapped[str] = mapped_column(Text)
     by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,8 +1,8 @@
 """Service areas, users (staff accounts) and customers with their vulnerabilities and third-party contacts."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,7 +17,7 @@ class ServiceArea(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     is_corporate_ict: Mapped[bool] = mapped_column(default=False)
-    assistant_director_id: Mapped[Optional[int]] = mapped_column(
+    assistant_director_id: Mapped[int | None] = mapped_column(
         ForeignKey("app_user.id", use_alter=True, name="fk_service_area_ad")
     )
 
@@ -31,11 +31,11 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(100))
     role: Mapped[Role] = mapped_column(enum_type(Role))
-    service_area_id: Mapped[Optional[int]] = mapped_column(ForeignKey("service_area.id"))
+    service_area_id: Mapped[int | None] = mapped_column(ForeignKey("service_area.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    service_area: Mapped[Optional[ServiceArea]] = relationship(foreign_keys=[service_area_id])
+    service_area: Mapped[ServiceArea | None] = relationship(foreign_keys=[service_area_id])
 
 
 class LoginAttempt(Base):
@@ -65,22 +65,22 @@ class Customer(Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
     preferred_contact: Mapped[Channel] = mapped_column(enum_type(Channel), default=Channel.PHONE)
-    service_area_id: Mapped[Optional[int]] = mapped_column(ForeignKey("service_area.id"))
+    service_area_id: Mapped[int | None] = mapped_column(ForeignKey("service_area.id"))
     search_text: Mapped[str] = mapped_column(String(600), default="")
     legal_hold: Mapped[bool] = mapped_column(default=False)
     legal_hold_reason: Mapped[str] = mapped_column(Text, default="")
-    anonymised_at: Mapped[Optional[dt.datetime]]
+    anonymised_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    amended_at: Mapped[Optional[dt.datetime]]
-    amended_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
+    amended_at: Mapped[dt.datetime | None]
+    amended_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
-    vulnerabilities: Mapped[list["CustomerVulnerability"]] = relationship(
+    vulnerabilities: Mapped[list[CustomerVulnerability]] = relationship(
         back_populates="customer", cascade="all, delete-orphan"
     )
-    third_party_contacts: Mapped[list["ThirdPartyContact"]] = relationship(
+    third_party_contacts: Mapped[list[ThirdPartyContact]] = relationship(
         back_populates="customer", cascade="all, delete-orphan"
     )
-    service_area: Mapped[Optional[ServiceArea]] = relationship()
+    service_area: Mapped[ServiceArea | None] = relationship()
 
     @property
     def full_name(self) -> str:
@@ -102,7 +102,7 @@ class CustomerVulnerability(Base):
     kind: Mapped[Vulnerability] = mapped_column(enum_type(Vulnerability))
     details: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
     customer: Mapped[Customer] = relationship(back_populates="vulnerabilities")
 
@@ -120,7 +120,7 @@ class ThirdPartyContact(Base):
     email: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)
     started_on: Mapped[dt.date] = mapped_column(default=dt.date.today)
-    stopped_on: Mapped[Optional[dt.date]]
+    stopped_on: Mapped[dt.date | None]
     stopped_reason: Mapped[str] = mapped_column(Text, default="")
 
     customer: Mapped[Customer] = relationship(back_populates="third_party_contacts")

@@ -1,8 +1,9 @@
 """The SPOC and PVP registers (clause 5) and the need-to-know disclosure log (clause 4.2)."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -30,12 +31,12 @@ class SpocRequest(Base):
     requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     reason: Mapped[str] = mapped_column(Text)
     status: Mapped[RegisterStatus] = mapped_column(enum_type(RegisterStatus), default=RegisterStatus.PENDING)
-    meeting_on: Mapped[Optional[dt.date]]
+    meeting_on: Mapped[dt.date | None]
     attendees: Mapped[str] = mapped_column(Text, default="")
     discussion: Mapped[str] = mapped_column(Text, default="")
     decision_reason: Mapped[str] = mapped_column(Text, default="")
-    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
-    decided_at: Mapped[Optional[dt.datetime]]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    decided_at: Mapped[dt.datetime | None]
 
     evidence: Mapped[list[Incident]] = relationship(secondary=spoc_request_incident)
     customer: Mapped[Customer] = relationship()
@@ -59,7 +60,7 @@ class SpocEntry(Base):
     starts_on: Mapped[dt.date]
     review_due: Mapped[dt.date] = mapped_column(index=True)
     status: Mapped[RegisterStatus] = mapped_column(enum_type(RegisterStatus), default=RegisterStatus.ACTIVE)
-    ended_on: Mapped[Optional[dt.date]]
+    ended_on: Mapped[dt.date | None]
     ended_reason: Mapped[str] = mapped_column(Text, default="")
 
     customer: Mapped[Customer] = relationship()
@@ -82,11 +83,13 @@ class PvpEntry(Base):
     """A PVP register entry: proposed by a team leader, live only once the H&S officer approves."""
 
     __tablename__ = "pvp_entry"
-    __table_args__ = (Index("ix_pvp_entry_status_review", "status", "review_due", "customer_id"),)  # monitoring
+    __table_args__ = (
+        Index("ix_pvp_entry_status_review", "status", "review_due", "customer_id"),
+    )  # monitoring
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
-    consideration_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pvp_consideration.id"))
+    consideration_id: Mapped[int | None] = mapped_column(ForeignKey("pvp_consideration.id"))
     proposed_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     proposed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     reasons: Mapped[str] = mapped_column(Text)
@@ -94,14 +97,14 @@ class PvpEntry(Base):
     arrangements: Mapped[str] = mapped_column(Text, default="")
     two_officers_on_visits: Mapped[bool] = mapped_column(default=True)
     status: Mapped[RegisterStatus] = mapped_column(enum_type(RegisterStatus), default=RegisterStatus.PENDING)
-    approved_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
-    approved_at: Mapped[Optional[dt.datetime]]
-    starts_on: Mapped[Optional[dt.date]]
-    review_due: Mapped[Optional[dt.date]] = mapped_column(index=True)
-    customer_notified_on: Mapped[Optional[dt.date]]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    approved_at: Mapped[dt.datetime | None]
+    starts_on: Mapped[dt.date | None]
+    review_due: Mapped[dt.date | None] = mapped_column(index=True)
+    customer_notified_on: Mapped[dt.date | None]
     not_notified_reason: Mapped[str] = mapped_column(Text, default="")
-    reconsider_notice_on: Mapped[Optional[dt.date]]
-    ended_on: Mapped[Optional[dt.date]]
+    reconsider_notice_on: Mapped[dt.date | None]
+    ended_on: Mapped[dt.date | None]
     ended_reason: Mapped[str] = mapped_column(Text, default="")
 
     customer: Mapped[Customer] = relationship()

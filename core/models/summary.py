@@ -8,6 +8,7 @@ erasure, retention deletion, the demo bulk load); rows that fall to zero are del
 no customer ids or free text, so it is not personal data and is not in a subject access pack.
 Never write to it from the application.
 """
+
 from __future__ import annotations
 
 import datetime as dt

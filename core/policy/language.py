@@ -112,11 +112,3 @@ def check_language(text: str) -> list[LanguageFlag]:
             end = flag.start + len(flag.phrase)
     return kept
 
-
-def phrases_to_rephrase(text: str) -> list[str]:
-    """The distinct phrases to rephrase, as typed, in order of appearance."""
-    return list(dict.fromkeys(f.phrase for f in check_language(text)))
-
-
-def is_factual(text: str) -> bool:
-    return not check_language(text)

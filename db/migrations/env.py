@@ -1,4 +1,5 @@
 """Alembic environment: runs against the URL given by db.setup (DATABASE_URL or the SQLite default)."""
+
 from alembic import context
 
 from core.db import get_engine

@@ -1,9 +1,15 @@
 """The factual-language prompt (clause 6: factual, no hearsay, no personal comments)."""
+
 import pytest
 
 from core.policy.language import (
-    DIAGNOSIS, HEARSAY, INSULT, OPINION, PERSONAL_COMMENT, PHRASES, check_language, is_factual,
-    phrases_to_rephrase,
+    DIAGNOSIS,
+    HEARSAY,
+    INSULT,
+    OPINION,
+    PERSONAL_COMMENT,
+    PHRASES,
+    check_language,
 )
 
 
@@ -14,20 +20,22 @@ def kinds(text):
 def test_a_factual_description_passes():
     text = "The customer shouted and swore at the call handler and ended the call at 10:42."
     assert check_language(text) == []
-    assert is_factual(text)
 
 
-@pytest.mark.parametrize("text, phrase, kind", [
-    ("Apparently he kicked the door.", "Apparently", HEARSAY),
-    ("I heard from a neighbour that she shouted.", "I heard", HEARSAY),
-    ("I’ve heard this before.", "I’ve heard", HEARSAY),
-    ("I think he was trying to scare the officer.", "I think", OPINION),
-    ("In my opinion the complaint is made up.", "In my opinion", OPINION),
-    ("He is a troublemaker.", "troublemaker", PERSONAL_COMMENT),
-    ("The man is an idiot.", "idiot", INSULT),
-    ("She is clearly bipolar.", "bipolar", DIAGNOSIS),
-    ("He is a PSYCHO.", "PSYCHO", DIAGNOSIS),
-])
+@pytest.mark.parametrize(
+    "text, phrase, kind",
+    [
+        ("Apparently he kicked the door.", "Apparently", HEARSAY),
+        ("I heard from a neighbour that she shouted.", "I heard", HEARSAY),
+        ("I’ve heard this before.", "I’ve heard", HEARSAY),
+        ("I think he was trying to scare the officer.", "I think", OPINION),
+        ("In my opinion the complaint is made up.", "In my opinion", OPINION),
+        ("He is a troublemaker.", "troublemaker", PERSONAL_COMMENT),
+        ("The man is an idiot.", "idiot", INSULT),
+        ("She is clearly bipolar.", "bipolar", DIAGNOSIS),
+        ("He is a PSYCHO.", "PSYCHO", DIAGNOSIS),
+    ],
+)
 def test_each_kind_of_non_factual_phrasing_is_flagged(text, phrase, kind):
     assert (phrase, kind) in kinds(text)
 
@@ -50,12 +58,12 @@ def test_the_customers_own_words_in_quotation_marks_are_not_flagged():
 
 
 def test_apostrophes_inside_words_do_not_hide_a_phrase():
-    assert phrases_to_rephrase("I don't know, but I think he's lying.") == ["I think"]
+    assert kinds("I don't know, but I think he's lying.") == [("I think", OPINION)]
 
 
-def test_phrases_to_rephrase_lists_each_phrase_once():
-    assert phrases_to_rephrase("Idiot. idiot. Apparently.") == ["Idiot", "idiot", "Apparently"]
-    assert phrases_to_rephrase("") == []
+def test_each_phrase_is_flagged_as_typed_in_order_of_appearance():
+    assert [p for p, _ in kinds("Idiot. idiot. Apparently.")] == ["Idiot", "idiot", "Apparently"]
+    assert check_language("") == []
 
 
 def test_the_word_list_is_in_one_place_and_lower_case():
