@@ -19,7 +19,7 @@ def a_warned_case(url, actors):
     with UnitOfWork(url) as u:
         case_id = u.session.get(Incident, first).case_id
     today = dt.date.today()
-    version = lambda: cases.case_overview(tl, case_id, UnitOfWork(url))["version"]  # noqa: E731
+    version = lambda: cases.case_overview(tl, case_id, UnitOfWork(url)).version  # noqa: E731
     informal = cases.record_informal_stage(tl, case_id, cases.InformalDetails(
         summary="Spoke to the customer.", contact_made=True, behaviour_set_out=True, expectations_stated=True,
         consequences_stated=True, root_cause_looked_for=True, third_party_offered=True,
@@ -61,7 +61,7 @@ def test_ad_decides_an_appeal_assigned_to_them(app_db):
     labelled(at.button, "Record the decision").click().run()
     assert not at.exception
     assert any("Overturned" in s for s in texts(at.success))
-    assert cases.case_overview(actors["teamleader"], case_id, UnitOfWork(app_db))["stage"] == "informal"
+    assert cases.case_overview(actors["teamleader"], case_id, UnitOfWork(app_db)).stage == "informal"
 
 
 def test_pages_work_on_the_demo_data(demo_app_db):

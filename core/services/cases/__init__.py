@@ -10,7 +10,7 @@ from core.services.cases._common import (
     OUTCOME_LETTER_WORKING_DAYS,
     SPOC_OVERTURNED,
 )
-from core.services.cases.appeal_decisions import decide_appeal
+from core.services.cases.appeal_decisions import AppealDecision, decide_appeal
 from core.services.cases.appeals import (
     appeals_for_decision_maker,
     record_appeal,
@@ -31,15 +31,38 @@ from core.services.cases.overview import (
     find_case,
     service_areas,
 )
-from core.services.cases.reviews import record_review
+from core.services.cases.reviews import ReviewDecision, record_review
 from core.services.cases.stages import (
     close_case,
     issue_warning,
     record_informal_stage,
     take_formal_actions,
 )
+from core.services.cases.views import (
+    ActionOption,
+    ActionRow,
+    AllowedActions,
+    AppealDecided,
+    AppealRoute,
+    AppealRow,
+    AssignedAppeal,
+    AssistantDirector,
+    CaseOverview,
+    ComplianceRow,
+    DecisionRow,
+    IncidentRow,
+    Overdue,
+    Page,
+    RefusedAction,
+    SpocRow,
+    Subject,
+    WarningInForce,
+)
 
 __all__ = [
+    "AppealDecision", "ReviewDecision", "ActionOption", "ActionRow", "AllowedActions", "AppealDecided",
+    "AppealRoute", "AppealRow", "AssignedAppeal", "AssistantDirector", "CaseOverview", "ComplianceRow",
+    "DecisionRow", "IncidentRow", "Overdue", "Page", "RefusedAction", "SpocRow", "Subject", "WarningInForce",
     "DECISION_LETTERS",
     "OUTCOME_LETTER_WORKING_DAYS",
     "SPOC_OVERTURNED",

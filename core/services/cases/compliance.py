@@ -1,57 +1,56 @@
-"""The compliance view: open cases with a clause 2.3 principle missing or a deadline passed."""
+"""The compliance view: open cases with a clause 2.3 principle missing or a deadline passed.
+
+Paged by case id (keyset), with the letters, referrals and appeals of the cases on a page found
+by subqueries in the database, never by lists of ids bound as parameters.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import joinedload, subqueryload
 
 from core.db import UnitOfWork
-from core.enums import (
-    ActionStatus,
-    Stage,
-)
-from core.models import (
-    Appeal,
-    Case,
-    Letter,
-    ServiceReferral,
-)
+from core.enums import ActionStatus, Stage, SubjectType
+from core.models import Appeal, Case, Letter, ServiceReferral, StageEvent
 from core.permissions import Actor, Permission, require
 from core.policy import checklist as checklist_rules
 from core.policy import stages as rules
-from core.services.cases._common import (
-    DECISION_LETTERS,
-    _case_query,
-    _overturned,
-    _today,
-)
+from core.services.cases._common import DECISION_LETTERS, _overturned, _today
+from core.services.cases.views import ComplianceRow, Overdue, Page
+
+PAGE_SIZE = 50
+MAX_BATCHES = 10   # open cases looked at for one page: at most this many pages' worth
 
 
-def _letters_sent(uow: UnitOfWork, event_ids: list[int]) -> set[int]:
-    if not event_ids:
-        return set()
-    rows = uow.session.scalars(
-        select(Letter.subject_id).where(
-            Letter.subject_type == "stage_event",
-            Letter.subject_id.in_(event_ids),
-            Letter.letter_type.in_(DECISION_LETTERS),
-            or_(Letter.status == "sent", Letter.sent_on.is_not(None)),
-        )
-    )
-    return set(rows)
+def case_ids(case_id: int) -> Select:
+    """The one case, as the id query the helpers below take."""
+    return select(Case.id).where(Case.id == case_id)
 
 
-def _referrals(uow: UnitOfWork, case_ids: list[int]) -> dict[int, list[ServiceReferral]]:
+def _letters_sent(uow: UnitOfWork, ids: Select) -> set[int]:
+    """The stage decisions (of the cases `ids` selects) whose decision letter has been sent."""
+    return set(uow.session.scalars(
+        select(Letter.subject_id)
+        .join(StageEvent, and_(Letter.subject_type == SubjectType.STAGE_EVENT, Letter.subject_id == StageEvent.id))
+        .where(StageEvent.case_id.in_(ids), Letter.letter_type.in_(DECISION_LETTERS),
+               or_(Letter.status == "sent", Letter.sent_on.is_not(None)))))
+
+
+def _referrals(uow: UnitOfWork, ids: Select) -> dict[int, list[ServiceReferral]]:
     out: dict[int, list[ServiceReferral]] = {}
-    if case_ids:
-        for r in uow.session.scalars(
-            select(ServiceReferral)
-            .options(selectinload(ServiceReferral.service_area))
-            .where(ServiceReferral.case_id.in_(case_ids))
-        ):
-            out.setdefault(r.case_id, []).append(r)
+    for r in uow.session.scalars(select(ServiceReferral).options(joinedload(ServiceReferral.service_area))
+                                 .where(ServiceReferral.case_id.in_(ids)).order_by(ServiceReferral.id)):
+        out.setdefault(r.case_id, []).append(r)
+    return out
+
+
+def _undecided(uow: UnitOfWork, ids: Select) -> dict[int, list[Appeal]]:
+    out: dict[int, list[Appeal]] = {}
+    for ap in uow.session.scalars(select(Appeal).where(Appeal.case_id.in_(ids), Appeal.decided_on.is_(None))
+                                  .order_by(Appeal.id)):
+        out.setdefault(ap.case_id, []).append(ap)
     return out
 
 
@@ -90,78 +89,62 @@ def _checklist(
     return checklist_rules.case_checklist(decisions, restrictions, refs, today, case.warning_review_due, case.stage)
 
 
-def _overdue(case: Case, appeals: list[Appeal], sent: set[int], today: dt.date) -> list[dict]:
-    items = []
+def _overdue(case: Case, appeals: list[Appeal], sent: set[int], today: dt.date) -> tuple[Overdue, ...]:
+    items: list[tuple[str, dt.date]] = []
     if case.stage == Stage.WARNING and case.warning_review_due and case.warning_review_due < today:
-        items.append({"what": "Warning review", "due": case.warning_review_due})
-    for a in case.formal_actions:
-        if a.status == ActionStatus.ACTIVE and a.review_due < today:
-            items.append({"what": f"Review: {a.kind.label}", "due": a.review_due})
-    for ap in appeals:
-        if ap.decided_on is None and ap.due_on < today:
-            items.append({"what": "Appeal decision", "due": ap.due_on})
+        items.append(("Warning review", case.warning_review_due))
+    items += [(f"Review: {a.kind.label}", a.review_due) for a in case.formal_actions
+              if a.status == ActionStatus.ACTIVE and a.review_due < today]
+    items += [("Appeal decision", ap.due_on) for ap in appeals if ap.decided_on is None and ap.due_on < today]
     for e in case.stage_events:
         due = (e.details or {}).get("outcome_letter_due")
         if e.to_stage == Stage.INFORMAL and due and not _overturned(e) and e.id not in sent:
             due_date = dt.date.fromisoformat(due)
             if due_date < today:
-                items.append({"what": "Informal stage outcome letter", "due": due_date})
-    for item in items:
-        item["days_overdue"] = (today - item["due"]).days
-    return sorted(items, key=lambda i: i["due"])
+                items.append(("Informal stage outcome letter", due_date))
+    return tuple(Overdue(what, due, (today - due).days) for what, due in sorted(items, key=lambda i: i[1]))
 
 
-def compliance_overview(
-    actor: Actor,
-    uow: UnitOfWork,
-    today: dt.date | None = None,
-    service_area_id: int | None = None,
-) -> list[dict]:
-    """Every open case with its failing clause 2.3 items and overdue deadlines (only cases with
-    at least one of either), most overdue first."""
+def _batch(uow: UnitOfWork, ids: Select, today: dt.date) -> tuple[list[int], list[ComplianceRow]]:
+    """The open cases `ids` selects: every id looked at, and the rows of those needing attention."""
+    cases = list(uow.session.scalars(
+        select(Case).where(Case.id.in_(ids)).order_by(Case.id)
+        .options(subqueryload(Case.stage_events).subqueryload(StageEvent.evidence),
+                 subqueryload(Case.formal_actions), joinedload(Case.customer), joinedload(Case.service_area))))
+    sent, referrals, appeals = _letters_sent(uow, ids), _referrals(uow, ids), _undecided(uow, ids)
+    rows = []
+    for case in cases:
+        failing = checklist_rules.failing(_checklist(case, sent, referrals.get(case.id, []), today))
+        overdue = _overdue(case, appeals.get(case.id, []), sent, today)
+        if failing or overdue:
+            rows.append(ComplianceRow(
+                case.id, case.customer_id, case.customer.full_name, case.customer.housing_ref, case.service_area_id,
+                case.service_area.name, case.stage, tuple(i.label for i in failing),
+                tuple(m for i in failing for m in i.missing), overdue))
+    return [c.id for c in cases], rows
+
+
+def compliance_overview(actor: Actor, uow: UnitOfWork, today: dt.date | None = None,
+                        service_area_id: int | None = None, *, after: int | None = None,
+                        limit: int = PAGE_SIZE) -> Page[ComplianceRow]:
+    """One page of the open cases with a failing clause 2.3 item or an overdue deadline (cases
+    with neither are passed over), in case order after `after`; on the page, most overdue first.
+    `total` counts the open cases (in the service area) the list runs through."""
     require(actor, Permission.VIEW_CASES)
     today = _today(today)
+    open_ = [Case.stage != Stage.CLOSED] + ([Case.service_area_id == service_area_id] if service_area_id else [])
     with uow:
-        stmt = _case_query().where(Case.stage != Stage.CLOSED)
-        if service_area_id:
-            stmt = stmt.where(Case.service_area_id == service_area_id)
-        cases = list(uow.session.scalars(stmt.order_by(Case.id)))
-        ids = [c.id for c in cases]
-        sent = _letters_sent(uow, [e.id for c in cases for e in c.stage_events])
-        referrals = _referrals(uow, ids)
-        appeals: dict[int, list[Appeal]] = {}
-        if ids:
-            for ap in uow.session.scalars(select(Appeal).where(Appeal.case_id.in_(ids), Appeal.decided_on.is_(None))):
-                appeals.setdefault(ap.case_id, []).append(ap)
-        rows = []
-        for case in cases:
-            failing = checklist_rules.failing(_checklist(case, sent, referrals.get(case.id, []), today))
-            overdue = _overdue(case, appeals.get(case.id, []), sent, today)
-            if not failing and not overdue:
-                continue
-            rows.append(
-                {
-                    "case_id": case.id,
-                    "customer_id": case.customer_id,
-                    "customer": case.customer.full_name,
-                    "housing_ref": case.customer.housing_ref,
-                    "service_area_id": case.service_area_id,
-                    "service_area": case.service_area.name,
-                    "stage": case.stage.label,
-                    "failing": [i.label for i in failing],
-                    "missing": [m for i in failing for m in i.missing],
-                    "overdue": [
-                        {
-                            "what": o["what"],
-                            "due": o["due"],
-                            "days_overdue": o["days_overdue"],
-                        }
-                        for o in overdue
-                    ],
-                    "most_days_overdue": max((o["days_overdue"] for o in overdue), default=0),
-                }
-            )
-        return sorted(
-            rows,
-            key=lambda r: (-r["most_days_overdue"], -len(r["failing"]), r["case_id"]),
-        )
+        total = uow.session.scalar(select(func.count()).select_from(Case).where(*open_)) or 0
+        rows: list[ComplianceRow] = []
+        cursor = after
+        for _ in range(MAX_BATCHES):
+            ids = select(Case.id).where(*open_, Case.id > (cursor or 0)).order_by(Case.id).limit(limit)
+            seen, found = _batch(uow, ids, today)
+            rows += found
+            cursor = seen[-1] if len(seen) == limit else None
+            if cursor is None or len(rows) >= limit:
+                break
+        if len(rows) > limit:
+            rows, cursor = rows[:limit], rows[limit - 1].case_id
+        rows.sort(key=lambda r: (-r.most_days_overdue, -len(r.failing), r.case_id))
+        return Page(rows, total, cursor)

@@ -13,9 +13,11 @@ from core.enums import (
 )
 from core.errors import PolicyError
 from core.models import (
+    Case,
     FormalAction,
     ServiceArea,
     ServiceReferral,
+    StageEvent,
 )
 from core.permissions import Actor, Permission, require
 from core.policy import stages as rules
@@ -46,6 +48,33 @@ from core.services.cases.inputs import (
     WarningDecision,
 )
 from core.validation import clean_text, parse_enum
+
+
+def _refer(uow: UnitOfWork, actor: Actor, case: Case, details: InformalDetails) -> None:
+    """A root cause in an NPH service: refer it to the service area to put right."""
+    if uow.session.get(ServiceArea, details.referral_service_area_id) is None:
+        raise PolicyError("The service area for the referral does not exist.")
+    referral = ServiceReferral(customer_id=case.customer_id, case_id=case.id,
+                               service_area_id=details.referral_service_area_id, raised_by_id=actor.user_id,
+                               description=clean_text(details.referral_description, "Referral", required=True))
+    uow.session.add(referral)
+    uow.audit(actor, "raise_service_referral", referral, after=snapshot(referral))
+
+
+def _add_actions(uow: UnitOfWork, actor: Actor, case: Case, event: StageEvent, plans: list[rules.ActionPlan],
+                 starts_on: dt.date) -> None:
+    for plan in plans:
+        details = {}
+        if plan.channel:
+            details["channel"] = plan.channel.value
+        if plan.adjustment:
+            details["adjustment"] = plan.adjustment
+        action = FormalAction(case_id=case.id, stage_event=event, kind=plan.kind, terms=plan.terms, details=details,
+                              starts_on=starts_on, review_due=plan.review_due, status=ActionStatus.ACTIVE)
+        uow.session.add(action)
+        case.formal_actions.append(action)
+        uow.flush()
+        uow.audit(actor, "take_formal_action", action, customer_id=case.customer_id, after=snapshot(action))
 
 
 def record_informal_stage(
@@ -101,26 +130,9 @@ def record_informal_stage(
         event.evidence = evidence
         case.stage = Stage.INFORMAL
         if details.root_cause_found:
-            if uow.session.get(ServiceArea, details.referral_service_area_id) is None:
-                raise PolicyError("The service area for the referral does not exist.")
-            referral = ServiceReferral(
-                customer_id=case.customer_id,
-                case_id=case.id,
-                service_area_id=details.referral_service_area_id,
-                raised_by_id=actor.user_id,
-                description=clean_text(details.referral_description, "Referral", required=True),
-            )
-            uow.session.add(referral)
-            uow.audit(actor, "raise_service_referral", referral, after=snapshot(referral))
+            _refer(uow, actor, case, details)
         _event_audit(uow, actor, "record_informal_stage", event)
-        _audit_case(
-            uow,
-            actor,
-            "case_stage_changed",
-            case,
-            before,
-            reason="Informal stage recorded",
-        )
+        _audit_case(uow, actor, "case_stage_changed", case, before, reason="Informal stage recorded")
         uow.commit()
         return event.id
 
@@ -215,17 +227,12 @@ def take_formal_actions(
         verdict = rules.check_formal(facts, skip_reason, decision.incident_ids)
         problems = list(verdict.problems)
         underlying = _underlying(decision, case, problems)
-        serious = any(i.serious and i.counts for i in facts.incidents)
-        problems += rules.formal_action_problems(plans, decided_on, _vulnerabilities(case), serious)
+        problems += rules.formal_action_problems(plans, decided_on, _vulnerabilities(case),
+                                                 rules.serious_on_record(facts))
         _refuse(problems)
         previous = _last_live(case, Stage.FORMAL) if case.stage == Stage.FORMAL else _last_live(case, Stage.WARNING)
-        evidence = _evidence(
-            case,
-            decision.incident_ids,
-            facts,
-            previous.decided_on if previous else None,
-            decided_on,
-        )
+        evidence = _evidence(case, decision.incident_ids, facts, previous.decided_on if previous else None,
+                             decided_on)
         before = snapshot(case)
         event = _new_event(
             uow,
@@ -239,32 +246,7 @@ def take_formal_actions(
             **underlying,
         )
         event.evidence = evidence
-        for plan in plans:
-            details = {}
-            if plan.channel:
-                details["channel"] = plan.channel.value
-            if plan.adjustment:
-                details["adjustment"] = plan.adjustment
-            action = FormalAction(
-                case_id=case.id,
-                stage_event=event,
-                kind=plan.kind,
-                terms=plan.terms,
-                details=details,
-                starts_on=decided_on,
-                review_due=plan.review_due,
-                status=ActionStatus.ACTIVE,
-            )
-            uow.session.add(action)
-            case.formal_actions.append(action)
-            uow.flush()
-            uow.audit(
-                actor,
-                "take_formal_action",
-                action,
-                customer_id=case.customer_id,
-                after=snapshot(action),
-            )
+        _add_actions(uow, actor, case, event, plans, decided_on)
         case.stage = Stage.FORMAL
         case.warning_review_due = None
         _event_audit(uow, actor, "take_formal_actions", event, reason=skip_reason)
