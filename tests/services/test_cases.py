@@ -13,7 +13,7 @@ from core.models import Appeal, AuditEntry, Case, FormalAction, Letter, ServiceR
 from core.services import cases
 from tests.scenarios import area_id
 from tests.services.case_scenarios import (
-    TODAY, WARNING_ON, WARNING_REVIEW, a_case, a_case_at_formal_stage,
+    INFORMAL_ON, TODAY, WARNING_ON, WARNING_REVIEW, a_case, a_case_at_formal_stage,
     a_case_at_informal_stage, a_case_at_warning_stage, another_incident, formal_decision, informal_details,
     stage, version, warning_decision,
 )
@@ -545,3 +545,58 @@ def test_case_overview_links_counting_incidents_to_the_restriction(db_url, uow, 
     assert list(view.actions[0].incidents_during) == [new]
     assert view.stage == "formal" and view.version == version(db_url, case_id)
     assert [a.action for a in view.next.allowed] == ["formal", "review", "appeal"]
+
+
+# ---------------------------------------------------------------- compliance at volume (issue 18)
+
+def test_compliance_returns_one_page_with_the_total_and_a_cursor(db_url, uow, actors):
+    ids = [a_case_at_informal_stage(db_url, actors, ref=f"NPH9100{n:02d}") for n in range(5)]
+    tl = actors["teamleader"]
+    first = cases.compliance_overview(tl, uow(), TODAY, limit=3)
+    assert len(first.rows) == 3 and first.total == 5
+    assert sorted(r.case_id for r in first.rows) == ids[:3] and first.next_after == ids[2]
+    second = cases.compliance_overview(tl, uow(), TODAY, limit=3, after=first.next_after)
+    assert sorted(r.case_id for r in second.rows) == ids[3:] and second.next_after is None
+    assert all("The customer was offered an appeal against each decision" in r.failing for r in first.rows)
+
+
+def test_compliance_passes_over_cases_needing_nothing_without_counting_them_as_rows(db_url, uow, actors):
+    quiet = [a_case(db_url, actors, ref=f"NPH9200{n:02d}") for n in range(4)]    # no decision yet: nothing due
+    needing = a_case_at_informal_stage(db_url, actors, ref="NPH920099")
+    page = cases.compliance_overview(actors["teamleader"], uow(), TODAY, limit=2)
+    assert [r.case_id for r in page.rows] == [needing] and page.total == len(quiet) + 1
+
+
+# One statement per table (generate_series), so the set-up takes seconds, not the test's budget.
+BULK_OPEN_CASES = (
+    """INSERT INTO customer (id, housing_ref, title, first_name, last_name, address_line1, address_line2, town,
+       postcode, phone, email, preferred_contact, search_text, legal_hold, legal_hold_reason, created_at)
+       SELECT :base + i, 'BULK' || i, '', 'Bulk', 'Case' || i, '', '', '', '', '', '', 'phone', '', false, '', now()
+       FROM generate_series(1, :n) AS i""",
+    """INSERT INTO case_file (id, customer_id, service_area_id, stage, opened_at, opened_by_id, closure_reason, version)
+       SELECT :base + i, :base + i, :area, 'informal', now(), :leader, '', 1 FROM generate_series(1, :n) AS i""",
+    """INSERT INTO stage_event (case_id, from_stage, to_stage, decided_on, decided_by_id, reason, skip_reason,
+       underlying_issues_considered, underlying_issues_notes, adjustments, details, recorded_at)
+       SELECT :base + i, 'none', 'informal', :on, :leader, 'Spoke to the customer.', '', false, '', '', '{}', now()
+       FROM generate_series(1, :n) AS i""",
+)
+
+
+def test_compliance_page_over_65535_open_cases_on_postgresql(db_url, uow, actors):
+    """psycopg refuses more than 65,535 bound parameters: the compliance list must not bind one
+    per case or per decision (it used `IN (...)` lists built from other queries' rows)."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("the parameter limit is PostgreSQL's")
+    from sqlalchemy import func, text
+    n = 66_000
+    area, leader = area_id(db_url), actors["teamleader"].user_id
+    with UnitOfWork(db_url) as u:
+        base = max(u.session.scalar(select(func.max(Case.id))) or 0, 1_000_000)
+        values = {"base": base, "n": n, "area": area, "leader": leader, "on": INFORMAL_ON}
+        for statement in BULK_OPEN_CASES:
+            u.session.execute(text(statement), values)
+        u.commit()
+    page = cases.compliance_overview(actors["teamleader"], uow(), TODAY)
+    assert page.total == n and len(page.rows) == 50 and page.next_after is not None
+    following = cases.compliance_overview(actors["teamleader"], uow(), TODAY, area, after=page.next_after)
+    assert len(following.rows) == 50 and min(r.case_id for r in following.rows) > page.next_after
