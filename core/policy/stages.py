@@ -15,7 +15,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from core.enums import Behaviour, Channel, FormalActionType, LabelledEnum, ReviewOutcome, Stage, Vulnerability
+from core.enums import (
+    Behaviour, Channel, FormalActionType, LabelledEnum, ReviewOutcome, Stage, SubjectType, Vulnerability,
+)
 from core.policy.deadlines import review_window
 
 # Behaviours that allow a stage to be skipped (clause 4.1: "physical violence, threats or harassment").
@@ -41,11 +43,10 @@ INFORMAL_STEPS: dict[str, str] = {
 }
 
 
-# The outcomes a review may reach: a warning passes (no further action) or continues; a
-# restriction is lifted (normal working restored), varied or continued.
-REVIEW_OUTCOMES: dict[str, tuple[ReviewOutcome, ...]] = {
-    "warning": (ReviewOutcome.NO_FURTHER_ACTION, ReviewOutcome.CONTINUE),
-    "formal_action": (ReviewOutcome.LIFT, ReviewOutcome.VARY, ReviewOutcome.CONTINUE),
+# A warning review: no further action or continue. A restriction: lift, vary or continue.
+REVIEW_OUTCOMES: dict[SubjectType, tuple[ReviewOutcome, ...]] = {
+    SubjectType.WARNING: (ReviewOutcome.NO_FURTHER_ACTION, ReviewOutcome.CONTINUE),
+    SubjectType.FORMAL_ACTION: (ReviewOutcome.LIFT, ReviewOutcome.VARY, ReviewOutcome.CONTINUE),
 }
 
 
@@ -339,15 +340,15 @@ def review_outcome_problems(subject: str, outcome: ReviewOutcome, held_on: dt.da
     problems: list[str] = []
     if not (evidence_considered or "").strip():
         problems.append("Record the evidence considered at the review.")
-    if subject == "warning":
-        if outcome not in REVIEW_OUTCOMES["warning"]:
+    if subject == SubjectType.WARNING:
+        if outcome not in REVIEW_OUTCOMES[SubjectType.WARNING]:
             problems.append("A warning review ends in 'no further action' or 'continued' with a new date.")
         if outcome == ReviewOutcome.NO_FURTHER_ACTION and counting_since:
             problems.append(f"'No further action' is not possible: {counting_since} further incident(s) "
                             "counting as evidence happened since the warning. Continue the warning "
                             "with a new date, or take formal action.")
     else:
-        if outcome not in REVIEW_OUTCOMES["formal_action"]:
+        if outcome not in REVIEW_OUTCOMES[SubjectType.FORMAL_ACTION]:
             problems.append("A restriction review ends in lifted, varied or continued.")
         if outcome == ReviewOutcome.VARY and not (new_terms or "").strip():
             problems.append("Set out the varied terms.")

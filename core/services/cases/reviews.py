@@ -66,7 +66,7 @@ def _review_warning(uow: UnitOfWork, actor: Actor, case: Case, facts: rules.Case
         raise PolicyError("That warning is not the one in force on this case.")
     event = next(e for e in case.stage_events if e.id == warning.id and not _overturned(e))
     since = len(rules.counting_incidents_since(facts, event.decided_on))
-    _refuse(rules.review_outcome_problems("warning", review.outcome, review.held_on, review.next_review_due,
+    _refuse(rules.review_outcome_problems(SubjectType.WARNING, review.outcome, review.held_on, review.next_review_due,
                                           since, review.evidence_considered))
     continued = review.outcome == ReviewOutcome.CONTINUE
     row = _new_review(uow, actor, case, SubjectType.STAGE_EVENT, event.id, review,
@@ -85,7 +85,7 @@ def _review_action(uow: UnitOfWork, actor: Actor, case: Case, facts: rules.CaseF
     if action is None or action.status != ActionStatus.ACTIVE:
         raise PolicyError("That restriction is not active on this case.")
     since = len(rules.incidents_during(facts.incidents, action.starts_on))
-    _refuse(rules.review_outcome_problems("formal_action", review.outcome, review.held_on, review.next_review_due,
+    _refuse(rules.review_outcome_problems(SubjectType.FORMAL_ACTION, review.outcome, review.held_on, review.next_review_due,
                                           since, review.evidence_considered, review.new_terms))
     lifted = review.outcome == ReviewOutcome.LIFT
     action_before = snapshot(action)
