@@ -600,3 +600,12 @@ def test_compliance_page_over_65535_open_cases_on_postgresql(db_url, uow, actors
     assert page.total == n and len(page.rows) == 50 and page.next_after is not None
     following = cases.compliance_overview(actors["teamleader"], uow(), TODAY, area, after=page.next_after)
     assert len(following.rows) == 50 and min(r.case_id for r in following.rows) > page.next_after
+
+
+def test_one_service_area_list_behind_cases_monitoring_and_reference_data(db_url, uow, actors):
+    from core.services import monitoring, users
+    rows = cases.service_areas(actors["teamleader"], uow())
+    assert rows == monitoring.service_areas(actors["teamleader"], uow()) == users.list_service_areas(uow())
+    assert [r.name for r in rows] == sorted(r.name for r in rows) and "Repairs and Maintenance" in [r.name for r in rows]
+    with pytest.raises(PermissionDenied):
+        monitoring.service_areas(actors["contractor"], uow())

@@ -54,13 +54,9 @@ def _undecided(uow: UnitOfWork, ids: Select) -> dict[int, list[Appeal]]:
     return out
 
 
-def _checklist(
-    case: Case,
-    sent: set[int],
-    referrals: list[ServiceReferral],
-    today: dt.date,
-    reviewed_warnings: set[int] = frozenset(),
-) -> list[checklist_rules.ChecklistItem]:
+def _checklist(case: Case, sent: set[int], referrals: list[ServiceReferral],
+               today: dt.date) -> list[checklist_rules.ChecklistItem]:
+    """The clause 2.3 checklist of one loaded case (the pure rule is core.policy.checklist)."""
     decisions = [
         checklist_rules.DecisionFact(
             e.id,
