@@ -44,11 +44,18 @@ class AppealDecision:
         return self.channels is not None or self.contact_times is not None or self.contact_limit is not None
 
 
-def _clean(decision: AppealDecision) -> AppealDecision:
+@dataclass
+class _Decision(AppealDecision):
+    """An AppealDecision checked and cleaned."""
+
+    outcome: AppealOutcome  # type: ignore[assignment]  # narrowed from the code the page sends
+
+
+def _clean(decision: AppealDecision) -> _Decision:
     def line(value: str | None, what: str) -> str | None:
         return (clean_line(value, what) or None) if value is not None else None
 
-    return AppealDecision(
+    return _Decision(
         parse_enum(AppealOutcome, decision.outcome, "Appeal outcome"),
         clean_text(decision.notes, "Reasons for the appeal decision", required=True),
         clean_text(decision.varied_terms, "How the decision is varied"), decision.new_review_due,
@@ -69,7 +76,7 @@ def _spoc_channels(values: list) -> list[str]:
             for v in dict.fromkeys(values or [])]
 
 
-def _vary_spoc(entry: SpocEntry, d: AppealDecision) -> list[str]:
+def _vary_spoc(entry: SpocEntry, d: _Decision) -> list[str]:
     varied: list[str] = []
     if d.varied_terms:
         entry.terms = d.varied_terms
@@ -90,7 +97,7 @@ def _vary_spoc(entry: SpocEntry, d: AppealDecision) -> list[str]:
     return varied
 
 
-def _decide_spoc(uow: UnitOfWork, actor: Actor, case: Case, entry: SpocEntry, d: AppealDecision,
+def _decide_spoc(uow: UnitOfWork, actor: Actor, case: Case, entry: SpocEntry, d: _Decision,
                  today: dt.date) -> list[str]:
     """The effect of an appeal decision on a SPOC register entry; returns what was varied, in words."""
     if d.outcome == AppealOutcome.UPHELD:
@@ -111,7 +118,7 @@ def _decide_spoc(uow: UnitOfWork, actor: Actor, case: Case, entry: SpocEntry, d:
     return varied
 
 
-def _vary(case: Case, event: StageEvent, action: FormalAction | None, d: AppealDecision) -> None:
+def _vary(case: Case, event: StageEvent, action: FormalAction | None, d: _Decision) -> None:
     if action is not None:
         if d.varied_terms:
             action.terms = d.varied_terms
@@ -173,9 +180,9 @@ def decide_appeal(actor: Actor, appeal_id: int, decision: AppealDecision, expect
         varied = [d.varied_terms] if d.varied_terms else []
         if subject.spoc is not None:
             varied = _decide_spoc(uow, actor, case, subject.spoc, d, today)
-        elif d.outcome == AppealOutcome.VARIED:
+        elif subject.event is not None and d.outcome == AppealOutcome.VARIED:
             _vary(case, subject.event, subject.action, d)
-        elif d.outcome == AppealOutcome.OVERTURNED:
+        elif subject.event is not None and d.outcome == AppealOutcome.OVERTURNED:
             _overturn(case, subject.event, subject.action, today)
         appeal.decided_on, appeal.outcome = today, d.outcome
         appeal.decision_notes = d.notes + (f"\nVaried: {'; '.join(varied)}" if varied else "")

@@ -40,18 +40,32 @@ class ReviewDecision:
     notes: str = ""
 
 
-def _clean(review: ReviewDecision, today: dt.date) -> ReviewDecision:
+@dataclass(frozen=True)
+class _Review:
+    """A ReviewDecision checked and cleaned."""
+
+    subject_type: SubjectType
+    subject_id: int
+    outcome: ReviewOutcome
+    evidence_considered: str
+    held_on: dt.date
+    next_review_due: dt.date | None
+    new_terms: str
+    notes: str
+
+
+def _clean(review: ReviewDecision, today: dt.date) -> _Review:
     if review.subject_type not in (SubjectType.WARNING, SubjectType.FORMAL_ACTION):
         raise PolicyError("Choose the warning or the restriction being reviewed.")
-    return ReviewDecision(
-        review.subject_type, review.subject_id, parse_enum(ReviewOutcome, review.outcome, "Review outcome"),
+    return _Review(
+        SubjectType(review.subject_type), review.subject_id, parse_enum(ReviewOutcome, review.outcome, "Review outcome"),
         clean_text(review.evidence_considered, "Evidence considered"),
         _decision_date(review.held_on, today, "The review date"), review.next_review_due,
         clean_text(review.new_terms, "Varied terms"), clean_text(review.notes, "Notes"))
 
 
 def _new_review(uow: UnitOfWork, actor: Actor, case: Case, subject_type: SubjectType, subject_id: int,
-                review: ReviewDecision, next_due: dt.date | None) -> Review:
+                review: _Review, next_due: dt.date | None) -> Review:
     row = Review(case_id=case.id, subject_type=subject_type, subject_id=subject_id, held_on=review.held_on,
                  reviewed_by_id=actor.user_id, evidence_considered=review.evidence_considered,
                  outcome=review.outcome, next_review_due=next_due, notes=review.notes)
@@ -60,7 +74,7 @@ def _new_review(uow: UnitOfWork, actor: Actor, case: Case, subject_type: Subject
 
 
 def _review_warning(uow: UnitOfWork, actor: Actor, case: Case, facts: rules.CaseFacts,
-                    review: ReviewDecision) -> Review:
+                    review: _Review) -> Review:
     warning = rules.warning_in_force(facts)
     if warning is None or warning.id != review.subject_id:
         raise PolicyError("That warning is not the one in force on this case.")
@@ -80,7 +94,7 @@ def _review_warning(uow: UnitOfWork, actor: Actor, case: Case, facts: rules.Case
 
 
 def _review_action(uow: UnitOfWork, actor: Actor, case: Case, facts: rules.CaseFacts,
-                   review: ReviewDecision) -> Review:
+                   review: _Review) -> Review:
     action = next((a for a in case.formal_actions if a.id == review.subject_id), None)
     if action is None or action.status != ActionStatus.ACTIVE:
         raise PolicyError("That restriction is not active on this case.")
@@ -114,18 +128,18 @@ def record_review(actor: Actor, case_id: int, review: ReviewDecision, expected_v
     continue. Restriction: lift (normal working restored), vary or continue, with a new date 3-12
     months ahead. Returns the review id."""
     require(actor, Permission.RUN_CASES)
-    review = _clean(review, _today(today))
+    r = _clean(review, _today(today))
     with uow:
         case = _load(uow, case_id, expected_version)
         facts = _facts(case)
         _refuse(rules.check_review(facts).problems)
         before = snapshot(case)
-        if review.subject_type == SubjectType.WARNING:
-            row = _review_warning(uow, actor, case, facts, review)
+        if r.subject_type == SubjectType.WARNING:
+            row = _review_warning(uow, actor, case, facts, r)
         else:
-            row = _review_action(uow, actor, case, facts, review)
+            row = _review_action(uow, actor, case, facts, r)
         uow.flush()
         uow.audit(actor, "record_review", row, customer_id=case.customer_id, after=snapshot(row))
-        _audit_case(uow, actor, "case_reviewed", case, before, reason=review.outcome.label)
+        _audit_case(uow, actor, "case_reviewed", case, before, reason=r.outcome.label)
         uow.commit()
         return row.id
