@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from core.enums import Channel, FormalActionType, ReviewOutcome
+from core.enums import Channel, FormalActionType, ReviewOutcome, SubjectType
 from core.services import cases
 from core.policy.stages import INFORMAL_STEPS, REVIEW_OUTCOMES
 from core.services.customers import search_customers
@@ -55,47 +55,75 @@ if not ok:
 # The version the user saw when they opened the case: sent with every change (optimistic locking).
 seen_key = f"case_version_{case_id}"
 if seen_key not in st.session_state:
-    st.session_state[seen_key] = case["version"]
+    st.session_state[seen_key] = case.version
 seen = st.session_state[seen_key]
 
 show_message()
-if case["version"] != seen:
+if case.version != seen:
     st.warning("This case has changed since you opened it. Reload it before making a change.")
     if st.button("Reload the case"):
-        st.session_state[seen_key] = case["version"]
+        st.session_state[seen_key] = case.version
         st.rerun()
 
-st.subheader(f"{md(case['customer'])} ({md(case['housing_ref'])})")
+st.subheader(f"{md(case.customer)} ({md(case.housing_ref)})")
 c1, c2, c3 = st.columns(3)
-c1.metric("Stage", case["stage_label"])
-c2.metric("Service area", case["service_area"])
-c3.metric("Warning review due", case["warning_review_due"].strftime("%d %b %Y") if case["warning_review_due"] else "-")
-if case["vulnerabilities"]:
-    st.caption("Recorded underlying issues: " + ", ".join(case["vulnerabilities"]))
-if case["closure_reason"]:
+c1.metric("Stage", case.stage.label)
+c2.metric("Service area", case.service_area)
+c3.metric("Warning review due", f"{case.warning_review_due:%d %b %Y}" if case.warning_review_due else "-")
+if case.vulnerabilities:
+    st.caption("Recorded underlying issues: " + ", ".join(case.vulnerabilities))
+if case.closure_reason:
     st.caption("Closed:")
-    st.text(case["closure_reason"])
+    st.text(case.closure_reason)
 
 st.markdown("#### What the policy allows next")
-for item in case["next"]["allowed"]:
-    st.success(f"Allowed: {item['label']}" + (f". {item['note']}" if item["note"] else ""))
-for item in case["next"]["refused"]:
-    st.warning(f"Not allowed: {item['label']}. " + " ".join(item["reasons"]))
+for item in case.next.allowed:
+    st.success(f"Allowed: {item.label}" + (f". {item.note}" if item.note else ""))
+for item in case.next.refused:
+    st.warning(f"Not allowed: {item.label}. " + " ".join(item.reasons))
 
 st.markdown("#### Clause 2.3 checklist")
-st.dataframe(pd.DataFrame([{"Principle": i["label"], "Status": i["status"],
-                            "What is missing": " ".join(i["missing"]) or i["detail"]} for i in case["checklist"]]),
+st.dataframe(pd.DataFrame([{"Principle": i.label, "Status": i.status,
+                            "What is missing": " ".join(i.missing) or i.detail} for i in case.checklist]),
              hide_index=True)
 
 with st.expander("Incidents, decisions, restrictions and appeals", expanded=False):
-    if case["incidents"]:
-        st.dataframe(pd.DataFrame(case["incidents"]), hide_index=True)
-    if case["decisions"]:
-        st.dataframe(pd.DataFrame(case["decisions"]), hide_index=True)
-    if case["actions"]:
-        st.dataframe(pd.DataFrame(case["actions"]), hide_index=True)
-    if case["appeals"]:
-        st.dataframe(pd.DataFrame(case["appeals"]), hide_index=True)
+    if case.incidents:
+        st.dataframe(pd.DataFrame([{
+            "Incident": i.id, "Date": i.occurred_on, "Category": i.category, "Evidence": i.evidence,
+            "Counts as evidence": i.counts, "Violence or threat": i.violence_or_threat} for i in case.incidents]),
+            hide_index=True)
+    if case.decisions:
+        st.dataframe(pd.DataFrame([{
+            "Decision": d.id, "Stage": d.to_stage.label, "Decided": d.decided_on, "By": d.decided_by,
+            "Reason": d.reason, "Skip reason": d.skip_reason, "Review due": d.review_due,
+            "Letter sent": d.letter_sent, "Overturned": d.overturned, "Evidence": ", ".join(map(str, d.evidence)),
+            "Appeal by": d.appeal_by} for d in case.decisions]), hide_index=True)
+    if case.actions:
+        st.dataframe(pd.DataFrame([{
+            "Action": a.id, "Kind": a.kind.label, "Terms": a.terms, "Starts": a.starts_on, "Review due": a.review_due,
+            "Status": a.status.label, "Review overdue": a.review_overdue,
+            "Incidents during": ", ".join(map(str, a.incidents_during))} for a in case.actions]), hide_index=True)
+    if case.appeals:
+        st.dataframe(pd.DataFrame([{
+            "Appeal": ap.id, "Against": f"{ap.subject_type.replace('_', ' ')} #{ap.subject_id}",
+            "Received": ap.received_on, "Late": ap.late, "Due": ap.due_on, "Decision maker": ap.decision_maker,
+            "Decided": ap.decided_on, "Outcome": ap.outcome.label if ap.outcome else ""} for ap in case.appeals]),
+            hide_index=True)
+
+
+def review_label(s: cases.Subject) -> str:
+    if s.subject_type == SubjectType.WARNING:
+        return f"Warning of {s.on:%d %b %Y}"
+    return f"{s.what} (review due {s.review_due:%d %b %Y})"
+
+
+def appeal_label(s: cases.Subject) -> str:
+    if s.subject_type == SubjectType.SPOC_ENTRY:
+        return f"Single point of contact (SPOC register) from {s.on:%d %b %Y} (appeal by {s.appeal_by:%d %b %Y})"
+    if s.subject_type == SubjectType.FORMAL_ACTION:
+        return f"{s.what} from {s.on:%d %b %Y}"
+    return f"{s.what} decision of {s.on:%d %b %Y} (appeal by {s.appeal_by:%d %b %Y})"
 
 
 def done(message: str) -> None:
@@ -104,13 +132,12 @@ def done(message: str) -> None:
     rerun_with_message(message)
 
 
-allowed = {item["action"]: item["label"] for item in case["next"]["allowed"]}
+allowed = {item.action.value: item.label for item in case.next.allowed}
 if not allowed:
     st.stop()
 st.markdown("#### Record")
 choice = st.selectbox("Action", list(allowed), format_func=lambda a: allowed[a], key="case_action_choice")
-incident_labels = {i["id"]: f"#{i['id']} {i['occurred_on']:%d %b %Y} {i['category']} ({i['evidence']})"
-                   for i in case["incidents"]}
+incident_labels = {i.id: f"#{i.id} {i.occurred_on:%d %b %Y} {i.category} ({i.evidence})" for i in case.incidents}
 
 if choice == "informal":
     areas = cases.service_areas(me, uow())
@@ -122,8 +149,9 @@ if choice == "informal":
         mediation = st.checkbox("Offered formal mediation (no third party available)")
         summary = st.text_area("Summary of the conversation and what was agreed")
         root = st.checkbox("The root cause is an NPH service failure")
-        area = st.selectbox("Refer to service area", [None] + [a["id"] for a in areas],
-                            format_func=lambda a: "-" if a is None else next(x["name"] for x in areas if x["id"] == a))
+        area_names = {a.id: a.name for a in areas}
+        area = st.selectbox("Refer to service area", [None, *area_names],
+                            format_func=lambda a: "-" if a is None else area_names[a])
         referral = st.text_area("The service problem to put right")
         letter_due = st.date_input("Outcome letter due (blank: 5 working days)", value=None, format="DD/MM/YYYY")
         if st.form_submit_button("Record the informal stage"):
@@ -187,20 +215,12 @@ elif choice == "formal":
                 done("Formal actions recorded. Send the formal-stage letter with each review date and the appeal route.")
 
 elif choice == "review":
-    subjects = []
-    if case["warning_in_force"]:
-        w = case["warning_in_force"]
-        subjects.append(("warning", w["id"], f"Warning of {w['decided_on']:%d %b %Y}", w["incidents_since"]))
-    for a in case["actions"]:
-        if a["active"]:
-            subjects.append(("formal_action", a["id"], f"{a['label']} (review due {a['review_due']:%d %b %Y})",
-                             a["incidents_during"]))
-    subject = st.selectbox("What is being reviewed", subjects, format_func=lambda s: s[2])
-    if subject and subject[3]:
-        st.warning("Counting incidents since it began: " + ", ".join(incident_labels[i] for i in subject[3]))
+    subject = st.selectbox("What is being reviewed", case.review_subjects, format_func=review_label)
+    if subject and subject.incidents:
+        st.warning("Counting incidents since it began: " + ", ".join(incident_labels[i] for i in subject.incidents))
     elif subject:
         st.info("No counting incidents since it began.")
-    outcomes = REVIEW_OUTCOMES[subject[0]] if subject else ()
+    outcomes = REVIEW_OUTCOMES[subject.subject_type] if subject else ()
     with st.form("review"):
         held_on = st.date_input("Review date", value=today, max_value=today, format="DD/MM/YYYY")
         outcome = st.selectbox("Outcome", [o.value for o in outcomes], format_func=lambda o: ReviewOutcome(o).label)
@@ -209,35 +229,29 @@ elif choice == "review":
         new_terms = st.text_area("Varied terms (vary only)")
         notes = st.text_area("Notes")
         if st.form_submit_button("Record the review") and subject:
-            ok, _ = attempt(cases.record_review, me, case_id, subject[0], subject[1], outcome, evidence, seen, uow(),
-                            today, held_on=held_on, next_review_due=next_due, new_terms=new_terms, notes=notes)
+            review = cases.ReviewDecision(subject.subject_type, subject.subject_id, outcome, evidence, held_on=held_on,
+                                          next_review_due=next_due, new_terms=new_terms, notes=notes)
+            ok, _ = attempt(cases.record_review, me, case_id, review, seen, uow(), today)
             if ok:
                 done("Review recorded. Send the review outcome letter.")
 
 elif choice == "appeal":
-    subjects = [("stage_event", d["id"], f"{d['stage']} decision of {d['decided_on']:%d %b %Y} "
-                 f"(appeal by {d['appeal_by']:%d %b %Y})")
-                for d in case["decisions"] if d["appeal_by"] and not d["overturned"]]
-    subjects += [("formal_action", a["id"], f"{a['label']} from {a['starts_on']:%d %b %Y}")
-                 for a in case["actions"] if a["active"]]
-    subjects += [("spoc_entry", e["id"], f"Single point of contact (SPOC register) from {e['starts_on']:%d %b %Y} "
-                  f"(appeal by {e['appeal_by']:%d %b %Y})") for e in case["spoc_entries"]]
+    subjects = [(s.subject_type, s.subject_id, appeal_label(s)) for s in case.appeal_subjects]
     subject = st.selectbox("Appeal against", subjects, format_func=lambda s: s[2])
     route = None
     if subject:
         ok, route = attempt(cases.route_for, me, case_id, subject[0], subject[1], uow())
         if ok:
-            st.info(route["rule"])
-            if route["conflict"]:
+            st.info(route.rule)
+            if route.conflict:
                 st.warning("The usual decision maker took this decision, so cannot decide the appeal. "
                            "Choose another Assistant Director below.")
-    options = [None] + ([a["id"] for a in route["alternatives"]] if route else [])
-    names = {a["id"]: a["name"] for a in route["alternatives"]} if route else {}
+    names = {a.id: a.name for a in route.alternatives} if route else {}
     with st.form("appeal"):
         received = st.date_input("Date the appeal was received", value=today, max_value=today, format="DD/MM/YYYY")
         grounds = st.text_area("Grounds of appeal")
         late_reason = st.text_area("Reason for accepting a late appeal (only if after 28 days)")
-        maker = st.selectbox("Decision maker", options,
+        maker = st.selectbox("Decision maker", [None, *names],
                              format_func=lambda p: "As the policy routes it" if p is None else names[p])
         if st.form_submit_button("Record the appeal") and subject:
             ok, _ = attempt(cases.record_appeal, me, case_id, subject[0], subject[1], received, grounds, seen, uow(),

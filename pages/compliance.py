@@ -1,5 +1,5 @@
-"""Compliance: every open case where a clause 2.3 principle is missing or a deadline has
-passed, sortable and filterable by service area."""
+"""Compliance: open cases where a clause 2.3 principle is missing or a deadline has passed,
+a page at a time, filterable by service area."""
 from __future__ import annotations
 
 import datetime as dt
@@ -19,7 +19,7 @@ today = dt.date.today()
 ok, areas = attempt(cases.service_areas, me, uow())
 if not ok:
     st.stop()
-names = {a["id"]: a["name"] for a in areas}
+names = {a.id: a.name for a in areas}
 c1, c2 = st.columns(2)
 area = c1.selectbox("Service area", [None] + list(names), format_func=lambda a: "All service areas" if a is None else names[a])
 SORTS = {
@@ -29,30 +29,45 @@ SORTS = {
     "Service area": (["Service area", "Most days overdue"], [True, False]),
     "Case": (["Case"], [True]),
 }
-sort = c2.selectbox("Sort by", list(SORTS))
+sort = c2.selectbox("Sort by (this page)", list(SORTS))
 
-ok, rows = attempt(cases.compliance_overview, me, uow(), today, area)
+# Keyset paging: the cursors of the pages seen so far, per service area filter.
+cursors_key = f"compliance_cursors_{area}"
+cursors: list = st.session_state.setdefault(cursors_key, [None])
+ok, page = attempt(cases.compliance_overview, me, uow(), today, area, after=cursors[-1])
 if not ok:
     st.stop()
-st.metric("Open cases needing attention", len(rows))
-if not rows:
+st.metric("Open cases", page.total)
+rows = page.rows
+if not rows and len(cursors) == 1 and page.next_after is None:
     st.success("Every open case meets the clause 2.3 principles and no deadline has passed.")
     st.stop()
 
-table = pd.DataFrame([{
-    "Case": r["case_id"], "Customer": r["customer"], "Housing ref": r["housing_ref"],
-    "Service area": r["service_area"], "Stage": r["stage"], "Failing items": len(r["failing"]),
-    "Principles missing": "; ".join(r["failing"]),
-    "Overdue": "; ".join(f"{o['what']} (due {o['due']:%d %b %Y}, {o['days_overdue']} days)" for o in r["overdue"]),
-    "Most days overdue": r["most_days_overdue"],
-    "What is missing": " ".join(r["missing"]),
-} for r in rows])
-by, ascending = SORTS[sort]
-st.dataframe(table.sort_values(by, ascending=ascending), hide_index=True)
+if rows:
+    table = pd.DataFrame([{
+        "Case": r.case_id, "Customer": r.customer, "Housing ref": r.housing_ref,
+        "Service area": r.service_area, "Stage": r.stage.label, "Failing items": len(r.failing),
+        "Principles missing": "; ".join(r.failing),
+        "Overdue": "; ".join(f"{o.what} (due {o.due:%d %b %Y}, {o.days_overdue} days)" for o in r.overdue),
+        "Most days overdue": r.most_days_overdue,
+        "What is missing": " ".join(r.missing),
+    } for r in rows])
+    by, ascending = SORTS[sort]
+    st.dataframe(table.sort_values(by, ascending=ascending), hide_index=True)
+else:
+    st.info("No case on this page needs attention.")
 
-by_case = {r["case_id"]: r for r in rows}
+b1, b2 = st.columns(2)
+if len(cursors) > 1 and b1.button("Previous page"):
+    cursors.pop()
+    st.rerun()
+if page.next_after is not None and b2.button("Next page"):
+    cursors.append(page.next_after)
+    st.rerun()
+
+by_case = {r.case_id: r for r in rows}
 pick = st.selectbox("Open a case", [None] + list(by_case),
-                    format_func=lambda c: "-" if c is None else f"Case {c}: {by_case[c]['customer']} ({by_case[c]['housing_ref']})")
+                    format_func=lambda c: "-" if c is None else f"Case {c}: {by_case[c].customer} ({by_case[c].housing_ref})")
 if pick and st.button("Go to case actions"):
-    st.session_state["customer_id"] = by_case[pick]["customer_id"]
+    st.session_state["customer_id"] = by_case[pick].customer_id
     st.switch_page("pages/case_actions.py")

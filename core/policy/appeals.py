@@ -14,11 +14,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Optional
 
-from core.enums import FormalActionType, Stage
+from core.enums import FormalActionType, Stage, SubjectType
 from core.errors import PolicyError
-from core.policy.stages import CaseAction, Verdict
+from core.policy.stages import DECISION_STAGES, CaseAction, CaseFacts, Verdict
 
-SUBJECT_TYPES = ("stage_event", "formal_action", "spoc_entry")
+SUBJECT_TYPES = (SubjectType.STAGE_EVENT, SubjectType.FORMAL_ACTION, SubjectType.SPOC_ENTRY)
 SPOC_RULE = "SPOC appeals are decided by the Assistant Director for Corporate Service and ICT."
 
 
@@ -71,7 +71,7 @@ def route_subject(subject_type: str, stage: Optional[Stage], action_kind: Option
     """Route an appeal by what it is against: a stage decision, a formal action or a SPOC register entry."""
     if subject_type not in SUBJECT_TYPES:
         raise PolicyError("Choose the decision, formal action or SPOC appealed against.")
-    if subject_type == "spoc_entry":
+    if subject_type == SubjectType.SPOC_ENTRY:
         return route_spoc_appeal(areas)
     return route_appeal(stage, action_kind, case_area, areas)
 
@@ -105,3 +105,13 @@ def conflict_problem(decision_maker_id: int, decision_taker_id: int,
     names = ", ".join(p.name for p in others) or "none is available: ask an administrator"
     return ("The appeal cannot be decided by the officer who took the decision appealed against. "
             f"Choose another Assistant Director: {names}.")
+
+
+def appealable_subjects(facts: CaseFacts, active_spoc_entry_ids: list[int]) -> list[tuple[SubjectType, int]]:
+    """What the customer may appeal against now (clause 4.2): each stage decision that still
+    stands, each active restriction, and each active SPOC on the register."""
+    subjects = [(SubjectType.STAGE_EVENT, e.id) for e in facts.events
+                if e.to_stage in DECISION_STAGES and not e.overturned]
+    subjects += [(SubjectType.FORMAL_ACTION, a.id) for a in sorted(facts.actions, key=lambda a: a.id) if a.active]
+    subjects += [(SubjectType.SPOC_ENTRY, i) for i in active_spoc_entry_ids]
+    return subjects

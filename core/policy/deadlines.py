@@ -82,5 +82,8 @@ def sar_due(received_on: dt.date) -> dt.date:
 
 
 def appeal_window_start(notified_on: dt.date | None, decided_on: dt.date) -> dt.date:
-    """The 28 days run from when the decision letter was sent; until it is, from the decision date."""
+    """The 28 days run from when the decision letter was sent; until it is, from the decision date.
+
+    The one home of this rule: the case overview, appeals and letters all call it (a SPOC on the
+    register has its own start, `core.policy.appeals.spoc_appeal_window_start`)."""
     return notified_on or decided_on

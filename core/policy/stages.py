@@ -1,15 +1,13 @@
 """The policy's stage workflow (clause 4.1) and its escalation guards, as pure functions.
 
-Plain values in, plain values out: the service layer turns database rows into the small
-`*Fact` records below and asks these functions what the policy allows. Every refusal is a
-sentence a team leader can act on, naming the missing step.
+Plain values in, plain values out: services turn rows into the `*Fact` records below and ask
+what the policy allows. Every refusal is a sentence a team leader can act on.
 
 Stages: no stage yet -> informal -> warning -> formal -> closed.
 - A warning needs an informal stage on record and a later incident that counts as evidence.
 - A formal action needs a warning on record and a later counting incident.
 - Violence, threats or harassment may skip a stage, but only with a recorded reason.
-- Before a warning or formal action, underlying issues and reasonable adjustments (Equality
-  Act 2010) must be recorded as considered.
+- Before a warning or formal action, underlying issues and adjustments (Equality Act) are considered.
 """
 from __future__ import annotations
 
@@ -17,11 +15,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from core.enums import Behaviour, Channel, FormalActionType, LabelledEnum, ReviewOutcome, Stage, Vulnerability
+from core.enums import (
+    Behaviour, Channel, FormalActionType, LabelledEnum, ReviewOutcome, Stage, SubjectType, Vulnerability,
+)
 from core.policy.deadlines import review_window
 
-# Behaviours that, with the violence/threat flag, allow a stage to be skipped (clause 4.1:
-# "in extreme cases such as physical violence, threats or harassment").
+# Behaviours that allow a stage to be skipped (clause 4.1: "physical violence, threats or harassment").
 SKIP_BEHAVIOURS = frozenset({
     Behaviour.PHYSICAL_VIOLENCE, Behaviour.VIOLENCE_TO_PROPERTY, Behaviour.THREATENING_LANGUAGE,
     Behaviour.DISCRIMINATORY_ABUSE, Behaviour.SOCIAL_MEDIA_ABUSE,
@@ -44,11 +43,10 @@ INFORMAL_STEPS: dict[str, str] = {
 }
 
 
-# The outcomes a review may reach: a warning passes (no further action) or continues; a
-# restriction is lifted (normal working restored), varied or continued.
-REVIEW_OUTCOMES: dict[str, tuple[ReviewOutcome, ...]] = {
-    "warning": (ReviewOutcome.NO_FURTHER_ACTION, ReviewOutcome.CONTINUE),
-    "formal_action": (ReviewOutcome.LIFT, ReviewOutcome.VARY, ReviewOutcome.CONTINUE),
+# A warning review: no further action or continue. A restriction: lift, vary or continue.
+REVIEW_OUTCOMES: dict[SubjectType, tuple[ReviewOutcome, ...]] = {
+    SubjectType.WARNING: (ReviewOutcome.NO_FURTHER_ACTION, ReviewOutcome.CONTINUE),
+    SubjectType.FORMAL_ACTION: (ReviewOutcome.LIFT, ReviewOutcome.VARY, ReviewOutcome.CONTINUE),
 }
 
 
@@ -165,8 +163,27 @@ def _later_evidence(facts: CaseFacts, since: Optional[dt.date], evidence_ids: Op
             "trusted third party); hearsay or opinion cannot be the grounds for a decision."]
 
 
-def _serious_on_record(facts: CaseFacts) -> bool:
+def serious_on_record(facts: CaseFacts) -> bool:
+    """Violence, threats or harassment on record (not hearsay): stages may be skipped, extreme actions taken."""
     return any(i.serious and i.counts for i in facts.incidents)
+
+
+def incidents_during(incidents: Iterable[IncidentFact], starts_on: dt.date,
+                     until: Optional[dt.date] = None) -> list[IncidentFact]:
+    """Counting incidents while a restriction is in force: from its start to `until` (None: no end)."""
+    return [i for i in incidents if i.counts and starts_on <= i.occurred_on
+            and (until is None or i.occurred_on <= until)]
+
+
+def warning_in_force(facts: CaseFacts) -> Optional[EventFact]:
+    """The warning the case is at, if it is at the warning stage and the warning still stands."""
+    warnings = live_events(facts, Stage.WARNING) if facts.stage == Stage.WARNING else []
+    return warnings[-1] if warnings else None
+
+
+def reviewable_actions(facts: CaseFacts) -> list[ActionFact]:
+    """The restrictions a review may be recorded for: those still active."""
+    return [a for a in facts.actions if a.active]
 
 
 def _closed(facts: CaseFacts, action: CaseAction) -> Optional[Verdict]:
@@ -190,7 +207,7 @@ def check_informal(facts: CaseFacts, evidence_ids: Optional[Iterable[int]] = Non
 def _skip_verdict(action: CaseAction, facts: CaseFacts, base_problems: list[str], skip_reason: str,
                   skipped: str) -> Verdict:
     """A stage is missing: allowed only for violence, threats or harassment with a reason."""
-    if _serious_on_record(facts):
+    if serious_on_record(facts):
         if (skip_reason or "").strip():
             return Verdict(action, tuple(base_problems), needs_skip_reason=True,
                            note=f"Skipping the {skipped} because of violence, threats or harassment.")
@@ -311,8 +328,7 @@ def formal_action_problems(plans: list[ActionPlan], starts_on: dt.date,
 def check_review(facts: CaseFacts) -> Verdict:
     if (v := _closed(facts, CaseAction.REVIEW)):
         return v
-    has_warning = facts.stage == Stage.WARNING and bool(live_events(facts, Stage.WARNING))
-    if has_warning or any(a.active for a in facts.actions):
+    if warning_in_force(facts) or reviewable_actions(facts):
         return Verdict(CaseAction.REVIEW)
     return Verdict(CaseAction.REVIEW, ("There is no warning or active restriction to review.",))
 
@@ -324,15 +340,15 @@ def review_outcome_problems(subject: str, outcome: ReviewOutcome, held_on: dt.da
     problems: list[str] = []
     if not (evidence_considered or "").strip():
         problems.append("Record the evidence considered at the review.")
-    if subject == "warning":
-        if outcome not in REVIEW_OUTCOMES["warning"]:
+    if subject == SubjectType.WARNING:
+        if outcome not in REVIEW_OUTCOMES[SubjectType.WARNING]:
             problems.append("A warning review ends in 'no further action' or 'continued' with a new date.")
         if outcome == ReviewOutcome.NO_FURTHER_ACTION and counting_since:
             problems.append(f"'No further action' is not possible: {counting_since} further incident(s) "
                             "counting as evidence happened since the warning. Continue the warning "
                             "with a new date, or take formal action.")
     else:
-        if outcome not in REVIEW_OUTCOMES["formal_action"]:
+        if outcome not in REVIEW_OUTCOMES[SubjectType.FORMAL_ACTION]:
             problems.append("A restriction review ends in lifted, varied or continued.")
         if outcome == ReviewOutcome.VARY and not (new_terms or "").strip():
             problems.append("Set out the varied terms.")

@@ -38,6 +38,8 @@ from core.models import (
 from core.models.summary import NO_BEHAVIOUR
 from core.permissions import Actor, Permission, require
 from core.policy.deadlines import add_months
+from core.services import areas
+from core.services.areas import ServiceAreaRow
 
 DUE_SOON_DAYS = 30            # "due for review": overdue, or due within this many days
 DRILL_DOWN_LIMIT = 200
@@ -328,12 +330,9 @@ def kpis(actor: Actor, filters: Filters, uow: UnitOfWork, today: Optional[dt.dat
     return dashboard(actor, filters, uow, today)["kpis"]
 
 
-def service_areas(actor: Actor, uow: UnitOfWork) -> list[dict]:
+def service_areas(actor: Actor, uow: UnitOfWork) -> list[ServiceAreaRow]:
     """Service areas for the filter list."""
-    require(actor, Permission.VIEW_MONITORING)
-    with uow:
-        return [{"id": i, "name": n} for i, n in
-                uow.session.execute(select(ServiceArea.id, ServiceArea.name).order_by(ServiceArea.name)).all()]
+    return areas.service_areas(actor, uow, Permission.VIEW_MONITORING)
 
 
 # ---------------------------------------------------------------- governance report figures

@@ -10,8 +10,10 @@ from core.auth import hash_password
 from core.db import UnitOfWork, snapshot
 from core.enums import Role
 from core.errors import NotFound, PolicyError
-from core.models import ServiceArea, User
+from core.models import User
 from core.permissions import Actor, Permission, require
+from core.services import areas
+from core.services.areas import ServiceAreaRow
 from core.validation import clean_line, parse_enum
 
 MIN_PASSWORD = 10
@@ -40,11 +42,9 @@ def list_users(actor: Actor, uow: UnitOfWork) -> list[dict]:
                  "active": u.active} for u in users]
 
 
-def list_service_areas(uow: UnitOfWork) -> list[dict]:
+def list_service_areas(uow: UnitOfWork) -> list[ServiceAreaRow]:
     """Reference data any signed-in user may read (names only)."""
-    with uow:
-        areas = uow.session.scalars(select(ServiceArea).order_by(ServiceArea.name)).all()
-        return [{"id": a.id, "name": a.name} for a in areas]
+    return areas.service_areas(None, uow)
 
 
 def add_user(actor: Actor, username: str, name: str, role: str, password: str,

@@ -126,7 +126,7 @@ def test_stale_change_is_refused_with_a_clear_message(app_db):
     cases.record_informal_stage(actors["teamleader2"], case_id, cases.InformalDetails(
         summary="Done by a colleague.", contact_made=True, behaviour_set_out=True, expectations_stated=True,
         consequences_stated=True, root_cause_looked_for=True, third_party_offered=True),
-        cases.case_overview(tl, case_id, UnitOfWork(app_db))["version"], UnitOfWork(app_db))
+        cases.case_overview(tl, case_id, UnitOfWork(app_db)).version, UnitOfWork(app_db))
     at.run()
     assert any("changed since you opened it" in w for w in texts(at.warning))
     choose(at, "close")

@@ -19,7 +19,7 @@ def a_warned_case(url, actors):
     with UnitOfWork(url) as u:
         case_id = u.session.get(Incident, first).case_id
     today = dt.date.today()
-    version = lambda: cases.case_overview(tl, case_id, UnitOfWork(url))["version"]  # noqa: E731
+    version = lambda: cases.case_overview(tl, case_id, UnitOfWork(url)).version  # noqa: E731
     informal = cases.record_informal_stage(tl, case_id, cases.InformalDetails(
         summary="Spoke to the customer.", contact_made=True, behaviour_set_out=True, expectations_stated=True,
         consequences_stated=True, root_cause_looked_for=True, third_party_offered=True,
@@ -61,7 +61,7 @@ def test_ad_decides_an_appeal_assigned_to_them(app_db):
     labelled(at.button, "Record the decision").click().run()
     assert not at.exception
     assert any("Overturned" in s for s in texts(at.success))
-    assert cases.case_overview(actors["teamleader"], case_id, UnitOfWork(app_db))["stage"] == "informal"
+    assert cases.case_overview(actors["teamleader"], case_id, UnitOfWork(app_db)).stage == "informal"
 
 
 def test_pages_work_on_the_demo_data(demo_app_db):
@@ -79,3 +79,35 @@ def test_pages_work_on_the_demo_data(demo_app_db):
     assert not at.exception
     assert labelled(at.metric, "Stage").value == label
     assert not app_as("ad.housing", "pages/appeals.py").exception
+
+
+def open_cases_in_bulk(url, actors, n):
+    """`n` open cases at the informal stage with no letter sent (each fails "appeal offered")."""
+    from sqlalchemy import insert
+
+    from core.models import Customer, StageEvent
+    leader = actors["teamleader"].user_id
+    area = area_id(url)
+    with UnitOfWork(url) as u:
+        u.session.execute(insert(Customer), [{"id": 5000 + i, "housing_ref": f"BULK{i:04d}", "first_name": "Bulk",
+                                              "last_name": f"Case{i:04d}"} for i in range(n)])
+        u.session.execute(insert(Case), [{"id": 5000 + i, "customer_id": 5000 + i, "service_area_id": area,
+                                          "stage": Stage.INFORMAL} for i in range(n)])
+        u.session.execute(insert(StageEvent), [{"case_id": 5000 + i, "from_stage": Stage.NONE,
+                                                "to_stage": Stage.INFORMAL, "decided_on": dt.date.today(),
+                                                "decided_by_id": leader} for i in range(n)])
+        u.commit()
+
+
+def test_compliance_page_pages_through_the_open_cases(app_db):
+    open_cases_in_bulk(app_db, demo_actors(app_db), 60)
+    at = app_as("teamleader", "pages/compliance.py")
+    assert not at.exception
+    assert labelled(at.metric, "Open cases").value == "60"
+    assert len(at.dataframe[0].value) == 50
+    labelled(at.button, "Next page").click().run()
+    assert not at.exception
+    assert sorted(at.dataframe[0].value["Case"]) == list(range(5050, 5060))
+    assert not [b for b in at.button if b.label == "Next page"]
+    labelled(at.button, "Previous page").click().run()
+    assert len(at.dataframe[0].value) == 50

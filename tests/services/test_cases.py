@@ -13,7 +13,7 @@ from core.models import Appeal, AuditEntry, Case, FormalAction, Letter, ServiceR
 from core.services import cases
 from tests.scenarios import area_id
 from tests.services.case_scenarios import (
-    TODAY, WARNING_ON, WARNING_REVIEW, a_case, a_case_at_formal_stage,
+    INFORMAL_ON, TODAY, WARNING_ON, WARNING_REVIEW, a_case, a_case_at_formal_stage,
     a_case_at_informal_stage, a_case_at_warning_stage, another_incident, formal_decision, informal_details,
     stage, version, warning_decision,
 )
@@ -116,9 +116,9 @@ def test_root_cause_found_is_referred_to_the_service_area(db_url, uow, actors):
     with UnitOfWork(db_url) as u:
         (ref,) = u.session.scalars(select(ServiceReferral).where(ServiceReferral.case_id == case_id))
         assert ref.service_area_id == repairs and ref.resolved_at is None
-    items = {i["key"]: i for i in cases.case_checklist(actors["teamleader"], case_id, uow(), TODAY)}
-    assert items["problem_resolved"]["status"] == "missing"
-    assert "Fence repair" in items["problem_resolved"]["missing"][0]
+    items = {i.key: i for i in cases.case_checklist(actors["teamleader"], case_id, uow(), TODAY)}
+    assert items["problem_resolved"].status == "missing"
+    assert "Fence repair" in items["problem_resolved"].missing[0]
 
 
 # ---------------------------------------------------------------- warning stage
@@ -236,8 +236,8 @@ def test_violence_skips_straight_to_formal_with_reason(db_url, uow, actors):
                               formal_decision(police, decided_on=D(2026, 9, 2), skip_reason="Officer assaulted."),
                               version(db_url, case_id), uow(), TODAY)
     assert stage(db_url, case_id) == "formal"
-    items = {i["key"]: i for i in cases.case_checklist(actors["teamleader"], case_id, uow(), TODAY)}
-    assert items["policy_followed"]["status"] == "pass" and items["warned"]["status"] == "pass"
+    items = {i.key: i for i in cases.case_checklist(actors["teamleader"], case_id, uow(), TODAY)}
+    assert items["policy_followed"].status == "pass" and items["warned"].status == "pass"
 
 
 def test_police_referral_refused_without_violence(db_url, uow, actors):
@@ -256,8 +256,7 @@ def test_police_referral_refused_without_violence(db_url, uow, actors):
 def test_warning_review_with_no_incident_closes_no_further_action(db_url, uow, actors):
     case_id = a_case_at_warning_stage(db_url, actors)
     warning = event_id(db_url, case_id, "warning")
-    cases.record_review(actors["teamleader"], case_id, "warning", warning, "no_further_action",
-                        "No incidents since the warning.", version(db_url, case_id), uow(), D(2027, 1, 6))
+    cases.record_review(actors["teamleader"], case_id, cases.ReviewDecision("warning", warning, "no_further_action", "No incidents since the warning."), version(db_url, case_id), uow(), D(2027, 1, 6))
     assert stage(db_url, case_id) == "closed"
     with UnitOfWork(db_url) as u:
         case = u.session.get(Case, case_id)
@@ -269,10 +268,8 @@ def test_warning_review_with_an_incident_cannot_be_no_further_action(db_url, uow
     another_incident(db_url, actors, case_id, D(2026, 11, 1))
     warning = event_id(db_url, case_id, "warning")
     with pytest.raises(PolicyError, match="1 further incident"):
-        cases.record_review(actors["teamleader"], case_id, "warning", warning, "no_further_action", "Reviewed.",
-                            version(db_url, case_id), uow(), TODAY)
-    cases.record_review(actors["teamleader"], case_id, "warning", warning, "continue", "One incident since.",
-                        version(db_url, case_id), uow(), TODAY, next_review_due=D(2027, 3, 1))
+        cases.record_review(actors["teamleader"], case_id, cases.ReviewDecision("warning", warning, "no_further_action", "Reviewed."), version(db_url, case_id), uow(), TODAY)
+    cases.record_review(actors["teamleader"], case_id, cases.ReviewDecision("warning", warning, "continue", "One incident since.", next_review_due=D(2027, 3, 1)), version(db_url, case_id), uow(), TODAY)
     with UnitOfWork(db_url) as u:
         assert u.session.get(Case, case_id).warning_review_due == D(2027, 3, 1)
 
@@ -285,26 +282,21 @@ def test_restriction_review_continue_vary_and_lift_restores_normal_working(db_ur
     tl = actors["teamleader"]
     review_day = D(2027, 2, 5)
     with pytest.raises(PolicyError, match="between 3 and 12 months"):
-        cases.record_review(tl, case_id, "formal_action", first, "continue", "Calls still high.",
-                            version(db_url, case_id), uow(), review_day, next_review_due=D(2027, 3, 1))
-    cases.record_review(tl, case_id, "formal_action", first, "vary", "Calls reduced.", version(db_url, case_id),
-                        uow(), review_day, next_review_due=D(2027, 8, 5), new_terms="One call a week")
-    cases.record_review(tl, case_id, "formal_action", second, "lift", "No issues raised.",
-                        version(db_url, case_id), uow(), review_day)
+        cases.record_review(tl, case_id, cases.ReviewDecision("formal_action", first, "continue", "Calls still high.", next_review_due=D(2027, 3, 1)), version(db_url, case_id), uow(), review_day)
+    cases.record_review(tl, case_id, cases.ReviewDecision("formal_action", first, "vary", "Calls reduced.", next_review_due=D(2027, 8, 5), new_terms="One call a week"), version(db_url, case_id), uow(), review_day)
+    cases.record_review(tl, case_id, cases.ReviewDecision("formal_action", second, "lift", "No issues raised."), version(db_url, case_id), uow(), review_day)
     a1, a2 = actions(db_url, case_id)
     assert (a1.terms, a1.review_due, a1.status) == ("One call a week", D(2027, 8, 5), ActionStatus.ACTIVE)
     assert (a2.status, a2.ended_on) == (ActionStatus.LIFTED, review_day)
     assert stage(db_url, case_id) == "formal"
-    cases.record_review(tl, case_id, "formal_action", first, "lift", "No incidents for six months.",
-                        version(db_url, case_id), uow(), D(2027, 8, 5))
+    cases.record_review(tl, case_id, cases.ReviewDecision("formal_action", first, "lift", "No incidents for six months."), version(db_url, case_id), uow(), D(2027, 8, 5))
     assert stage(db_url, case_id) == "closed"
 
 
 def test_review_refused_when_nothing_to_review(db_url, uow, actors):
     case_id = a_case_at_informal_stage(db_url, actors)
     with pytest.raises(PolicyError, match="no warning or active restriction"):
-        cases.record_review(actors["teamleader"], case_id, "warning", 1, "continue", "x",
-                            version(db_url, case_id), uow(), TODAY)
+        cases.record_review(actors["teamleader"], case_id, cases.ReviewDecision("warning", 1, "continue", "x"), version(db_url, case_id), uow(), TODAY)
 
 
 # ---------------------------------------------------------------- appeals
@@ -365,7 +357,7 @@ def test_decision_maker_never_the_officer_who_decided(db_url, uow, actors):
     assert "cannot be decided by the officer who took the decision" in str(refusal.value)
     assert "Colin Baptiste" in str(refusal.value) and "Helen Marsh" not in str(refusal.value)
     route = cases.route_for(actors["teamleader"], case_id, "stage_event", warning, uow())
-    assert route["conflict"] and actors["ad.repairs"].user_id in [a["id"] for a in route["alternatives"]]
+    assert route.conflict and actors["ad.repairs"].user_id in [a.id for a in route.alternatives]
     appeal_id = cases.record_appeal(actors["teamleader"], case_id, "stage_event", warning, D(2026, 10, 20),
                                     "Grounds", version(db_url, case_id), uow(), TODAY,
                                     decision_maker_id=actors["ad.repairs"].user_id)
@@ -379,14 +371,13 @@ def test_only_the_assigned_ad_decides(db_url, uow, actors):
                                     "Grounds", version(db_url, case_id), uow(), TODAY)
     for who in ("ad.repairs", "teamleader"):
         with pytest.raises(PermissionDenied):
-            cases.decide_appeal(actors[who], appeal_id, "upheld", "Stands.", version(db_url, case_id), uow(), TODAY)
-    assert [a["appeal_id"] for a in cases.appeals_for_decision_maker(actors["ad.housing"], uow(), TODAY)] == [appeal_id]
+            cases.decide_appeal(actors[who], appeal_id, cases.AppealDecision("upheld", "Stands."), version(db_url, case_id), uow(), TODAY)
+    assert [a.appeal_id for a in cases.appeals_for_decision_maker(actors["ad.housing"], uow(), TODAY)] == [appeal_id]
     assert cases.appeals_for_decision_maker(actors["ad.repairs"], uow(), TODAY) == []
-    result = cases.decide_appeal(actors["ad.housing"], appeal_id, "upheld", "The warning stands.",
-                                 version(db_url, case_id), uow(), D(2026, 10, 22))
-    assert result["case_stage"] == "warning" and not result["late_decision"]
+    result = cases.decide_appeal(actors["ad.housing"], appeal_id, cases.AppealDecision("upheld", "The warning stands."), version(db_url, case_id), uow(), D(2026, 10, 22))
+    assert result.case_stage == "warning" and not result.late_decision
     with pytest.raises(PolicyError, match="already been decided"):
-        cases.decide_appeal(actors["ad.housing"], appeal_id, "upheld", "x", version(db_url, case_id), uow(), TODAY)
+        cases.decide_appeal(actors["ad.housing"], appeal_id, cases.AppealDecision("upheld", "x"), version(db_url, case_id), uow(), TODAY)
 
 
 def test_varied_appeal_changes_the_restriction(db_url, uow, actors):
@@ -395,9 +386,8 @@ def test_varied_appeal_changes_the_restriction(db_url, uow, actors):
     appeal_id = cases.record_appeal(actors["teamleader"], case_id, "formal_action", action.id, D(2026, 11, 10),
                                     "Too strict", version(db_url, case_id), uow(), TODAY)
     with pytest.raises(PolicyError, match="Say how the decision is varied"):
-        cases.decide_appeal(actors["ad.housing"], appeal_id, "varied", "Varied.", version(db_url, case_id), uow(), TODAY)
-    cases.decide_appeal(actors["ad.housing"], appeal_id, "varied", "Three calls is proportionate.",
-                        version(db_url, case_id), uow(), TODAY, varied_terms="Three calls a week")
+        cases.decide_appeal(actors["ad.housing"], appeal_id, cases.AppealDecision("varied", "Varied."), version(db_url, case_id), uow(), TODAY)
+    cases.decide_appeal(actors["ad.housing"], appeal_id, cases.AppealDecision("varied", "Three calls is proportionate.", varied_terms="Three calls a week"), version(db_url, case_id), uow(), TODAY)
     assert actions(db_url, case_id)[0].terms == "Three calls a week"
 
 
@@ -406,8 +396,7 @@ def test_overturned_formal_action_ends_it_and_case_returns_to_warning(db_url, uo
     (action,) = actions(db_url, case_id)
     appeal_id = cases.record_appeal(actors["teamleader"], case_id, "formal_action", action.id, D(2026, 11, 10),
                                     "Not proportionate", version(db_url, case_id), uow(), TODAY)
-    cases.decide_appeal(actors["ad.housing"], appeal_id, "overturned", "Not proportionate.",
-                        version(db_url, case_id), uow(), TODAY)
+    cases.decide_appeal(actors["ad.housing"], appeal_id, cases.AppealDecision("overturned", "Not proportionate."), version(db_url, case_id), uow(), TODAY)
     (action,) = actions(db_url, case_id)
     assert action.status == ActionStatus.OVERTURNED
     assert stage(db_url, case_id) == "warning"
@@ -420,11 +409,10 @@ def test_overturned_warning_returns_the_case_to_informal(db_url, uow, actors):
     warning = event_id(db_url, case_id, "warning")
     appeal_id = cases.record_appeal(actors["teamleader"], case_id, "stage_event", warning, D(2026, 10, 20),
                                     "Grounds", version(db_url, case_id), uow(), TODAY)
-    cases.decide_appeal(actors["ad.housing"], appeal_id, "overturned", "Evidence was hearsay in substance.",
-                        version(db_url, case_id), uow(), TODAY)
+    cases.decide_appeal(actors["ad.housing"], appeal_id, cases.AppealDecision("overturned", "Evidence was hearsay in substance."), version(db_url, case_id), uow(), TODAY)
     assert stage(db_url, case_id) == "informal"
     nxt = cases.allowed_actions(actors["teamleader"], case_id, uow(), TODAY)
-    assert "warning" in [a["action"] for a in nxt["allowed"]]
+    assert "warning" in [a.action for a in nxt.allowed]
 
 
 def test_second_appeal_on_same_decision_waits(db_url, uow, actors):
@@ -453,7 +441,7 @@ def test_close_case_restores_normal_relations(db_url, uow, actors):
                      version(db_url, case_id), uow(), TODAY)
     assert stage(db_url, case_id) == "closed"
     nxt = cases.allowed_actions(actors["teamleader"], case_id, uow(), TODAY)
-    assert [a["action"] for a in nxt["allowed"]] == ["appeal"]   # the 28-day appeal window still runs
+    assert [a.action for a in nxt.allowed] == ["appeal"]   # the 28-day appeal window still runs
 
 
 # ---------------------------------------------------------------- optimistic locking and permissions
@@ -468,8 +456,7 @@ def test_stale_version_refused_for_every_case_change(db_url, uow, actors):
         lambda: cases.record_informal_stage(tl, case_id, informal_details(), stale, uow(), TODAY),
         lambda: cases.issue_warning(tl, case_id, warning_decision(), stale, uow(), TODAY),
         lambda: cases.take_formal_actions(tl, case_id, formal_decision(), stale, uow(), TODAY),
-        lambda: cases.record_review(tl, case_id, "warning", warning, "continue", "x", stale, uow(), TODAY,
-                                    next_review_due=D(2027, 3, 1)),
+        lambda: cases.record_review(tl, case_id, cases.ReviewDecision("warning", warning, "continue", "x", next_review_due=D(2027, 3, 1)), stale, uow(), TODAY),
         lambda: cases.record_appeal(tl, case_id, "stage_event", warning, D(2026, 10, 20), "g", stale, uow(), TODAY),
         lambda: cases.close_case(tl, case_id, "r", stale, uow(), TODAY),
     ]
@@ -510,33 +497,33 @@ def test_roles_that_may_not_run_cases_are_refused(db_url, uow, actors):
         with pytest.raises(PermissionDenied):
             cases.record_informal_stage(actors[who], case_id, informal_details(), version(db_url, case_id), uow(), TODAY)
     with pytest.raises(PermissionDenied):
-        cases.decide_appeal(actors["teamleader"], 1, "upheld", "x", 1, uow(), TODAY)
+        cases.decide_appeal(actors["teamleader"], 1, cases.AppealDecision("upheld", "x"), 1, uow(), TODAY)
 
 
 # ---------------------------------------------------------------- checklist and compliance
 
 def test_checklist_appeal_offered_once_decision_letters_are_sent(db_url, uow, actors):
     case_id = a_case_at_warning_stage(db_url, actors)
-    items = {i["key"]: i for i in cases.case_checklist(actors["teamleader"], case_id, uow(), TODAY)}
-    assert items["appeal_offered"]["status"] == "missing" and len(items["appeal_offered"]["missing"]) == 2
+    items = {i.key: i for i in cases.case_checklist(actors["teamleader"], case_id, uow(), TODAY)}
+    assert items["appeal_offered"].status == "missing" and len(items["appeal_offered"].missing) == 2
     send_letter(db_url, actors, case_id, event_id(db_url, case_id, "informal"), LetterType.INFORMAL_SUMMARY)
     send_letter(db_url, actors, case_id, event_id(db_url, case_id, "warning"))
-    items = {i["key"]: i for i in cases.case_checklist(actors["teamleader"], case_id, uow(), TODAY)}
-    assert all(i["status"] == "pass" for i in items.values()), items
+    items = {i.key: i for i in cases.case_checklist(actors["teamleader"], case_id, uow(), TODAY)}
+    assert all(i.status == "pass" for i in items.values()), items
 
 
 def test_compliance_overview_lists_overdue_reviews_and_filters_by_area(db_url, uow, actors):
     case_id = a_case_at_formal_stage(db_url, actors)
     later = D(2027, 6, 1)
-    rows = cases.compliance_overview(actors["teamleader"], uow(), later)
-    (row,) = [r for r in rows if r["case_id"] == case_id]
-    assert "Changes reviewed within the set period" in row["failing"]
-    assert {"what": "Review: Contact limited to certain times or a number of contacts", "due": D(2027, 5, 5),
-            "days_overdue": 27} in row["overdue"]
+    rows = cases.compliance_overview(actors["teamleader"], uow(), later).rows
+    (row,) = [r for r in rows if r.case_id == case_id]
+    assert "Changes reviewed within the set period" in row.failing
+    assert cases.Overdue(what="Review: Contact limited to certain times or a number of contacts", due=D(2027, 5, 5),
+                         days_overdue=27) in row.overdue
     housing = area_id(db_url)
-    assert [r["case_id"] for r in cases.compliance_overview(actors["teamleader"], uow(), later, housing)] == [case_id]
+    assert [r.case_id for r in cases.compliance_overview(actors["teamleader"], uow(), later, housing).rows] == [case_id]
     repairs = area_id(db_url, "Repairs and Maintenance")
-    assert cases.compliance_overview(actors["teamleader"], uow(), later, repairs) == []
+    assert cases.compliance_overview(actors["teamleader"], uow(), later, repairs).rows == []
 
 
 def test_overdue_appeal_decision_shown(db_url, uow, actors):
@@ -544,10 +531,10 @@ def test_overdue_appeal_decision_shown(db_url, uow, actors):
     warning = event_id(db_url, case_id, "warning")
     cases.record_appeal(actors["teamleader"], case_id, "stage_event", warning, D(2026, 10, 20), "Grounds",
                         version(db_url, case_id), uow(), TODAY)
-    (row,) = cases.compliance_overview(actors["teamleader"], uow(), TODAY)
-    assert {"what": "Appeal decision", "due": D(2026, 10, 27), "days_overdue": 24} in row["overdue"]
+    (row,) = cases.compliance_overview(actors["teamleader"], uow(), TODAY).rows
+    assert cases.Overdue(what="Appeal decision", due=D(2026, 10, 27), days_overdue=24) in row.overdue
     (assigned,) = cases.appeals_for_decision_maker(actors["ad.housing"], uow(), TODAY)
-    assert assigned["overdue"]
+    assert assigned.overdue
 
 
 def test_case_overview_links_counting_incidents_to_the_restriction(db_url, uow, actors):
@@ -555,6 +542,70 @@ def test_case_overview_links_counting_incidents_to_the_restriction(db_url, uow, 
     new = another_incident(db_url, actors, case_id, D(2026, 11, 15))
     another_incident(db_url, actors, case_id, D(2026, 11, 16), evidence_source="hearsay")
     view = cases.case_overview(actors["teamleader"], case_id, uow(), TODAY)
-    assert view["actions"][0]["incidents_during"] == [new]
-    assert view["stage"] == "formal" and view["version"] == version(db_url, case_id)
-    assert [a["action"] for a in view["next"]["allowed"]] == ["formal", "review", "appeal"]
+    assert list(view.actions[0].incidents_during) == [new]
+    assert view.stage == "formal" and view.version == version(db_url, case_id)
+    assert [a.action for a in view.next.allowed] == ["formal", "review", "appeal"]
+
+
+# ---------------------------------------------------------------- compliance at volume (issue 18)
+
+def test_compliance_returns_one_page_with_the_total_and_a_cursor(db_url, uow, actors):
+    ids = [a_case_at_informal_stage(db_url, actors, ref=f"NPH9100{n:02d}") for n in range(5)]
+    tl = actors["teamleader"]
+    first = cases.compliance_overview(tl, uow(), TODAY, limit=3)
+    assert len(first.rows) == 3 and first.total == 5
+    assert sorted(r.case_id for r in first.rows) == ids[:3] and first.next_after == ids[2]
+    second = cases.compliance_overview(tl, uow(), TODAY, limit=3, after=first.next_after)
+    assert sorted(r.case_id for r in second.rows) == ids[3:] and second.next_after is None
+    assert all("The customer was offered an appeal against each decision" in r.failing for r in first.rows)
+
+
+def test_compliance_passes_over_cases_needing_nothing_without_counting_them_as_rows(db_url, uow, actors):
+    quiet = [a_case(db_url, actors, ref=f"NPH9200{n:02d}") for n in range(4)]    # no decision yet: nothing due
+    needing = a_case_at_informal_stage(db_url, actors, ref="NPH920099")
+    page = cases.compliance_overview(actors["teamleader"], uow(), TODAY, limit=2)
+    assert [r.case_id for r in page.rows] == [needing] and page.total == len(quiet) + 1
+
+
+# One statement per table (generate_series), so the set-up takes seconds, not the test's budget.
+BULK_OPEN_CASES = (
+    """INSERT INTO customer (id, housing_ref, title, first_name, last_name, address_line1, address_line2, town,
+       postcode, phone, email, preferred_contact, search_text, legal_hold, legal_hold_reason, created_at)
+       SELECT :base + i, 'BULK' || i, '', 'Bulk', 'Case' || i, '', '', '', '', '', '', 'phone', '', false, '', now()
+       FROM generate_series(1, :n) AS i""",
+    """INSERT INTO case_file (id, customer_id, service_area_id, stage, opened_at, opened_by_id, closure_reason, version)
+       SELECT :base + i, :base + i, :area, 'informal', now(), :leader, '', 1 FROM generate_series(1, :n) AS i""",
+    """INSERT INTO stage_event (case_id, from_stage, to_stage, decided_on, decided_by_id, reason, skip_reason,
+       underlying_issues_considered, underlying_issues_notes, adjustments, details, recorded_at)
+       SELECT :base + i, 'none', 'informal', :on, :leader, 'Spoke to the customer.', '', false, '', '', '{}', now()
+       FROM generate_series(1, :n) AS i""",
+)
+
+
+def test_compliance_page_over_65535_open_cases_on_postgresql(db_url, uow, actors):
+    """psycopg refuses more than 65,535 bound parameters: the compliance list must not bind one
+    per case or per decision (it used `IN (...)` lists built from other queries' rows)."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("the parameter limit is PostgreSQL's")
+    from sqlalchemy import func, text
+    n = 66_000
+    area, leader = area_id(db_url), actors["teamleader"].user_id
+    with UnitOfWork(db_url) as u:
+        base = max(u.session.scalar(select(func.max(Case.id))) or 0, 1_000_000)
+        values = {"base": base, "n": n, "area": area, "leader": leader, "on": INFORMAL_ON}
+        for statement in BULK_OPEN_CASES:
+            u.session.execute(text(statement), values)
+        u.commit()
+    page = cases.compliance_overview(actors["teamleader"], uow(), TODAY)
+    assert page.total == n and len(page.rows) == 50 and page.next_after is not None
+    following = cases.compliance_overview(actors["teamleader"], uow(), TODAY, area, after=page.next_after)
+    assert len(following.rows) == 50 and min(r.case_id for r in following.rows) > page.next_after
+
+
+def test_one_service_area_list_behind_cases_monitoring_and_reference_data(db_url, uow, actors):
+    from core.services import monitoring, users
+    rows = cases.service_areas(actors["teamleader"], uow())
+    assert rows == monitoring.service_areas(actors["teamleader"], uow()) == users.list_service_areas(uow())
+    assert [r.name for r in rows] == sorted(r.name for r in rows) and "Repairs and Maintenance" in [r.name for r in rows]
+    with pytest.raises(PermissionDenied):
+        monitoring.service_areas(actors["contractor"], uow())

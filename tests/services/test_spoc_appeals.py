@@ -61,8 +61,7 @@ def appeal(url, uow, actors, case_id, entry_id, received=D(2026, 11, 25), today=
 
 
 def decide(url, uow, actors, appeal_id, case_id, outcome, today=D(2026, 11, 27), **kw):
-    return cases.decide_appeal(actors["ad.ict"], appeal_id, outcome, "Considered the grounds and the register.",
-                               version(url, case_id), uow(), today, **kw)
+    return cases.decide_appeal(actors["ad.ict"], appeal_id, cases.AppealDecision(outcome, "Considered the grounds and the register.", **kw), version(url, case_id), uow(), today)
 
 
 # ---------------------------------------------------------------- recording and routing
@@ -70,16 +69,16 @@ def decide(url, uow, actors, appeal_id, case_id, outcome, today=D(2026, 11, 27),
 def test_spoc_entry_appeal_routed_to_the_ad_for_corporate_service_and_ict(db_url, uow, actors):
     case_id, entry_id = a_case_with_a_spoc(db_url, actors)
     route = cases.route_for(actors["teamleader"], case_id, "spoc_entry", entry_id, uow())
-    assert route["decision_maker_id"] == actors["ad.ict"].user_id
-    assert "Corporate Service and ICT" in route["rule"] and route["conflict"] is False
+    assert route.decision_maker_id == actors["ad.ict"].user_id
+    assert "Corporate Service and ICT" in route.rule and route.conflict is False
     appeal_id = appeal(db_url, uow, actors, case_id, entry_id)
     row = appeal_row(db_url, appeal_id)
     assert (row.subject_type, row.subject_id) == ("spoc_entry", entry_id)
     assert row.decision_maker_id == actors["ad.ict"].user_id      # not the case's area AD (ad.housing)
     assert row.late is False and row.due_on == D(2026, 12, 2)     # 5 working days after Wed 25 Nov
     (assigned,) = cases.appeals_for_decision_maker(actors["ad.ict"], uow(), D(2026, 11, 25))
-    assert assigned["appeal_id"] == appeal_id and assigned["subject_type"] == "spoc_entry"
-    assert assigned["subject"].startswith("Single point of contact (SPOC) from 20 November 2026")
+    assert assigned.appeal_id == appeal_id and assigned.subject_type == "spoc_entry"
+    assert assigned.subject.startswith("Single point of contact (SPOC) from 20 November 2026")
     assert cases.appeals_for_decision_maker(actors["ad.housing"], uow(), D(2026, 11, 25)) == []
     with UnitOfWork(db_url) as u:
         audit = u.session.scalar(select(AuditEntry).where(AuditEntry.action == "record_appeal",
@@ -90,8 +89,8 @@ def test_spoc_entry_appeal_routed_to_the_ad_for_corporate_service_and_ict(db_url
 def test_case_overview_offers_the_active_spoc_for_appeal(db_url, uow, actors):
     case_id, entry_id = a_case_with_a_spoc(db_url, actors)
     view = cases.case_overview(actors["teamleader"], case_id, uow(), TODAY)
-    assert [(e["id"], e["appeal_by"]) for e in view["spoc_entries"]] == [(entry_id, D(2026, 12, 18))]
-    assert "appeal" in [a["action"] for a in view["next"]["allowed"]]
+    assert [(e.id, e.appeal_by) for e in view.spoc_entries] == [(entry_id, D(2026, 12, 18))]
+    assert "appeal" in [a.action for a in view.next.allowed]
 
 
 def test_spoc_entry_on_another_case_or_unknown_is_refused(db_url, uow, actors):
@@ -136,8 +135,8 @@ def test_decision_maker_must_not_be_the_officer_who_approved_the_spoc(db_url, uo
     covering = dataclasses.replace(actors["ad.ict"], role=Role.DMO)
     case_id, entry_id = a_case_with_a_spoc(db_url, actors, dmo=covering)
     route = cases.route_for(actors["teamleader"], case_id, "spoc_entry", entry_id, uow())
-    assert route["conflict"] is True
-    assert actors["ad.ict"].user_id not in [a["id"] for a in route["alternatives"]]
+    assert route.conflict is True
+    assert actors["ad.ict"].user_id not in [a.id for a in route.alternatives]
     with pytest.raises(PolicyError, match="cannot be decided by the officer who took the decision"):
         appeal(db_url, uow, actors, case_id, entry_id)
     appeal_id = appeal(db_url, uow, actors, case_id, entry_id, decision_maker_id=actors["ad.customer"].user_id)
@@ -171,9 +170,9 @@ def test_upheld_spoc_stands(db_url, uow, actors):
     before = entry_row(db_url, entry_id)
     appeal_id = appeal(db_url, uow, actors, case_id, entry_id)
     with pytest.raises(PermissionDenied):
-        cases.decide_appeal(actors["ad.housing"], appeal_id, "upheld", "x", version(db_url, case_id), uow(), D(2026, 11, 27))
+        cases.decide_appeal(actors["ad.housing"], appeal_id, cases.AppealDecision("upheld", "x"), version(db_url, case_id), uow(), D(2026, 11, 27))
     result = decide(db_url, uow, actors, appeal_id, case_id, "upheld")
-    assert result["outcome"] == "upheld" and result["case_stage"] == "formal" and result["late_decision"] is False
+    assert result.outcome == "upheld" and result.case_stage == "formal" and result.late_decision is False
     after = entry_row(db_url, entry_id)
     assert vars(after) == vars(before)
     assert appeal_row(db_url, appeal_id).outcome.value == "upheld"
@@ -220,7 +219,7 @@ def test_overturned_spoc_ends_with_audit(db_url, uow, actors):
     case_id, entry_id = a_case_with_a_spoc(db_url, actors)
     appeal_id = appeal(db_url, uow, actors, case_id, entry_id)
     result = decide(db_url, uow, actors, appeal_id, case_id, "overturned")
-    assert result["case_stage"] == "formal"          # the formal-stage decision itself was not appealed
+    assert result.case_stage == "formal"          # the formal-stage decision itself was not appealed
     row = entry_row(db_url, entry_id)
     assert (row.status, row.ended_on, row.ended_reason) == (RegisterStatus.ENDED, D(2026, 11, 27),
                                                             "Overturned on appeal.")
@@ -232,7 +231,7 @@ def test_overturned_spoc_ends_with_audit(db_url, uow, actors):
         assert audit.before["status"] == "active" and audit.after["status"] == "ended"
         assert audit.after["ended_reason"] == "Overturned on appeal."
     assert registers.spoc_register(actors["dmo"], uow(), "active", today=D(2026, 11, 27)).rows == []
-    assert cases.case_overview(actors["teamleader"], case_id, uow(), D(2026, 11, 27))["spoc_entries"] == []
+    assert cases.case_overview(actors["teamleader"], case_id, uow(), D(2026, 11, 27)).spoc_entries == ()
     with pytest.raises(PolicyError, match="already overturned"):
         appeal(db_url, uow, actors, case_id, entry_id, today=D(2026, 11, 27))
 
@@ -252,12 +251,11 @@ def test_ended_spoc_cannot_be_appealed_and_a_pending_one_can_only_be_upheld(db_u
 def test_spoc_fields_refused_for_other_appeals(db_url, uow, actors):
     case_id, _ = a_case_with_a_spoc(db_url, actors)
     view = cases.case_overview(actors["teamleader"], case_id, uow(), TODAY)
-    formal = next(d["id"] for d in view["decisions"] if d["to_stage"] == "formal")
+    formal = next(d.id for d in view.decisions if d.to_stage == "formal")
     appeal_id = cases.record_appeal(actors["teamleader"], case_id, "stage_event", formal, D(2026, 11, 20),
                                     GROUNDS, version(db_url, case_id), uow(), TODAY)
     with pytest.raises(PolicyError, match="Only a SPOC on the register"):
-        cases.decide_appeal(actors["ad.housing"], appeal_id, "varied", "x", version(db_url, case_id), uow(),
-                            D(2026, 11, 27), contact_limit="One a week")
+        cases.decide_appeal(actors["ad.housing"], appeal_id, cases.AppealDecision("varied", "x", contact_limit="One a week"), version(db_url, case_id), uow(), D(2026, 11, 27))
 
 
 def test_stale_version_refused(db_url, uow, actors):
@@ -268,8 +266,7 @@ def test_stale_version_refused(db_url, uow, actors):
         cases.record_appeal(actors["teamleader"], case_id, "spoc_entry", entry_id, D(2026, 11, 25), GROUNDS,
                             stale, uow(), D(2026, 11, 25))
     with pytest.raises(StaleRecord):
-        cases.decide_appeal(actors["ad.ict"], appeal_id, "overturned", "Not proportionate.", stale, uow(),
-                            D(2026, 11, 27))
+        cases.decide_appeal(actors["ad.ict"], appeal_id, cases.AppealDecision("overturned", "Not proportionate."), stale, uow(), D(2026, 11, 27))
     assert entry_row(db_url, entry_id).status == RegisterStatus.ACTIVE
     assert appeal_row(db_url, appeal_id).decided_on is None
 
@@ -281,10 +278,10 @@ def test_checklist_compliance_and_timeline_handle_a_spoc_appeal(db_url, uow, act
     appeal(db_url, uow, actors, case_id, entry_id)
     late_day = D(2026, 12, 10)          # the appeal decision (due 2 Dec) is overdue
     assert cases.case_checklist(actors["teamleader"], case_id, uow(), late_day)
-    (row,) = [r for r in cases.compliance_overview(actors["teamleader"], uow(), late_day) if r["case_id"] == case_id]
-    assert {"what": "Appeal decision", "due": D(2026, 12, 2), "days_overdue": 8} in row["overdue"]
+    (row,) = [r for r in cases.compliance_overview(actors["teamleader"], uow(), late_day).rows if r.case_id == case_id]
+    assert cases.Overdue(what="Appeal decision", due=D(2026, 12, 2), days_overdue=8) in row.overdue
     view = cases.case_overview(actors["teamleader"], case_id, uow(), late_day)
-    assert [(a["subject_type"], a["subject_id"]) for a in view["appeals"]] == [("spoc_entry", entry_id)]
+    assert [(a.subject_type, a.subject_id) for a in view.appeals] == [("spoc_entry", entry_id)]
     with UnitOfWork(db_url) as u:
         customer_id = u.session.get(SpocEntry, entry_id).customer_id
     events = timeline.get_timeline(actors["teamleader"], customer_id, uow(), kinds=["appeal"],

@@ -100,3 +100,17 @@ def test_an_active_spoc_makes_appeal_allowed():
     opened = with_spoc_appeals(refused, 1)
     assert opened[0].allowed and opened[0].action == CaseAction.APPEAL
     assert opened[1] == refused[1]
+
+
+def test_appealable_subjects_are_standing_decisions_active_restrictions_and_active_spocs():
+    from core.enums import SubjectType
+    from core.policy.appeals import appealable_subjects
+    from core.policy.stages import ActionFact, CaseFacts, EventFact
+    informal = EventFact(1, Stage.INFORMAL, dt.date(2026, 3, 5))
+    overturned = EventFact(2, Stage.WARNING, dt.date(2026, 4, 5), overturned=True)
+    closed = EventFact(3, Stage.CLOSED, dt.date(2026, 6, 5))
+    active = ActionFact(7, FormalActionType.CONTACT_LIMITS, dt.date(2026, 5, 1), dt.date(2026, 11, 1))
+    lifted = ActionFact(8, FormalActionType.ISSUE_LIMIT, dt.date(2026, 5, 1), dt.date(2026, 11, 1), active=False)
+    facts = CaseFacts(Stage.FORMAL, (), (informal, overturned, closed), (active, lifted))
+    assert appealable_subjects(facts, [11]) == [(SubjectType.STAGE_EVENT, 1), (SubjectType.FORMAL_ACTION, 7),
+                                                (SubjectType.SPOC_ENTRY, 11)]

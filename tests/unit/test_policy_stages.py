@@ -295,3 +295,32 @@ def test_next_actions_show_a_possible_skip_with_its_condition():
     assert verdicts[CaseAction.WARNING].allowed
     assert "reason for skipping must be recorded" in verdicts[CaseAction.WARNING].note
     assert verdicts[CaseAction.FORMAL].allowed
+
+
+# ---- one home for the rules the services and pages share
+
+def test_serious_behaviour_on_record_needs_a_counting_serious_incident():
+    assert s.serious_on_record(facts(Stage.NONE, [inc(1, D(2026, 3, 1), serious=True)]))
+    assert not s.serious_on_record(facts(Stage.NONE, [inc(1, D(2026, 3, 1), counts=False, serious=True)]))
+    assert not s.serious_on_record(facts(Stage.NONE, [inc(1, D(2026, 3, 1))]))
+
+
+def test_incidents_during_a_restriction_count_from_its_start_to_its_end():
+    incidents = [inc(1, D(2026, 5, 31)), inc(2, D(2026, 6, 1)), inc(3, D(2026, 6, 10), counts=False),
+                 inc(4, D(2026, 7, 1)), inc(5, D(2026, 8, 1))]
+    assert [i.id for i in s.incidents_during(incidents, D(2026, 6, 1), D(2026, 7, 1))] == [2, 4]
+    assert [i.id for i in s.incidents_during(incidents, D(2026, 6, 1))] == [2, 4, 5]
+
+
+def test_the_warning_in_force_is_the_latest_standing_warning_at_the_warning_stage():
+    later = ev(3, Stage.WARNING, D(2026, 5, 5), evidence={3})
+    assert s.warning_in_force(facts(Stage.WARNING, events=[INFORMAL, WARNING, later])) == later
+    overturned = ev(3, Stage.WARNING, D(2026, 5, 5), evidence={3}, overturned=True)
+    assert s.warning_in_force(facts(Stage.WARNING, events=[INFORMAL, WARNING, overturned])) == WARNING
+    assert s.warning_in_force(facts(Stage.FORMAL, events=[INFORMAL, WARNING])) is None
+
+
+def test_only_active_restrictions_can_be_reviewed():
+    active = s.ActionFact(1, FormalActionType.CONTACT_LIMITS, D(2026, 5, 1), D(2026, 11, 1))
+    lifted = s.ActionFact(2, FormalActionType.ISSUE_LIMIT, D(2026, 5, 1), D(2026, 11, 1), active=False)
+    assert s.reviewable_actions(facts(Stage.FORMAL, actions=[active, lifted])) == [active]

@@ -1,0 +1,32 @@
+"""The service areas (reference data), listed in one place for every page's filter or picker."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from sqlalchemy import select
+
+from core.db import UnitOfWork
+from core.models import ServiceArea
+from core.permissions import Actor, Permission, require
+
+
+@dataclass(frozen=True)
+class ServiceAreaRow:
+    id: int
+    name: str
+
+    def __getitem__(self, key: str) -> Any:
+        """For callers that still read a row as a dict (`row["name"]`); use the attributes."""
+        return getattr(self, key)
+
+
+def service_areas(actor: Optional[Actor], uow: UnitOfWork,
+                  permission: Optional[Permission] = None) -> list[ServiceAreaRow]:
+    """Every service area by name. Names only, so any signed-in user may read them; a caller
+    that lists them for a protected page passes that page's permission."""
+    if permission is not None:
+        require(actor, permission)
+    with uow:
+        rows = uow.session.execute(select(ServiceArea.id, ServiceArea.name).order_by(ServiceArea.name))
+        return [ServiceAreaRow(area_id, name) for area_id, name in rows]
