@@ -30,8 +30,8 @@ def pick_customer(key: str):
     return choice["id"] if choice else None
 
 
-def request_label(r: dict) -> str:
-    return f"#{r['id']} {r['kind_label']}: {r['customer']} (due {r['due_on']:%d %b %Y})"
+def request_label(r: dp.DataRequestRow) -> str:
+    return f"#{r.id} {r.kind_label}: {r.customer} (due {r.due_on:%d %b %Y})"
 
 
 ok, open_requests = attempt(dp.list_requests, me, uow())
@@ -41,15 +41,15 @@ requests_tab, sar_tab, rect_tab, erase_tab, hold_tab, retention_tab = st.tabs(
 
 with requests_tab:
     st.subheader("Open requests")
-    overdue = [r for r in open_requests if r["overdue"]]
+    overdue = [r for r in open_requests if r.overdue]
     if overdue:
         st.error(f"{len(overdue)} request(s) are past their one-month due date: "
-                 + ", ".join(f"#{r['id']}" for r in overdue))
+                 + ", ".join(f"#{r.id}" for r in overdue))
     if open_requests:
         table = pd.DataFrame([{
-            "Request": r["id"], "Kind": r["kind_label"], "Customer": r["customer"],
-            "Received": r["received_on"], "Due": r["due_on"], "Days left": r["days_left"],
-            "Overdue": r["overdue"], "Identity checked": r["identity_checked"], "Details": r["details"],
+            "Request": r.id, "Kind": r.kind_label, "Customer": r.customer,
+            "Received": r.received_on, "Due": r.due_on, "Days left": r.days_left,
+            "Overdue": r.overdue, "Identity checked": r.identity_checked, "Details": r.details,
         } for r in open_requests])
         styled = table.style.apply(
             lambda row: ["color: #b00020; font-weight: bold" if row["Overdue"] else ""] * len(row), axis=1)
@@ -73,31 +73,31 @@ with requests_tab:
                 if ok:
                     st.success(f"Request #{new_id} logged.")
 
-    unchecked = [r for r in open_requests if not r["identity_checked"]]
+    unchecked = [r for r in open_requests if not r.identity_checked]
     if unchecked:
         with st.form("confirm_identity"):
             st.subheader("Confirm the requester's identity")
             chosen = st.selectbox("Request", unchecked, format_func=request_label)
             how = st.text_input("How the identity was checked")
             if st.form_submit_button("Confirm identity"):
-                ok, _ = attempt(dp.confirm_identity, me, chosen["id"], how, uow())
+                ok, _ = attempt(dp.confirm_identity, me, chosen.id, how, uow())
                 if ok:
                     st.success("Identity confirmed.")
 
 with sar_tab:
-    sars = [r for r in open_requests if r["kind"] == DataRequestKind.SAR.value]
+    sars = [r for r in open_requests if r.kind == DataRequestKind.SAR]
     if not sars:
         st.info("No open subject access requests.")
     else:
         chosen = st.selectbox("Subject access request", sars, format_func=request_label, key="sar_pick")
         if st.button("Build the subject access pack", type="primary"):
             bar = st.progress(0.0, text="Starting")
-            ok, pack = attempt(dp.build_sar_pack, me, uow(), request_id=chosen["id"],
+            ok, pack = attempt(dp.build_sar_pack, me, uow(), request_id=chosen.id,
                                progress=lambda fraction, message: bar.progress(fraction, text=message))
             if ok:
-                st.session_state["sar_pack"] = (chosen["id"], pack)
+                st.session_state["sar_pack"] = (chosen.id, pack)
         built = st.session_state.get("sar_pack")
-        if built and built[0] == chosen["id"]:
+        if built and built[0] == chosen.id:
             st.success("Pack ready. Before release, action every item in "
                        "FOR_DMO_REVIEW_remove_before_release/redactions.csv, then delete that folder.")
             st.download_button("Download the pack (.zip)", built[1], file_name=f"sar-{built[0]}.zip",
@@ -105,25 +105,25 @@ with sar_tab:
         with st.form("sar_released"):
             note = st.text_input("How and when the pack was sent")
             if st.form_submit_button("Mark as released"):
-                ok, _ = attempt(dp.complete_request, me, chosen["id"], "released", note, uow())
+                ok, _ = attempt(dp.complete_request, me, chosen.id, "released", note, uow())
                 if ok:
                     st.session_state.pop("sar_pack", None)
                     st.success("Request closed as released.")
 
 with rect_tab:
-    rects = [r for r in open_requests if r["kind"] == DataRequestKind.RECTIFICATION.value]
+    rects = [r for r in open_requests if r.kind == DataRequestKind.RECTIFICATION]
     if not rects:
         st.info("No open rectification requests.")
     else:
         chosen = st.selectbox("Rectification request", rects, format_func=request_label, key="rect_pick")
         st.text(f"Disputed: {chosen['details']}")
-        ok, records = attempt(dp.rectifiable_records, me, chosen["id"], uow())
+        ok, records = attempt(dp.rectifiable_records, me, chosen.id, uow())
         records = records or []
-        record = st.selectbox("Record", records, format_func=lambda r: r["label"], key="rect_record")
+        record = st.selectbox("Record", records, format_func=lambda r: r.label, key="rect_record")
         field = None
         if record:
             field = st.selectbox("Field (leave as '(whole record)' to remove the record)",
-                                 ["(whole record)"] + list(record["fields"]), key="rect_field")
+                                 ["(whole record)"] + list(record.fields), key="rect_field")
             if field != "(whole record)":
                 st.text(f"Current value: {record['fields'][field]}")
         with st.form("rectify"):
@@ -133,22 +133,22 @@ with rect_tab:
             if st.form_submit_button("Record decision"):
                 change = {}
                 if record and decision != "refuse":
-                    change = {"entity_type": record["entity_type"], "entity_id": record["entity_id"]}
+                    change = {"entity_type": record.entity_type, "entity_id": record.entity_id}
                     if field and field != "(whole record)":
                         change["field"] = field
                     change["value" if decision == "amend" else "text"] = value
-                ok, result = attempt(dp.decide_rectification, me, chosen["id"], decision, reason,
+                ok, result = attempt(dp.decide_rectification, me, chosen.id, decision, reason,
                                      [change] if change else [], uow())
                 if ok:
                     st.success(f"Decision recorded ({result['decision']}); the change is in the audit log.")
 
 with erase_tab:
-    erasures = [r for r in open_requests if r["kind"] == DataRequestKind.ERASURE.value]
+    erasures = [r for r in open_requests if r.kind == DataRequestKind.ERASURE]
     if not erasures:
         st.info("No open erasure requests.")
     else:
         chosen = st.selectbox("Erasure request", erasures, format_func=request_label, key="erase_pick")
-        ok, blockers = attempt(dp.erasure_check, me, chosen["customer_id"], uow())
+        ok, blockers = attempt(dp.erasure_check, me, chosen.customer_id, uow())
         for blocker in blockers or []:
             st.warning(f"Cannot be erased now: {blocker}")
         with st.form("erase"):
@@ -161,13 +161,13 @@ with erase_tab:
                 if not sure:
                     st.error("Tick the confirmation box first.")
                 else:
-                    ok, result = attempt(dp.erase_customer, me, chosen["id"], uow(), reason=reason)
+                    ok, result = attempt(dp.erase_customer, me, chosen.id, uow(), reason=reason)
                     if ok:
                         st.success("Personal data erased; anonymised facts kept for statistics.")
         with st.form("refuse_erasure"):
             why = st.text_area("Reason for refusing")
             if st.form_submit_button("Refuse the request"):
-                ok, _ = attempt(dp.complete_request, me, chosen["id"], "refused", why, uow())
+                ok, _ = attempt(dp.complete_request, me, chosen.id, "refused", why, uow())
                 if ok:
                     st.success("Request closed as refused.")
 

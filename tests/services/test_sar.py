@@ -125,15 +125,15 @@ def test_logging_a_request_sets_the_due_date_one_calendar_month_later(db_url, uo
                                 "", uow(), today=TODAY)
     with UnitOfWork(db_url) as u:
         assert u.session.get(DataRequest, request_id).due_on == dt.date(2026, 2, 28)
-    listed = {r["id"]: r for r in dp.list_requests(actors["dmo"], uow(), today=TODAY)}
-    assert listed[request_id]["overdue"] and listed[request_id]["days_left"] < 0
+    listed = {r.id: r for r in dp.list_requests(actors["dmo"], uow(), today=TODAY)}
+    assert listed[request_id].overdue and listed[request_id].days_left < 0
     with pytest.raises(PolicyError, match="future"):
         dp.log_request(actors["dmo"], customer_id, "sar", TODAY + dt.timedelta(days=1), True, "", uow(),
                        today=TODAY)
     with pytest.raises(PolicyError, match="required"):
         dp.log_request(actors["dmo"], customer_id, "rectification", TODAY, True, "  ", uow(), today=TODAY)
     dp.complete_request(actors["dmo"], request_id, "released", "Pack sent by recorded delivery", uow())
-    assert request_id not in {r["id"] for r in dp.list_requests(actors["dmo"], uow(), today=TODAY)}
+    assert request_id not in {r.id for r in dp.list_requests(actors["dmo"], uow(), today=TODAY)}
 
 
 def test_pack_for_a_demo_customer_matches_an_independent_query_of_every_table(tmp_path):

@@ -16,10 +16,10 @@ from core.services.dataprotection.erasure import (
     ERASE_DELETE, ERASE_FIELDS, erase_customer, erasure_check, set_legal_hold,
 )
 from core.services.dataprotection.rectification import (
-    RECTIFIABLE, REMOVABLE_RECORDS, decide_rectification, rectifiable_records,
+    RECTIFIABLE, REMOVABLE_RECORDS, RectifiableRecord, decide_rectification, rectifiable_records,
 )
 from core.services.dataprotection.requests import (
-    complete_request, confirm_identity, list_requests, log_request, record_access,
+    DataRequestRow, complete_request, confirm_identity, list_requests, log_request, record_access,
 )
 from core.services.dataprotection.retention import (
     confirm_retention_deletion, retention_candidates,
@@ -29,7 +29,7 @@ from core.services.dataprotection.subject_access import Progress, build_sar_pack
 __all__ = [
     "DELETE_ORDER", "NOT_ABOUT_A_CUSTOMER", "PACK_TABLES", "T", "_collect", "csv_bytes",
     "ERASE_DELETE", "ERASE_FIELDS", "erase_customer", "erasure_check", "set_legal_hold",
-    "RECTIFIABLE", "REMOVABLE_RECORDS", "decide_rectification", "rectifiable_records",
+    "RECTIFIABLE", "REMOVABLE_RECORDS", "RectifiableRecord", "DataRequestRow", "decide_rectification", "rectifiable_records",
     "complete_request", "confirm_identity", "list_requests", "log_request", "record_access",
     "confirm_retention_deletion", "retention_candidates", "Progress", "build_sar_pack",
 ]

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
-from typing import Optional
+from dataclasses import dataclass, replace
+from typing import Any, Optional
 
 from core.db import UnitOfWork, snapshot
 from core.enums import DataRequestKind
@@ -59,7 +59,18 @@ def _rectifiable_models() -> dict[str, tuple[type, dict[str, bool]]]:
 REMOVABLE_RECORDS = ("incident", "customer_vulnerability", "third_party_contact")
 
 
-def rectifiable_records(actor: Actor, request_id: int, uow: UnitOfWork) -> list[dict]:
+@dataclass(frozen=True)
+class RectifiableRecord:
+    """A record a rectification may change, with its current values."""
+
+    entity_type: str
+    entity_id: int
+    fields: dict[str, Any]
+    label: str
+    removable: bool
+
+
+def rectifiable_records(actor: Actor, request_id: int, uow: UnitOfWork) -> list[RectifiableRecord]:
     """The records a rectification may change for this request's customer, with current values."""
     require(actor, Permission.HANDLE_DATA_REQUESTS)
     models = _rectifiable_models()
@@ -71,9 +82,10 @@ def rectifiable_records(actor: Actor, request_id: int, uow: UnitOfWork) -> list[
             for obj in uow.session.scalars(select(model).where(column == request.customer_id).order_by(model.id)):
                 values = {f: getattr(obj, f) for f in fields}
                 summary = next((str(v) for v in values.values() if v), "")
-                out.append({"entity_type": name, "entity_id": obj.id, "fields": values,
-                            "label": f"{name.replace('_', ' ')} {obj.id}: {summary[:60]}",
-                            "removable": name in REMOVABLE_RECORDS})
+                out.append(RectifiableRecord(
+                    entity_type=name, entity_id=obj.id, fields=values,
+                    label=f"{name.replace('_', ' ')} {obj.id}: {summary[:60]}",
+                    removable=name in REMOVABLE_RECORDS))
         return out
 
 

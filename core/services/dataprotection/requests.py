@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Optional
 
 from core.db import UnitOfWork, snapshot
@@ -64,9 +65,31 @@ def confirm_identity(actor: Actor, request_id: int, how: str, uow: UnitOfWork) -
         uow.commit()
 
 
+@dataclass(frozen=True)
+class DataRequestRow:
+    """One data-protection request as the DMO's lists show it."""
+
+    id: int
+    customer_id: int
+    customer: str                 # "Full Name (REF)"
+    kind: DataRequestKind
+    kind_label: str
+    received_on: dt.date
+    due_on: dt.date
+    days_left: int
+    overdue: bool
+    identity_checked: bool
+    status: str
+    decision: str
+    decision_reason: str
+    details: str
+    logged_at: Optional[dt.datetime] = None
+
+
 def list_requests(actor: Actor, uow: UnitOfWork, today: Optional[dt.date] = None,
-                  include_closed: bool = False) -> list[dict]:
-    """Requests with their due dates, soonest first; `overdue` when open past the due date."""
+                  include_closed: bool = False) -> list[DataRequestRow]:
+    """Requests with their due dates, soonest first; `overdue` when open past the due date.
+    Open requests are few (each is answered within a month), so the list is not paged."""
     require(actor, Permission.HANDLE_DATA_REQUESTS)
     today = today or dt.date.today()
     with uow:
@@ -74,14 +97,14 @@ def list_requests(actor: Actor, uow: UnitOfWork, today: Optional[dt.date] = None
         if not include_closed:
             stmt = stmt.where(DataRequest.status == "open")
         rows = uow.session.execute(stmt.order_by(DataRequest.due_on, DataRequest.id)).all()
-        return [{
-            "id": r.id, "customer_id": c.id, "customer": f"{c.full_name} ({c.housing_ref})",
-            "kind": r.kind.value, "kind_label": r.kind.label, "received_on": r.received_on,
-            "due_on": r.due_on, "days_left": (r.due_on - today).days,
-            "overdue": r.status == "open" and r.due_on < today,
-            "identity_checked": r.identity_checked, "status": r.status, "decision": r.decision,
-            "decision_reason": r.decision_reason, "details": r.details,
-        } for r, c in rows]
+        return [DataRequestRow(
+            id=r.id, customer_id=c.id, customer=f"{c.full_name} ({c.housing_ref})",
+            kind=r.kind, kind_label=r.kind.label, received_on=r.received_on,
+            due_on=r.due_on, days_left=(r.due_on - today).days,
+            overdue=r.status == "open" and r.due_on < today,
+            identity_checked=r.identity_checked, status=r.status, decision=r.decision,
+            decision_reason=r.decision_reason, details=r.details,
+        ) for r, c in rows]
 
 
 def complete_request(actor: Actor, request_id: int, outcome: str, reason: str, uow: UnitOfWork,

@@ -7,6 +7,7 @@ import io
 import json
 import re
 import zipfile
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional
 
 from core.db import UnitOfWork, to_jsonable
@@ -33,7 +34,7 @@ from core.services.dataprotection._common import (
     _open_request,
     csv_bytes,
 )
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 Progress = Optional[Callable[[float, str], None]]
 
@@ -51,12 +52,44 @@ def _text_fields(name: str, row: dict) -> Iterable[tuple[str, str]]:
             yield key, json.dumps(to_jsonable(value), ensure_ascii=False)
 
 
-def _scanner(s, customer: Customer) -> rules.RedactionScanner:
-    others = s.execute(select(Customer.first_name, Customer.last_name, Customer.title,
-                              Customer.housing_ref, Customer.email, Customer.phone)
-                       .where(Customer.id != customer.id, Customer.anonymised_at.is_(None)))
+def _chunks(values: Iterable[str], size: int = 500) -> Iterable[list[str]]:
+    values = sorted(values)
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _phone_digits(column):
+    """The phone column with the usual separators removed, in SQL (either database)."""
+    for sep in (" ", "-", "(", ")", "+", "."):
+        column = func.replace(column, sep, "")
+    return column
+
+
+def _scanner(s, customer: Customer, texts: list[str]) -> rules.RedactionScanner:
+    """A scanner for these texts, built only from the customers the texts could name.
+
+    Last names and housing references are looked up through their indexes (every spelling of
+    each candidate word); emails and phone numbers only when the texts contain one. The flags
+    are the same as a scanner built from every customer, at a cost that follows the subject's
+    records, not the number of other customers."""
+    keys = rules.lookup_keys(texts)
+    conditions = []
+    names = {form for phrase in keys.phrases for form in rules.name_spellings(phrase)}
+    conditions += [Customer.last_name.in_(part) for part in _chunks(names)]
+    conditions += [Customer.housing_ref.in_(part) for part in _chunks(keys.references)]
+    conditions += [func.lower(Customer.email).in_(part) for part in _chunks(keys.emails)]
+    phones = keys.phones | {"44" + p[1:] for p in keys.phones if p.startswith("0")}
+    conditions += [_phone_digits(Customer.phone).in_(part) for part in _chunks(phones)]
+    cols = (Customer.id, Customer.first_name, Customer.last_name, Customer.title,
+            Customer.housing_ref, Customer.email, Customer.phone)
+    others: dict[int, tuple] = {}
+    for condition in conditions:
+        found = s.execute(select(*cols).where(condition, Customer.id != customer.id,
+                                              Customer.anonymised_at.is_(None)))
+        others.update((row[0], tuple(row[1:])) for row in found)
     return rules.RedactionScanner(
-        (rules.Identity("another customer", f, l, t, ref, e, p) for f, l, t, ref, e, p in others),
+        (rules.Identity("another customer", f, l, t, ref, e, p)
+         for _, (f, l, t, ref, e, p) in sorted(others.items())),
         exclude_names=[f"{customer.first_name} {customer.last_name}",
                        f"{customer.title} {customer.last_name}"])
 
@@ -84,6 +117,75 @@ def _staff(s, records: dict[str, list[dict]]) -> dict[int, dict]:
     return {u.id: {"name": u.name, "role": u.role.label} for u in users}
 
 
+def _row_texts(records: dict[str, list[dict]]) -> list[tuple[str, Any, str, str]]:
+    """(table, row id, field, text) for every free-text value in the records but the customer's own."""
+    out = []
+    for name, rows in records.items():
+        if name == "customer":
+            continue
+        for row in rows:
+            row_id = row.get("id", "/".join(str(row.get(k)) for k in _LINK_KEYS.get(name, ())))
+            out += [(name, row_id, field, text) for field, text in _text_fields(name, row)]
+    return out
+
+
+def _flags(scanner: rules.RedactionScanner, texts: list[tuple[str, Any, str, str]]) -> list[dict]:
+    flags: list[dict] = []
+    for name, row_id, field, text in texts:
+        for found, kind in scanner.scan(text):
+            flags.append({"table": name, "row_id": row_id, "field": field, "found": found, "kind": kind})
+        if (name, field) in _THIRD_PARTY_FIELDS and name != "third_party_contact":
+            flags.append({"table": name, "row_id": row_id, "field": field, "found": text,
+                          "kind": "third party named: check consent or redact"})
+    return flags
+
+
+def _letters(s, letters: list[dict]) -> dict[int, bytes]:
+    """Each letter's bytes, by id (one customer's letters)."""
+    content = T["letter"].c.content
+    return {letter["id"]: s.execute(select(content).where(T["letter"].c.id == letter["id"])).scalar_one() or b""
+            for letter in letters}
+
+
+def _write_pack(z: zipfile.ZipFile, pack: "_Pack", progress: Progress) -> None:
+    letters = pack.records["letter"]
+    for i, letter in enumerate(letters):
+        _step(progress, 0.4 + 0.3 * i / max(len(letters), 1), f"Adding letter {i + 1} of {len(letters)}")
+        path = f"letters/{letter['id']}-{_safe_name(letter.get('filename') or letter['letter_type'])}"
+        if not path.lower().endswith(".docx"):
+            path += ".docx"
+        letter["file_in_pack"] = path
+        z.writestr(path, pack.contents[letter["id"]])
+    _step(progress, 0.7, "Writing data files")
+    for name, _title in PACK_TABLES:
+        columns = [col.name for col in T[name].c if col.name != "content"]
+        if name == "letter":
+            columns.append("file_in_pack")
+        z.writestr(f"csv/{name}.csv", csv_bytes(pack.records[name], columns))
+    data = {"customer_id": pack.customer.id, "generated_at": pack.now.isoformat(),
+            "request_id": pack.request.id if pack.request else None,
+            "staff": {str(k): v for k, v in pack.staff.items()},
+            "tables": {name: to_jsonable(pack.records[name]) for name, _ in PACK_TABLES}}
+    z.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
+    z.writestr("FOR_DMO_REVIEW_remove_before_release/redactions.csv",
+               csv_bytes(pack.flags, ["table", "row_id", "field", "found", "kind"]))
+    _step(progress, 0.8, "Writing the summary document")
+    z.writestr("summary.docx", _summary_docx(pack.customer, pack.request, pack.records, pack.staff,
+                                             pack.flags, pack.now))
+    z.writestr("README.txt", _readme(pack.customer, pack.request, pack.records, pack.flags, pack.now))
+
+
+@dataclass
+class _Pack:
+    customer: Customer
+    request: Optional[DataRequest]
+    records: dict[str, list[dict]]
+    staff: dict[int, dict]
+    contents: dict[int, bytes]
+    flags: list[dict]
+    now: dt.datetime
+
+
 def build_sar_pack(actor: Actor, uow: UnitOfWork, request_id: Optional[int] = None,
                    customer_id: Optional[int] = None, progress: Progress = None,
                    now: Optional[dt.datetime] = None) -> bytes:
@@ -106,60 +208,23 @@ def build_sar_pack(actor: Actor, uow: UnitOfWork, request_id: Optional[int] = No
         customer = _customer(uow, customer_id)
         _step(progress, 0.05, "Collecting records")
         records = _collect(s, customer_id)
-        staff = _staff(s, records)
+        contents = _letters(s, records["letter"])
         _step(progress, 0.3, "Checking free text for other people's personal data")
-        scanner = _scanner(s, customer)
-        flags: list[dict] = []
-        for name, rows in records.items():
-            if name == "customer":
-                continue
-            for row in rows:
-                row_id = row.get("id", "/".join(str(row.get(k)) for k in _LINK_KEYS.get(name, ())))
-                for field, text in _text_fields(name, row):
-                    for found, kind in scanner.scan(text):
-                        flags.append({"table": name, "row_id": row_id, "field": field,
-                                      "found": found, "kind": kind})
-                    if (name, field) in _THIRD_PARTY_FIELDS and name != "third_party_contact":
-                        flags.append({"table": name, "row_id": row_id, "field": field, "found": text,
-                                      "kind": "third party named: check consent or redact"})
-        letters = records["letter"]
+        texts = _row_texts(records)
+        texts += [("letter", i, "content", _letter_text(c)) for i, c in contents.items()]
+        flags = _flags(_scanner(s, customer, [t[3] for t in texts]), texts)
+        pack = _Pack(customer, request, records, _staff(s, records), contents, flags, now)
         zipped = io.BytesIO()
         with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
-            for i, letter in enumerate(letters):
-                _step(progress, 0.4 + 0.3 * i / max(len(letters), 1), f"Adding letter {i + 1} of {len(letters)}")
-                content = s.execute(select(T["letter"].c.content)
-                                    .where(T["letter"].c.id == letter["id"])).scalar_one()
-                path = f"letters/{letter['id']}-{_safe_name(letter.get('filename') or letter['letter_type'])}"
-                if not path.lower().endswith(".docx"):
-                    path += ".docx"
-                letter["file_in_pack"] = path
-                z.writestr(path, content or b"")
-                for found, kind in scanner.scan(_letter_text(content or b"")):
-                    flags.append({"table": "letter", "row_id": letter["id"], "field": "content",
-                                  "found": found, "kind": kind})
-            _step(progress, 0.7, "Writing data files")
-            for name, _title in PACK_TABLES:
-                columns = [col.name for col in T[name].c if col.name != "content"]
-                if name == "letter":
-                    columns.append("file_in_pack")
-                z.writestr(f"csv/{name}.csv", csv_bytes(records[name], columns))
-            data = {"customer_id": customer_id, "generated_at": now.isoformat(),
-                    "request_id": request_id, "staff": {str(k): v for k, v in staff.items()},
-                    "tables": {name: to_jsonable(records[name]) for name, _ in PACK_TABLES}}
-            z.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
-            z.writestr("FOR_DMO_REVIEW_remove_before_release/redactions.csv",
-                       csv_bytes(flags, ["table", "row_id", "field", "found", "kind"]))
-            _step(progress, 0.8, "Writing the summary document")
-            z.writestr("summary.docx", _summary_docx(customer, request, records, staff, flags, now))
-            z.writestr("README.txt", _readme(customer, request, records, flags, now))
-        pack = zipped.getvalue()
+            _write_pack(z, pack, progress)
+        data = zipped.getvalue()
         uow.audit(actor, "build_sar_pack", entity_type="data_request" if request else "customer",
                   entity_id=request_id if request else customer_id, customer_id=customer_id,
-                  after={"rows": _counts(records), "letters": len(letters),
-                         "redaction_flags": len(flags), "sha256": hashlib.sha256(pack).hexdigest()})
+                  after={"rows": _counts(records), "letters": len(contents),
+                         "redaction_flags": len(flags), "sha256": hashlib.sha256(data).hexdigest()})
         uow.commit()
     _step(progress, 1.0, "Pack ready")
-    return pack
+    return data
 
 
 def _readme(customer: Customer, request: Optional[DataRequest], records: dict, flags: list,
