@@ -6,8 +6,10 @@ import datetime as dt
 import importlib
 import inspect
 import io
+import json
 import pkgutil
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -16,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 import core.services
 from core.db import UnitOfWork, get_engine
 from core.errors import PermissionDenied, PolicyError
-from core.models import AuditEntry
+from core.models import AuditEntry, Incident
 from core.services import audit
 from core.services import dataprotection as dp
 from tests.services.dp_scenarios import a_full_history, a_request
@@ -180,11 +182,23 @@ def test_the_offence_detector_catches_the_ways_of_changing_an_entry():
         assert not _offences(line), line
 
 
+# The one sanctioned change (issue 14): erasure replaces an erased customer's payloads with the
+# redaction marker; migration 0004's triggers refuse anything else (tests below).
+_SANCTIONED = {"core.services.dataprotection.erasure": "_scrub_audit_payloads"}
+
+
 def test_no_service_offers_a_way_to_change_or_delete_audit_entries():
     modules = list(_service_modules())
     assert {"dataprotection", "audit", "customers", "incidents", "erasure"} <= {
         m.__name__.rsplit(".", 1)[1] for m in modules}
-    found = {m.__name__: _offences(inspect.getsource(m)) for m in modules}
+    found = {}
+    for module in modules:
+        source = inspect.getsource(module)
+        if module.__name__ in _SANCTIONED:
+            scrub = inspect.getsource(getattr(module, _SANCTIONED[module.__name__]))
+            assert len(_offences(scrub)) == 1 and "REDACTED" in scrub   # the one update, to the marker
+            source = source.replace(scrub, "")
+        found[module.__name__] = _offences(source)
     assert {name: problems for name, problems in found.items() if problems} == {}
 
 
@@ -213,3 +227,152 @@ def test_the_database_refuses_to_change_or_delete_an_entry(db_url, trail, statem
         connection.rollback()
     with UnitOfWork(db_url) as u:
         assert u.session.get(AuditEntry, entry_id).reason == "typo"
+
+
+# ---- append-only against every statement form (issue 14, item 4) ------------------------------
+
+_COLUMNS = "(id, at, user_id, username, action, entity_type, entity_id, customer_id, reason)"
+_VALUES = "(:id, :at, 9, 'intruder', 'rewritten', 'customer', 1, NULL, 'forged')"
+_SQLITE_FORMS = [
+    f"INSERT OR REPLACE INTO audit_entry {_COLUMNS} VALUES {_VALUES}",
+    f"REPLACE INTO audit_entry {_COLUMNS} VALUES {_VALUES}",
+    f"INSERT INTO audit_entry {_COLUMNS} VALUES {_VALUES} ON CONFLICT(id) DO UPDATE SET reason = 'forged'",
+    "UPDATE OR REPLACE audit_entry SET reason = 'forged' WHERE id = :id",
+]
+_POSTGRES_FORMS = [
+    f"INSERT INTO audit_entry {_COLUMNS} VALUES {_VALUES} ON CONFLICT (id) DO UPDATE SET reason = 'forged'",
+    "INSERT INTO audit_entry (id, at, username, action, entity_type, reason) SELECT id, at, username, "
+    "action, entity_type, 'forged' FROM audit_entry WHERE id = :id "
+    "ON CONFLICT (id) DO UPDATE SET reason = EXCLUDED.reason",
+    "TRUNCATE audit_entry",
+    "TRUNCATE audit_entry CASCADE",
+]
+
+
+def _unchanged(url, entry_id):
+    with UnitOfWork(url) as u:
+        entry = u.session.get(AuditEntry, entry_id)
+        assert (entry.reason, entry.username, entry.before) == ("typo", "teamleader", {"phone": "1"})
+
+
+def _refused(url, statement, params):
+    with get_engine(url).connect() as connection:
+        with pytest.raises(DBAPIError, match="append-only"):
+            connection.execute(text(statement), params)
+            connection.commit()
+        connection.rollback()
+
+
+def test_raw_sql_cannot_replace_or_upsert_an_entry(db_url, trail):
+    entry_id = trail["ids"]["early"]
+    forms = _SQLITE_FORMS if db_url.startswith("sqlite") else _POSTGRES_FORMS
+    params = {"id": entry_id, "at": dt.datetime(2026, 3, 2, tzinfo=dt.timezone.utc)}
+    for statement in forms:
+        _refused(db_url, statement, params)
+        _unchanged(db_url, entry_id)
+    with get_engine(db_url).connect() as connection:   # a new entry still goes in
+        connection.execute(text(f"INSERT INTO audit_entry {_COLUMNS} VALUES {_VALUES}"),
+                           {**params, "id": entry_id + 1000})
+        connection.commit()
+
+
+def test_sqlalchemy_cannot_replace_or_upsert_an_entry(db_url, trail):
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    entry_id = trail["ids"]["early"]
+    values = {"id": entry_id, "at": dt.datetime(2026, 3, 2, tzinfo=dt.timezone.utc), "username": "intruder",
+              "action": "rewritten", "entity_type": "customer", "reason": "forged", "before": {"phone": "9"}}
+    dialect = sqlite if db_url.startswith("sqlite") else postgresql
+    statements = [dialect.insert(AuditEntry).values(**values).on_conflict_do_update(
+        index_elements=[AuditEntry.id], set_={"reason": "forged", "before": {"phone": "9"}})]
+    if dialect is sqlite:
+        statements.append(sqlite.insert(AuditEntry).values(**values).prefix_with("OR REPLACE"))
+    for statement in statements:
+        with UnitOfWork(db_url) as u:
+            with pytest.raises(DBAPIError, match="append-only"):
+                u.session.execute(statement)
+                u.commit()
+        _unchanged(db_url, entry_id)
+    with UnitOfWork(db_url) as u:   # merge() of a forged copy is refused by the ORM
+        u.session.merge(AuditEntry(**values))
+        with pytest.raises(PermissionError):
+            u.session.flush()
+    _unchanged(db_url, entry_id)
+
+
+def test_only_the_erasure_redaction_of_an_erased_customers_payload_is_accepted(db_url, uow, actors, trail):
+    from core.services.dataprotection.erasure import REDACTED
+
+    early, late = trail["ids"]["early"], trail["ids"]["late"]
+    marker = json.dumps(REDACTED)
+    redact = "UPDATE audit_entry SET before = :marker WHERE id = :id"
+    if db_url.startswith("postgresql"):
+        redact = "UPDATE audit_entry SET before = CAST(:marker AS json) WHERE id = :id"
+    _refused(db_url, redact, {"marker": marker, "id": early})        # customer not erased: refused
+    cid = min(trail["first"]["customer"])
+    dp.erase_customer(actors["dmo"], a_request(db_url, cid, "erasure"), uow())
+    for statement, params in [
+        ("UPDATE audit_entry SET reason = 'forged' WHERE id = :id", {"id": early}),
+        ("UPDATE audit_entry SET username = 'someone' WHERE id = :id", {"id": early}),
+        (redact.replace(":marker", "'{\"phone\": \"9\"}'"), {"id": early}),   # anything but the marker
+        (redact, {"marker": marker, "id": late}),                               # another customer's entry
+        ("DELETE FROM audit_entry WHERE id = :id", {"id": early}),
+    ]:
+        _refused(db_url, statement, params)
+    with UnitOfWork(db_url) as u:
+        entry = u.session.get(AuditEntry, early)
+        assert (entry.before, entry.after, entry.reason, entry.username, entry.action) == (
+            REDACTED, REDACTED, "typo", "teamleader", "amend_customer")
+        assert u.session.get(AuditEntry, late).before == {"description": "=cmd|' /C calc'!A0"}
+
+
+def test_erasure_leaves_no_erased_value_anywhere_in_the_database_file(sqlite_url):
+    """Issue 14, item 11: after erasure, a VACUUM and a WAL checkpoint, none of the customer's
+    name, address, phone, email or incident text is left in the file's bytes."""
+    from core.services.customers import CustomerDetails, create_customer, update_customer
+    from core.services.incidents import NewIncident, amend_incident, incident_form, log_incident
+    from core.db import dispose_engines
+    from dataclasses import replace
+    from tests.scenarios import area_id, demo_actors
+
+    url, people = sqlite_url, demo_actors(sqlite_url)
+    leader, dmo = people["teamleader"], people["dmo"]
+    details = CustomerDetails(first_name="Zebedee", last_name="Quillfeatherstone", housing_ref="NPH987654",
+                              address_line1="77 Wobblegate Crescent", town="Northampton", postcode="NN9 9ZZ",
+                              phone="07700 918273", email="zq.private@example.org",
+                              service_area_id=area_id(url))
+    cid = create_customer(leader, details, UnitOfWork(url))
+    update_customer(leader, cid, replace(details, phone="07700 564738"), "New number", UnitOfWork(url))
+    incident = log_incident(leader, NewIncident(
+        customer_id=cid, occurred_at=dt.datetime(2026, 3, 1, 9, tzinfo=dt.timezone.utc), channel="phone",
+        category="aggressive", behaviours=["threatening_language"], evidence_source="first_hand",
+        description="Shouted about the marmalade xylophone at the counter."), UnitOfWork(url))
+    with UnitOfWork(url) as u:
+        form = incident_form(u, u.session.get(Incident, incident))
+    amend_incident(leader, incident, replace(form, description="Shouted about the purple kettledrum."),
+                   "Wrong instrument", UnitOfWork(url))
+    dp.record_access(dmo, cid, "timeline", UnitOfWork(url))
+    secrets = ["Zebedee", "Quillfeatherstone", "Wobblegate", "NN9 9ZZ", "918273", "564738",
+               "zq.private", "marmalade xylophone", "purple kettledrum", "NPH987654"]
+
+    def file_bytes() -> bytes:
+        dispose_engines()
+        with get_engine(url).connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            connection.exec_driver_sql("VACUUM")
+        dispose_engines()
+        path = url.removeprefix("sqlite:///")
+        return b"".join(Path(p).read_bytes() for p in (path, path + "-wal") if Path(p).exists())
+
+    before = file_bytes()
+    assert all(secret.encode() in before for secret in secrets)    # the test can see them
+    request = dp.log_request(dmo, cid, "erasure", dt.date(2026, 3, 5), True, "Erase me", UnitOfWork(url),
+                             today=dt.date(2026, 3, 5))
+    result = dp.erase_customer(dmo, request, UnitOfWork(url))
+    assert result["audit_payloads_redacted"] >= 4
+    after = file_bytes()
+    assert [s for s in secrets if s.encode() in after] == []
+    assert [s for s in secrets if s.encode("utf-16-le") in after] == []
+    entries = audit.audit_entries(dmo, UnitOfWork(url), customer_id=cid)   # who did what, when: kept
+    assert [(e.action, e.username) for e in reversed(entries)][:3] == [
+        ("create_customer", "teamleader"), ("amend_customer", "teamleader"), ("log_incident", "teamleader")]
