@@ -18,6 +18,17 @@ RETENTION_ENV = "FT_RETENTION_YEARS"
 RECTIFICATION_DECISIONS = ("amend", "annotate", "remove", "refuse")
 
 
+def identical_request(open_same_kind: Iterable[tuple[int, dt.date, str]], received_on: dt.date,
+                      details: str) -> Optional[int]:
+    """The open request of the same kind for the same person that a new one merely repeats
+    (same date received, same wording), or None. (id, received_on, details) per open request."""
+    wanted = " ".join((details or "").split()).casefold()
+    for request_id, received, text in open_same_kind:
+        if received == received_on and " ".join((text or "").split()).casefold() == wanted:
+            return request_id
+    return None
+
+
 def retention_years(years: Optional[int] = None, environ: Optional[dict] = None) -> int:
     """The retention period in years: the parameter, else FT_RETENTION_YEARS, else 6."""
     if years is None:

@@ -19,10 +19,11 @@ from core.services.dataprotection.rectification import (
     RECTIFIABLE, REMOVABLE_RECORDS, RectifiableRecord, decide_rectification, rectifiable_records,
 )
 from core.services.dataprotection.requests import (
-    DataRequestRow, complete_request, confirm_identity, list_requests, log_request, record_access,
+    DataRequestRow, complete_request, confirm_identity, list_requests, log_request, open_requests_like,
+    record_access,
 )
 from core.services.dataprotection.retention import (
-    confirm_retention_deletion, retention_candidates,
+    RetentionCandidate, RetentionReview, confirm_retention_deletion, retention_candidates,
 )
 from core.services.dataprotection.subject_access import Progress, build_sar_pack
 
@@ -30,6 +31,6 @@ __all__ = [
     "DELETE_ORDER", "NOT_ABOUT_A_CUSTOMER", "PACK_TABLES", "T", "_collect", "csv_bytes",
     "ERASE_DELETE", "ERASE_FIELDS", "erase_customer", "erasure_check", "set_legal_hold",
     "RECTIFIABLE", "REMOVABLE_RECORDS", "RectifiableRecord", "DataRequestRow", "decide_rectification", "rectifiable_records",
-    "complete_request", "confirm_identity", "list_requests", "log_request", "record_access",
-    "confirm_retention_deletion", "retention_candidates", "Progress", "build_sar_pack",
+    "complete_request", "confirm_identity", "list_requests", "log_request", "open_requests_like", "record_access",
+    "RetentionCandidate", "RetentionReview", "confirm_retention_deletion", "retention_candidates", "Progress", "build_sar_pack",
 ]

@@ -14,6 +14,7 @@ from core.models import (
     DataRequest,
 )
 from core.permissions import Actor, Permission, require
+from core.policy import dataprotection as rules
 from core.policy.deadlines import sar_due
 from core.services.dataprotection._common import (
     _close,
@@ -42,6 +43,12 @@ def log_request(actor: Actor, customer_id: int, kind: str, received_on: dt.date,
         customer = _customer(uow, customer_id)
         if customer.anonymised_at is not None:
             raise PolicyError("This customer's personal data has already been erased.")
+        same_kind = uow.session.execute(select(DataRequest.id, DataRequest.received_on, DataRequest.details).where(
+            DataRequest.customer_id == customer_id, DataRequest.kind == kind, DataRequest.status == "open")).all()
+        repeated = rules.identical_request([tuple(r) for r in same_kind], received_on, details)
+        if repeated is not None:
+            raise PolicyError(f"This request is already logged as request #{repeated} (received "
+                              f"{received_on:%d %B %Y}), which is still open. Nothing was logged.")
         request = DataRequest(customer_id=customer_id, kind=kind, received_on=received_on,
                               due_on=sar_due(received_on), identity_checked=bool(identity_checked),
                               details=details, logged_by_id=actor.user_id)
@@ -86,6 +93,16 @@ class DataRequestRow:
     logged_at: Optional[dt.datetime] = None
 
 
+def _as_row(r: DataRequest, c: Customer, today: dt.date) -> DataRequestRow:
+    return DataRequestRow(
+        id=r.id, customer_id=c.id, customer=f"{c.full_name} ({c.housing_ref})",
+        kind=r.kind, kind_label=r.kind.label, received_on=r.received_on,
+        due_on=r.due_on, days_left=(r.due_on - today).days,
+        overdue=r.status == "open" and r.due_on < today,
+        identity_checked=r.identity_checked, status=r.status, decision=r.decision,
+        decision_reason=r.decision_reason, details=r.details)
+
+
 def list_requests(actor: Actor, uow: UnitOfWork, today: Optional[dt.date] = None,
                   include_closed: bool = False) -> list[DataRequestRow]:
     """Requests with their due dates, soonest first; `overdue` when open past the due date.
@@ -97,14 +114,22 @@ def list_requests(actor: Actor, uow: UnitOfWork, today: Optional[dt.date] = None
         if not include_closed:
             stmt = stmt.where(DataRequest.status == "open")
         rows = uow.session.execute(stmt.order_by(DataRequest.due_on, DataRequest.id)).all()
-        return [DataRequestRow(
-            id=r.id, customer_id=c.id, customer=f"{c.full_name} ({c.housing_ref})",
-            kind=r.kind, kind_label=r.kind.label, received_on=r.received_on,
-            due_on=r.due_on, days_left=(r.due_on - today).days,
-            overdue=r.status == "open" and r.due_on < today,
-            identity_checked=r.identity_checked, status=r.status, decision=r.decision,
-            decision_reason=r.decision_reason, details=r.details,
-        ) for r, c in rows]
+        return [_as_row(r, c, today) for r, c in rows]
+
+
+def open_requests_like(actor: Actor, request_id: int, uow: UnitOfWork,
+                       today: Optional[dt.date] = None) -> list[DataRequestRow]:
+    """The other open requests of the same kind for the same person (a possible duplicate)."""
+    require(actor, Permission.HANDLE_DATA_REQUESTS)
+    today = today or dt.date.today()
+    with uow:
+        request = _get_request(uow, request_id)
+        rows = uow.session.execute(
+            select(DataRequest, Customer).join(Customer, Customer.id == DataRequest.customer_id)
+            .where(DataRequest.customer_id == request.customer_id, DataRequest.kind == request.kind,
+                   DataRequest.status == "open", DataRequest.id != request.id)
+            .order_by(DataRequest.id)).all()
+        return [_as_row(r, c, today) for r, c in rows]
 
 
 def complete_request(actor: Actor, request_id: int, outcome: str, reason: str, uow: UnitOfWork,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
 from core.db import UnitOfWork
@@ -53,7 +54,28 @@ def _as_date(value: Any) -> Optional[dt.date]:
     return None
 
 
-def _stale_cases(s, today: dt.date, years: int, case_ids: Optional[Iterable[int]] = None) -> list[dict]:
+@dataclass(frozen=True)
+class RetentionCandidate:
+    """A closed case past the retention period, and why it may not be deleted yet."""
+
+    case_id: int
+    customer_id: int
+    customer: str
+    closed_at: Optional[dt.date]
+    last_activity: dt.date
+    blocked: bool
+    blocked_reason: str
+
+
+@dataclass(frozen=True)
+class RetentionReview:
+    years: int
+    cutoff: dt.date
+    cases: list[RetentionCandidate]
+
+
+def _stale_cases(s, today: dt.date, years: int,
+                 case_ids: Optional[Iterable[int]] = None) -> list[RetentionCandidate]:
     cutoff = rules.retention_cutoff(today, years)
     closed_by = dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
     stmt = (select(Case, Customer).join(Customer, Customer.id == Case.customer_id)
@@ -92,23 +114,23 @@ def _stale_cases(s, today: dt.date, years: int, case_ids: Optional[Iterable[int]
             blockers.append("The customer has an open data-protection request.")
         if active:
             blockers.append("A restriction on this case is still marked active.")
-        out.append({"case_id": case.id, "customer_id": customer.id,
-                    "customer": f"{customer.full_name} ({customer.housing_ref})",
-                    "closed_at": _as_date(case.closed_at), "last_activity": last,
-                    "blocked": bool(blockers), "blocked_reason": " ".join(blockers)})
+        out.append(RetentionCandidate(
+            case_id=case.id, customer_id=customer.id, customer=f"{customer.full_name} ({customer.housing_ref})",
+            closed_at=_as_date(case.closed_at), last_activity=last, blocked=bool(blockers),
+            blocked_reason=" ".join(blockers)))
     return out
 
 
 def retention_candidates(actor: Actor, uow: UnitOfWork, today: Optional[dt.date] = None,
-                         years: Optional[int] = None) -> dict:
+                         years: Optional[int] = None) -> RetentionReview:
     """Closed cases with no activity for the retention period (default 6 years, or
     FT_RETENTION_YEARS), for the DMO to review before confirming deletion."""
     require(actor, Permission.HANDLE_DATA_REQUESTS)
     today = today or dt.date.today()
     years = rules.retention_years(years)
     with uow:
-        return {"years": years, "cutoff": rules.retention_cutoff(today, years),
-                "cases": _stale_cases(uow.session, today, years)}
+        return RetentionReview(years=years, cutoff=rules.retention_cutoff(today, years),
+                               cases=_stale_cases(uow.session, today, years))
 
 
 def _delete_records(s, records: dict[str, list[dict]]) -> dict[str, int]:
@@ -161,17 +183,17 @@ def confirm_retention_deletion(actor: Actor, case_ids: list[int], uow: UnitOfWor
     customers_deleted: list[int] = []
     with uow:
         s = uow.session
-        due = {c["case_id"]: c for c in _stale_cases(s, today, years, wanted)}
+        due = {c.case_id: c for c in _stale_cases(s, today, years, wanted)}
         problems = [f"case {cid} is not due for deletion (not closed, or active within "
                     f"{years} years)" for cid in wanted if cid not in due]
-        problems += [f"case {cid}: {due[cid]['blocked_reason']}" for cid in wanted
-                     if cid in due and due[cid]["blocked"]]
+        problems += [f"case {cid}: {due[cid].blocked_reason}" for cid in wanted
+                     if cid in due and due[cid].blocked]
         if problems:
             raise PolicyError("Nothing was deleted: " + "; ".join(problems) + ".")
         rule = f"Retention: closed, no activity for {years} years (cut-off {rules.retention_cutoff(today, years):%d %B %Y})."
         by_customer: dict[int, set[int]] = {}
         for cid in wanted:
-            by_customer.setdefault(due[cid]["customer_id"], set()).add(cid)
+            by_customer.setdefault(due[cid].customer_id, set()).add(cid)
         for customer_id, cases in by_customer.items():
             records = _collect(s, customer_id, cases)
             ids = {name: sorted(_ids(rows)) for name, rows in records.items()
