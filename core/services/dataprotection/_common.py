@@ -205,6 +205,15 @@ def _collect(s, customer_id: int, case_ids: Optional[set[int]] = None) -> dict[s
         for kind, aliases in _REVIEW_SUBJECTS.items() if subjects[kind]])
     out["appeal"] = _rows(s, "appeal", _in(c["appeal"].case_id, cases))
     out["letter"] = _rows(s, "letter", mine(c["letter"].customer_id), _in(c["letter"].case_id, cases))
+    _collect_notes_and_logs(s, customer_id, whole, out)
+    return {name: out[name] for name, _ in PACK_TABLES}
+
+
+def _collect_notes_and_logs(s, customer_id: int, whole: bool, out: dict[str, list[dict]]) -> None:
+    """Annotations (only those on the collected rows when not `whole`), the request, access and
+    disclosure logs, and the audit entries about the customer or any collected row."""
+    c = {name: T[name].c for name in T}
+    mine = (lambda col: col == customer_id) if whole else (lambda col: None)
     annotations = _rows(s, "annotation", c["annotation"].customer_id == customer_id)
     if not whole:
         keys = {(name, r["id"]) for name, rows in out.items() for r in rows if "id" in r}
@@ -216,7 +225,6 @@ def _collect(s, customer_id: int, case_ids: Optional[set[int]] = None) -> dict[s
     by_entity = [and_(audit.entity_type == name, _in(audit.entity_id, _ids(rows)))
                  for name, rows in out.items() if rows and name not in _LINK_KEYS and name != "audit_entry"]
     out["audit_entry"] = _rows(s, "audit_entry", mine(audit.customer_id), *by_entity) if whole else []
-    return {name: out[name] for name, _ in PACK_TABLES}
 
 
 def _counts(records: dict[str, list[dict]]) -> dict[str, int]:

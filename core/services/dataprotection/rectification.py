@@ -142,6 +142,43 @@ def _conceal(before: dict) -> dict:
     return {k: f"<removed: {len(v)} characters>" if isinstance(v, str) else v for k, v in before.items()}
 
 
+def _remove_record(uow: UnitOfWork, actor: Actor, customer_id: int, request_id: int, name: str,
+                   obj: Any, why: str) -> dict:
+    """Remove a whole record (an incident no decision relied on, a vulnerability, a contact)."""
+    if name not in REMOVABLE_RECORDS:
+        raise PolicyError(f"A whole {name.replace('_', ' ')} record cannot be removed; "
+                          "remove or amend a field instead.")
+    entity_id = obj.id
+    if name == "customer_vulnerability":
+        customer_service.delete_vulnerability(uow, actor, entity_id, why, action="rectify_remove_record",
+                                              redact_before=lambda before: {"id": before["id"]})
+        return {"entity_type": name, "entity_id": entity_id, "removed": True}
+    if name == "incident":
+        counts = _remove_incident(uow, obj, request_id)
+    else:   # a third-party contact (stopping one keeps the row; removal deletes it)
+        counts = {}
+        uow.session.delete(obj)
+    uow.audit(actor, "rectify_remove_record", entity_type=name, entity_id=entity_id,
+              customer_id=customer_id, before={"id": entity_id, **counts}, after=None, reason=why)
+    return {"entity_type": name, "entity_id": entity_id, "removed": True}
+
+
+def _new_value(decision: str, change: dict, fields: dict[str, bool], field: str, old: Any,
+               request_id: int) -> Any:
+    label = field.replace("_", " ").capitalize()
+    if decision == "amend":
+        new = change.get("value")
+        if isinstance(new, str) and new.strip() == (old or ""):
+            raise PolicyError(f"{label} already holds that value.")
+        return new
+    if fields[field] and field not in _MULTILINE:
+        raise PolicyError(f"{label} cannot be removed, only amended.")
+    new = f"[removed following rectification request {request_id}]" if fields[field] else ""
+    if new == old:
+        raise PolicyError(f"{label} already holds that value.")
+    return new
+
+
 def _rectify(uow: UnitOfWork, actor: Actor, customer_id: int, request_id: int, decision: str,
              change: dict, why: str, now: dt.datetime) -> dict:
     """Apply one amend or remove. Customer details, incidents and vulnerabilities change through
@@ -151,37 +188,13 @@ def _rectify(uow: UnitOfWork, actor: Actor, customer_id: int, request_id: int, d
     name, _model, fields, obj = _target(uow, customer_id, change)
     field = change.get("field")
     if decision == "remove" and not field:
-        if name not in REMOVABLE_RECORDS:
-            raise PolicyError(f"A whole {name.replace('_', ' ')} record cannot be removed; "
-                              "remove or amend a field instead.")
-        entity_id = obj.id
-        if name == "customer_vulnerability":
-            customer_service.delete_vulnerability(uow, actor, entity_id, why, action="rectify_remove_record",
-                                                  redact_before=lambda before: {"id": before["id"]})
-            return {"entity_type": name, "entity_id": entity_id, "removed": True}
-        if name == "incident":
-            counts = _remove_incident(uow, obj, request_id)
-        else:   # a third-party contact (stopping one keeps the row; removal deletes it)
-            counts = {}
-            uow.session.delete(obj)
-        uow.audit(actor, "rectify_remove_record", entity_type=name, entity_id=entity_id,
-                  customer_id=customer_id, before={"id": entity_id, **counts}, after=None, reason=why)
-        return {"entity_type": name, "entity_id": entity_id, "removed": True}
+        return _remove_record(uow, actor, customer_id, request_id, name, obj, why)
     if field not in fields:
         raise PolicyError(f"{field!r} cannot be changed on a {name.replace('_', ' ')} "
                           f"record; choose one of: {', '.join(fields)}.")
     label = field.replace("_", " ").capitalize()
     old = getattr(obj, field)
-    if decision == "amend":
-        new = change.get("value")
-        if isinstance(new, str) and new.strip() == (old or ""):
-            raise PolicyError(f"{label} already holds that value.")
-    else:
-        if fields[field] and field not in _MULTILINE:
-            raise PolicyError(f"{label} cannot be removed, only amended.")
-        new = f"[removed following rectification request {request_id}]" if fields[field] else ""
-        if new == old:
-            raise PolicyError(f"{label} already holds that value.")
+    new = _new_value(decision, change, fields, field, old, request_id)
     action = f"rectify_{decision}"
     redact = _conceal if decision == "remove" else None
     if name == "customer":
