@@ -142,7 +142,7 @@ with rect_tab:
         st.info("No open rectification requests.")
     else:
         chosen = st.selectbox("Rectification request", rects, format_func=request_label, key="rect_pick")
-        st.text(f"Disputed: {chosen['details']}")
+        st.text(f"Disputed: {chosen.details}")
         ok, records = attempt(dp.rectifiable_records, me, chosen.id, uow())
         records = records or []
         record = st.selectbox("Record", records, format_func=lambda r: r.label, key="rect_record")
@@ -151,7 +151,7 @@ with rect_tab:
             field = st.selectbox("Field (leave as '(whole record)' to remove the record)",
                                  ["(whole record)"] + list(record.fields), key="rect_field")
             if field != "(whole record)":
-                st.text(f"Current value: {record['fields'][field]}")
+                st.text(f"Current value: {record.fields[field]}")
         with st.form("rectify"):
             decision = st.radio("Decision", ["amend", "annotate", "remove", "refuse"], horizontal=True)
             value = st.text_area("New value (amend) or annotation text (annotate)")

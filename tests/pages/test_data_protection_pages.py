@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.db import UnitOfWork
+from core.enums import DataRequestKind
 from core.models import AuditEntry, DataRequest
 from tests.pages.conftest import app_as
 from tests.services.dp_scenarios import a_full_history, a_request
@@ -103,3 +104,45 @@ def test_other_roles_cannot_reach_the_pages(app_db, username, page):
     at = app_as(username)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(page)
+
+
+HOSTILE = "[click here](http://evil.example/x) ![t](http://evil.example/t.png) <b>bold</b>"
+
+
+def test_a_hostile_legal_hold_reason_renders_inert_in_the_erasure_warning_and_refusal(app_db):
+    """Issue 14, item 7: the reason someone typed is escaped wherever it is shown as Markdown."""
+    from core.services import dataprotection as dp
+    from tests.scenarios import demo_actors
+
+    history = a_full_history(app_db, "NPH610009", "Hana", "Hostile")
+    cid = min(history["customer"])
+    dp.set_legal_hold(demo_actors(app_db)["dmo"], cid, True, HOSTILE, UnitOfWork(app_db))
+    a_request(app_db, cid, "erasure")
+    at = app_as("dmo", "pages/data_requests.py")
+    warning = next(w.value for w in at.warning if "legal hold" in w.value)
+    assert "](http" not in warning and "<b>" not in warning and "\\[click here\\]" in warning
+    next(c for c in at.checkbox if c.label.startswith("I have checked this request")).check()
+    _button(at, "Erase personal data").click().run()
+    refusal = next(e.value for e in at.error if "cannot be erased" in e.value)
+    assert "](http" not in refusal and "<b>" not in refusal
+
+
+def test_a_logged_request_shows_at_once_in_its_tab_with_any_similar_open_request(dp_db):
+    """Issue 15: no stale 'No open rectification requests.' beside 'Request #N logged.', and a
+    second subject access request for the same person is pointed out."""
+    at = app_as("dmo", "pages/data_requests.py")
+    assert any(i.value == "No open rectification requests." for i in at.info)
+    at.text_input(key="log_q").input("NPH610001").run()
+    next(s for s in at.selectbox if s.label == "Kind of request").set_value(DataRequestKind.RECTIFICATION)
+    next(t for t in at.text_area if t.label == "What is asked for or disputed").input("My phone is wrong")
+    _button(at, "Log request").click().run()
+    assert not at.exception
+    assert any("logged" in s.value for s in at.success)
+    assert not any(i.value == "No open rectification requests." for i in at.info)
+    assert not at.warning or not any("already has an open" in w.value for w in at.warning)
+    at.text_input(key="log_q").input("NPH610001").run()
+    next(t for t in at.text_area if t.label == "What is asked for or disputed").input("A copy of my file")
+    _button(at, "Log request").click().run()       # a SAR: one is already open for her
+    assert any("logged" in s.value for s in at.success)
+    assert any("already has an open subject access request" in w.value and f"#{dp_db['late_sar']}" in w.value
+               for w in at.warning)
