@@ -146,3 +146,52 @@ def test_a_logged_request_shows_at_once_in_its_tab_with_any_similar_open_request
     assert any("logged" in s.value for s in at.success)
     assert any("already has an open subject access request" in w.value and f"#{dp_db['late_sar']}" in w.value
                for w in at.warning)
+
+
+def _entries(url, count, customer_id=None):
+    with UnitOfWork(url) as u:
+        for n in range(count):
+            u.session.add(AuditEntry(username="teamleader", user_id=2, action="amend_customer",
+                                     entity_type="customer", entity_id=customer_id, customer_id=customer_id,
+                                     before={"phone": f"0{n}"}, after={"phone": f"1{n}"}, reason="typo",
+                                     at=dt.datetime(2026, 7, 1, 11, n, tzinfo=dt.timezone.utc)))
+        u.commit()
+
+
+def test_audit_page_pages_through_the_trail_in_uk_local_time(app_db):
+    """Issue 18: pages of the trail with a cursor; issue 15: UK local time, no 'None' cells."""
+    _entries(app_db, 25)
+    at = app_as("dmo", "pages/audit_log.py")
+    at.date_input[1].set_value(dt.date(2026, 7, 1))
+    at.date_input[0].set_value(dt.date(2026, 7, 1))
+    at.number_input[0].set_value(10)
+    _button(at, "Show").click().run()
+    frame = at.dataframe[0].value
+    assert len(frame) == 10 and frame["When (UK)"].iloc[0] == "01 Jul 2026 12:24:00"   # 11:24 UTC = BST
+    assert "None" not in frame.astype(str).to_numpy().ravel().tolist()
+    shown = list(frame["Before"])
+    _button(at, "Older entries").click().run()
+    assert not at.exception
+    second = at.dataframe[0].value
+    assert len(second) == 10 and not set(second["Before"]) & set(shown)
+    _button(at, "Older entries").click().run()
+    assert len(at.dataframe[0].value) == 5 and not any(b.label == "Older entries" for b in at.button)
+    _button(at, "Newer entries").click().run()
+    assert list(at.dataframe[0].value["Before"]) == list(second["Before"])
+
+
+def test_audit_page_for_the_administrator_withholds_case_content(app_db):
+    _entries(app_db, 1)
+    at = app_as("admin", "pages/audit_log.py")
+    frame = at.dataframe[0].value
+    row = frame[frame["Action"] == "amend_customer"].iloc[0]
+    assert row["User"] == "teamleader" and "withheld" in row["Before"] and "withheld" in row["Reason"]
+
+
+def test_audit_customer_filter_uses_the_customer_picker(dp_db):
+    _entries(dp_db["url"], 2)
+    at = app_as("dmo", "pages/audit_log.py")
+    next(c for c in at.checkbox if c.label == "Only one customer").check().run()
+    at.text_input(key="audit_customer_search").input("NPH610001").run()
+    assert not at.exception
+    assert set(at.dataframe[0].value["Customer"]) == {"NPH610001"}
