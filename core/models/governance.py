@@ -21,8 +21,8 @@ class AuditEntry(Base):
     __tablename__ = "audit_entry"
     __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),
                       # migration 0004: keyset paging and the filtered audit page
-                      Index("ix_audit_entry_at_id", "at", "id"),
-                      Index("ix_audit_user_at", "user_id", "at"),
+                      Index("ix_audit_entity_at", "entity_type", "at"),
+                      Index("ix_audit_username_at", "username", "at"),
                       Index("ix_audit_customer_at", "customer_id", "at"),
                       Index("ix_audit_action_at", "action", "at"))
 

@@ -104,6 +104,7 @@ def _limit(limit: Optional[int], default: int = DEFAULT_LIMIT) -> int:
 
 def _audit_query(*, username=None, user_id=None, customer_id=None, entity_type=None, action=None,
                  date_from=None, date_to=None):
+    """The filtered trail; each filter has an index ending in `at` (migration 0004)."""
     start, end = _bounds(date_from, date_to)
     stmt = select(AuditEntry, Customer.housing_ref, Customer.anonymised_at).outerjoin(
         Customer, Customer.id == AuditEntry.customer_id)
@@ -150,11 +151,12 @@ def audit_page(actor: Actor, uow: UnitOfWork, *, after: Optional[AuditCursor] = 
     One indexed statement whatever the size of the log: LIMIT in the database, no OFFSET."""
     require(actor, Permission.VIEW_AUDIT)
     limit = _limit(limit, PAGE_SIZE)
-    stmt = _audit_query(**filters)
-    if after is not None:
-        stmt = stmt.where(or_(AuditEntry.at < after.at, and_(AuditEntry.at == after.at, AuditEntry.id < after.id)))
-    stmt = stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit + 1)
     with uow:
+        stmt = _audit_query(**filters)
+        if after is not None:
+            stmt = stmt.where(or_(AuditEntry.at < after.at,
+                                  and_(AuditEntry.at == after.at, AuditEntry.id < after.id)))
+        stmt = stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit + 1)
         rows = [_row(actor, *found) for found in uow.session.execute(stmt)]
     more = len(rows) > limit
     rows = rows[:limit]
@@ -174,7 +176,7 @@ def _distinct_by_index(s, column: str) -> list[str]:
 
 def audit_filter_options(actor: Actor, uow: UnitOfWork) -> AuditFilterOptions:
     """The choices for the filter boxes: usernames from the users table (plus "system"), record
-    types and actions through their indexes (ix_audit_entity, ix_audit_action_at)."""
+    types and actions through their indexes (ix_audit_entity_at, ix_audit_action_at)."""
     require(actor, Permission.VIEW_AUDIT)
     with uow:
         s = uow.session

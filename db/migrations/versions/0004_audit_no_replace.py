@@ -18,7 +18,7 @@ values from it in one controlled way, and the audit/access queries get the index
    transaction as the anonymisation, so no erased value stays in the database file. For anyone
    else, and for every other customer, the log remains strictly append-only.
 
-3. Indexes: the audit page filters by user, customer or action and pages newest first by
+3. Indexes: the audit page filters by user, customer, record type or action and pages newest first by
    (at, id); the access log is read newest first by time (it had no index on `at`).
 
 Revision ID: 0004
@@ -33,8 +33,8 @@ depends_on = None
 
 # Mirrored in core/models/governance.py and core/models/registers.py.
 INDEXES = [
-    ("ix_audit_entry_at_id", "audit_entry", ["at", "id"]),
-    ("ix_audit_user_at", "audit_entry", ["user_id", "at"]),
+    ("ix_audit_entity_at", "audit_entry", ["entity_type", "at"]),
+    ("ix_audit_username_at", "audit_entry", ["username", "at"]),
     ("ix_audit_customer_at", "audit_entry", ["customer_id", "at"]),
     ("ix_audit_action_at", "audit_entry", ["action", "at"]),
     ("ix_access_log_at", "access_log", ["at"]),
