@@ -13,7 +13,7 @@ from core.services.dataprotection._common import (
     DELETE_ORDER, NOT_ABOUT_A_CUSTOMER, PACK_TABLES, T, _collect, csv_bytes,
 )
 from core.services.dataprotection.erasure import (
-    ERASE_DELETE, ERASE_FIELDS, erase_customer, erasure_check, set_legal_hold,
+    ERASE_DELETE, ERASE_FIELDS, REDACTED, erase_customer, erasure_check, set_legal_hold,
 )
 from core.services.dataprotection.rectification import (
     RECTIFIABLE, REMOVABLE_RECORDS, RectifiableRecord, decide_rectification, rectifiable_records,
@@ -29,7 +29,7 @@ from core.services.dataprotection.subject_access import Progress, build_sar_pack
 
 __all__ = [
     "DELETE_ORDER", "NOT_ABOUT_A_CUSTOMER", "PACK_TABLES", "T", "_collect", "csv_bytes",
-    "ERASE_DELETE", "ERASE_FIELDS", "erase_customer", "erasure_check", "set_legal_hold",
+    "ERASE_DELETE", "ERASE_FIELDS", "REDACTED", "erase_customer", "erasure_check", "set_legal_hold",
     "RECTIFIABLE", "REMOVABLE_RECORDS", "RectifiableRecord", "DataRequestRow", "decide_rectification", "rectifiable_records",
     "complete_request", "confirm_identity", "list_requests", "log_request", "open_requests_like", "record_access",
     "RetentionCandidate", "RetentionReview", "confirm_retention_deletion", "retention_candidates", "Progress", "build_sar_pack",
