@@ -195,3 +195,20 @@ def test_audit_customer_filter_uses_the_customer_picker(dp_db):
     at.text_input(key="audit_customer_search").input("NPH610001").run()
     assert not at.exception
     assert set(at.dataframe[0].value["Customer"]) == {"NPH610001"}
+
+
+def test_dmo_amends_a_disputed_field_from_the_rectification_tab(dp_db):
+    request = a_request(dp_db["url"], dp_db["customer_id"], "rectification", details="My phone number is wrong")
+    at = app_as("dmo", "pages/data_requests.py")
+    assert at.selectbox(key="rect_pick").value.id == request
+    assert any(t.value == "Disputed: My phone number is wrong" for t in at.text)
+    at.selectbox(key="rect_field").set_value("phone").run()
+    next(t for t in at.text_area if t.label.startswith("New value")).input("07700 900999")
+    next(t for t in at.text_area if t.label == "Reason for the decision").input("Customer showed a bill")
+    _button(at, "Record decision").click().run()
+    assert not at.exception
+    assert any(f"Decision on request #{request} recorded (amend)" in s.value for s in at.success)
+    with UnitOfWork(dp_db["url"]) as u:
+        from core.models import Customer
+        assert u.session.get(Customer, dp_db["customer_id"]).phone == "07700 900999"
+        assert u.session.get(DataRequest, request).status == "closed"
