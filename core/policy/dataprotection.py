@@ -18,6 +18,17 @@ RETENTION_ENV = "FT_RETENTION_YEARS"
 RECTIFICATION_DECISIONS = ("amend", "annotate", "remove", "refuse")
 
 
+def identical_request(open_same_kind: Iterable[tuple[int, dt.date, str]], received_on: dt.date,
+                      details: str) -> Optional[int]:
+    """The open request of the same kind for the same person that a new one merely repeats
+    (same date received, same wording), or None. (id, received_on, details) per open request."""
+    wanted = " ".join((details or "").split()).casefold()
+    for request_id, received, text in open_same_kind:
+        if received == received_on and " ".join((text or "").split()).casefold() == wanted:
+            return request_id
+    return None
+
+
 def retention_years(years: Optional[int] = None, environ: Optional[dict] = None) -> int:
     """The retention period in years: the parameter, else FT_RETENTION_YEARS, else 6."""
     if years is None:
@@ -166,3 +177,45 @@ class RedactionScanner:
             if _phone_key(match.group(0)) in self.phones:
                 found.append((match.group(0), self.phones[_phone_key(match.group(0))]))
         return found
+
+
+@dataclass(frozen=True)
+class LookupKeys:
+    """What to look up in the database to build a scanner for some texts: only people whose
+    last name, reference, email or phone appears in the texts can be found by the scan, so
+    the scanner never needs anyone else (its cost follows the texts, not the customer count)."""
+
+    phrases: frozenset[str]       # words and runs of up to 3 words, as written (last names)
+    references: frozenset[str]    # single words of 4+ characters, upper-cased (housing references)
+    emails: frozenset[str]        # e-mail addresses, lower-cased
+    phones: frozenset[str]        # phone keys (digits only, 0 for +44)
+
+
+def lookup_keys(texts: Iterable[str], max_words: int = 3) -> LookupKeys:
+    """The candidate last names, references, emails and phone numbers in free text."""
+    phrases: set[str] = set()
+    references: set[str] = set()
+    emails: set[str] = set()
+    phones: set[str] = set()
+    for text in texts:
+        if not text or not isinstance(text, str):
+            continue
+        words = _WORD.findall(text)
+        for i, word in enumerate(words):
+            if len(word) >= 4:
+                references.add(word.upper())
+            for n in range(1, max_words + 1):
+                if i + n <= len(words):
+                    phrases.add(" ".join(words[i:i + n]))
+        emails.update(m.group(0).casefold() for m in _EMAIL.finditer(text))
+        phones.update(k for k in (_phone_key(m.group(0)) for m in _DIGITS.finditer(text)) if len(k) >= 9)
+    return LookupKeys(frozenset(phrases), frozenset(references), frozenset(emails), frozenset(phones))
+
+
+def name_spellings(phrase: str) -> set[str]:
+    """The ways a name written in free text may be stored (as written, Title Case, upper, lower,
+    either apostrophe), so an indexed exact look-up finds it."""
+    out: set[str] = set()
+    for form in {phrase, phrase.replace("’", "'"), phrase.replace("'", "’")}:
+        out |= {form, form.title(), form.upper(), form.lower(), form[:1].upper() + form[1:].lower()}
+    return out

@@ -14,6 +14,7 @@ from core.models import (
 )
 from core.services import customers as customer_service, dataprotection as dp, incidents as incident_service
 from core.services.timeline import get_timeline
+from core.services.dataprotection.erasure import REDACTED
 from tests.services.dp_scenarios import NOW, a_full_history, a_request
 from tests.services.test_incident_summary import recount, summary
 
@@ -309,8 +310,9 @@ def test_legal_hold_blocks_then_releases_erasure(db_url, uow, actors, history):
     dp.set_legal_hold(actors["dmo"], cid, False, "Claim settled", uow())
     dp.erase_customer(actors["dmo"], request, uow())
     [on, off] = _audit(db_url, "set_legal_hold")
-    assert on.after == {"legal_hold": True, "legal_hold_reason": "Court claim pending"}
-    assert off.before["legal_hold"] is True and off.reason == "Claim settled"
+    # issue 14: erasure keeps who did what, when and why, and scrubs the before/after values
+    assert (on.username, on.entity_id, on.reason) == ("dmo", cid, "Court claim pending")
+    assert on.after == on.before == off.before == REDACTED and off.reason == "Claim settled"
 
 
 def test_refused_erasure_can_be_closed_with_the_reason(db_url, uow, actors):

@@ -88,20 +88,20 @@ def test_retention_period_is_configurable():
 
 def test_candidates_are_closed_cases_with_no_activity_for_the_period(db_url, uow, actors, world):
     found = dp.retention_candidates(actors["dmo"], uow(), today=TODAY)
-    assert found["years"] == 6 and found["cutoff"] == dt.date(2020, 11, 20)
-    by_case = {c["case_id"]: c for c in found["cases"]}
+    assert found.years == 6 and found.cutoff == dt.date(2020, 11, 20)
+    by_case = {c.case_id: c for c in found.cases}
     stale_case, held_case = min(world["stale"]["case_file"]), min(world["held"]["case_file"])
     assert set(by_case) == {stale_case, held_case}
-    assert not by_case[stale_case]["blocked"]
-    assert by_case[held_case]["blocked"] and "legal hold" in by_case[held_case]["blocked_reason"]
-    assert by_case[stale_case]["last_activity"] <= found["cutoff"]
-    assert dp.retention_candidates(actors["dmo"], uow(), today=TODAY, years=10)["cases"] == []
+    assert not by_case[stale_case].blocked
+    assert by_case[held_case].blocked and "legal hold" in by_case[held_case].blocked_reason
+    assert by_case[stale_case].last_activity <= found.cutoff
+    assert dp.retention_candidates(actors["dmo"], uow(), today=TODAY, years=10).cases == []
 
 
 def test_the_environment_sets_the_default_period(db_url, uow, actors, world, monkeypatch):
     monkeypatch.setenv("FT_RETENTION_YEARS", "9")
     found = dp.retention_candidates(actors["dmo"], uow(), today=TODAY)
-    assert found["years"] == 9 and found["cases"] == []
+    assert found.years == 9 and found.cases == []
 
 
 def test_confirmed_deletion_is_complete_across_every_table(db_url, uow, actors, world):

@@ -125,15 +125,15 @@ def test_logging_a_request_sets_the_due_date_one_calendar_month_later(db_url, uo
                                 "", uow(), today=TODAY)
     with UnitOfWork(db_url) as u:
         assert u.session.get(DataRequest, request_id).due_on == dt.date(2026, 2, 28)
-    listed = {r["id"]: r for r in dp.list_requests(actors["dmo"], uow(), today=TODAY)}
-    assert listed[request_id]["overdue"] and listed[request_id]["days_left"] < 0
+    listed = {r.id: r for r in dp.list_requests(actors["dmo"], uow(), today=TODAY)}
+    assert listed[request_id].overdue and listed[request_id].days_left < 0
     with pytest.raises(PolicyError, match="future"):
         dp.log_request(actors["dmo"], customer_id, "sar", TODAY + dt.timedelta(days=1), True, "", uow(),
                        today=TODAY)
     with pytest.raises(PolicyError, match="required"):
         dp.log_request(actors["dmo"], customer_id, "rectification", TODAY, True, "  ", uow(), today=TODAY)
     dp.complete_request(actors["dmo"], request_id, "released", "Pack sent by recorded delivery", uow())
-    assert request_id not in {r["id"] for r in dp.list_requests(actors["dmo"], uow(), today=TODAY)}
+    assert request_id not in {r.id for r in dp.list_requests(actors["dmo"], uow(), today=TODAY)}
 
 
 def test_pack_for_a_demo_customer_matches_an_independent_query_of_every_table(tmp_path):
@@ -183,3 +183,65 @@ def test_pack_for_a_demo_customer_matches_an_independent_query_of_every_table(tm
                    for r in tables[name])
     finally:
         dispose_engines()
+
+
+def test_the_redaction_scanner_loads_only_the_customers_the_texts_could_name(db_url, uow, actors,
+                                                                             two_customers, monkeypatch):
+    """Issue 18: the pack's cost follows the subject's records, not the number of customers. Many
+    unrelated customers exist; the scanner is built from the one the free text names (by name,
+    reference or phone), and the flags are those a scanner of every customer gives."""
+    from core.models import Customer
+    from core.policy import dataprotection as rules
+    from core.services.dataprotection import subject_access
+
+    subject, _other = two_customers
+    with UnitOfWork(db_url) as u:
+        u.session.add_all([Customer(housing_ref=f"NPH8{n:05d}", first_name=f"Unrelated{n}", last_name="Person",
+                                    phone=f"07700 8{n:05d}", email=f"u{n}@example.org", postcode="NN1 1AA")
+                           for n in range(60)])
+        u.commit()
+    built = []
+
+    class Spy(rules.RedactionScanner):
+        def __init__(self, others, exclude_names=()):
+            others = list(others)
+            built.append(others)
+            super().__init__(others, exclude_names)
+
+    monkeypatch.setattr(subject_access.rules, "RedactionScanner", Spy)
+    request = a_request(db_url, min(subject["customer"]), "sar")
+    z = _pack(dp.build_sar_pack(actors["dmo"], uow(), request_id=request))
+    assert [(p.first_name, p.last_name) for p in built[0]] == [("Bartholomew", "Quince")]
+    flags = list(csv.DictReader(io.StringIO(
+        z.read("FOR_DMO_REVIEW_remove_before_release/redactions.csv").decode("utf-8-sig"))))
+    with UnitOfWork(db_url) as u:   # the same flags as a scanner built from every other customer
+        everyone = rules.RedactionScanner(
+            [rules.Identity("another customer", c.first_name, c.last_name, c.title, c.housing_ref, c.email, c.phone)
+             for c in u.session.query(Customer).where(Customer.id != min(subject["customer"]))],
+            exclude_names=["Siân O'Brien-Nkemelu", "Ms O'Brien-Nkemelu"])
+    texts = subject_access._row_texts(_json(z)["tables"])
+    expected = {(t[0], str(t[1]), t[2], found, kind) for t in texts for found, kind in everyone.scan(t[3])}
+    got = {(f["table"], f["row_id"], f["field"], f["found"], f["kind"]) for f in flags
+           if f["kind"].startswith("another")}
+    assert got >= {e for e in expected if e[0] != "audit_entry"} and got
+    assert {k for *_, k in got} >= {"another customer's name", "another customer's reference",
+                                    "another customer's phone number"}
+
+
+def test_a_repeated_request_is_refused_and_a_similar_open_one_is_pointed_out(db_url, uow, actors, two_customers):
+    """Issue 15: an identical second subject access request for the same person is not logged
+    silently; a different one of the same kind is logged and the earlier one is listed."""
+    subject, other = two_customers
+    cid = min(subject["customer"])
+    first = dp.log_request(actors["dmo"], cid, "sar", TODAY, True, "All my data", uow(), today=TODAY)
+    with pytest.raises(PolicyError, match=f"already logged as request #{first}"):
+        dp.log_request(actors["dmo"], cid, "sar", TODAY, True, "  all my   DATA ", uow(), today=TODAY)
+    second = dp.log_request(actors["dmo"], cid, "sar", TODAY, True, "Only the letters", uow(), today=TODAY)
+    assert [r.id for r in dp.open_requests_like(actors["dmo"], second, uow(), today=TODAY)] == [first]
+    erasure = dp.log_request(actors["dmo"], cid, "erasure", TODAY, True, "All my data", uow(), today=TODAY)
+    assert dp.open_requests_like(actors["dmo"], erasure, uow()) == []
+    elsewhere = dp.log_request(actors["dmo"], min(other["customer"]), "sar", TODAY, True, "All my data", uow(),
+                               today=TODAY)
+    assert dp.open_requests_like(actors["dmo"], elsewhere, uow()) == []
+    with pytest.raises(PermissionDenied):
+        dp.open_requests_like(actors["admin"], first, uow())

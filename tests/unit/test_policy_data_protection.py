@@ -42,3 +42,18 @@ def test_scanner_flags_other_peoples_names_refs_emails_and_phones_by_whole_word(
     assert ("07700 900123", "another customer's phone number") in kinds
     assert ("Mrs O'Neil", "another customer's name") in kinds
     assert not [t for t, _ in found if t in ("Alison Lindley", "Siân Jones", "NPH9999")]
+
+
+def test_a_request_repeating_an_open_one_word_for_word_on_the_same_date_is_identical():
+    open_ones = [(3, dt.date(2026, 3, 1), "All my data"), (4, dt.date(2026, 3, 2), "Only letters")]
+    assert rules.identical_request(open_ones, dt.date(2026, 3, 1), " all  my DATA ") == 3
+    assert rules.identical_request(open_ones, dt.date(2026, 3, 2), "All my data") is None
+    assert rules.identical_request([], dt.date(2026, 3, 1), "All my data") is None
+
+
+def test_lookup_keys_are_the_words_references_emails_and_phones_a_scan_could_match():
+    keys = rules.lookup_keys(["Mary Ann O’Neil (nph123) emailed M@X.org, rang +44 7700 900123", "", None])
+    assert {"O’Neil", "Ann O’Neil", "Mary Ann O’Neil"} <= keys.phrases
+    assert "NPH123" in keys.references and "ANN" not in keys.references
+    assert keys.emails == {"m@x.org"} and keys.phones == {"07700900123"}
+    assert {"O'Neil", "o’neil", "O’NEIL"} <= rules.name_spellings("o’neil") | rules.name_spellings("O’Neil")
