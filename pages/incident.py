@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from core.enums import BEHAVIOURS_BY_CATEGORY, Behaviour, Category, Channel, EvidenceSource
+from core.policy.incidents import counts_as_evidence
 from core.services.incidents import (
     NewIncident, amend_incident, get_incident, language_flags, list_incidents, log_incident,
 )
@@ -40,7 +41,7 @@ def _category_and_source(prefix: str, defaults: dict) -> tuple[Optional[str], st
     sources = [s.value for s in EvidenceSource]
     source = st.selectbox("Evidence source", sources, format_func=_label(EvidenceSource),
                           key=f"{prefix}_source", index=sources.index(defaults.get("evidence_source", "first_hand")))
-    if source == EvidenceSource.HEARSAY.value:
+    if not counts_as_evidence(EvidenceSource(source)):
         st.warning(HEARSAY_WARNING, icon=":material/report:")
     return category, source
 

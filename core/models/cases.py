@@ -13,6 +13,7 @@ from core.enums import (
     LetterType, ReviewOutcome, Stage,
 )
 from core.models.base import Base, enum_type, utcnow
+from core.policy import incidents as evidence_rules
 from core.models.people import Customer, ServiceArea, User
 
 stage_event_incident = Table(
@@ -93,8 +94,9 @@ class Incident(Base):
 
     @property
     def counts_as_evidence(self) -> bool:
-        """Hearsay or opinion is never considered in decisions (clauses 4.2 and 6)."""
-        return self.evidence_source != EvidenceSource.HEARSAY
+        """Hearsay or opinion is never considered in decisions (clauses 4.2 and 6): the one
+        rule lives in core.policy.incidents."""
+        return evidence_rules.counts_as_evidence(self.evidence_source)
 
 
 class IncidentBehaviour(Base):

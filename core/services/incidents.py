@@ -18,6 +18,7 @@ from core.models import (
 from core.permissions import Actor, Permission, require
 from core.policy import incidents as rules
 from core.policy.language import check_language
+from core.services import registers
 from core.validation import clean_line, clean_text, not_in_future, parse_enum
 
 
@@ -146,6 +147,45 @@ def open_case_for(uow: UnitOfWork, actor: Actor, customer: Customer, service_are
     return case
 
 
+def apply_incident_effects(uow: UnitOfWork, actor: Actor, incident: Incident, form: NewIncident,
+                           before: Optional[dict] = None) -> None:
+    """The one place for what follows from an incident, when it is logged and when it is corrected
+    (`before`: the incident's values before the correction): the case it belongs to is found or
+    opened; violence or a threat newly on record (or a violent incident that newly counts as
+    evidence) raises a PVP consideration once and restarts a live PVP entry's 12-month review
+    clock; a newly ticked service failure raises a referral to the service area."""
+    if incident.case_id is None and incident.case is None:
+        customer = uow.session.get(Customer, incident.customer_id)
+        incident.case = open_case_for(uow, actor, customer, incident.service_area_id)
+    uow.session.add(incident)
+    uow.flush()
+    was_violent = bool(before and before["violence_or_threat"])
+    counted_before = bool(before) and rules.counts_as_evidence(EvidenceSource(before["evidence_source"]))
+    if incident.violence_or_threat:
+        if not was_violent:
+            _raise_pvp_consideration(uow, actor, incident)
+        if rules.counts_as_evidence(incident.evidence_source) and not (was_violent and counted_before):
+            registers.restart_pvp_clock(uow, incident.customer_id, incident.occurred_at.date(), actor=actor)
+    if incident.service_failure and not (before and before["service_failure"]):
+        if uow.session.get(ServiceArea, form.referral_service_area_id) is None:
+            raise PolicyError("The service area for the referral does not exist.")
+        referral = ServiceReferral(
+            incident_id=incident.id, customer_id=incident.customer_id, case_id=incident.case_id,
+            service_area_id=form.referral_service_area_id, raised_by_id=actor.user_id,
+            description=clean_text(form.referral_description, "Referral description", required=True))
+        uow.session.add(referral)
+        uow.audit(actor, "raise_service_referral", referral, after=snapshot(referral))
+
+
+def _raise_pvp_consideration(uow: UnitOfWork, actor: Actor, incident: Incident) -> None:
+    """Ask the H&S Well-being Officer to consider the PVP register, once per incident."""
+    if uow.session.scalar(select(PvpConsideration.id).where(PvpConsideration.incident_id == incident.id)):
+        return
+    consideration = PvpConsideration(incident_id=incident.id, customer_id=incident.customer_id)
+    uow.session.add(consideration)
+    uow.audit(actor, "raise_pvp_consideration", consideration, after=snapshot(consideration))
+
+
 def log_incident(actor: Actor, new: NewIncident, uow: UnitOfWork,
                  now: Optional[dt.datetime] = None) -> int:
     """Record an incident; returns its id. Nothing is saved if any check fails."""
@@ -161,30 +201,13 @@ def log_incident(actor: Actor, new: NewIncident, uow: UnitOfWork,
         area_id = new.service_area_id or actor.service_area_id or customer.service_area_id
         if area_id is None or uow.session.get(ServiceArea, area_id) is None:
             raise PolicyError("Choose the service area the incident belongs to.")
-        case = open_case_for(uow, actor, customer, area_id)
-        incident = Incident(customer_id=customer.id, case=case, service_area_id=area_id,
+        incident = Incident(customer_id=customer.id, service_area_id=area_id,
                             recorded_by_id=actor.user_id, **values)
         incident.behaviours = [IncidentBehaviour(behaviour=b) for b in behaviours]
-        uow.session.add(incident)
+        apply_incident_effects(uow, actor, incident, new)
         uow.audit(actor, "log_incident", incident,
                   after=snapshot(incident) | {"behaviours": [b.value for b in behaviours]},
                   reason=(f"Wording checked by the recorder; kept: {', '.join(kept)}" if kept else ""))
-        if incident.violence_or_threat:
-            consideration = PvpConsideration(incident_id=incident.id, customer_id=customer.id)
-            uow.session.add(consideration)
-            uow.audit(actor, "raise_pvp_consideration", consideration, after=snapshot(consideration))
-            from core.services.registers import restart_pvp_clock  # a live PVP entry's clock restarts
-            restart_pvp_clock(uow, customer.id, incident.occurred_at.date(), actor=actor,
-                              counts_as_evidence=incident.counts_as_evidence)
-        if incident.service_failure:
-            if uow.session.get(ServiceArea, new.referral_service_area_id) is None:
-                raise PolicyError("The service area for the referral does not exist.")
-            referral = ServiceReferral(
-                incident_id=incident.id, customer_id=customer.id, case_id=case.id,
-                service_area_id=new.referral_service_area_id, raised_by_id=actor.user_id,
-                description=clean_text(new.referral_description, "Referral description", required=True))
-            uow.session.add(referral)
-            uow.audit(actor, "raise_service_referral", referral, after=snapshot(referral))
         uow.commit()
         return incident.id
 
@@ -258,7 +281,6 @@ def apply_incident_amendment(uow: UnitOfWork, actor: Actor, incident_id: int, ch
         raise PolicyError("An incident cannot be moved to another customer: "
                           "log it against the right customer and correct this one.")
     before = _incident_values(incident)
-    was_violent, had_failure = incident.violence_or_threat, incident.service_failure
     for key, value in values.items():
         setattr(incident, key, value)
     if sorted(b.value for b in behaviours) != before["behaviours"]:
@@ -272,24 +294,9 @@ def apply_incident_amendment(uow: UnitOfWork, actor: Actor, incident_id: int, ch
         raise PolicyError("Nothing was changed, so there is nothing to correct.")
     incident.amended_at = now
     incident.amended_by_id = actor.user_id
+    apply_incident_effects(uow, actor, incident, changes, before=before)
     uow.audit(actor, action, incident, before=redact_before(old) if redact_before else old,
               after=new, reason=reason)
-    if incident.violence_or_threat and not was_violent:
-        exists = uow.session.scalar(select(PvpConsideration.id).where(
-            PvpConsideration.incident_id == incident.id))
-        if exists is None:
-            consideration = PvpConsideration(incident_id=incident.id, customer_id=incident.customer_id)
-            uow.session.add(consideration)
-            uow.audit(actor, "raise_pvp_consideration", consideration, after=snapshot(consideration))
-    if incident.service_failure and not had_failure:
-        if uow.session.get(ServiceArea, changes.referral_service_area_id) is None:
-            raise PolicyError("The service area for the referral does not exist.")
-        referral = ServiceReferral(
-            incident_id=incident.id, customer_id=incident.customer_id, case_id=incident.case_id,
-            service_area_id=changes.referral_service_area_id, raised_by_id=actor.user_id,
-            description=clean_text(changes.referral_description, "Referral description", required=True))
-        uow.session.add(referral)
-        uow.audit(actor, "raise_service_referral", referral, after=snapshot(referral))
     return new
 
 

@@ -13,7 +13,10 @@ from core.services.incidents import (
     NewIncident, WordingToCheck, amend_incident, get_incident, list_incidents, list_service_referrals,
     log_incident, resolve_service_referral,
 )
+from core.policy.deadlines import add_months
 from tests.scenarios import NOW, a_customer, an_incident, area_id
+
+TODAY = NOW.date()
 
 
 def count(uow, model, *where):
@@ -231,3 +234,66 @@ def test_an_incident_cannot_be_moved_to_another_customer(tl, customer, uow, db_u
     incident_id = an_incident(db_url, tl, customer)
     with pytest.raises(PolicyError, match="cannot be moved"):
         amend_incident(tl, incident_id, form(other, channel="email"), "wrong customer", uow(), now=NOW)
+
+
+# --- one set of side effects for logging and correcting (issue 12) -------------------------------
+
+def a_live_pvp_entry(actors, uow, customer, db_url, tl, started_days_ago=200):
+    """A violent incident, proposed and approved onto the PVP register long enough ago that a new
+    violent incident moves its 12-month review date."""
+    from core.services import registers
+    violent = an_incident(db_url, tl, customer, when=NOW - dt.timedelta(days=started_days_ago + 2),
+                          behaviours=["physical_violence"], violence_or_threat=True, police_reference="NP-0")
+    with uow() as u:
+        consideration = u.session.scalar(select(PvpConsideration.id)
+                                         .where(PvpConsideration.incident_id == violent))
+    entry_id = registers.propose_pvp(tl, customer, consideration, "Pushed an operative; police referred.",
+                                     "No lone visits.", True, uow())
+    start = TODAY - dt.timedelta(days=started_days_ago)
+    registers.approve_pvp(actors["hsw"], entry_id, add_months(start, 12), True, uow(),
+                          starts_on=start, today=TODAY)
+    return entry_id, add_months(start, 12)
+
+
+def test_correcting_an_incident_to_violence_restarts_the_live_pvp_clock(actors, tl, customer, uow, db_url):
+    from core.models import PvpEntry
+    entry_id, due = a_live_pvp_entry(actors, uow, customer, db_url, tl)
+    incident_id = an_incident(db_url, tl, customer, when=NOW - dt.timedelta(hours=3))
+    with uow() as u:
+        assert u.session.get(PvpEntry, entry_id).review_due == due      # not violent: clock unmoved
+    amend_incident(tl, incident_id, form(customer, violence_or_threat=True, police_reference="NP-9",
+                                         occurred_at=NOW - dt.timedelta(hours=3)),
+                   "The threat to stab the officer was missed", uow(), now=NOW)
+    with uow() as u:
+        assert u.session.get(PvpEntry, entry_id).review_due == add_months(TODAY, 12)
+        raised = u.session.scalars(select(PvpConsideration.incident_id)).all()
+        restarted = u.session.scalars(select(AuditEntry.entity_id)
+                                      .where(AuditEntry.action == "restart_pvp_clock")).all()
+    assert incident_id in raised and restarted == [entry_id]
+
+
+def test_correcting_hearsay_violence_to_first_hand_restarts_the_pvp_clock(actors, tl, customer, uow, db_url):
+    from core.models import PvpEntry
+    entry_id, due = a_live_pvp_entry(actors, uow, customer, db_url, tl)
+    incident_id = an_incident(db_url, tl, customer, when=NOW - dt.timedelta(hours=3), violence_or_threat=True,
+                              police_not_referred_reason="Reported second-hand.", evidence_source="hearsay")
+    with uow() as u:
+        assert u.session.get(PvpEntry, entry_id).review_due == due      # hearsay never moves it
+    amend_incident(tl, incident_id, form(customer, violence_or_threat=True, occurred_at=NOW - dt.timedelta(hours=3),
+                                         police_not_referred_reason="Reported second-hand."),
+                   "The officer saw it happen", uow(), now=NOW)
+    with uow() as u:
+        assert u.session.get(PvpEntry, entry_id).review_due == add_months(TODAY, 12)
+        assert u.session.scalar(select(func.count()).select_from(PvpConsideration)
+                                .where(PvpConsideration.incident_id == incident_id)) == 1
+
+
+def test_logging_and_correcting_share_one_side_effects_function(monkeypatch, tl, customer, uow, db_url):
+    from core.services import incidents as service
+    calls = []
+    real = service.apply_incident_effects
+    monkeypatch.setattr(service, "apply_incident_effects",
+                        lambda *a, **k: calls.append(a[2].id) or real(*a, **k))
+    incident_id = an_incident(db_url, tl, customer)
+    amend_incident(tl, incident_id, form(customer, channel="email"), "It was an email", uow(), now=NOW)
+    assert len(calls) == 2 and calls[1] == incident_id
