@@ -84,6 +84,7 @@ class Incident(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     amended_at: Mapped[Optional[dt.datetime]]
     amended_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
+    version: Mapped[int] = mapped_column(default=1, server_default="1")  # optimistic locking (migration 0005)
 
     customer: Mapped[Customer] = relationship()
     case: Mapped[Optional[Case]] = relationship(back_populates="incidents")
@@ -91,6 +92,8 @@ class Incident(Base):
         back_populates="incident", cascade="all, delete-orphan"
     )
     recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def counts_as_evidence(self) -> bool:

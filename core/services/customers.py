@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 
 from core.db import UnitOfWork, changed_fields, snapshot
 from core.enums import Channel, Vulnerability
-from core.errors import NotFound, PolicyError
+from core.errors import NotFound, PolicyError, StaleRecord
 from core.models import Customer, CustomerVulnerability, ThirdPartyContact, User, utcnow
 from core.permissions import Actor, Permission, require
 from core.validation import clean_line, clean_text, parse_enum
@@ -123,8 +123,10 @@ def get_customer(actor: Actor, customer_id: int, uow: UnitOfWork) -> dict:
         }
 
 
-def _get(uow: UnitOfWork, customer_id: int) -> Customer:
-    customer = uow.session.get(Customer, customer_id)
+def _get(uow: UnitOfWork, customer_id: int, lock: bool = False) -> Customer:
+    """The customer; `lock` takes the row lock first (PostgreSQL) so a save made at the same
+    moment is seen as a newer version."""
+    customer = uow.session.get(Customer, customer_id, with_for_update=lock or None)
     if customer is None:
         raise NotFound("No such customer.")
     return customer
@@ -158,17 +160,22 @@ def customer_details(customer: Customer) -> CustomerDetails:
 def apply_customer_correction(uow: UnitOfWork, actor: Actor, customer_id: int, details: CustomerDetails,
                               reason: str, now: Optional[dt.datetime] = None, *,
                               action: str = "amend_customer",
-                              redact_before: Optional[Callable[[dict], dict]] = None) -> dict:
+                              redact_before: Optional[Callable[[dict], dict]] = None,
+                              expected_version: Optional[int] = None) -> dict:
     """The one place a customer's details are corrected (clause 6): checks the details, changes
     the record, refreshes its search text, marks it 'amended on ... by ...' and audits the
     before/after with the reason. It does not check permissions or commit: the caller does both
     (update_customer for a team leader; a DMO's rectification decision, so the decision and the
     change commit or roll back together). `redact_before` rewrites the audit's before-values
-    (a removal keeps the removed text out of the append-only log). Returns the changed values."""
+    (a removal keeps the removed text out of the append-only log). `expected_version` is the
+    version the user saw: a record saved by someone else since is refused (StaleRecord).
+    Returns the changed values."""
     if not (reason or "").strip():
         raise PolicyError("Reason for the correction is required.")
     values = _clean(details)
-    customer = _get(uow, customer_id)
+    customer = _get(uow, customer_id, lock=expected_version is not None)
+    if expected_version is not None and customer.version != expected_version:
+        raise StaleRecord("customer")
     if customer.anonymised_at is not None:
         raise PolicyError("This customer's record has been anonymised and cannot be changed.")
     if values["housing_ref"] != customer.housing_ref and uow.session.scalar(
@@ -189,15 +196,21 @@ def apply_customer_correction(uow: UnitOfWork, actor: Actor, customer_id: int, d
 
 
 def update_customer(actor: Actor, customer_id: int, details: CustomerDetails, reason: str,
-                    uow: UnitOfWork, now: Optional[dt.datetime] = None) -> None:
+                    uow: UnitOfWork, now: Optional[dt.datetime] = None,
+                    expected_version: Optional[int] = None) -> None:
     """Correct a customer's details (clause 6). The reason is required; the earlier values stay
     in the audit log and the record shows 'amended on ... by ...'. Vulnerabilities are recorded
-    and removed on their own (record_vulnerability / remove_vulnerability)."""
+    and removed on their own (record_vulnerability / remove_vulnerability). `expected_version`
+    (the version the user opened) refuses a save over someone else's newer correction."""
     require(actor, Permission.RECORD_INCIDENTS)
     reason = clean_text(reason, "Reason for the correction", required=True, max_len=2000)
-    with uow:
-        apply_customer_correction(uow, actor, customer_id, details, reason, now)
-        uow.commit()
+    try:
+        with uow:
+            apply_customer_correction(uow, actor, customer_id, details, reason, now,
+                                      expected_version=expected_version)
+            uow.commit()
+    except StaleRecord:
+        raise StaleRecord("customer") from None
 
 
 def record_vulnerability(actor: Actor, customer_id: int, kind: str, details: str,

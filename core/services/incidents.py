@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from core.db import UnitOfWork, changed_fields, snapshot
 from core.enums import Behaviour, Category, Channel, EvidenceSource, Stage
-from core.errors import NotFound, PolicyError
+from core.errors import NotFound, PolicyError, StaleRecord
 from core.models import (
     Case, Customer, Incident, IncidentBehaviour, PvpConsideration, ServiceArea, ServiceReferral, utcnow,
 )
@@ -213,7 +213,10 @@ def log_incident(actor: Actor, new: NewIncident, uow: UnitOfWork,
 
 
 def _incident_values(incident: Incident) -> dict:
-    return snapshot(incident) | {"behaviours": sorted(b.behaviour.value for b in incident.behaviours)}
+    """What a correction compares and audits (the version is bookkeeping, not a value)."""
+    values = snapshot(incident) | {"behaviours": sorted(b.behaviour.value for b in incident.behaviours)}
+    values.pop("version", None)
+    return values
 
 
 def get_incident(actor: Actor, incident_id: int, uow: UnitOfWork) -> dict:
@@ -260,23 +263,27 @@ def incident_form(uow: UnitOfWork, incident: Incident) -> NewIncident:
 
 def apply_incident_amendment(uow: UnitOfWork, actor: Actor, incident_id: int, changes: NewIncident,
                              reason: str, now: dt.datetime, *, action: str = "amend_incident",
-                             redact_before: Optional[Callable[[dict], dict]] = None) -> dict:
+                             redact_before: Optional[Callable[[dict], dict]] = None,
+                             expected_version: Optional[int] = None) -> dict:
     """The one place an incident is corrected (clause 6): every check made when logging, then
     the change, 'amended on ... by ...', the audit entry with the earlier version and the reason,
     and a PVP consideration or referral for newly ticked violence or service failure (the
     incident_daily summary follows by trigger). It does not check permissions or commit: the
     caller does both (amend_incident for a team leader; a DMO's rectification decision, so the
     decision and the change commit or roll back together). `redact_before` rewrites the audit's
-    before-values (a removal keeps the removed text out of the append-only log). Returns the
-    changed values."""
+    before-values (a removal keeps the removed text out of the append-only log);
+    `expected_version` (the version the user opened) refuses a save over a newer one. Returns
+    the changed values."""
     if not (reason or "").strip():
         raise PolicyError("Reason for the correction is required.")
     values = _validated(actor, changes, now)
     behaviours = values.pop("behaviours")
     values.pop("language_flags_kept")
-    incident = uow.session.get(Incident, incident_id)
+    incident = uow.session.get(Incident, incident_id, with_for_update=expected_version is not None or None)
     if incident is None:
         raise NotFound("No such incident.")
+    if expected_version is not None and incident.version != expected_version:
+        raise StaleRecord("incident")
     if changes.customer_id and changes.customer_id != incident.customer_id:
         raise PolicyError("An incident cannot be moved to another customer: "
                           "log it against the right customer and correct this one.")
@@ -301,7 +308,8 @@ def apply_incident_amendment(uow: UnitOfWork, actor: Actor, incident_id: int, ch
 
 
 def amend_incident(actor: Actor, incident_id: int, changes: NewIncident, reason: str,
-                   uow: UnitOfWork, now: Optional[dt.datetime] = None) -> None:
+                   uow: UnitOfWork, now: Optional[dt.datetime] = None,
+                   expected_version: Optional[int] = None) -> None:
     """Correct an incident (clause 6). The reason is required; the earlier version stays in the
     audit log; the incident shows 'amended on ... by ...'. The customer cannot be changed.
     Newly ticked violence raises a PVP consideration; a newly ticked service failure raises
@@ -309,9 +317,13 @@ def amend_incident(actor: Actor, incident_id: int, changes: NewIncident, reason:
     require(actor, Permission.RECORD_INCIDENTS)
     now = now or utcnow()
     reason = clean_text(reason, "Reason for the correction", required=True, max_len=2000)
-    with uow:
-        apply_incident_amendment(uow, actor, incident_id, changes, reason, now)
-        uow.commit()
+    try:
+        with uow:
+            apply_incident_amendment(uow, actor, incident_id, changes, reason, now,
+                                     expected_version=expected_version)
+            uow.commit()
+    except StaleRecord:
+        raise StaleRecord("incident") from None
 
 
 def list_service_referrals(actor: Actor, uow: UnitOfWork, customer_id: Optional[int] = None,
