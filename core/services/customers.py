@@ -13,7 +13,8 @@ from core.enums import Channel, Vulnerability
 from core.errors import NotFound, PolicyError, StaleRecord
 from core.models import Customer, CustomerVulnerability, ThirdPartyContact, User, utcnow
 from core.permissions import Actor, Permission, require
-from core.validation import clean_line, clean_text, parse_enum
+from core.readmodel import ReadModel
+from core.validation import clean_line, clean_text, parse_enum, record_id
 
 SEARCH_LIMIT = 50
 
@@ -77,7 +78,7 @@ def create_customer(actor: Actor, details: CustomerDetails, uow: UnitOfWork) -> 
         return customer.id
 
 
-def search_customers(actor: Actor, query: str, uow: UnitOfWork, limit: int = SEARCH_LIMIT) -> list[dict]:
+def search_customers(actor: Actor, query: str, uow: UnitOfWork, limit: int = SEARCH_LIMIT) -> list[CustomerRow]:
     """Find by name, housing reference or address fragment (case-insensitive)."""
     if not (actor.can(Permission.VIEW_CASES) or actor.can(Permission.VIEW_ARRANGEMENTS)):
         require(actor, Permission.VIEW_CASES)
@@ -102,25 +103,93 @@ def search_customers(actor: Actor, query: str, uow: UnitOfWork, limit: int = SEA
         return [_summary(c) for c in rows]
 
 
-def _summary(c: Customer) -> dict:
-    return {"id": c.id, "name": c.full_name, "housing_ref": c.housing_ref, "address": c.address}
+@dataclass(frozen=True)
+class CustomerRow(ReadModel):
+    """One search result."""
+    id: int
+    name: str
+    housing_ref: str
+    address: str
 
 
-def get_customer(actor: Actor, customer_id: int, uow: UnitOfWork) -> dict:
+@dataclass(frozen=True)
+class VulnerabilityRow(ReadModel):
+    id: int
+    kind: Vulnerability
+    label: str
+    details: str
+
+
+@dataclass(frozen=True)
+class ContactRow(ReadModel):
+    """Contact via a third party (clause 4.1)."""
+    id: int
+    name: str
+    relationship_to_customer: str
+    phone: str
+    email: str
+    active: bool
+    started_on: Optional[dt.date]
+    stopped_on: Optional[dt.date]
+    stopped_reason: str
+
+
+@dataclass(frozen=True)
+class CustomerRecord(ReadModel):
+    """A customer's record as the Customers page shows and corrects it. `version` is what a
+    correction sends back as expected_version."""
+    id: int
+    name: str
+    housing_ref: str
+    title: str
+    first_name: str
+    last_name: str
+    address: str
+    address_line1: str
+    address_line2: str
+    town: str
+    postcode: str
+    phone: str
+    email: str
+    preferred_contact: Channel
+    preferred_contact_label: str
+    service_area_id: Optional[int]
+    legal_hold: bool
+    created_at: Optional[dt.datetime]
+    amended_at: Optional[dt.datetime]
+    amended_by: str
+    version: int
+    vulnerabilities: tuple[VulnerabilityRow, ...]
+    third_party_contacts: tuple[ContactRow, ...]
+
+
+def _summary(c: Customer) -> CustomerRow:
+    return CustomerRow(id=c.id, name=c.full_name, housing_ref=c.housing_ref, address=c.address)
+
+
+def _contact(t: ThirdPartyContact) -> ContactRow:
+    return ContactRow(id=t.id, name=t.name, relationship_to_customer=t.relationship_to_customer, phone=t.phone,
+                      email=t.email, active=t.active, started_on=t.started_on, stopped_on=t.stopped_on,
+                      stopped_reason=t.stopped_reason)
+
+
+def get_customer(actor: Actor, customer_id: int, uow: UnitOfWork) -> CustomerRecord:
     require(actor, Permission.VIEW_CASES)
     with uow:
-        c = uow.session.get(Customer, customer_id)
+        c = uow.session.get(Customer, customer_id) if record_id(customer_id) else None
         if c is None:
             raise NotFound("No such customer.")
         amended_by = uow.session.get(User, c.amended_by_id) if c.amended_by_id else None
-        return {
-            **snapshot(c), "name": c.full_name, "address": c.address,
-            "preferred_contact_label": c.preferred_contact.label,
-            "amended_by": amended_by.name if amended_by else "",
-            "vulnerabilities": [{"id": v.id, "kind": v.kind.value, "label": v.kind.label,
-                                 "details": v.details} for v in c.vulnerabilities],
-            "third_party_contacts": [snapshot(t) for t in c.third_party_contacts],
-        }
+        return CustomerRecord(
+            id=c.id, name=c.full_name, housing_ref=c.housing_ref, title=c.title, first_name=c.first_name,
+            last_name=c.last_name, address=c.address, address_line1=c.address_line1,
+            address_line2=c.address_line2, town=c.town, postcode=c.postcode, phone=c.phone, email=c.email,
+            preferred_contact=c.preferred_contact, preferred_contact_label=c.preferred_contact.label,
+            service_area_id=c.service_area_id, legal_hold=c.legal_hold, created_at=c.created_at,
+            amended_at=c.amended_at, amended_by=amended_by.name if amended_by else "", version=c.version,
+            vulnerabilities=tuple(VulnerabilityRow(id=v.id, kind=v.kind, label=v.kind.label, details=v.details)
+                                  for v in c.vulnerabilities),
+            third_party_contacts=tuple(_contact(t) for t in c.third_party_contacts))
 
 
 def _get(uow: UnitOfWork, customer_id: int, lock: bool = False) -> Customer:

@@ -123,7 +123,7 @@ def test_violence_with_a_recorded_reason_for_no_police_referral_is_accepted(tl, 
                                         police_not_referred_reason="Threat was withdrawn at once; "
                                                                    "officer declined police involvement."),
                                uow(), now=NOW)
-    assert get_incident(tl, incident_id, uow())["in_person_adjustment"] is True
+    assert get_incident(tl, incident_id, uow()).in_person_adjustment is True
     assert count(uow, PvpConsideration) == 1
 
 
@@ -133,16 +133,16 @@ def test_service_failure_creates_a_referral_that_stays_open_until_resolved(tl, c
                           referral_description="Fence reported broken 18 months ago, still not repaired."),
                  uow(), now=NOW)
     [referral] = list_service_referrals(tl, uow(), customer_id=customer)
-    assert referral["open"] and referral["service_area"] == "Repairs and Maintenance"
+    assert referral.open and referral.service_area == "Repairs and Maintenance"
     with pytest.raises(PolicyError, match="What was done to resolve it is required"):
-        resolve_service_referral(tl, referral["id"], " ", uow(), now=NOW)
-    assert list_service_referrals(tl, uow(), customer_id=customer)[0]["open"]
-    resolve_service_referral(tl, referral["id"], "Fence replaced on 18 November.", uow(), now=NOW)
+        resolve_service_referral(tl, referral.id, " ", uow(), now=NOW)
+    assert list_service_referrals(tl, uow(), customer_id=customer)[0].open
+    resolve_service_referral(tl, referral.id, "Fence replaced on 18 November.", uow(), now=NOW)
     assert list_service_referrals(tl, uow(), customer_id=customer) == []
     [done] = list_service_referrals(tl, uow(), customer_id=customer, open_only=False)
-    assert done["resolution"] == "Fence replaced on 18 November." and not done["open"]
+    assert done.resolution == "Fence replaced on 18 November." and not done.open
     with pytest.raises(PolicyError, match="already marked resolved"):
-        resolve_service_referral(tl, referral["id"], "again", uow(), now=NOW)
+        resolve_service_referral(tl, referral.id, "again", uow(), now=NOW)
 
 
 def test_service_failure_needs_an_area_and_a_description(tl, customer, uow):
@@ -161,7 +161,7 @@ def test_hearsay_is_noted_but_never_counts_as_evidence(tl, customer, uow):
         incident = u.session.get(Incident, incident_id)
         assert incident.evidence_source == EvidenceSource.HEARSAY
         assert incident.counts_as_evidence is False
-    assert [i["counts_as_evidence"] for i in list_incidents(tl, customer, uow())] == [False]
+    assert [i.counts_as_evidence for i in list_incidents(tl, customer, uow())] == [False]
 
 
 # --- the factual-language prompt ----------------------------------------------------------------
@@ -190,7 +190,7 @@ def test_a_correction_needs_a_reason(tl, customer, uow, db_url):
     incident_id = an_incident(db_url, tl, customer)
     with pytest.raises(PolicyError, match="Reason for the correction is required"):
         amend_incident(tl, incident_id, form(customer, channel="email"), "", uow(), now=NOW)
-    assert get_incident(tl, incident_id, uow())["channel"] == "phone"
+    assert get_incident(tl, incident_id, uow()).channel == "phone"
 
 
 def test_a_correction_keeps_the_earlier_version_in_the_audit_log(tl, customer, uow, db_url):
@@ -199,9 +199,9 @@ def test_a_correction_keeps_the_earlier_version_in_the_audit_log(tl, customer, u
                    form(customer, channel="email", behaviours=["threatening_language", "discriminatory_abuse"]),
                    "Call was an email; second behaviour missed", uow(), now=NOW)
     after = get_incident(tl, incident_id, uow())
-    assert after["channel"] == "email"
-    assert after["behaviours"] == ["discriminatory_abuse", "threatening_language"]
-    assert after["amended_by_id"] == tl.user_id and after["amended_at"]
+    assert after.channel == "email"
+    assert after.behaviours == ["discriminatory_abuse", "threatening_language"]
+    assert after.amended_by_id == tl.user_id and after.amended_at
     with uow() as u:
         entry = u.session.scalar(select(AuditEntry).where(AuditEntry.action == "amend_incident"))
         assert entry.before == {"channel": "phone", "behaviours": ["threatening_language"]}
@@ -218,7 +218,7 @@ def test_a_correction_is_checked_like_a_new_incident(tl, customer, uow, db_url):
         amend_incident(tl, incident_id, form(customer, occurred_at=NOW - dt.timedelta(days=1)),
                        "no change", uow(), now=NOW)
     assert count(uow, AuditEntry) == audit_before
-    assert get_incident(tl, incident_id, uow())["amended_at"] is None
+    assert get_incident(tl, incident_id, uow()).amended_at is None
 
 
 def test_correcting_to_violence_raises_a_pvp_consideration_once(tl, customer, uow, db_url):
@@ -297,3 +297,19 @@ def test_logging_and_correcting_share_one_side_effects_function(monkeypatch, tl,
     incident_id = an_incident(db_url, tl, customer)
     amend_incident(tl, incident_id, form(customer, channel="email"), "It was an email", uow(), now=NOW)
     assert len(calls) == 2 and calls[1] == incident_id
+
+
+# --- lost updates (issue 14 item 8) ---------------------------------------------------------------
+
+def test_a_correction_over_someone_elses_newer_one_is_refused(actors, tl, customer, uow, db_url):
+    incident_id = an_incident(db_url, tl, customer)
+    seen_by_first = get_incident(tl, incident_id, uow()).version
+    seen_by_second = get_incident(actors["teamleader2"], incident_id, uow()).version
+    amend_incident(tl, incident_id, form(customer, channel="email"), "It was an email", uow(), now=NOW,
+                   expected_version=seen_by_first)
+    with pytest.raises(PolicyError, match="This incident changed since you opened it"):
+        amend_incident(actors["teamleader2"], incident_id, form(customer, channel="letter"),
+                       "It was a letter", uow(), now=NOW, expected_version=seen_by_second)
+    after = get_incident(tl, incident_id, uow())
+    assert after.channel == "email" and after.version > seen_by_first
+    assert count(uow, AuditEntry, AuditEntry.action == "amend_incident") == 1
