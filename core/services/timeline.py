@@ -86,6 +86,10 @@ class Timeline(ReadModel):
     matching: int
     next_after: Optional[Cursor]
 
+    def __iter__(self):
+        """A page iterates over its events."""
+        return iter(self.events)
+
 
 def _check_filters(kinds: Optional[Iterable[str]], date_from: Optional[dt.date],
                    date_to: Optional[dt.date]) -> set[str]:
