@@ -61,6 +61,8 @@ class Incident(Base):
         Index("ix_incident_occurred_category", "occurred_at", "category"),
         # monitoring (issue 7): covers the period x category x service area aggregates
         Index("ix_incident_period_area", "occurred_at", "category", "service_area_id"),
+        # the timeline's newest-first page of one customer's incidents (issue 18, migration 0005)
+        Index("ix_incident_customer_occurred", "customer_id", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
