@@ -6,6 +6,8 @@ and checked by `core.services.incidents` (nothing is saved if any check fails)."
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import uuid
 from typing import Optional
 from zoneinfo import ZoneInfo
 
@@ -58,7 +60,9 @@ def _incident_fields(prefix: str, category: Optional[str], source: str,
     when = _default(defaults, "occurred_at", None)
     local = when.astimezone(LONDON) if when else now
     col1, col2, col3 = st.columns(3)
-    day = col1.date_input("Date of the incident", value=local.date(),
+    # A new incident starts with no date: a date the calendar refuses (out of range) then leaves
+    # it empty and the save is refused, rather than silently saving today's date.
+    day = col1.date_input("Date of the incident", value=local.date() if when else None,
                           key=f"{prefix}_date", format="DD/MM/YYYY")
     time = col2.time_input("Time", value=local.time().replace(second=0, microsecond=0), key=f"{prefix}_time")
     channels = [c.value for c in Channel]
@@ -113,6 +117,13 @@ def _incident_fields(prefix: str, category: Optional[str], source: str,
     }
 
 
+def _submission_token(customer_id: int, values: dict) -> str:
+    """The same form submitted twice (a double click, a resend) carries the same token, so it is
+    saved once; any change to what was entered makes a new submission."""
+    nonce = st.session_state.setdefault("inc_form_nonce", uuid.uuid4().hex)
+    return hashlib.sha256(f"{nonce}|{customer_id}|{sorted(values.items(), key=str)!r}".encode()).hexdigest()
+
+
 def _show_wording_advice(values: dict) -> None:
     flags = language_flags(values["description"] or "")
     if flags and not values["wording_checked"]:
@@ -142,7 +153,9 @@ with log_tab:
         if customer_id is None:
             st.error("Find and choose the customer first.")
         else:
-            ok, incident_id = attempt(log_incident, me, NewIncident(customer_id=customer_id, **values), uow())
+            token = _submission_token(customer_id, values)
+            ok, incident_id = attempt(log_incident, me, NewIncident(customer_id=customer_id, submission_token=token,
+                                                                    **values), uow())
             if ok:
                 st.success(f"Incident #{incident_id} saved.")
                 _timeline_link(customer_id)

@@ -63,6 +63,8 @@ class Incident(Base):
         Index("ix_incident_period_area", "occurred_at", "category", "service_area_id"),
         # the timeline's newest-first page of one customer's incidents (issue 18, migration 0005)
         Index("ix_incident_customer_occurred", "customer_id", "occurred_at"),
+        # one incident per form submission (issue 13 item 10, migration 0005)
+        Index("ux_incident_submission_token", "submission_token", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +89,7 @@ class Incident(Base):
     amended_at: Mapped[Optional[dt.datetime]]
     amended_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
     version: Mapped[int] = mapped_column(default=1, server_default="1")  # optimistic locking (migration 0005)
+    submission_token: Mapped[Optional[str]] = mapped_column(String(64))  # the form submission that saved it
 
     customer: Mapped[Customer] = relationship()
     case: Mapped[Optional[Case]] = relationship(back_populates="incidents")

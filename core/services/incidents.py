@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from core.db import UnitOfWork, changed_fields, snapshot
 from core.enums import Behaviour, Category, Channel, EvidenceSource, Stage
@@ -43,6 +44,7 @@ class NewIncident:
     referral_service_area_id: Optional[int] = None
     referral_description: str = ""
     wording_checked: bool = False      # the recorder saw the language prompt and keeps the wording
+    submission_token: str = ""         # one per form submission: saving the same one twice saves once
     extra: dict = field(default_factory=dict)
 
 
@@ -189,13 +191,18 @@ def _raise_pvp_consideration(uow: UnitOfWork, actor: Actor, incident: Incident) 
 
 def log_incident(actor: Actor, new: NewIncident, uow: UnitOfWork,
                  now: Optional[dt.datetime] = None) -> int:
-    """Record an incident; returns its id. Nothing is saved if any check fails."""
+    """Record an incident; returns its id. Nothing is saved if any check fails. Saving the same
+    form submission again (same `submission_token`) returns the first incident's id and saves
+    nothing more: no second incident, PVP consideration or referral."""
     require(actor, Permission.RECORD_INCIDENTS)
     now = now or utcnow()
     values = _validated(actor, new, now)
     behaviours = values.pop("behaviours")
     kept = values.pop("language_flags_kept")
+    token = clean_line(new.submission_token, "Submission token", max_len=64) or None
     with uow:
+        if token and (earlier := _saved_by(uow, token)) is not None:
+            return earlier
         customer = uow.session.get(Customer, new.customer_id)
         if customer is None or customer.anonymised_at is not None:
             raise NotFound("No such customer.")
@@ -203,14 +210,24 @@ def log_incident(actor: Actor, new: NewIncident, uow: UnitOfWork,
         if area_id is None or uow.session.get(ServiceArea, area_id) is None:
             raise PolicyError("Choose the service area the incident belongs to.")
         incident = Incident(customer_id=customer.id, service_area_id=area_id,
-                            recorded_by_id=actor.user_id, **values)
+                            recorded_by_id=actor.user_id, submission_token=token, **values)
         incident.behaviours = [IncidentBehaviour(behaviour=b) for b in behaviours]
-        apply_incident_effects(uow, actor, incident, new)
-        uow.audit(actor, "log_incident", incident,
-                  after=snapshot(incident) | {"behaviours": [b.value for b in behaviours]},
-                  reason=(f"Wording checked by the recorder; kept: {', '.join(kept)}" if kept else ""))
-        uow.commit()
+        try:
+            apply_incident_effects(uow, actor, incident, new)
+            uow.audit(actor, "log_incident", incident,
+                      after=snapshot(incident) | {"behaviours": [b.value for b in behaviours]},
+                      reason=(f"Wording checked by the recorder; kept: {', '.join(kept)}" if kept else ""))
+            uow.commit()
+        except IntegrityError:
+            uow.session.rollback()          # the same submission saved at the same moment: keep that one
+            if token and (earlier := _saved_by(uow, token)) is not None:
+                return earlier
+            raise
         return incident.id
+
+
+def _saved_by(uow: UnitOfWork, token: str) -> Optional[int]:
+    return uow.session.scalar(select(Incident.id).where(Incident.submission_token == token))
 
 
 def _incident_values(incident: Incident) -> dict:

@@ -313,3 +313,17 @@ def test_a_correction_over_someone_elses_newer_one_is_refused(actors, tl, custom
     after = get_incident(tl, incident_id, uow())
     assert after.channel == "email" and after.version > seen_by_first
     assert count(uow, AuditEntry, AuditEntry.action == "amend_incident") == 1
+
+
+# --- one incident per form submission (issue 13 item 10) ------------------------------------------
+
+def test_the_same_form_submission_saved_twice_saves_one_incident_and_one_pvp_consideration(tl, customer, uow):
+    violent = form(customer, behaviours=["physical_violence"], violence_or_threat=True,
+                   police_reference="NP-24-1", submission_token="a" * 64)
+    first = log_incident(tl, violent, uow(), now=NOW)
+    second = log_incident(tl, violent, uow(), now=NOW)
+    assert first == second
+    assert count(uow, Incident) == 1 and count(uow, PvpConsideration) == 1
+    assert count(uow, AuditEntry, AuditEntry.action == "log_incident") == 1
+    other = log_incident(tl, form(customer, submission_token="b" * 64), uow(), now=NOW)
+    assert other != first and count(uow, Incident) == 2
