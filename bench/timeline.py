@@ -1,5 +1,6 @@
 """Benchmark (issues 3 and 18): opening a case timeline of a customer with 200,000 events (the
-first page, newest first, and the next one), and customer search among 100,000 customers. Prints the numbers and writes them to docs/performance-timeline.md.
+first page, newest first, and the next one), and customer search among 100,000 customers.
+Prints the numbers and writes them to docs/performance-timeline.md.
 
     .venv/bin/python -m bench.timeline                 # SQLite in a temporary folder
     .venv/bin/python -m bench.timeline --postgres      # also PostgreSQL (needs FT_TEST_POSTGRES_URL)

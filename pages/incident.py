@@ -47,7 +47,8 @@ def _category_and_source(prefix: str, defaults: Optional[IncidentRecord]) -> tup
         help="The behaviours you can pick below follow this category (clause 3).")
     sources = [s.value for s in EvidenceSource]
     source = st.selectbox("Evidence source", sources, format_func=_label(EvidenceSource),
-                          key=f"{prefix}_source", index=sources.index(_default(defaults, "evidence_source", EvidenceSource.FIRST_HAND.value)))
+                          key=f"{prefix}_source",
+                          index=sources.index(_default(defaults, "evidence_source", EvidenceSource.FIRST_HAND.value)))
     if not counts_as_evidence(EvidenceSource(source)):
         st.warning(HEARSAY_WARNING, icon=":material/report:")
     return category, source

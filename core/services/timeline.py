@@ -177,7 +177,8 @@ def get_timeline(actor: Actor, customer_id: int, uow: UnitOfWork, *, newest_firs
         if customer is None or customer.anonymised_at is not None:
             raise NotFound("No such customer.")
         users = s.execute(select(User.id, User.username, User.name)).all()
-        names = Names({uid: name for uid, _u, name in users}, dict(s.execute(select(ServiceArea.id, ServiceArea.name)).all()))
+        areas = dict(s.execute(select(ServiceArea.id, ServiceArea.name)).all())
+        names = Names({uid: name for uid, _u, name in users}, areas)
         events, more = _read_page(uow, customer_id, names, wanted, newest_first, date_from, date_to, after, limit)
         events = _with_audit_names(uow, customer_id, events, {u: n for _i, u, n in users})
         counts, matching = _counts(uow, customer_id, wanted, date_from, date_to)

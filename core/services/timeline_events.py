@@ -221,7 +221,8 @@ def _spoc_entry(row: Any, n: Names) -> tuple[str, str, str]:
 
 
 def _pvp_consideration(c: PvpConsideration, n: Names) -> tuple[str, str, str]:
-    details = f"From incident #{c.incident_id}; status: {c.status}" + (f"; {c.closed_reason}" if c.closed_reason else "")
+    details = f"From incident #{c.incident_id}; status: {c.status}"
+    details += f"; {c.closed_reason}" if c.closed_reason else ""
     return "PVP register consideration raised", details, ""
 
 
