@@ -169,7 +169,8 @@ def measure(url: str) -> dict:
     built = time.perf_counter() - start
     actor, cid, today = setup["actor"], setup["customer_id"], setup["today"]
     timeline = get_timeline(actor, cid, UnitOfWork(url), today=today)
-    results = {"build_seconds": built, "events": timeline.total, "page": len(timeline.events)}
+    results = {"build_seconds": built, "events": timeline.total, "page": len(timeline.events),
+               "load": os.getloadavg()[0]}
     results["timeline_all"] = _timed(lambda: get_timeline(actor, cid, UnitOfWork(url), today=today))
     results["timeline_next"] = _timed(lambda: get_timeline(actor, cid, UnitOfWork(url), today=today,
                                                            after=timeline.next_after))
@@ -189,7 +190,7 @@ def measure(url: str) -> dict:
 
 
 def _report(all_results: dict[str, dict]) -> str:
-    lines = ["# Performance: case timeline and customer search (issue 3)", "",
+    lines = ["# Performance: case timeline and customer search (issues 3 and 18)", "",
              f"Measured by `bench/timeline.py` on {dt.date.today():%d %B %Y} "
              f"({platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores shared with other "
              "work, Python " + platform.python_version() + "). Times are milliseconds per call through the "
@@ -201,7 +202,8 @@ def _report(all_results: dict[str, dict]) -> str:
              "service referrals, 20 SPOC register rows, 5 PVP entries and 20 annotations.", ""]
     for backend, r in all_results.items():
         lines += [f"## {backend}", "", f"Database built in {r['build_seconds']:.1f} s; the case has "
-                  f"{r['events']:,} timeline events; a page shows {r['page']}.", "",
+                  f"{r['events']:,} timeline events; a page shows {r['page']}. Load average (1 min) "
+                  f"when the timings began: {r['load']:.1f} on {os.cpu_count()} cores.", "",
                   "| what | median ms | p95 ms | max ms |", "|---|---:|---:|---:|"]
         for label, key in (("Open the timeline: first page, newest first, counts per type", "timeline_all"),
                            ("Timeline: the next page (\"Show older\")", "timeline_next"),
@@ -228,7 +230,8 @@ def _report(all_results: dict[str, dict]) -> str:
               "- Results are ordered by lower-cased surname, not the indexed column: ordering by the "
               "indexed `last_name` made SQLite walk that index row by row and took ~430 ms for a search "
               "with no match (~45 ms now). An exact housing reference is one indexed look-up.",
-              "- Opening a timeline also writes one access-log row (clause 6); that write is included.", ""]
+              "- Opening a timeline also writes one access-log row (clause 6); that write is included.",
+              "- The machine is shared: compare figures only with the load average beside them.", ""]
     return "\n".join(lines)
 
 
