@@ -88,7 +88,7 @@ class Incident(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     amended_at: Mapped[Optional[dt.datetime]]
     amended_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
-    version: Mapped[int] = mapped_column(default=1, server_default="1")  # optimistic locking (migration 0005)
+    version: Mapped[int] = mapped_column(server_default="1")  # optimistic locking (migration 0005)
     submission_token: Mapped[Optional[str]] = mapped_column(String(64))  # the form submission that saved it
 
     customer: Mapped[Customer] = relationship()

@@ -73,7 +73,7 @@ class Customer(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     amended_at: Mapped[Optional[dt.datetime]]
     amended_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
-    version: Mapped[int] = mapped_column(default=1, server_default="1")  # optimistic locking (migration 0005)
+    version: Mapped[int] = mapped_column(server_default="1")  # optimistic locking (migration 0005)
 
     vulnerabilities: Mapped[list["CustomerVulnerability"]] = relationship(
         back_populates="customer", cascade="all, delete-orphan"

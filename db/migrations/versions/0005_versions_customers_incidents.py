@@ -37,10 +37,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+): a batch rebuild would drop and re-create
+    # `incident`, which the foreign keys that point at it refuse.
     op.drop_index(TOKEN_INDEX, table_name="incident")
     op.drop_index(INDEX, table_name="incident")
-    with op.batch_alter_table("incident") as batch:
-        batch.drop_column("submission_token")
+    op.execute("ALTER TABLE incident DROP COLUMN submission_token")
     for table in TABLES:
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("version")
+        op.execute(f"ALTER TABLE {table} DROP COLUMN version")
