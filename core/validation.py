@@ -47,3 +47,16 @@ def parse_enum(enum_cls: type, value: object, field: str):
         return enum_cls(value)
     except ValueError:
         raise PolicyError(f"{field}: {value!r} is not one of the allowed choices.") from None
+
+
+MAX_ID = 2**63 - 1         # the largest id either database can store
+
+
+def record_id(value: object) -> Optional[int]:
+    """A record id typed by hand or in an address (`?customer_id=`): a positive whole number the
+    databases can hold, else None (so '99999999999999999999' finds nothing instead of failing)."""
+    text = str(value if value is not None else "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None

@@ -6,14 +6,17 @@ and checked by `core.services.incidents` (nothing is saved if any check fails)."
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import uuid
 from typing import Optional
 from zoneinfo import ZoneInfo
 
 import streamlit as st
 
 from core.enums import BEHAVIOURS_BY_CATEGORY, Behaviour, Category, Channel, EvidenceSource
+from core.policy.incidents import counts_as_evidence
 from core.services.incidents import (
-    NewIncident, amend_incident, get_incident, language_flags, list_incidents, log_incident,
+    IncidentRecord, NewIncident, amend_incident, get_incident, language_flags, list_incidents, log_incident,
 )
 from core.services.users import list_service_areas
 from ui.alerts import show_flag_alert
@@ -30,63 +33,72 @@ def _label(enum_cls):
     return lambda code: enum_cls(code).label
 
 
-def _category_and_source(prefix: str, defaults: dict) -> tuple[Optional[str], str]:
+def _default(defaults: Optional[IncidentRecord], field: str, fallback=""):
+    """The value the form starts from: the incident being corrected, or the fallback."""
+    return getattr(defaults, field) if defaults is not None else fallback
+
+
+def _category_and_source(prefix: str, defaults: Optional[IncidentRecord]) -> tuple[Optional[str], str]:
     categories = [c.value for c in Category]
     category = st.selectbox(
         "Behaviour category", categories, format_func=_label(Category), key=f"{prefix}_category",
-        index=categories.index(defaults["category"]) if defaults.get("category") else None,
+        index=categories.index(defaults.category) if defaults is not None else None,
         placeholder="Choose one of the four categories",
         help="The behaviours you can pick below follow this category (clause 3).")
     sources = [s.value for s in EvidenceSource]
     source = st.selectbox("Evidence source", sources, format_func=_label(EvidenceSource),
-                          key=f"{prefix}_source", index=sources.index(defaults.get("evidence_source", "first_hand")))
-    if source == EvidenceSource.HEARSAY.value:
+                          key=f"{prefix}_source",
+                          index=sources.index(_default(defaults, "evidence_source", EvidenceSource.FIRST_HAND.value)))
+    if not counts_as_evidence(EvidenceSource(source)):
         st.warning(HEARSAY_WARNING, icon=":material/report:")
     return category, source
 
 
-def _incident_fields(prefix: str, category: Optional[str], source: str, defaults: dict) -> dict:
+def _incident_fields(prefix: str, category: Optional[str], source: str,
+                     defaults: Optional[IncidentRecord]) -> dict:
     """The widgets inside the form; returns the values read."""
     now = dt.datetime.now(LONDON)
-    when = defaults.get("occurred_at")
+    when = _default(defaults, "occurred_at", None)
     local = when.astimezone(LONDON) if when else now
     col1, col2, col3 = st.columns(3)
-    day = col1.date_input("Date of the incident", value=local.date(),
+    # A new incident starts with no date: a date the calendar refuses (out of range) then leaves
+    # it empty and the save is refused, rather than silently saving today's date.
+    day = col1.date_input("Date of the incident", value=local.date() if when else None,
                           key=f"{prefix}_date", format="DD/MM/YYYY")
     time = col2.time_input("Time", value=local.time().replace(second=0, microsecond=0), key=f"{prefix}_time")
     channels = [c.value for c in Channel]
     channel = col3.selectbox("Channel", channels, format_func=_label(Channel), key=f"{prefix}_channel",
-                             index=channels.index(defaults.get("channel", "phone")))
+                             index=channels.index(_default(defaults, "channel", Channel.PHONE.value)))
     options = [b.value for b in BEHAVIOURS_BY_CATEGORY[Category(category)]] if category else []
     behaviours = st.multiselect(
         "Behaviours", options, format_func=_label(Behaviour), key=f"{prefix}_behaviours",
-        default=[b for b in defaults.get("behaviours", []) if b in options],
+        default=[b for b in _default(defaults, "behaviours", []) if b in options],
         placeholder="Choose one or more" if category else "Choose the category above first")
     description = st.text_area(
-        "What happened (factual description)", value=defaults.get("description", ""), key=f"{prefix}_description",
+        "What happened (factual description)", value=_default(defaults, "description", ""), key=f"{prefix}_description",
         help="Describe what was said and done. Put the customer's own words in quotation marks. "
              "No opinion, hearsay, personal comments or diagnoses (clause 6).")
     col1, col2 = st.columns(2)
     third_party = col1.text_input("Trusted third party's name (if that is the source)",
-                                  value=defaults.get("third_party_name", ""), key=f"{prefix}_third_party")
-    witnesses = col2.text_input("Witnesses", value=defaults.get("witnesses", ""), key=f"{prefix}_witnesses")
-    staff = st.text_input("Staff member or contractor affected", value=defaults.get("staff_affected", ""),
+                                  value=_default(defaults, "third_party_name", ""), key=f"{prefix}_third_party")
+    witnesses = col2.text_input("Witnesses", value=_default(defaults, "witnesses", ""), key=f"{prefix}_witnesses")
+    staff = st.text_input("Staff member or contractor affected", value=_default(defaults, "staff_affected", ""),
                           key=f"{prefix}_staff")
     st.markdown("**Violence or threats of violence**")
     violence = st.checkbox("Actual violence or a threat of violence was involved",
-                           value=defaults.get("violence_or_threat", False), key=f"{prefix}_violence",
+                           value=_default(defaults, "violence_or_threat", False), key=f"{prefix}_violence",
                            help="Then a police referral decision is required; in-person contact is "
                                 "adjusted at once and the H&S Well-being Officer is asked to consider "
                                 "the PVP register.")
     col1, col2 = st.columns(2)
-    police_ref = col1.text_input("Police reference number", value=defaults.get("police_reference", ""),
+    police_ref = col1.text_input("Police reference number", value=_default(defaults, "police_reference", ""),
                                  key=f"{prefix}_police_ref")
     police_reason = col2.text_area("Or: why it was not referred to the police",
-                                   value=defaults.get("police_not_referred_reason", ""),
+                                   value=_default(defaults, "police_not_referred_reason", ""),
                                    key=f"{prefix}_police_reason", height=68)
     st.markdown("**Service failure**")
     failure = st.checkbox("An NPH service failure lies behind this (something not done, or done badly)",
-                          value=defaults.get("service_failure", False), key=f"{prefix}_service_failure")
+                          value=_default(defaults, "service_failure", False), key=f"{prefix}_service_failure")
     areas = {a["id"]: a["name"] for a in list_service_areas(uow())}
     col1, col2 = st.columns(2)
     referral_area = col1.selectbox("Refer to service area", list(areas), format_func=areas.get, index=None,
@@ -104,6 +116,13 @@ def _incident_fields(prefix: str, category: Optional[str], source: str, defaults
         "referral_service_area_id": referral_area, "referral_description": referral_description,
         "wording_checked": wording_ok,
     }
+
+
+def _submission_token(customer_id: int, values: dict) -> str:
+    """The same form submitted twice (a double click, a resend) carries the same token, so it is
+    saved once; any change to what was entered makes a new submission."""
+    nonce = st.session_state.setdefault("inc_form_nonce", uuid.uuid4().hex)
+    return hashlib.sha256(f"{nonce}|{customer_id}|{sorted(values.items(), key=str)!r}".encode()).hexdigest()
 
 
 def _show_wording_advice(values: dict) -> None:
@@ -127,15 +146,17 @@ if customer_id is not None:
 log_tab, correct_tab = st.tabs(["New incident", "Correct an incident"])
 
 with log_tab:
-    category, source = _category_and_source("inc", {})
+    category, source = _category_and_source("inc", None)
     with st.form("incident_form"):
-        values = _incident_fields("inc", category, source, {})
+        values = _incident_fields("inc", category, source, None)
         submitted = st.form_submit_button("Save incident", type="primary", key="inc_submit")
     if submitted:
         if customer_id is None:
             st.error("Find and choose the customer first.")
         else:
-            ok, incident_id = attempt(log_incident, me, NewIncident(customer_id=customer_id, **values), uow())
+            token = _submission_token(customer_id, values)
+            ok, incident_id = attempt(log_incident, me, NewIncident(customer_id=customer_id, submission_token=token,
+                                                                    **values), uow())
             if ok:
                 st.success(f"Incident #{incident_id} saved.")
                 _timeline_link(customer_id)
@@ -147,8 +168,8 @@ with correct_tab:
         st.info("Find and choose the customer whose incident you want to correct.")
     else:
         ok, incidents = attempt(list_incidents, me, customer_id, uow())
-        rows = {i["id"]: f"#{i['id']} {i['occurred_at'].astimezone(LONDON):%d/%m/%Y %H:%M} "
-                         f"{i['category_label']}" for i in incidents or []}
+        rows = {i.id: f"#{i.id} {i.occurred_at.astimezone(LONDON):%d/%m/%Y %H:%M} {i.category_label}"
+                for i in incidents or []}
         if not rows:
             st.info("This customer has no incidents recorded.")
         else:
@@ -162,9 +183,13 @@ with correct_tab:
                     reason = st.text_area("Reason for the correction (required; kept in the audit log)",
                                           key=f"{prefix}_reason")
                     fixed = st.form_submit_button("Save correction", key=f"{prefix}_submit")
+                # the version seen when the form was first drawn (optimistic locking)
+                seen = st.session_state.setdefault(f"{prefix}_version", current.version)
                 if fixed:
                     ok, _ = attempt(amend_incident, me, chosen, NewIncident(customer_id=customer_id, **values),
-                                    reason, uow())
+                                    reason, uow(), expected_version=seen)
+                    if ok or seen != current.version:
+                        st.session_state.pop(f"{prefix}_version", None)
                     if ok:
                         st.success(f"Incident #{chosen} corrected; the earlier version is kept in the audit log.")
                         _timeline_link(customer_id)

@@ -8,6 +8,7 @@ from typing import Optional
 import streamlit as st
 
 from core.services.customers import get_customer, search_customers
+from core.validation import record_id
 from ui.session import actor, attempt, uow
 
 
@@ -20,12 +21,18 @@ def md(text: object) -> str:
 
 
 def chosen_customer_id() -> Optional[int]:
-    """The customer chosen earlier in this session, or named in the address."""
+    """The customer chosen earlier in this session, or named in the address. An address naming
+    no possible customer (text, zero, a number too big to be an id) says so and changes nothing
+    kept for the session."""
     wanted = st.query_params.get("customer_id")
-    if wanted and str(wanted).isdigit() and st.session_state.get("_customer_from_url") != wanted:
+    if wanted and record_id(wanted) is None:
+        st.error("No such customer.")
+        return None
+    if wanted and st.session_state.get("_customer_from_url") != wanted:
         st.session_state["_customer_from_url"] = wanted
-        st.session_state["customer_id"] = int(wanted)
-    return st.session_state.get("customer_id")
+        st.session_state["customer_id"] = record_id(wanted)
+    current = st.session_state.get("customer_id")
+    return current if record_id(current) else None
 
 
 def pick_customer(key: str) -> Optional[int]:
@@ -43,7 +50,7 @@ def pick_customer(key: str) -> Optional[int]:
             st.info("No customer matches that search. Check the spelling, try part of the address, "
                     "or create the customer on the Customers page.")
         if ok and results:
-            labels = {r["id"]: f"{r['name']} ({r['housing_ref']}) {r['address']}" for r in results}
+            labels = {r.id: f"{r.name} ({r.housing_ref}) {r.address}" for r in results}
             ids = list(labels)
             choice = st.selectbox("Customer", ids, format_func=labels.get, key=f"{key}_choice",
                                   index=ids.index(current) if current in ids else 0)
@@ -55,6 +62,6 @@ def pick_customer(key: str) -> Optional[int]:
         if not ok:
             st.session_state.pop("customer_id", None)
             return None
-        st.caption(f"Customer: {md(record['name'])} ({md(record['housing_ref'])}). "
+        st.caption(f"Customer: {md(record.name)} ({md(record.housing_ref)}). "
                    "Search above to choose another.")
     return current

@@ -68,6 +68,10 @@ class Incident(Base):
         Index("ix_incident_occurred_category", "occurred_at", "category"),
         # monitoring (issue 7): covers the period x category x service area aggregates
         Index("ix_incident_period_area", "occurred_at", "category", "service_area_id"),
+        # the timeline's newest-first page of one customer's incidents (issue 18, migration 0005)
+        Index("ix_incident_customer_occurred", "customer_id", "occurred_at"),
+        # one incident per form submission (issue 13 item 10, migration 0005)
+        Index("ux_incident_submission_token", "submission_token", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,6 +95,8 @@ class Incident(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     amended_at: Mapped[dt.datetime | None]
     amended_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    version: Mapped[int] = mapped_column(server_default="1")  # optimistic locking (migration 0005)
+    submission_token: Mapped[str | None] = mapped_column(String(64))  # the form submission that saved it
 
     customer: Mapped[Customer] = relationship()
     case: Mapped[Case | None] = relationship(back_populates="incidents")
@@ -98,6 +104,8 @@ class Incident(Base):
         back_populates="incident", cascade="all, delete-orphan"
     )
     recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def counts_as_evidence(self) -> bool:

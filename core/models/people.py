@@ -73,6 +73,7 @@ class Customer(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     amended_at: Mapped[dt.datetime | None]
     amended_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    version: Mapped[int] = mapped_column(server_default="1")  # optimistic locking (migration 0005)
 
     vulnerabilities: Mapped[list[CustomerVulnerability]] = relationship(
         back_populates="customer", cascade="all, delete-orphan"
@@ -81,6 +82,8 @@ class Customer(Base):
         back_populates="customer", cascade="all, delete-orphan"
     )
     service_area: Mapped[ServiceArea | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def full_name(self) -> str:

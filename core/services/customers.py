@@ -10,10 +10,11 @@ from sqlalchemy import func, or_, select
 
 from core.db import UnitOfWork, changed_fields, snapshot
 from core.enums import Channel, Vulnerability
-from core.errors import NotFound, PolicyError
+from core.errors import NotFound, PolicyError, StaleRecord
 from core.models import Customer, CustomerVulnerability, ThirdPartyContact, User, utcnow
 from core.permissions import Actor, Permission, require
-from core.validation import clean_line, clean_text, parse_enum
+from core.readmodel import ReadModel
+from core.validation import clean_line, clean_text, parse_enum, record_id
 
 SEARCH_LIMIT = 50
 
@@ -77,7 +78,7 @@ def create_customer(actor: Actor, details: CustomerDetails, uow: UnitOfWork) -> 
         return customer.id
 
 
-def search_customers(actor: Actor, query: str, uow: UnitOfWork, limit: int = SEARCH_LIMIT) -> list[dict]:
+def search_customers(actor: Actor, query: str, uow: UnitOfWork, limit: int = SEARCH_LIMIT) -> list[CustomerRow]:
     """Find by name, housing reference or address fragment (case-insensitive)."""
     if not (actor.can(Permission.VIEW_CASES) or actor.can(Permission.VIEW_ARRANGEMENTS)):
         require(actor, Permission.VIEW_CASES)
@@ -102,29 +103,99 @@ def search_customers(actor: Actor, query: str, uow: UnitOfWork, limit: int = SEA
         return [_summary(c) for c in rows]
 
 
-def _summary(c: Customer) -> dict:
-    return {"id": c.id, "name": c.full_name, "housing_ref": c.housing_ref, "address": c.address}
+@dataclass(frozen=True)
+class CustomerRow(ReadModel):
+    """One search result."""
+    id: int
+    name: str
+    housing_ref: str
+    address: str
 
 
-def get_customer(actor: Actor, customer_id: int, uow: UnitOfWork) -> dict:
+@dataclass(frozen=True)
+class VulnerabilityRow(ReadModel):
+    id: int
+    kind: Vulnerability
+    label: str
+    details: str
+
+
+@dataclass(frozen=True)
+class ContactRow(ReadModel):
+    """Contact via a third party (clause 4.1)."""
+    id: int
+    name: str
+    relationship_to_customer: str
+    phone: str
+    email: str
+    active: bool
+    started_on: Optional[dt.date]
+    stopped_on: Optional[dt.date]
+    stopped_reason: str
+
+
+@dataclass(frozen=True)
+class CustomerRecord(ReadModel):
+    """A customer's record as the Customers page shows and corrects it. `version` is what a
+    correction sends back as expected_version."""
+    id: int
+    name: str
+    housing_ref: str
+    title: str
+    first_name: str
+    last_name: str
+    address: str
+    address_line1: str
+    address_line2: str
+    town: str
+    postcode: str
+    phone: str
+    email: str
+    preferred_contact: Channel
+    preferred_contact_label: str
+    service_area_id: Optional[int]
+    legal_hold: bool
+    created_at: Optional[dt.datetime]
+    amended_at: Optional[dt.datetime]
+    amended_by: str
+    version: int
+    vulnerabilities: tuple[VulnerabilityRow, ...]
+    third_party_contacts: tuple[ContactRow, ...]
+
+
+def _summary(c: Customer) -> CustomerRow:
+    return CustomerRow(id=c.id, name=c.full_name, housing_ref=c.housing_ref, address=c.address)
+
+
+def _contact(t: ThirdPartyContact) -> ContactRow:
+    return ContactRow(id=t.id, name=t.name, relationship_to_customer=t.relationship_to_customer, phone=t.phone,
+                      email=t.email, active=t.active, started_on=t.started_on, stopped_on=t.stopped_on,
+                      stopped_reason=t.stopped_reason)
+
+
+def get_customer(actor: Actor, customer_id: int, uow: UnitOfWork) -> CustomerRecord:
     require(actor, Permission.VIEW_CASES)
     with uow:
-        c = uow.session.get(Customer, customer_id)
+        c = uow.session.get(Customer, customer_id) if record_id(customer_id) else None
         if c is None:
             raise NotFound("No such customer.")
         amended_by = uow.session.get(User, c.amended_by_id) if c.amended_by_id else None
-        return {
-            **snapshot(c), "name": c.full_name, "address": c.address,
-            "preferred_contact_label": c.preferred_contact.label,
-            "amended_by": amended_by.name if amended_by else "",
-            "vulnerabilities": [{"id": v.id, "kind": v.kind.value, "label": v.kind.label,
-                                 "details": v.details} for v in c.vulnerabilities],
-            "third_party_contacts": [snapshot(t) for t in c.third_party_contacts],
-        }
+        return CustomerRecord(
+            id=c.id, name=c.full_name, housing_ref=c.housing_ref, title=c.title, first_name=c.first_name,
+            last_name=c.last_name, address=c.address, address_line1=c.address_line1,
+            address_line2=c.address_line2, town=c.town, postcode=c.postcode, phone=c.phone, email=c.email,
+            preferred_contact=c.preferred_contact, preferred_contact_label=c.preferred_contact.label,
+            service_area_id=c.service_area_id, legal_hold=c.legal_hold, created_at=c.created_at,
+            amended_at=c.amended_at, amended_by=amended_by.name if amended_by else "", version=c.version,
+            vulnerabilities=tuple(VulnerabilityRow(id=v.id, kind=v.kind, label=v.kind.label, details=v.details)
+                                  for v in c.vulnerabilities),
+            third_party_contacts=tuple(_contact(t) for t in c.third_party_contacts))
 
 
-def _get(uow: UnitOfWork, customer_id: int) -> Customer:
-    customer = uow.session.get(Customer, customer_id)
+def _get(uow: UnitOfWork, customer_id: int, lock: bool = False) -> Customer:
+    """The customer; `lock` takes the row lock first (PostgreSQL) so a save made at the same
+    moment is seen as a newer version."""
+    customer = uow.session.get(Customer, customer_id, with_for_update=lock or None)
     if customer is None:
         raise NotFound("No such customer.")
     return customer
@@ -158,17 +229,22 @@ def customer_details(customer: Customer) -> CustomerDetails:
 def apply_customer_correction(uow: UnitOfWork, actor: Actor, customer_id: int, details: CustomerDetails,
                               reason: str, now: Optional[dt.datetime] = None, *,
                               action: str = "amend_customer",
-                              redact_before: Optional[Callable[[dict], dict]] = None) -> dict:
+                              redact_before: Optional[Callable[[dict], dict]] = None,
+                              expected_version: Optional[int] = None) -> dict:
     """The one place a customer's details are corrected (clause 6): checks the details, changes
     the record, refreshes its search text, marks it 'amended on ... by ...' and audits the
     before/after with the reason. It does not check permissions or commit: the caller does both
     (update_customer for a team leader; a DMO's rectification decision, so the decision and the
     change commit or roll back together). `redact_before` rewrites the audit's before-values
-    (a removal keeps the removed text out of the append-only log). Returns the changed values."""
+    (a removal keeps the removed text out of the append-only log). `expected_version` is the
+    version the user saw: a record saved by someone else since is refused (StaleRecord).
+    Returns the changed values."""
     if not (reason or "").strip():
         raise PolicyError("Reason for the correction is required.")
     values = _clean(details)
-    customer = _get(uow, customer_id)
+    customer = _get(uow, customer_id, lock=expected_version is not None)
+    if expected_version is not None and customer.version != expected_version:
+        raise StaleRecord("customer")
     if customer.anonymised_at is not None:
         raise PolicyError("This customer's record has been anonymised and cannot be changed.")
     if values["housing_ref"] != customer.housing_ref and uow.session.scalar(
@@ -189,15 +265,21 @@ def apply_customer_correction(uow: UnitOfWork, actor: Actor, customer_id: int, d
 
 
 def update_customer(actor: Actor, customer_id: int, details: CustomerDetails, reason: str,
-                    uow: UnitOfWork, now: Optional[dt.datetime] = None) -> None:
+                    uow: UnitOfWork, now: Optional[dt.datetime] = None,
+                    expected_version: Optional[int] = None) -> None:
     """Correct a customer's details (clause 6). The reason is required; the earlier values stay
     in the audit log and the record shows 'amended on ... by ...'. Vulnerabilities are recorded
-    and removed on their own (record_vulnerability / remove_vulnerability)."""
+    and removed on their own (record_vulnerability / remove_vulnerability). `expected_version`
+    (the version the user opened) refuses a save over someone else's newer correction."""
     require(actor, Permission.RECORD_INCIDENTS)
     reason = clean_text(reason, "Reason for the correction", required=True, max_len=2000)
-    with uow:
-        apply_customer_correction(uow, actor, customer_id, details, reason, now)
-        uow.commit()
+    try:
+        with uow:
+            apply_customer_correction(uow, actor, customer_id, details, reason, now,
+                                      expected_version=expected_version)
+            uow.commit()
+    except StaleRecord:
+        raise StaleRecord("customer") from None
 
 
 def record_vulnerability(actor: Actor, customer_id: int, kind: str, details: str,

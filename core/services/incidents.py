@@ -8,16 +8,22 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from core.db import UnitOfWork, changed_fields, snapshot
 from core.enums import Behaviour, Category, Channel, EvidenceSource, Stage
-from core.errors import NotFound, PolicyError
+from core.errors import NotFound, PolicyError, StaleRecord
 from core.models import (
     Case, Customer, Incident, IncidentBehaviour, PvpConsideration, ServiceArea, ServiceReferral, utcnow,
 )
 from core.permissions import Actor, Permission, require
 from core.policy import incidents as rules
 from core.policy.language import check_language
+from core.services import registers
+from core.services.incident_records import (  # noqa: F401  (public names, kept importable here)
+    IncidentRecord, IncidentRow, ReferralRow, get_incident, list_incidents, list_service_referrals,
+    resolve_service_referral,
+)
 from core.validation import clean_line, clean_text, not_in_future, parse_enum
 
 
@@ -41,6 +47,7 @@ class NewIncident:
     referral_service_area_id: Optional[int] = None
     referral_description: str = ""
     wording_checked: bool = False      # the recorder saw the language prompt and keeps the wording
+    submission_token: str = ""         # one per form submission: saving the same one twice saves once
     extra: dict = field(default_factory=dict)
 
 
@@ -146,75 +153,91 @@ def open_case_for(uow: UnitOfWork, actor: Actor, customer: Customer, service_are
     return case
 
 
+def apply_incident_effects(uow: UnitOfWork, actor: Actor, incident: Incident, form: NewIncident,
+                           before: Optional[dict] = None) -> None:
+    """The one place for what follows from an incident, when it is logged and when it is corrected
+    (`before`: the incident's values before the correction): the case it belongs to is found or
+    opened; violence or a threat newly on record (or a violent incident that newly counts as
+    evidence) raises a PVP consideration once and restarts a live PVP entry's 12-month review
+    clock; a newly ticked service failure raises a referral to the service area."""
+    if incident.case_id is None and incident.case is None:
+        customer = uow.session.get(Customer, incident.customer_id)
+        incident.case = open_case_for(uow, actor, customer, incident.service_area_id)
+    uow.session.add(incident)
+    uow.flush()
+    was_violent = bool(before and before["violence_or_threat"])
+    counted_before = bool(before) and rules.counts_as_evidence(EvidenceSource(before["evidence_source"]))
+    if incident.violence_or_threat:
+        if not was_violent:
+            _raise_pvp_consideration(uow, actor, incident)
+        if rules.counts_as_evidence(incident.evidence_source) and not (was_violent and counted_before):
+            registers.restart_pvp_clock(uow, incident.customer_id, incident.occurred_at.date(), actor=actor)
+    if incident.service_failure and not (before and before["service_failure"]):
+        if uow.session.get(ServiceArea, form.referral_service_area_id) is None:
+            raise PolicyError("The service area for the referral does not exist.")
+        referral = ServiceReferral(
+            incident_id=incident.id, customer_id=incident.customer_id, case_id=incident.case_id,
+            service_area_id=form.referral_service_area_id, raised_by_id=actor.user_id,
+            description=clean_text(form.referral_description, "Referral description", required=True))
+        uow.session.add(referral)
+        uow.audit(actor, "raise_service_referral", referral, after=snapshot(referral))
+
+
+def _raise_pvp_consideration(uow: UnitOfWork, actor: Actor, incident: Incident) -> None:
+    """Ask the H&S Well-being Officer to consider the PVP register, once per incident."""
+    if uow.session.scalar(select(PvpConsideration.id).where(PvpConsideration.incident_id == incident.id)):
+        return
+    consideration = PvpConsideration(incident_id=incident.id, customer_id=incident.customer_id)
+    uow.session.add(consideration)
+    uow.audit(actor, "raise_pvp_consideration", consideration, after=snapshot(consideration))
+
+
 def log_incident(actor: Actor, new: NewIncident, uow: UnitOfWork,
                  now: Optional[dt.datetime] = None) -> int:
-    """Record an incident; returns its id. Nothing is saved if any check fails."""
+    """Record an incident; returns its id. Nothing is saved if any check fails. Saving the same
+    form submission again (same `submission_token`) returns the first incident's id and saves
+    nothing more: no second incident, PVP consideration or referral."""
     require(actor, Permission.RECORD_INCIDENTS)
     now = now or utcnow()
     values = _validated(actor, new, now)
     behaviours = values.pop("behaviours")
     kept = values.pop("language_flags_kept")
+    token = clean_line(new.submission_token, "Submission token", max_len=64) or None
     with uow:
+        if token and (earlier := _saved_by(uow, token)) is not None:
+            return earlier
         customer = uow.session.get(Customer, new.customer_id)
         if customer is None or customer.anonymised_at is not None:
             raise NotFound("No such customer.")
         area_id = new.service_area_id or actor.service_area_id or customer.service_area_id
         if area_id is None or uow.session.get(ServiceArea, area_id) is None:
             raise PolicyError("Choose the service area the incident belongs to.")
-        case = open_case_for(uow, actor, customer, area_id)
-        incident = Incident(customer_id=customer.id, case=case, service_area_id=area_id,
-                            recorded_by_id=actor.user_id, **values)
+        incident = Incident(customer_id=customer.id, service_area_id=area_id,
+                            recorded_by_id=actor.user_id, submission_token=token, **values)
         incident.behaviours = [IncidentBehaviour(behaviour=b) for b in behaviours]
-        uow.session.add(incident)
-        uow.audit(actor, "log_incident", incident,
-                  after=snapshot(incident) | {"behaviours": [b.value for b in behaviours]},
-                  reason=(f"Wording checked by the recorder; kept: {', '.join(kept)}" if kept else ""))
-        if incident.violence_or_threat:
-            consideration = PvpConsideration(incident_id=incident.id, customer_id=customer.id)
-            uow.session.add(consideration)
-            uow.audit(actor, "raise_pvp_consideration", consideration, after=snapshot(consideration))
-            from core.services.registers import restart_pvp_clock  # a live PVP entry's clock restarts
-            restart_pvp_clock(uow, customer.id, incident.occurred_at.date(), actor=actor,
-                              counts_as_evidence=incident.counts_as_evidence)
-        if incident.service_failure:
-            if uow.session.get(ServiceArea, new.referral_service_area_id) is None:
-                raise PolicyError("The service area for the referral does not exist.")
-            referral = ServiceReferral(
-                incident_id=incident.id, customer_id=customer.id, case_id=case.id,
-                service_area_id=new.referral_service_area_id, raised_by_id=actor.user_id,
-                description=clean_text(new.referral_description, "Referral description", required=True))
-            uow.session.add(referral)
-            uow.audit(actor, "raise_service_referral", referral, after=snapshot(referral))
-        uow.commit()
+        try:
+            apply_incident_effects(uow, actor, incident, new)
+            uow.audit(actor, "log_incident", incident,
+                      after=snapshot(incident) | {"behaviours": [b.value for b in behaviours]},
+                      reason=(f"Wording checked by the recorder; kept: {', '.join(kept)}" if kept else ""))
+            uow.commit()
+        except IntegrityError:
+            uow.session.rollback()          # the same submission saved at the same moment: keep that one
+            if token and (earlier := _saved_by(uow, token)) is not None:
+                return earlier
+            raise
         return incident.id
 
 
+def _saved_by(uow: UnitOfWork, token: str) -> Optional[int]:
+    return uow.session.scalar(select(Incident.id).where(Incident.submission_token == token))
+
+
 def _incident_values(incident: Incident) -> dict:
-    return snapshot(incident) | {"behaviours": sorted(b.behaviour.value for b in incident.behaviours)}
-
-
-def get_incident(actor: Actor, incident_id: int, uow: UnitOfWork) -> dict:
-    """One incident as plain values (for the correction form)."""
-    require(actor, Permission.VIEW_CASES)
-    with uow:
-        incident = uow.session.get(Incident, incident_id)
-        if incident is None:
-            raise NotFound("No such incident.")
-        values = _incident_values(incident)
-        values["occurred_at"] = incident.occurred_at
-        values["counts_as_evidence"] = incident.counts_as_evidence
-        return values
-
-
-def list_incidents(actor: Actor, customer_id: int, uow: UnitOfWork) -> list[dict]:
-    """A customer's incidents, newest first, as short plain rows (for picking one to correct)."""
-    require(actor, Permission.VIEW_CASES)
-    with uow:
-        rows = uow.session.scalars(select(Incident).where(Incident.customer_id == customer_id)
-                                   .order_by(Incident.occurred_at.desc(), Incident.id.desc())).all()
-        return [{"id": i.id, "occurred_at": i.occurred_at, "category": i.category.value,
-                 "category_label": i.category.label, "counts_as_evidence": i.counts_as_evidence,
-                 "description": i.description} for i in rows]
+    """What a correction compares and audits (the version is bookkeeping, not a value)."""
+    values = snapshot(incident) | {"behaviours": sorted(b.behaviour.value for b in incident.behaviours)}
+    values.pop("version", None)
+    return values
 
 
 def incident_form(uow: UnitOfWork, incident: Incident) -> NewIncident:
@@ -237,28 +260,31 @@ def incident_form(uow: UnitOfWork, incident: Incident) -> NewIncident:
 
 def apply_incident_amendment(uow: UnitOfWork, actor: Actor, incident_id: int, changes: NewIncident,
                              reason: str, now: dt.datetime, *, action: str = "amend_incident",
-                             redact_before: Optional[Callable[[dict], dict]] = None) -> dict:
+                             redact_before: Optional[Callable[[dict], dict]] = None,
+                             expected_version: Optional[int] = None) -> dict:
     """The one place an incident is corrected (clause 6): every check made when logging, then
     the change, 'amended on ... by ...', the audit entry with the earlier version and the reason,
     and a PVP consideration or referral for newly ticked violence or service failure (the
     incident_daily summary follows by trigger). It does not check permissions or commit: the
     caller does both (amend_incident for a team leader; a DMO's rectification decision, so the
     decision and the change commit or roll back together). `redact_before` rewrites the audit's
-    before-values (a removal keeps the removed text out of the append-only log). Returns the
-    changed values."""
+    before-values (a removal keeps the removed text out of the append-only log);
+    `expected_version` (the version the user opened) refuses a save over a newer one. Returns
+    the changed values."""
     if not (reason or "").strip():
         raise PolicyError("Reason for the correction is required.")
     values = _validated(actor, changes, now)
     behaviours = values.pop("behaviours")
     values.pop("language_flags_kept")
-    incident = uow.session.get(Incident, incident_id)
+    incident = uow.session.get(Incident, incident_id, with_for_update=expected_version is not None or None)
     if incident is None:
         raise NotFound("No such incident.")
+    if expected_version is not None and incident.version != expected_version:
+        raise StaleRecord("incident")
     if changes.customer_id and changes.customer_id != incident.customer_id:
         raise PolicyError("An incident cannot be moved to another customer: "
                           "log it against the right customer and correct this one.")
     before = _incident_values(incident)
-    was_violent, had_failure = incident.violence_or_threat, incident.service_failure
     for key, value in values.items():
         setattr(incident, key, value)
     if sorted(b.value for b in behaviours) != before["behaviours"]:
@@ -272,29 +298,15 @@ def apply_incident_amendment(uow: UnitOfWork, actor: Actor, incident_id: int, ch
         raise PolicyError("Nothing was changed, so there is nothing to correct.")
     incident.amended_at = now
     incident.amended_by_id = actor.user_id
+    apply_incident_effects(uow, actor, incident, changes, before=before)
     uow.audit(actor, action, incident, before=redact_before(old) if redact_before else old,
               after=new, reason=reason)
-    if incident.violence_or_threat and not was_violent:
-        exists = uow.session.scalar(select(PvpConsideration.id).where(
-            PvpConsideration.incident_id == incident.id))
-        if exists is None:
-            consideration = PvpConsideration(incident_id=incident.id, customer_id=incident.customer_id)
-            uow.session.add(consideration)
-            uow.audit(actor, "raise_pvp_consideration", consideration, after=snapshot(consideration))
-    if incident.service_failure and not had_failure:
-        if uow.session.get(ServiceArea, changes.referral_service_area_id) is None:
-            raise PolicyError("The service area for the referral does not exist.")
-        referral = ServiceReferral(
-            incident_id=incident.id, customer_id=incident.customer_id, case_id=incident.case_id,
-            service_area_id=changes.referral_service_area_id, raised_by_id=actor.user_id,
-            description=clean_text(changes.referral_description, "Referral description", required=True))
-        uow.session.add(referral)
-        uow.audit(actor, "raise_service_referral", referral, after=snapshot(referral))
     return new
 
 
 def amend_incident(actor: Actor, incident_id: int, changes: NewIncident, reason: str,
-                   uow: UnitOfWork, now: Optional[dt.datetime] = None) -> None:
+                   uow: UnitOfWork, now: Optional[dt.datetime] = None,
+                   expected_version: Optional[int] = None) -> None:
     """Correct an incident (clause 6). The reason is required; the earlier version stays in the
     audit log; the incident shows 'amended on ... by ...'. The customer cannot be changed.
     Newly ticked violence raises a PVP consideration; a newly ticked service failure raises
@@ -302,45 +314,10 @@ def amend_incident(actor: Actor, incident_id: int, changes: NewIncident, reason:
     require(actor, Permission.RECORD_INCIDENTS)
     now = now or utcnow()
     reason = clean_text(reason, "Reason for the correction", required=True, max_len=2000)
-    with uow:
-        apply_incident_amendment(uow, actor, incident_id, changes, reason, now)
-        uow.commit()
-
-
-def list_service_referrals(actor: Actor, uow: UnitOfWork, customer_id: Optional[int] = None,
-                           open_only: bool = True) -> list[dict]:
-    """Service-failure referrals (principle 'we have resolved the problem'), oldest first."""
-    require(actor, Permission.VIEW_CASES)
-    with uow:
-        stmt = select(ServiceReferral, ServiceArea.name).join(
-            ServiceArea, ServiceArea.id == ServiceReferral.service_area_id)
-        if customer_id is not None:
-            stmt = stmt.where(ServiceReferral.customer_id == customer_id)
-        if open_only:
-            stmt = stmt.where(ServiceReferral.resolved_at.is_(None))
-        rows = uow.session.execute(stmt.order_by(ServiceReferral.raised_at, ServiceReferral.id)).all()
-        return [{"id": r.id, "customer_id": r.customer_id, "incident_id": r.incident_id,
-                 "service_area": area, "description": r.description, "raised_at": r.raised_at,
-                 "resolved_at": r.resolved_at, "resolution": r.resolution,
-                 "open": r.resolved_at is None} for r, area in rows]
-
-
-def resolve_service_referral(actor: Actor, referral_id: int, resolution: str, uow: UnitOfWork,
-                             now: Optional[dt.datetime] = None) -> None:
-    """Mark a service-failure referral resolved, saying what was done. It stays open until then."""
-    require(actor, Permission.RECORD_INCIDENTS)
-    now = now or utcnow()
-    resolution = clean_text(resolution, "What was done to resolve it", required=True, max_len=5000)
-    with uow:
-        referral = uow.session.get(ServiceReferral, referral_id)
-        if referral is None:
-            raise NotFound("No such service referral.")
-        if referral.resolved_at is not None:
-            raise PolicyError("This service referral is already marked resolved.")
-        before = snapshot(referral)
-        referral.resolved_at = now
-        referral.resolved_by_id = actor.user_id
-        referral.resolution = resolution
-        old, new = changed_fields(before, snapshot(referral))
-        uow.audit(actor, "resolve_service_referral", referral, before=old, after=new, reason=resolution)
-        uow.commit()
+    try:
+        with uow:
+            apply_incident_amendment(uow, actor, incident_id, changes, reason, now,
+                                     expected_version=expected_version)
+            uow.commit()
+    except StaleRecord:
+        raise StaleRecord("incident") from None

@@ -120,3 +120,42 @@ def test_a_dmo_can_read_the_record_but_not_change_it(app_db):
     assert any("O'Brien" in s.value for s in at.subheader)
     keys = {b.key for b in at.button}
     assert "fix_customer_submit" not in keys and "new_submit" not in keys
+
+
+def test_a_customer_id_too_big_for_the_database_says_no_such_customer(app_db):
+    """Issue 14 item 12: `?customer_id=99999999999999999999` showed a crash on every customer page
+    for the rest of the session; now it says 'No such customer.' and the session keeps working."""
+    tl = demo_actors(app_db)["teamleader"]
+    a_customer(app_db, tl)
+    at = app_as("teamleader")
+    for page in ("pages/customers.py", "pages/incident.py", "pages/timeline.py"):
+        at.query_params["customer_id"] = "99999999999999999999"
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, page
+        assert [e.value for e in at.error] == ["No such customer."], page
+    at.query_params.clear()
+    at.switch_page("pages/customers.py")
+    at.run()
+    at.text_input(key="cust_search").input("NPH900001").run()
+    assert not at.exception and not at.error
+    assert [s.value for s in at.subheader] == ["Siân O'Brien\\-Nkemelu (NPH900001)"]
+
+
+def test_two_people_correcting_one_customer_the_second_is_refused(app_db):
+    """Issue 14 item 8: the second save over the first's newer correction is refused and the
+    first's change survives."""
+    from core.services.customers import CustomerDetails, get_customer, update_customer
+    actors = demo_actors(app_db)
+    customer_id = a_customer(app_db, actors["teamleader"])
+    at = open_customer("NPH900001")                     # the form is open at version 1
+    other = CustomerDetails(first_name="Siân", last_name="O'Brien-Nkemelu", housing_ref="NPH900001",
+                            address_line1="12 Abington Street", town="Northampton", postcode="NN1 2AA",
+                            phone="01604 000111", service_area_id=area_id(app_db))
+    update_customer(actors["teamleader2"], customer_id, other, "New phone", UnitOfWork(app_db))
+    at.text_input(key=f"fix{customer_id}_line1").input("14 Abington Street")
+    at.text_area(key="fix_customer_reason").input("House number was wrong")
+    at.button(key="fix_customer_submit").click().run()
+    assert any("changed since you opened it" in e.value for e in at.error)
+    record = get_customer(actors["teamleader"], customer_id, UnitOfWork(app_db))
+    assert (record.phone, record.address_line1) == ("01604 000111", "12 Abington Street")

@@ -168,3 +168,31 @@ def test_a_correction_needs_a_reason_and_is_marked_on_the_timeline(app_db, custo
     events = at.dataframe[len(at.dataframe) - 1].value
     assert events["Amended"].iloc[0].startswith("amended on ")
     assert events["Amended"].iloc[0].endswith("by Priya Shah")
+
+
+def test_submitting_the_form_twice_saves_one_incident_and_one_pvp_consideration(app_db, customer):
+    """Issue 13 item 10: a double submission of the same form saves once."""
+    from core.models import PvpConsideration
+    at = fill(incident_page(customer), behaviours=("physical_violence",))
+    at.checkbox(key="inc_violence").check()
+    at.text_input(key="inc_police_ref").input("NP-24-77")
+    submit(at)
+    submit(at)
+    assert not at.error
+    with UnitOfWork(app_db) as u:
+        assert u.session.scalar(select(func.count()).select_from(Incident)) == 1
+        assert u.session.scalar(select(func.count()).select_from(PvpConsideration)) == 1
+
+
+def test_a_new_incident_has_no_date_until_one_is_chosen_so_a_refused_date_cannot_save_today(app_db, customer):
+    """Issue 13 item 10: a date the calendar refuses leaves the date empty, and the save is refused
+    instead of saving today's date."""
+    at = incident_page(customer)
+    assert at.date_input(key="inc_date").value is None
+    at.selectbox(key="inc_category").select("aggressive").run()
+    at.multiselect(key="inc_behaviours").set_value(["threatening_language"])
+    at.text_area(key="inc_description").input("The customer shouted and swore at the call handler.")
+    submit(at)
+    assert "Enter the date and time of the incident." in errors(at)
+    with UnitOfWork(app_db) as u:
+        assert u.session.scalar(select(func.count()).select_from(Incident)) == 0

@@ -59,3 +59,31 @@ def test_the_three_pages_render_on_demo_data_for_each_role(demo_app_db, username
     events = at.dataframe[len(at.dataframe) - 1].value
     assert {"Incident", "Stage change"} <= set(events["Type"])
     assert [m.value for m in at.metric][0] == stage.label
+
+
+def test_a_long_timeline_shows_one_page_and_a_show_older_button(app_db):
+    from core.enums import Category, Channel, EvidenceSource
+    from core.models import Incident
+    from core.services.timeline import PAGE_SIZE
+    tl = demo_actors(app_db)["teamleader"]
+    customer_id = a_customer(app_db, tl)
+    an_incident(app_db, tl, customer_id, when=NOW - dt.timedelta(days=400), description="The very first call.")
+    with UnitOfWork(app_db) as u:
+        case = u.session.scalar(select(Case).where(Case.customer_id == customer_id))
+        u.session.add_all([Incident(customer_id=customer_id, case_id=case.id, service_area_id=case.service_area_id,
+                                    occurred_at=NOW - dt.timedelta(hours=i + 1), channel=Channel.PHONE,
+                                    category=Category.AGGRESSIVE, description=f"Call {i}",
+                                    evidence_source=EvidenceSource.FIRST_HAND, recorded_by_id=tl.user_id)
+                           for i in range(PAGE_SIZE + 10)])
+        u.commit()
+    at = app_as("teamleader")
+    at.session_state["customer_id"] = customer_id
+    at.switch_page("pages/timeline.py").run()
+    assert not at.exception
+    events = at.dataframe[len(at.dataframe) - 1].value
+    assert len(events) == PAGE_SIZE and "Call 0" in events["Details"].iloc[0]
+    at.button(key="tl_next").click().run()
+    assert not at.exception
+    events = at.dataframe[len(at.dataframe) - 1].value
+    assert len(events) == 11 and "The very first call." in events["Details"].iloc[-1]
+    assert not [b for b in at.button if b.key == "tl_next"]

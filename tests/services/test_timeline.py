@@ -79,22 +79,22 @@ def test_the_timeline_shows_every_kind_of_event_with_who_recorded_it(db_url, uow
     customer, _ = a_case_with_history(db_url, uow, actors)
     add_third_party_contact(tl, customer, "Anna Nowak", "Daughter", uow())
     timeline = get_timeline(tl, customer, uow(), today=TODAY)
-    kinds = {e["kind"] for e in timeline["events"]}
+    kinds = {e.kind for e in timeline.events}
     assert kinds == set(EVENT_TYPES) - {"referral"}
-    by_kind = {e["kind"]: e for e in timeline["events"]}
-    assert by_kind["incident"]["recorded_by"] == "Priya Shah"
-    assert by_kind["annotation"]["recorded_by"] == "Gareth Evans"
-    assert by_kind["stage"]["recorded_by"] == "Priya Shah"
-    assert "Email only" in by_kind["formal_action"]["details"]
-    assert by_kind["formal_action"]["recorded_by"] == "Priya Shah"        # who decided the stage
-    assert by_kind["third_party"]["recorded_by"] == "Priya Shah"          # from the audit log
-    assert timeline["counts"]["incident"] == 2 and timeline["counts"]["stage"] == 2
+    by_kind = {e.kind: e for e in timeline.events}
+    assert by_kind["incident"].recorded_by == "Priya Shah"
+    assert by_kind["annotation"].recorded_by == "Gareth Evans"
+    assert by_kind["stage"].recorded_by == "Priya Shah"
+    assert "Email only" in by_kind["formal_action"].details
+    assert by_kind["formal_action"].recorded_by == "Priya Shah"        # who decided the stage
+    assert by_kind["third_party"].recorded_by == "Priya Shah"          # from the audit log
+    assert timeline.counts["incident"] == 2 and timeline.counts["stage"] == 2
 
 
 def test_newest_first_or_oldest_first(db_url, uow, actors, tl):
     customer, _ = a_case_with_history(db_url, uow, actors)
-    newest = [e["at"] for e in get_timeline(tl, customer, uow(), today=TODAY)["events"]]
-    oldest = [e["at"] for e in get_timeline(tl, customer, uow(), newest_first=False, today=TODAY)["events"]]
+    newest = [e.at for e in get_timeline(tl, customer, uow(), today=TODAY).events]
+    oldest = [e.at for e in get_timeline(tl, customer, uow(), newest_first=False, today=TODAY).events]
     assert newest == sorted(newest, reverse=True)
     assert oldest == sorted(oldest)
     assert len(newest) == len(oldest) > 10
@@ -102,21 +102,21 @@ def test_newest_first_or_oldest_first(db_url, uow, actors, tl):
 
 def test_hearsay_is_clearly_marked_not_evidence(db_url, uow, actors, tl):
     customer, _ = a_case_with_history(db_url, uow, actors)
-    incidents = get_timeline(tl, customer, uow(), kinds=["incident"], today=TODAY)["events"]
-    assert [e["not_evidence"] for e in incidents] == [True, False]
-    assert incidents[0]["evidence"] == NOT_EVIDENCE and "not evidence" in NOT_EVIDENCE
-    assert incidents[1]["evidence"] == ""
+    incidents = get_timeline(tl, customer, uow(), kinds=["incident"], today=TODAY).events
+    assert [e.not_evidence for e in incidents] == [True, False]
+    assert incidents[0].evidence == NOT_EVIDENCE and "not evidence" in NOT_EVIDENCE
+    assert incidents[1].evidence == ""
 
 
 def test_filters_by_type_and_date(db_url, uow, actors, tl):
     customer, _ = a_case_with_history(db_url, uow, actors)
-    only = get_timeline(tl, customer, uow(), kinds=["letter", "appeal"], today=TODAY)["events"]
-    assert sorted(e["kind"] for e in only) == ["appeal", "letter"]
+    only = get_timeline(tl, customer, uow(), kinds=["letter", "appeal"], today=TODAY).events
+    assert sorted(e.kind for e in only) == ["appeal", "letter"]
     window = get_timeline(tl, customer, uow(), date_from=TODAY - dt.timedelta(days=12),
-                          date_to=TODAY - dt.timedelta(days=3), today=TODAY)["events"]
-    assert window and all(TODAY - dt.timedelta(days=12) <= e["at"].date() <= TODAY - dt.timedelta(days=3)
+                          date_to=TODAY - dt.timedelta(days=3), today=TODAY).events
+    assert window and all(TODAY - dt.timedelta(days=12) <= e.at.date() <= TODAY - dt.timedelta(days=3)
                           for e in window)
-    assert "incident" not in {e["kind"] for e in window}
+    assert "incident" not in {e.kind for e in window}
     with pytest.raises(PolicyError, match="on or before"):
         get_timeline(tl, customer, uow(), date_from=TODAY, date_to=TODAY - dt.timedelta(days=1))
     with pytest.raises(PolicyError, match="Unknown timeline type"):
@@ -125,14 +125,14 @@ def test_filters_by_type_and_date(db_url, uow, actors, tl):
 
 def test_header_shows_stage_restrictions_and_next_deadlines(db_url, uow, actors, tl):
     customer, case_id = a_case_with_history(db_url, uow, actors)
-    header = get_timeline(tl, customer, uow(), today=TODAY)["header"]
-    assert header["stage"] == "formal" and header["case_id"] == case_id
-    assert {r["what"] for r in header["active_restrictions"]} == {
+    header = get_timeline(tl, customer, uow(), today=TODAY).header
+    assert header.stage == "formal" and header.case_id == case_id
+    assert {r.what for r in header.active_restrictions} == {
         "Contact limited to one channel", "Single point of contact", "PVP register (red flag)"}
-    dues = [d["due"] for d in header["next_deadlines"]]
+    dues = [d.due for d in header.next_deadlines]
     assert dues == sorted(dues)
-    assert header["next_deadlines"][0]["what"].startswith("Appeal decision")
-    assert header["next_deadlines"][0]["due"] == TODAY + dt.timedelta(days=3)
+    assert header.next_deadlines[0].what.startswith("Appeal decision")
+    assert header.next_deadlines[0].due == TODAY + dt.timedelta(days=3)
 
 
 def test_corrections_show_amended_on_by(db_url, uow, actors, tl):
@@ -147,9 +147,9 @@ def test_corrections_show_amended_on_by(db_url, uow, actors, tl):
                                                   service_area_id=area_id(db_url)),
                     "New phone number", uow(), now=NOW)
     timeline = get_timeline(tl, customer, uow(), today=TODAY)
-    [incident] = timeline["events"]
-    assert incident["amended"] == "amended on 20 Nov 2026 10:00 by Priya Shah"
-    assert timeline["customer"]["amended"] == "amended on 20 Nov 2026 10:00 by Priya Shah"
+    [incident] = timeline.events
+    assert incident.amended == "amended on 20 Nov 2026 10:00 by Priya Shah"
+    assert timeline.customer.amended == "amended on 20 Nov 2026 10:00 by Priya Shah"
 
 
 def test_a_service_referral_appears_until_and_after_it_is_resolved(db_url, uow, actors, tl):
@@ -160,9 +160,9 @@ def test_a_service_referral_appears_until_and_after_it_is_resolved(db_url, uow, 
                                  service_failure=True, referral_service_area_id=area_id(db_url, "Repairs and Maintenance"),
                                  referral_description="Fence not repaired in 18 months"), uow(), now=NOW)
     timeline = get_timeline(tl, customer, uow(), kinds=["referral"], today=TODAY)
-    [referral] = timeline["events"]
-    assert "Open until marked resolved" in referral["details"]
-    assert timeline["header"]["open_referrals"] == 1
+    [referral] = timeline.events
+    assert "Open until marked resolved" in referral.details
+    assert timeline.header.open_referrals == 1
 
 
 def test_viewing_a_timeline_is_recorded_in_the_access_log(db_url, uow, actors, tl):
@@ -181,3 +181,53 @@ def test_viewers_cannot_see_a_timeline_and_nothing_is_logged(db_url, uow, actors
         get_timeline(tl, customer + 999, uow())
     with uow() as u:
         assert u.session.scalar(select(func.count()).select_from(AccessLog)) == 0
+
+
+# --- paged in SQL (issue 18 item 2) ----------------------------------------------------------------
+
+def many_incidents(uow, customer, tl, n, area):
+    """`n` incidents straight into the tables (not through the service), some on the same minute."""
+    from core.enums import Category, Channel, EvidenceSource
+    from core.models import Incident
+    with uow() as u:
+        case_id = u.session.scalar(select(Case.id).where(Case.customer_id == customer))
+        u.session.add_all([Incident(customer_id=customer, case_id=case_id, service_area_id=area,
+                                    occurred_at=NOW - dt.timedelta(hours=100 + i // 3), channel=Channel.PHONE,
+                                    category=Category.AGGRESSIVE, description=f"Call {i}",
+                                    evidence_source=EvidenceSource.FIRST_HAND, recorded_by_id=tl.user_id)
+                           for i in range(n)])
+        u.commit()
+
+
+def test_a_long_timeline_returns_one_page_newest_first_with_counts_per_type(db_url, uow, actors, tl):
+    from core.services.timeline import PAGE_SIZE
+    customer, _ = a_case_with_history(db_url, uow, actors)
+    many_incidents(uow, customer, tl, PAGE_SIZE + 30, area_id(db_url))
+    page = get_timeline(tl, customer, uow(), today=TODAY)
+    assert len(page.events) == PAGE_SIZE
+    assert page.counts["incident"] == PAGE_SIZE + 32 and page.counts["stage"] == 2
+    assert page.counts["letter"] == 1 and page.counts["pvp"] == 1
+    assert page.total == sum(page.counts.values()) == page.matching
+    assert [e.at for e in page.events] == sorted((e.at for e in page.events), reverse=True)
+    assert page.events[0].kind == "annotation"          # the newest event comes first
+    assert page.next_after is not None
+
+
+def test_paging_through_a_timeline_shows_every_event_once_in_order(db_url, uow, actors, tl):
+    customer, _ = a_case_with_history(db_url, uow, actors)
+    many_incidents(uow, customer, tl, 20, area_id(db_url))
+    for newest_first in (True, False):
+        whole = get_timeline(tl, customer, uow(), today=TODAY, newest_first=newest_first, limit=1000)
+        assert whole.next_after is None and len(whole.events) == whole.total
+        seen, after = [], None
+        while True:
+            page = get_timeline(tl, customer, uow(), today=TODAY, newest_first=newest_first, limit=4, after=after)
+            assert len(page.events) <= 4
+            seen += page.events
+            after = page.next_after
+            if after is None:
+                break
+        assert [e.key for e in seen] == [e.key for e in whole.events]
+    only = get_timeline(tl, customer, uow(), kinds=["incident"], date_from=TODAY - dt.timedelta(days=50),
+                        today=TODAY, limit=5)
+    assert only.matching == 20 + 1 and len(only.events) == 5 and only.counts["incident"] == 22
