@@ -39,3 +39,8 @@ def session_idle_minutes() -> int:
 
 def bcrypt_rounds() -> int:
     return _whole_number("FT_BCRYPT_ROUNDS", 12, 4, 16)
+
+
+def production() -> bool:
+    """FT_PRODUCTION=1: refuse demo accounts and demo data."""
+    return os.environ.get("FT_PRODUCTION", "").strip().lower() in {"1", "true", "yes"}

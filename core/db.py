@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import os
 from pathlib import Path
 from typing import Any, Optional
 
@@ -30,6 +31,25 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def secure_sqlite_file(path: Path) -> None:
+    """Owner-only permissions for the embedded database: the folder 0700 and the file 0600,
+    created that way before SQLite opens it (SQLite gives its -wal and -shm files the
+    database file's permissions)."""
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.chmod(0o700)
+    except PermissionError:             # a shared folder owned by someone else: leave it
+        pass
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if file.exists() and file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+        except PermissionError:
+            pass
+
+
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
@@ -45,14 +65,17 @@ def make_engine(url: str) -> Engine:
                 probe = folder / ".write-test"
                 probe.write_text("ok")
                 probe.unlink()
+                secure_sqlite_file(Path(db_path).resolve())
             except OSError:
                 raise ConfigError(f"The data folder {folder} is not writable: "
                                   "fix its permissions or set FT_DATA_DIR / DATABASE_URL.") from None
-        engine = create_engine(url, connect_args={"timeout": 30})
+        # hide_parameters: an error's message (and so the server log) never holds the values
+        # bound to a statement, e.g. an incident description or a phone number.
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _set_sqlite_pragmas)
         return engine
     try:
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     except (NoSuchModuleError, ImportError):
         raise ConfigError(f"No database driver for {parsed.drivername!r}: "
                           "use postgresql+psycopg:// or sqlite:///") from None
