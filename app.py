@@ -221,6 +221,7 @@ def main() -> None:
     try:
         actor = signed_in_actor()
         if actor is None:
+            auth.cookie_key(UnitOfWork())          # an example or short FT_COOKIE_KEY stops here
             if refuse_demo_in_production():
                 return
             sign_in_from_cookie()
