@@ -11,7 +11,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from core import auth, config
-from core.db import UnitOfWork
+from core.db import UnitOfWork, hold_app_lock
 from core.errors import ConfigError, PolicyError
 from ui.alerts import md_escape
 from ui.navigation import PAGES, pages_for
@@ -219,6 +219,7 @@ def refuse_demo_in_production() -> bool:
 
 def main() -> None:
     try:
+        hold_app_lock()                             # `make restore` refuses while this app runs
         actor = signed_in_actor()
         if actor is None:
             auth.cookie_key(UnitOfWork())          # an example or short FT_COOKIE_KEY stops here

@@ -187,3 +187,39 @@ def _refuse_audit_update(*_args: Any) -> None:
 @event.listens_for(AuditEntry, "before_delete")
 def _refuse_audit_delete(*_args: Any) -> None:
     raise PermissionError("Audit entries are append-only: they cannot be deleted.")
+
+
+_app_locks: dict[str, Any] = {}
+
+
+def app_lock_path(url: Optional[str] = None) -> Optional[Path]:
+    """The lock file every app process holds (shared) while it serves an embedded SQLite
+    database; `db.backup restore` needs it exclusively, so it refuses while the app runs."""
+    parsed = make_url(url or config.database_url())
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    path = Path(parsed.database).resolve()
+    return path.with_name(path.name + ".app-lock")
+
+
+def hold_app_lock(url: Optional[str] = None) -> None:
+    """Called by app.py on every run; the first call in a process takes a shared lock that the
+    operating system releases when the process ends (even if it crashes)."""
+    import fcntl
+    path = app_lock_path(url)
+    if path is None or str(path) in _app_locks:
+        return
+    handle = os.fdopen(os.open(path, os.O_CREAT | os.O_RDWR, 0o600), "r+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:                     # a restore holds it: try again on the next run
+        handle.close()
+        return
+    _app_locks[str(path)] = handle
+
+
+def release_app_lock(url: Optional[str] = None) -> None:
+    path = app_lock_path(url)
+    handle = _app_locks.pop(str(path), None) if path is not None else None
+    if handle is not None:
+        handle.close()
