@@ -15,6 +15,7 @@ from core.db import UnitOfWork, hold_app_lock
 from core.errors import ConfigError, PolicyError
 from ui.alerts import md_escape
 from ui.navigation import PAGES, pages_for
+from ui.session import CHECKED, end_session
 
 st.set_page_config(page_title="Fair Treatment", page_icon=":material/balance:", layout="wide")
 log = logging.getLogger("fair_treatment.app")
@@ -22,8 +23,6 @@ log = logging.getLogger("fair_treatment.app")
 # idle limit from the last renewal.
 COOKIE_RENEW_SECONDS = 60
 DEMO_NOTICE = "Demo data: do not enter real information."
-_SESSION_KEYS = ("actor", "authentication_status", "username", "name", "roles", "last_seen",
-                 "cookie_token", "cookie_written_at")
 
 
 def _lifetime() -> dt.timedelta:
@@ -49,11 +48,7 @@ def start_session(actor) -> None:
 
 
 def sign_out(message: str = "") -> None:
-    for key in _SESSION_KEYS:
-        st.session_state.pop(key, None)
-    st.session_state["delete_cookie"] = True
-    if message:
-        st.session_state["sign_out_message"] = message
+    end_session(message)
 
 
 def _first_actor(username: str):
@@ -92,6 +87,7 @@ def signed_in_actor():
         sign_out(problem)
         return None
     st.session_state["last_seen"] = time.time()
+    st.session_state[CHECKED] = True                  # the page's ui.session.actor() need not re-check
     return actor
 
 
