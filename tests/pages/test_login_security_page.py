@@ -98,7 +98,7 @@ def test_admin_page_adds_resets_and_disables_a_user(app_db):
     by_label = {t.label: t for t in at.text_input}
     by_label["Username"].input("newofficer")
     by_label["Full name"].input("New Officer")
-    by_label["Initial password (10+ characters)"].input("a-long-password-1")
+    by_label["Initial password (12+ characters, not a common password)"].input("a-long-password-1")
     next(b for b in at.button if b.label == "Add user").click().run()
     assert not at.exception
     assert any("Added newofficer" in s.value for s in at.success)
