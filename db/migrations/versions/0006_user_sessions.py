@@ -36,8 +36,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+, PostgreSQL): no table rebuild, so the foreign
+    # keys that point at app_user stay valid.
     existing = _existing()
-    with op.batch_alter_table("app_user") as batch:
-        for name, _type, _default in reversed(COLUMNS):
-            if name in existing:
-                batch.drop_column(name)
+    for name, _type, _default in reversed(COLUMNS):
+        if name in existing:
+            op.execute(f"ALTER TABLE app_user DROP COLUMN {name}")
