@@ -178,7 +178,9 @@ def navigation(actor) -> dict[str, list]:
     allowed = pages_for(actor)
 
     def home() -> None:
-        st.switch_page(allowed[0].path)
+        if allowed:
+            st.switch_page(allowed[0].path)
+        st.info("Your role has no pages yet: ask an administrator.")
     sections: dict[str, list] = {"": [st.Page(home, title="Home", url_path="home", default=True,
                                               visibility="hidden")]}
     for page in allowed:

@@ -274,7 +274,7 @@ def test_unknown_usernames_cost_one_check_against_a_hash_of_the_same_cost(uow, m
 
 def test_unknown_and_known_usernames_take_about_the_same_time(uow, monkeypatch):
     import time
-    monkeypatch.setenv("FT_BCRYPT_ROUNDS", "10")
+    monkeypatch.setenv("FT_BCRYPT_ROUNDS", "12")             # the production cost: bcrypt dominates
     with uow() as u:
         user = u.session.scalar(select(User).where(User.username == "hsw"))
         user.password_hash = auth.hash_password("fairtreatment-demo")
@@ -284,9 +284,9 @@ def test_unknown_and_known_usernames_take_about_the_same_time(uow, monkeypatch):
         began = time.perf_counter()
         auth.attempt_sign_in(username, "wrong-password-x", uow)
         return time.perf_counter() - began
-    known = min(timed("hsw") for _ in range(3))
-    unknown = min(timed("no-such-user") for _ in range(3))
-    assert unknown > 0.6 * known, (known, unknown)
+    pairs = [(timed("hsw"), timed("no-such-user")) for _ in range(3)]     # interleaved: same load
+    known, unknown = min(p[0] for p in pairs), min(p[1] for p in pairs)
+    assert unknown > 0.7 * known, (known, unknown)           # was about 280 ms against 580 ms
 
 
 def test_the_right_password_signs_in_and_clears_the_failures(uow):
