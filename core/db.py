@@ -50,6 +50,28 @@ def secure_sqlite_file(path: Path) -> None:
             pass
 
 
+def _without_row_values(context: Any) -> Optional[Exception]:
+    """PostgreSQL puts the values of the failing row into an error's DETAIL ("Failing row
+    contains (..., 07700 900123, ...)"), and a data error (SQLSTATE class 22, e.g. "invalid
+    input syntax for type integer: ...") into its message; hide_parameters does not cover
+    that. Keep the primary message (constraint and column names, our triggers' own words)
+    without DETAIL, or for a data error only its class, in the error and in the driver error
+    chained to it (what a traceback prints)."""
+    from sqlalchemy.exc import DBAPIError
+    original, wrapped = context.original_exception, context.sqlalchemy_exception
+    diag = getattr(original, "diag", None)
+    if diag is None or not diag.sqlstate or not isinstance(wrapped, DBAPIError):
+        return None              # e.g. a connection failure: its message names no data, keep it
+    if diag.sqlstate.startswith("22"):
+        text = f"{type(original).__name__} (SQLSTATE {diag.sqlstate}) [value hidden]"
+    else:
+        text = diag.message_primary or type(original).__name__
+    original.args = (text,)
+    return DBAPIError.instance(wrapped.statement, context.parameters, original,
+                               context.dialect.loaded_dbapi.Error, hide_parameters=True,
+                               connection_invalidated=context.is_disconnect, dialect=context.dialect)
+
+
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
@@ -75,10 +97,12 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _set_sqlite_pragmas)
         return engine
     try:
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     except (NoSuchModuleError, ImportError):
         raise ConfigError(f"No database driver for {parsed.drivername!r}: "
                           "use postgresql+psycopg:// or sqlite:///") from None
+    event.listen(engine, "handle_error", _without_row_values)
+    return engine
 
 
 def get_engine(url: Optional[str] = None) -> Engine:

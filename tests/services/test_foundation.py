@@ -113,3 +113,16 @@ def test_a_database_error_holds_no_bound_values_in_its_message_or_the_log(uow, c
     assert "07700" not in str(problem.value) and "07700" not in repr(problem.value)
     assert "07700" not in caplog.text
     assert "hidden due to hide_parameters" in str(problem.value)
+    cause = problem.value.__cause__ or problem.value.orig           # what a traceback prints too
+    assert "07700" not in str(cause)
+
+
+def test_a_data_error_holds_no_typed_value(uow, db_url):
+    """PostgreSQL quotes a value it cannot convert in the error message itself."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite converts quietly; no such error")
+    from sqlalchemy.exc import SQLAlchemyError
+    with uow() as u, pytest.raises(SQLAlchemyError) as problem:
+        u.session.execute(text("SELECT CAST(:v AS INTEGER)"), {"v": "07700 900123"})
+    assert "07700" not in str(problem.value) and "07700" not in str(problem.value.__cause__)
+    assert "SQLSTATE 22P02" in str(problem.value)
