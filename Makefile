@@ -1,4 +1,4 @@
-# Fair Treatment: `make run` to start with demo data, `make test` to run every test,
+# Fair Treatment: `make run` to start with demo data (not for real information), `make test` to run every test,
 # `make lint` for the quality gate (ruff, mypy, import-linter; settings in pyproject.toml).
 PYTHON ?= python3.11
 VENV := .venv
@@ -19,7 +19,8 @@ install: $(STAMP)
 db: $(STAMP)
 	$(PY) -m db.setup
 
-run: db
+run: $(STAMP)
+	$(PY) -m db.setup --demo
 	$(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port 8501 \
 		--server.headless true --browser.gatherUsageStats false
 

@@ -1,24 +1,35 @@
-"""Passwords, login lock-out, the login cookie key and turning a signed-in username into an Actor.
+"""Passwords, login lock-out, sessions that really end, the login cookie and turning a
+signed-in username into an Actor.
 
-streamlit-authenticator checks the password in the page; this module gives it the
-credentials (bcrypt hashes of active, not locked-out users) from the database.
+Sign-in (`attempt_sign_in`) reserves a login attempt in the database before it checks the
+password, so a burst of parallel attempts gets at most five password checks; unknown
+usernames are checked against a dummy hash of the same cost, so they take as long to fail.
+Each user has a session generation number: disabling the account, resetting its password or
+signing out bumps it, and every session or cookie issued with an older number ends on its next
+action (`session_problem`, `actor_from_cookie`).
 """
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import logging
 import os
 import secrets
-from typing import Any, Iterable, Optional
+from dataclasses import dataclass
+from typing import Iterable, Optional
 
 import bcrypt
-from sqlalchemy import func, select
+import jwt
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import config
 from core.db import UnitOfWork
 from core.errors import ConfigError
-from core.models import AppSetting, AuditEntry, LoginAttempt, User, utcnow
+from core.models import AppSetting, LoginAttempt, User, utcnow
 from core.permissions import Actor
+
+log = logging.getLogger(__name__)
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT_WINDOW = dt.timedelta(minutes=15)
@@ -27,6 +38,11 @@ EXAMPLE_COOKIE_KEYS = {"", "some_key", "some_signature_key", "abcdef", "changeme
 COOKIE_NAME = "fair_treatment_auth"
 # A bcrypt hash of a random secret nobody knows: a locked account's password never matches.
 _NEVER_MATCHES = bcrypt.hashpw(secrets.token_bytes(24), bcrypt.gensalt(4)).decode("ascii")
+SIGN_IN_REFUSED = ("Username or password is incorrect, or the account is locked. "
+                   "After 5 failed attempts an account is locked for 15 minutes.")
+DISABLED = "Signed out: account disabled. Ask an administrator if this is a mistake."
+LOCKED = "This account is locked after repeated failed sign-ins. Try again in 15 minutes."
+ENDED = "You have been signed out: you signed out elsewhere or your password was reset. Please sign in again."
 
 
 def hash_password(password: str) -> str:
@@ -42,9 +58,22 @@ def check_password(password: str, password_hash: str) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=4)
+def _dummy_hash(rounds: int) -> str:
+    """A hash of a random secret at the configured cost: checking an unknown username (or a
+    locked one) against it takes as long as checking a real password."""
+    return bcrypt.hashpw(secrets.token_bytes(24), bcrypt.gensalt(rounds)).decode("ascii")
+
+
+def dummy_hash() -> str:
+    return _dummy_hash(config.bcrypt_rounds())
+
+
 def actor_from_user(user: User) -> Actor:
     return Actor(user_id=user.id, username=user.username, name=user.name, role=user.role,
-                 service_area_id=user.service_area_id)
+                 service_area_id=user.service_area_id,
+                 session_generation=user.session_generation or 0,
+                 must_change_password=bool(user.must_change_password))
 
 
 def load_actor(username: str, uow: UnitOfWork) -> Optional[Actor]:
@@ -54,6 +83,24 @@ def load_actor(username: str, uow: UnitOfWork) -> Optional[Actor]:
         if user is None or not user.active:
             return None
         return actor_from_user(user)
+
+
+def session_problem(actor: Actor, uow: UnitOfWork) -> Optional[str]:
+    """Checked on every run: why this session must end now (account disabled, or its session
+    generation bumped by a sign-out, a password reset or a disable), or None."""
+    with uow:
+        row = uow.session.execute(select(User.active, User.session_generation)
+                                  .where(User.id == actor.user_id)).first()
+    if row is None or not row.active:
+        return DISABLED
+    if (row.session_generation or 0) != actor.session_generation:
+        return ENDED
+    return None
+
+
+def end_sessions(user: User) -> None:
+    """Every session and cookie of this user ends on its next action."""
+    user.session_generation = (user.session_generation or 0) + 1
 
 
 def _locked_since(failures: list[dt.datetime], now: dt.datetime) -> Optional[dt.datetime]:
@@ -72,6 +119,17 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
+def _locked(rows: Iterable[tuple[str, dt.datetime, bool]], now: dt.datetime) -> set[str]:
+    """The usernames among (username, at, succeeded) rows, oldest first, locked out now."""
+    failures: dict[str, list[dt.datetime]] = {}
+    for username, at, succeeded in rows:
+        if succeeded:
+            failures.pop(username, None)        # a success clears earlier failures
+        else:
+            failures.setdefault(username, []).append(_aware(at))
+    return {u for u, times in failures.items() if _locked_since(times, now) is not None}
+
+
 def locked_usernames(uow: UnitOfWork, now: Optional[dt.datetime] = None) -> set[str]:
     """Every username locked out now (one query over the last 30 minutes of attempts)."""
     now = _aware(now or utcnow())
@@ -80,13 +138,7 @@ def locked_usernames(uow: UnitOfWork, now: Optional[dt.datetime] = None) -> set[
             select(LoginAttempt.username, LoginAttempt.at, LoginAttempt.succeeded)
             .where(LoginAttempt.at > now - 2 * LOCKOUT_WINDOW)
             .order_by(LoginAttempt.at, LoginAttempt.id)).all()
-    failures: dict[str, list[dt.datetime]] = {}
-    for username, at, succeeded in rows:
-        if succeeded:
-            failures.pop(username, None)        # a success clears earlier failures
-        else:
-            failures.setdefault(username, []).append(_aware(at))
-    return {u for u, times in failures.items() if _locked_since(times, now) is not None}
+    return _locked(rows, now)
 
 
 def is_locked_out(username: str, uow: UnitOfWork, now: Optional[dt.datetime] = None) -> bool:
@@ -106,11 +158,7 @@ def record_login_attempt(username: str, succeeded: bool, uow: UnitOfWork,
         uow.audit(None, action, entity_type="login", after={"username": username})
         uow.commit()
     if not succeeded and is_locked_out(username, uow, now):
-        with uow:
-            uow.audit(None, "login_locked", entity_type="login",
-                      after={"username": username, "minutes": LOCKOUT_WINDOW.seconds // 60},
-                      reason=f"{MAX_FAILED_LOGINS} failed sign-ins within 15 minutes")
-            uow.commit()
+        _audit_locked(username, uow)
 
 
 def record_refused_login(username: str, uow: UnitOfWork) -> None:
@@ -123,35 +171,134 @@ def record_refused_login(username: str, uow: UnitOfWork) -> None:
 
 
 def record_logout(actor: Actor, uow: UnitOfWork) -> None:
-    """Audit a sign-out; it also revokes every sign-in cookie issued to the user before it."""
+    """Audit a sign-out and end every session and sign-in cookie of the user (other tabs too)."""
     with uow:
+        uow.session.execute(update(User).where(User.id == actor.user_id)
+                            .values(session_generation=User.session_generation + 1))
         uow.audit(actor, "logout", entity_type="login", after={"username": actor.username})
         uow.commit()
 
 
-def cookie_revoked(username: str, expires_at: float, lifetime: dt.timedelta, uow: UnitOfWork) -> bool:
-    """True if the user signed out after this sign-in cookie was issued (issued = its expiry
-    time minus its lifetime). Sign-out is enforced here, on the server, so it holds even if the
-    browser never deleted the cookie."""
-    issued = dt.datetime.fromtimestamp(float(expires_at), tz=dt.timezone.utc) - lifetime
-    with uow:
-        last = uow.session.scalar(select(func.max(AuditEntry.at)).where(
-            AuditEntry.action == "logout", AuditEntry.username == username))
-    return last is not None and _aware(last) > issued
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of one sign-in attempt: the Actor, or the message to show."""
+
+    actor: Optional[Actor]
+    message: str = ""
 
 
-def authenticator_credentials(uow: UnitOfWork, locked: Iterable[str] = ()) -> dict[str, Any]:
-    """Active users in the shape streamlit-authenticator expects. A `locked` user keeps an
-    entry (so the attempt is seen and logged) with a hash no password matches."""
-    locked = set(locked)
+def _reserve_attempt(username: str, uow: UnitOfWork, now: dt.datetime) -> tuple[Optional[int], Optional[str]]:
+    """Count this attempt before any password is checked: (attempt id, the user's hash or None
+    if unknown or disabled), or (None, None) if the username is locked out now.
+
+    The attempt row is written first and the earlier attempts read after it in the same
+    transaction, under the user's row lock (PostgreSQL, SELECT ... FOR UPDATE) or SQLite's
+    single writer lock, so parallel attempts are counted one after another."""
     with uow:
-        users = uow.session.scalars(select(User).where(User.active.is_(True))).all()
-        return {"usernames": {
-            u.username: {"name": u.name, "email": u.email or f"{u.username}@example.invalid",
-                         "password": _NEVER_MATCHES if u.username in locked else u.password_hash,
-                         "roles": [u.role.value]}
-            for u in users
-        }}
+        user = uow.session.scalar(select(User).where(User.username == username).with_for_update())
+        attempt = LoginAttempt(username=username, succeeded=False, at=now)
+        uow.session.add(attempt)
+        uow.session.flush()
+        rows = uow.session.execute(
+            select(LoginAttempt.username, LoginAttempt.at, LoginAttempt.succeeded)
+            .where(LoginAttempt.username == username, LoginAttempt.id != attempt.id,
+                   LoginAttempt.at > now - 2 * LOCKOUT_WINDOW)
+            .order_by(LoginAttempt.at, LoginAttempt.id)).all()
+        if username in _locked(rows, now):
+            return None, None                   # rolled back: a refused attempt is not a failure
+        uow.commit()
+        return attempt.id, (user.password_hash if user is not None and user.active else None)
+
+
+def attempt_sign_in(username: str, password: str, uow_factory, now: Optional[dt.datetime] = None) -> SignIn:
+    """Check a username and password from the sign-in form: at most five password checks per
+    username in 15 minutes however many arrive at once, the same time for unknown usernames,
+    every attempt audited. `uow_factory()` gives a new unit of work."""
+    username = (username or "").strip().lower()[:60]
+    now = _aware(now or utcnow())
+    attempt_id, password_hash = _reserve_attempt(username, uow_factory(), now)
+    if attempt_id is None:
+        check_password(password or "", dummy_hash())       # the same time as any other answer
+        record_refused_login(username, uow_factory())
+        return SignIn(None, SIGN_IN_REFUSED)
+    ok = check_password(password or "", password_hash or dummy_hash()) and password_hash is not None
+    with uow_factory() as uow:
+        if ok:
+            uow.session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id)
+                                .values(succeeded=True))
+        uow.audit(None, "login" if ok else "login_failed", entity_type="login",
+                  after={"username": username})
+        uow.commit()
+    if not ok:
+        if is_locked_out(username, uow_factory(), now):
+            _audit_locked(username, uow_factory())
+        return SignIn(None, SIGN_IN_REFUSED)
+    actor = load_actor(username, uow_factory())
+    return SignIn(actor, "" if actor else SIGN_IN_REFUSED)
+
+
+def _audit_locked(username: str, uow: UnitOfWork) -> None:
+    with uow:
+        uow.audit(None, "login_locked", entity_type="login",
+                  after={"username": username, "minutes": LOCKOUT_WINDOW.seconds // 60},
+                  reason=f"{MAX_FAILED_LOGINS} failed sign-ins within 15 minutes")
+        uow.commit()
+
+
+def issue_cookie(actor: Actor, key: str, lifetime: dt.timedelta, now: Optional[dt.datetime] = None) -> str:
+    """A signed sign-in cookie (HS256) for this user and session generation, valid for
+    `lifetime` (the idle limit; the app renews it while the user is active)."""
+    expires = _aware(now or utcnow()) + lifetime
+    return jwt.encode({"sub": actor.username, "gen": actor.session_generation,
+                       "exp": int(expires.timestamp())}, key, algorithm="HS256")
+
+
+def read_cookie(token: str, key: str) -> Optional[tuple[str, int]]:
+    """(username, session generation) from a sign-in cookie, or None if it is expired,
+    tampered with, unsigned (`alg: none`), signed with another key or malformed."""
+    try:
+        claims = jwt.decode(token, key, algorithms=["HS256"],
+                            options={"require": ["exp", "sub", "gen"]})
+    except Exception:  # any bad cookie (PyJWT errors, odd types) is simply not a sign-in
+        return None
+    if not isinstance(claims.get("sub"), str) or not isinstance(claims.get("gen"), int):
+        return None
+    return claims["sub"], claims["gen"]
+
+
+def actor_from_cookie(token: str, key: str, uow_factory) -> tuple[Optional[Actor], str]:
+    """Sign in from a cookie: (Actor, "") if it is valid for an active, unlocked user of the
+    same session generation; else (None, the message to show, or "" for a bad cookie)."""
+    claims = read_cookie(token, key)
+    if claims is None:
+        return None, ""
+    username, generation = claims
+    with uow_factory() as uow:
+        user = uow.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            return None, ""
+        if not user.active:
+            return None, DISABLED
+        if (user.session_generation or 0) != generation:
+            return None, ENDED
+        actor = actor_from_user(user)
+    if is_locked_out(username, uow_factory()):
+        return None, LOCKED
+    with uow_factory() as uow:
+        uow.audit(actor, "login", entity_type="login", after={"username": username, "via": "cookie"})
+        uow.commit()
+    return actor, ""
+
+
+def forget_stored_cookie_key(uow: UnitOfWork) -> bool:
+    """With FT_COOKIE_KEY set, remove a key an earlier run kept in the database (it would
+    otherwise sit next to the data it protects). True if one was removed."""
+    if not os.environ.get("FT_COOKIE_KEY", "").strip():
+        return False
+    with uow:
+        removed = uow.session.execute(delete(AppSetting).where(AppSetting.key == "cookie_key")).rowcount
+        uow.commit()
+    return bool(removed)
 
 
 def cookie_key(uow: UnitOfWork) -> str:
@@ -173,3 +320,14 @@ def cookie_key(uow: UnitOfWork) -> str:
         except IntegrityError:          # another process generated it first: use theirs
             uow.session.rollback()
         return uow.session.get(AppSetting, "cookie_key").value
+
+
+def demo_accounts_present(uow: UnitOfWork) -> bool:
+    """True if any active demo account (published password) exists: the sign-in page warns,
+    and the app refuses to start with FT_PRODUCTION=1."""
+    from core.demo import DEMO_USERS
+    with uow:
+        found = uow.session.scalar(select(User.id).where(
+            User.active.is_(True), User.username.in_([u[0] for u in DEMO_USERS]),
+            User.email.like("%@nph.example")).limit(1))
+    return found is not None

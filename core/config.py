@@ -56,3 +56,8 @@ def log_level() -> str:
     if raw not in LOG_LEVELS:
         raise ConfigError(f"FT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {raw!r}.")
     return raw
+
+
+def production() -> bool:
+    """FT_PRODUCTION=1: refuse demo accounts and demo data."""
+    return os.environ.get("FT_PRODUCTION", "").strip().lower() in {"1", "true", "yes"}

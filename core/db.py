@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import os
 from pathlib import Path
 from typing import Any, Optional
 
@@ -30,6 +31,47 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def secure_sqlite_file(path: Path) -> None:
+    """Owner-only permissions for the embedded database: the folder 0700 and the file 0600,
+    created that way before SQLite opens it (SQLite gives its -wal and -shm files the
+    database file's permissions)."""
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.chmod(0o700)
+    except PermissionError:             # a shared folder owned by someone else: leave it
+        pass
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if file.exists() and file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+        except PermissionError:
+            pass
+
+
+def _without_row_values(context: Any) -> Optional[Exception]:
+    """PostgreSQL puts the values of the failing row into an error's DETAIL ("Failing row
+    contains (..., 07700 900123, ...)"), and a data error (SQLSTATE class 22, e.g. "invalid
+    input syntax for type integer: ...") into its message; hide_parameters does not cover
+    that. Keep the primary message (constraint and column names, our triggers' own words)
+    without DETAIL, or for a data error only its class, in the error and in the driver error
+    chained to it (what a traceback prints)."""
+    from sqlalchemy.exc import DBAPIError
+    original, wrapped = context.original_exception, context.sqlalchemy_exception
+    diag = getattr(original, "diag", None)
+    if diag is None or not diag.sqlstate or not isinstance(wrapped, DBAPIError):
+        return None              # e.g. a connection failure: its message names no data, keep it
+    if diag.sqlstate.startswith("22"):
+        text = f"{type(original).__name__} (SQLSTATE {diag.sqlstate}) [value hidden]"
+    else:
+        text = diag.message_primary or type(original).__name__
+    original.args = (text,)
+    return DBAPIError.instance(wrapped.statement, context.parameters, original,
+                               context.dialect.loaded_dbapi.Error, hide_parameters=True,
+                               connection_invalidated=context.is_disconnect, dialect=context.dialect)
+
+
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
@@ -45,17 +87,22 @@ def make_engine(url: str) -> Engine:
                 probe = folder / ".write-test"
                 probe.write_text("ok")
                 probe.unlink()
+                secure_sqlite_file(Path(db_path).resolve())
             except OSError:
                 raise ConfigError(f"The data folder {folder} is not writable: "
                                   "fix its permissions or set FT_DATA_DIR / DATABASE_URL.") from None
-        engine = create_engine(url, connect_args={"timeout": 30})
+        # hide_parameters: an error's message (and so the server log) never holds the values
+        # bound to a statement, e.g. an incident description or a phone number.
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _set_sqlite_pragmas)
         return engine
     try:
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     except (NoSuchModuleError, ImportError):
         raise ConfigError(f"No database driver for {parsed.drivername!r}: "
                           "use postgresql+psycopg:// or sqlite:///") from None
+    event.listen(engine, "handle_error", _without_row_values)
+    return engine
 
 
 def get_engine(url: Optional[str] = None) -> Engine:
@@ -164,3 +211,39 @@ def _refuse_audit_update(*_args: Any) -> None:
 @event.listens_for(AuditEntry, "before_delete")
 def _refuse_audit_delete(*_args: Any) -> None:
     raise PermissionError("Audit entries are append-only: they cannot be deleted.")
+
+
+_app_locks: dict[str, Any] = {}
+
+
+def app_lock_path(url: Optional[str] = None) -> Optional[Path]:
+    """The lock file every app process holds (shared) while it serves an embedded SQLite
+    database; `db.backup restore` needs it exclusively, so it refuses while the app runs."""
+    parsed = make_url(url or config.database_url())
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    path = Path(parsed.database).resolve()
+    return path.with_name(path.name + ".app-lock")
+
+
+def hold_app_lock(url: Optional[str] = None) -> None:
+    """Called by app.py on every run; the first call in a process takes a shared lock that the
+    operating system releases when the process ends (even if it crashes)."""
+    import fcntl
+    path = app_lock_path(url)
+    if path is None or str(path) in _app_locks:
+        return
+    handle = os.fdopen(os.open(path, os.O_CREAT | os.O_RDWR, 0o600), "r+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:                     # a restore holds it: try again on the next run
+        handle.close()
+        return
+    _app_locks[str(path)] = handle
+
+
+def release_app_lock(url: Optional[str] = None) -> None:
+    path = app_lock_path(url)
+    handle = _app_locks.pop(str(path), None) if path is not None else None
+    if handle is not None:
+        handle.close()

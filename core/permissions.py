@@ -92,6 +92,8 @@ class Actor:
     name: str
     role: Role
     service_area_id: int | None = None
+    session_generation: int = 0            # the user's number when this session signed in
+    must_change_password: bool = False     # signed in with a one-time password
 
     def can(self, permission: Permission) -> bool:
         return permission in ROLE_PERMISSIONS.get(self.role, frozenset())

@@ -17,7 +17,7 @@ with st.form("add_user", clear_on_submit=True):
     name = st.text_input("Full name")
     role = st.selectbox("Role", list(Role), format_func=lambda r: r.label)
     area = st.selectbox("Service area", ["(none)"] + list(areas))
-    password = st.text_input("Initial password (10+ characters)", type="password")
+    password = st.text_input("Initial password (12+ characters, not a common password)", type="password")
     if st.form_submit_button("Add user"):
         ok, _ = attempt(users.add_user, me, username, name, role.value, password, uow(),
                         service_area_id=areas.get(area))
@@ -27,6 +27,7 @@ with st.form("add_user", clear_on_submit=True):
 all_users = {f"{u['username']} ({u['name']})": u for u in users.list_users(me, uow())}
 with st.form("reset_password", clear_on_submit=True):
     st.subheader("Reset a password")
+    st.caption("Resetting a password signs the user out of every open tab.")
     who = st.selectbox("User", list(all_users), key="reset_who")
     new_password = st.text_input("New password", type="password")
     if st.form_submit_button("Reset password"):
@@ -36,6 +37,7 @@ with st.form("reset_password", clear_on_submit=True):
 
 with st.form("set_active"):
     st.subheader("Disable or enable an account")
+    st.caption("Disabling an account signs the user out of every open tab on their next action.")
     who = st.selectbox("User", list(all_users), key="active_who")
     enable = st.radio("Account", ["Disable", "Enable"], horizontal=True) == "Enable"
     reason = st.text_input("Reason")

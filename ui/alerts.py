@@ -8,11 +8,16 @@ import streamlit as st
 from core.services.arrangements import arrangements_for, has_arrangements
 from ui.session import actor, uow
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+# Every character Markdown (CommonMark, GitHub extensions, Streamlit's :colour[...] and
+# :material/...: directives, $LaTeX$) gives a meaning to: links `[x](url)`, images `![x](url)`,
+# HTML `<img ...>`, entities `&lt;`, emphasis, headings, lists, tables, code.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 
 
 def md_escape(text: object) -> str:
-    """User free text shown inside markdown, with every markdown character escaped."""
+    """User free text shown inside markdown, with every markdown character escaped and line
+    breaks folded into spaces. The one escaper: every page uses this (ui.customer_picker.md is
+    this function)."""
     return _MARKDOWN.sub(r"\\\1", " ".join(str(text or "").split()))
 
 

@@ -2,7 +2,6 @@
 page (session state `customer_id`) or in the address (`?customer_id=`)."""
 from __future__ import annotations
 
-import re
 from typing import Optional
 
 import streamlit as st
@@ -12,12 +11,10 @@ from core.validation import record_id
 from ui.session import actor, attempt, uow
 
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
 def md(text: object) -> str:
-    """User text made safe to show inside Markdown (no links, emphasis or HTML)."""
-    return _MARKDOWN.sub(r"\\\1", str(text or ""))
+    """User text made safe to show inside Markdown (no links, emphasis or HTML): ui.alerts.md_escape."""
+    from ui.alerts import md_escape
+    return md_escape(text)
 
 
 def chosen_customer_id() -> Optional[int]:

@@ -7,12 +7,45 @@ from typing import Any, Callable, Optional, TypeVar
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from core import auth
 from core.db import UnitOfWork
 from core.errors import PolicyError
 from core.permissions import Actor
 from ui.navigation import ROOT, page_for_file
 
 T = TypeVar("T")
+SESSION_KEYS = ("actor", "authentication_status", "username", "name", "roles", "last_seen",
+                "cookie_token", "cookie_written_at")
+CHECKED = "_session_checked_this_run"
+
+
+def end_session(message: str = "") -> None:
+    """Sign this browser session out (the sign-in form shows `message`); the cookie is deleted
+    on the next signed-out run."""
+    for key in SESSION_KEYS:
+        st.session_state.pop(key, None)
+    st.session_state["delete_cookie"] = True
+    if message:
+        st.session_state["sign_out_message"] = message
+
+
+def _to_sign_in() -> None:
+    try:
+        st.switch_page(str(ROOT / "app.py"))
+    except StreamlitAPIException:
+        pass
+
+
+def _still_valid(current: Actor) -> bool:
+    """app.py checks the user on every run; a page reached without it (Streamlit's pages/
+    folder routing) checks here: disabled, password reset or signed out elsewhere ends it."""
+    if st.session_state.pop(CHECKED, False):
+        return True
+    problem = auth.session_problem(current, UnitOfWork())
+    if problem is None:
+        return True
+    end_session(problem)
+    return False
 
 
 def actor() -> Actor:
@@ -26,11 +59,12 @@ def actor() -> Actor:
         wanted = page_for_file(sys._getframe(1).f_code.co_filename)
         if wanted is not None:
             st.session_state["wanted_page"] = (wanted.path, dict(st.query_params))
-        try:
-            st.switch_page(str(ROOT / "app.py"))
-        except StreamlitAPIException:
-            pass
+        _to_sign_in()
         st.error("Please sign in.")
+        st.stop()
+    if not _still_valid(current):
+        _to_sign_in()
+        st.error("You have been signed out.")
         st.stop()
     page = page_for_file(sys._getframe(1).f_code.co_filename)
     if page is not None and not current.can(page.permission):

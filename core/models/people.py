@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.enums import Channel, Role, Vulnerability
@@ -34,6 +34,11 @@ class User(Base):
     service_area_id: Mapped[int | None] = mapped_column(ForeignKey("service_area.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Bumped on disable, password reset and sign-out: every session and cookie issued with an
+    # older number is signed out on its next action (migration 0006).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A one-time password (db.setup --admin) must be changed at the first sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     service_area: Mapped[ServiceArea | None] = relationship(foreign_keys=[service_area_id])
 

@@ -100,7 +100,7 @@ def app(tmp_path_factory, chromium):
     env = dict(os.environ, DATABASE_URL=url, FT_BCRYPT_ROUNDS="4", FT_DATA_DIR=str(folder / "data"),
                FT_SESSION_IDLE_MINUTES="30", PYTHONUNBUFFERED="1")
     env.pop("FT_COOKIE_KEY", None)
-    setup = subprocess.run([sys.executable, "-m", "db.setup", "--size", "0.05"], cwd=ROOT, env=env,
+    setup = subprocess.run([sys.executable, "-m", "db.setup", "--demo", "--size", "0.05"], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=300)
     assert setup.returncode == 0, setup.stderr
     os.environ["FT_BCRYPT_ROUNDS"] = "4"

@@ -2,6 +2,8 @@
 HTML, script, Markdown links/images and template code is shown as text on every page that
 shows them. Markdown-capable elements (markdown, headings, captions, alerts) may carry user
 text only escaped; raw text belongs in st.text / st.dataframe / st.code."""
+import re
+
 import pytest
 
 from tests.pages.conftest import app_as
@@ -20,7 +22,7 @@ def unsafe_markdown(at) -> list[str]:
     found = []
     for kind in MARKDOWN_ELEMENTS:
         for element in list(getattr(at, kind)) + list(getattr(at.sidebar, kind)):
-            value = str(element.value)
+            value = re.sub(r"\\.", "", str(element.value))   # a backslash-escaped character is text
             if any(bad in value for bad in DANGEROUS):
                 found.append(f"{kind}: {value[:120]}")
     return found
@@ -67,3 +69,41 @@ def test_contact_arrangements_show_a_hostile_name_as_text(hostile_customer):
     next(b for b in at.button if b.label == "Show arrangements").click().run()
     assert not at.exception
     assert unsafe_markdown(at) == []
+
+
+# --- issue 14 item 7: the user's display name in the sidebar ----------------------------------
+
+HOSTILE_NAME = "[Reset your password](http://evil.example/login) ![t](http://tracker.example/p.png) <img src=x>"
+
+
+def test_a_hostile_display_name_renders_inert_in_the_sidebar(app_db):
+    from core.db import UnitOfWork
+    from core.services import users
+    admin = demo_actors(app_db)["admin"]
+    users.add_user(admin, "hostile.name", HOSTILE_NAME, "viewer", "a long enough passphrase", UnitOfWork(app_db))
+    at = app_as("hostile.name")
+    assert not at.exception
+    assert at.session_state["actor"].name == HOSTILE_NAME
+    sidebar = [str(m.value) for m in at.sidebar.markdown]
+    assert any("Reset your password" in m for m in sidebar)
+    assert unsafe_markdown(at) == []
+    unescaped = [re.sub(r"\\.", "", m) for m in sidebar]
+    assert not any("](http" in m or "<img" in m or "![" in m for m in unescaped)
+
+
+@pytest.mark.parametrize("text, forbidden", [
+    ("[x](http://evil.example)", "](http"),
+    ("![x](http://tracker.example/p.png)", "!["),
+    ("<img src=x onerror=alert(1)>", "<img"),
+    ("&lt;script&gt;", "&lt;"),
+    (":red[alarm] :material/warning:", ":red["),
+    ("line one\n# heading\n- item", "\n#"),
+    ("$\\\\LaTeX$ **bold** `code`", "**bold**"),
+])
+def test_md_escape_neutralises_links_images_html_and_markup(text, forbidden):
+    from ui.alerts import md_escape
+    from ui.customer_picker import md
+    escaped = md_escape(text)
+    assert forbidden not in re.sub(r"\\.", "", escaped)     # left once escaped characters are read as text
+    assert md(text) == escaped                         # one escaper for every page
+    assert escaped.replace("\\", "") == " ".join(text.split()).replace("\\", "")   # the text is kept

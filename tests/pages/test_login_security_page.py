@@ -98,7 +98,7 @@ def test_admin_page_adds_resets_and_disables_a_user(app_db):
     by_label = {t.label: t for t in at.text_input}
     by_label["Username"].input("newofficer")
     by_label["Full name"].input("New Officer")
-    by_label["Initial password (10+ characters)"].input("a-long-password-1")
+    by_label["Initial password (12+ characters, not a common password)"].input("a-long-password-1")
     next(b for b in at.button if b.label == "Add user").click().run()
     assert not at.exception
     assert any("Added newofficer" in s.value for s in at.success)
@@ -129,3 +129,161 @@ def test_admin_page_adds_resets_and_disables_a_user(app_db):
     assert logged == ["add_user", "reset_password", "disable_user"]
     refused = try_login("newofficer", "another-long-pw-2")
     assert "actor" not in refused.session_state
+
+
+# --- issue 14: sessions that really end -------------------------------------------------------
+
+import datetime as dt  # noqa: E402
+
+import pytest  # noqa: E402
+import streamlit as st  # noqa: E402
+
+from core.services import users  # noqa: E402
+from tests.scenarios import demo_actors  # noqa: E402
+
+KEY = "e2e-style-cookie-key-" + "q" * 16
+
+
+def signed_out_form(at) -> bool:
+    return [t.label for t in at.text_input] == ["Username", "Password"] and "actor" not in at.session_state
+
+
+def test_a_disabled_users_open_tab_is_signed_out_on_its_next_action(app_db):
+    at = app_as("teamleader", "pages/customers.py")
+    assert at.session_state["actor"].username == "teamleader"
+    admin = demo_actors(app_db)["admin"]
+    users.set_user_active(admin, at.session_state["actor"].user_id, False, "Left NPH", UnitOfWork(app_db))
+    at.run()                                              # the next click in the open tab
+    assert not at.exception
+    assert signed_out_form(at)
+    assert any("account disabled" in i.value for i in at.info)
+
+
+def test_a_password_reset_ends_the_open_session(app_db):
+    at = app_as("dmo")
+    admin = demo_actors(app_db)["admin"]
+    users.reset_password(admin, at.session_state["actor"].user_id, "a new long passphrase", UnitOfWork(app_db))
+    at.run()
+    assert signed_out_form(at)
+    assert any("signed out" in i.value for i in at.info)
+
+
+def test_signing_out_in_one_tab_ends_the_other_tabs(app_db):
+    first, second = app_as("teamleader"), app_as("teamleader")
+    first.switch_page("pages/customers.py").run()
+    auth.record_logout(first.session_state["actor"], UnitOfWork(app_db))     # the Sign out page
+    second.run()
+    assert signed_out_form(second)
+
+
+@pytest.fixture
+def browser_cookie(monkeypatch):
+    """Set the sign-in cookie the browser sends when a new tab opens."""
+    jar: dict[str, str] = {}
+    monkeypatch.setattr(type(st.context), "cookies", property(lambda self: jar))
+    monkeypatch.setenv("FT_COOKIE_KEY", KEY)
+    return jar
+
+
+def test_a_new_tab_with_a_valid_cookie_is_signed_in(app_db, browser_cookie):
+    browser_cookie[auth.COOKIE_NAME] = auth.issue_cookie(auth.load_actor("teamleader", UnitOfWork(app_db)),
+                                                         KEY, dt.timedelta(minutes=30))
+    at = new_app().run()
+    assert not at.exception
+    assert at.session_state["actor"].username == "teamleader"
+
+
+def test_a_new_tab_with_a_disabled_users_cookie_shows_the_form_and_says_why(app_db, browser_cookie):
+    actor = auth.load_actor("teamleader", UnitOfWork(app_db))
+    browser_cookie[auth.COOKIE_NAME] = auth.issue_cookie(actor, KEY, dt.timedelta(minutes=30))
+    users.set_user_active(demo_actors(app_db)["admin"], actor.user_id, False, "Left", UnitOfWork(app_db))
+    at = new_app().run()
+    assert not at.exception
+    assert signed_out_form(at)
+    assert any("account disabled" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("token", [
+    "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJ1c2VybmFtZSI6ImFkbWluIiwiZXhwX2RhdGUiOjk5OTk5OTk5OTl9.",
+    "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhZG1pbiIsImdlbiI6MCwiZXhwIjo5OTk5OTk5OTk5fQ.",
+    "not-a-token", "a.b.c",
+])
+def test_an_unsigned_or_tampered_cookie_gives_the_sign_in_form_not_a_crash(app_db, browser_cookie, token):
+    browser_cookie[auth.COOKIE_NAME] = token
+    at = new_app().run()
+    assert not at.exception
+    assert signed_out_form(at)
+
+
+def test_the_cookie_is_renewed_while_the_user_keeps_working(app_db, browser_cookie):
+    actor = auth.load_actor("teamleader", UnitOfWork(app_db))
+    issued_25_minutes_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=25)
+    browser_cookie[auth.COOKIE_NAME] = auth.issue_cookie(actor, KEY, dt.timedelta(minutes=30),
+                                                         now=issued_25_minutes_ago)
+    at = new_app().run()
+    assert at.session_state["actor"].username == "teamleader"
+    at.session_state["cookie_written_at"] = time.time() - 25 * 60      # still working 25 minutes on
+    at.run()
+    import jwt
+    renewed = jwt.decode(at.session_state["cookie_token"], KEY, algorithms=["HS256"])
+    assert renewed["exp"] > time.time() + 29 * 60                       # 30 minutes from now
+
+
+def test_signing_in_through_the_form_needs_no_waiting(app_db, monkeypatch):
+    slept, original = [], time.sleep
+    monkeypatch.setattr(time, "sleep", lambda s: slept.append(s) or original(s))
+    at = try_login("teamleader", "fairtreatment-demo")
+    assert at.session_state["actor"].username == "teamleader"
+    assert [s for s in slept if s >= 0.05] == []          # no fixed pause for a cookie component
+    assert auth.read_cookie(at.session_state["cookie_token"], auth.cookie_key(UnitOfWork(app_db)))
+
+
+# --- demo data and production -----------------------------------------------------------------
+
+def test_the_sign_in_page_warns_when_demo_accounts_exist(app_db):
+    at = new_app().run()
+    assert any("Demo data: do not enter real information" in w.value for w in at.warning)
+
+
+def test_no_demo_warning_without_demo_accounts(tmp_path, monkeypatch):
+    from db.setup import initialise
+    url = f"sqlite:///{tmp_path / 'prod.db'}"
+    initialise(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = new_app().run()
+    assert not at.exception and not at.warning
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+
+
+def test_the_app_refuses_to_start_with_demo_accounts_in_production(app_db, monkeypatch):
+    monkeypatch.setenv("FT_PRODUCTION", "1")
+    at = new_app().run()
+    assert not at.exception
+    assert any("FT_PRODUCTION=1" in e.value for e in at.error)
+    assert not at.text_input
+    signed_in = app_as("teamleader")
+    assert "actor" not in signed_in.session_state or any("FT_PRODUCTION" in e.value for e in signed_in.error)
+
+
+def test_the_first_administrator_must_replace_the_one_time_password(tmp_path, monkeypatch):
+    from db.setup import add_first_administrator, initialise
+    url = f"sqlite:///{tmp_path / 'prod.db'}"
+    initialise(url)
+    username, password = add_first_administrator("it.lead@nph.org.uk", url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = try_login(username, password)
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Choose a new password"]
+    labels = {t.label: t for t in at.text_input}
+    labels["One-time password"].input(password)
+    labels["New password"].input("password12345")
+    next(b for b in at.button if b.label == "Change password").click().run()
+    assert any("most commonly used" in e.value for e in at.error)
+    labels = {t.label: t for t in at.text_input}
+    labels["One-time password"].input(password)
+    labels["New password"].input("copper kettle lantern")
+    next(b for b in at.button if b.label == "Change password").click().run()
+    assert not at.exception
+    assert at.session_state["actor"].must_change_password is False
+    at.switch_page("pages/users.py").run()
+    assert [h.value for h in at.header] == ["Users"]

@@ -116,3 +116,43 @@ def test_a_bad_idle_setting_shows_one_clear_line_not_a_traceback(app_db, monkeyp
     assert [e.value for e in at.error] == [
         "Fair Treatment cannot start: FT_SESSION_IDLE_MINUTES must be a whole number from 1 to 1440, "
         "not 'half an hour'."]
+
+
+# --- issue 14 ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("username", sorted(EXPECTED))
+def test_each_roles_first_page_has_its_own_address_and_the_root_opens_it(app_db, username, monkeypatch):
+    """The role's first page was the default page, served only at the root, so its own address
+    (e.g. /customers for a team leader) showed "Page not found"."""
+    from pathlib import Path
+    import streamlit as st
+    offered, real = [], st.navigation
+
+    def recording(pages, **kwargs):
+        flat = [p for group in (pages.values() if isinstance(pages, dict) else [pages]) for p in group]
+        offered.append({p.url_path: p for p in flat})
+        return real(pages, **kwargs)
+    monkeypatch.setattr(st, "navigation", recording)
+    at = app_as(username)
+    assert not at.exception
+    addresses = offered[-1]
+    for page in pages_for(demo_actors(app_db)[username]):
+        assert Path(page.path).stem in addresses, page.title     # /customers, /arrangements, ...
+    first = pages_for(demo_actors(app_db)[username])[0]
+    assert addresses[""].title == "Home" and addresses[""].visibility == "hidden"
+    assert first.title in [h.value for h in at.header] + [t.value for t in at.title]   # the root opens it
+
+
+def test_the_built_in_csv_download_of_dataframes_is_off():
+    """Issue 14 item 3: Streamlit's own "Download as CSV" bypassed the neutralising, audited
+    exports; .streamlit/config.toml turns it off for every dataframe."""
+    import tomllib
+    from tests.pages.conftest import ROOT
+    import os
+    with open(os.path.join(ROOT, ".streamlit", "config.toml"), "rb") as f:
+        settings = tomllib.load(f)
+    assert settings["client"]["disableDataExport"] is True
+    from streamlit import config as st_config
+    st_config._config_options = None                     # read the project's file afresh
+    st_config.get_config_options(force_reparse=True, options_from_flags={})
+    assert st_config.get_option("client.disableDataExport") is True

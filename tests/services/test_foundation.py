@@ -90,3 +90,39 @@ def test_audit_entries_cannot_be_changed_even_with_sql(actors, db_url, uow):
         entry.username = "tampered"
         with pytest.raises(PermissionError):
             u.session.flush()
+
+
+def test_a_database_error_holds_no_bound_values_in_its_message_or_the_log(uow, caplog):
+    """Issue 14: an unhandled database error printed an incident description with a phone
+    number; every engine is created with hide_parameters=True."""
+    import logging
+    from sqlalchemy.exc import SQLAlchemyError
+    secret = "Called from 07700 900123 about the fence"
+    caplog.set_level(logging.DEBUG)
+    for name in ("sqlalchemy.engine", "sqlalchemy.engine.Engine"):
+        logging.getLogger(name).setLevel(logging.INFO)       # statement logging on, as when debugging
+    try:
+        with uow() as u, pytest.raises(SQLAlchemyError) as problem:
+            u.session.execute(text("INSERT INTO incident (id, description) VALUES (:id, :d)"),
+                              {"id": 1, "d": secret})         # refused: required columns missing
+            u.session.flush()
+    finally:
+        for name in ("sqlalchemy.engine", "sqlalchemy.engine.Engine"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    assert secret not in str(problem.value)
+    assert "07700" not in str(problem.value) and "07700" not in repr(problem.value)
+    assert "07700" not in caplog.text
+    assert "hidden due to hide_parameters" in str(problem.value)
+    cause = problem.value.__cause__ or problem.value.orig           # what a traceback prints too
+    assert "07700" not in str(cause)
+
+
+def test_a_data_error_holds_no_typed_value(uow, db_url):
+    """PostgreSQL quotes a value it cannot convert in the error message itself."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite converts quietly; no such error")
+    from sqlalchemy.exc import SQLAlchemyError
+    with uow() as u, pytest.raises(SQLAlchemyError) as problem:
+        u.session.execute(text("SELECT CAST(:v AS INTEGER)"), {"v": "07700 900123"})
+    assert "07700" not in str(problem.value) and "07700" not in str(problem.value.__cause__)
+    assert "SQLSTATE 22P02" in str(problem.value)

@@ -6,14 +6,14 @@ never ran, so PostgreSQL databases have no such key (SQLite writes it inside CRE
 by tests/services/test_migrations.py comparing the models with the migrated schema on both.
 
 Revision ID: 0009 (the lead re-chains revision ids when merging)
-Revises: 0005
+Revises: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
