@@ -32,7 +32,7 @@ from core.enums import (
     RegisterStatus, Stage, Vulnerability,
 )
 from core.models import (
-    Appeal, Case, Customer, CustomerVulnerability, FormalAction, Incident, IncidentBehaviour, IncidentDaily, PvpEntry,
+    Appeal, AuditEntry, Case, Customer, CustomerVulnerability, FormalAction, Incident, IncidentBehaviour, IncidentDaily, PvpEntry,
     ServiceArea, ServiceReferral, SpocEntry, StageEvent, User,
 )
 from core.models.summary import NO_BEHAVIOUR
@@ -326,6 +326,24 @@ def dashboard(actor: Actor, filters: Filters, uow: UnitOfWork,
 def kpis(actor: Actor, filters: Filters, uow: UnitOfWork, today: Optional[dt.date] = None) -> dict:
     """Only the tiles."""
     return dashboard(actor, filters, uow, today)["kpis"]
+
+
+# Audited actions that change no figure: signing in and out, exports, subject access packs.
+NO_FIGURE_ACTIONS = ("login", "login_failed", "logout", "login_locked", "login_refused_locked", "export", "build_sar_pack",
+                     "reset_password", "confirm_identity")
+
+
+def data_version(actor: Actor, uow: UnitOfWork) -> int:
+    """A stamp that changes whenever a write that can change a figure is committed: the id of
+    the latest audit entry (every write is audited in its own transaction) other than sign-ins,
+    exports and the like. The page caches its figures under this stamp, so a write shows on
+    the next view in every server process and a read never invalidates anything. One backward
+    step down the primary key, whatever the size of the trail."""
+    require(actor, Permission.VIEW_MONITORING)
+    with uow:
+        return uow.session.scalar(
+            select(AuditEntry.id).where(AuditEntry.action.not_in(NO_FIGURE_ACTIONS))
+            .order_by(AuditEntry.id.desc()).limit(1)) or 0
 
 
 def service_areas(actor: Actor, uow: UnitOfWork) -> list[dict]:
