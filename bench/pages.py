@@ -48,8 +48,9 @@ HOME = "home"   # the page a role lands on after signing in
 # a few animation frames in a row, so a rerun requested by the click is not missed.
 DONE_JS = """(frames) => {
     const app = document.querySelector('[data-testid="stApp"]');
-    const charts = [...document.querySelectorAll('.vega-embed')];
-    const tables = [...document.querySelectorAll('[data-testid="stDataFrame"]')];
+    const shown = el => el.getClientRects().length > 0;   // not inside a closed expander
+    const charts = [...document.querySelectorAll('.vega-embed')].filter(shown);
+    const tables = [...document.querySelectorAll('[data-testid="stDataFrame"]')].filter(shown);
     const done = !!app
         && app.getAttribute('data-test-connection-state') === 'CONNECTED'
         && ['notRunning', 'initial', 'compilationError'].includes(app.getAttribute('data-test-script-state'))
