@@ -50,7 +50,9 @@ DONE_JS = """(frames) => {
     const app = document.querySelector('[data-testid="stApp"]');
     const shown = el => el.getClientRects().length > 0;   // not inside a closed expander
     const charts = [...document.querySelectorAll('.vega-embed')].filter(shown);
-    const tables = [...document.querySelectorAll('[data-testid="stDataFrame"]')].filter(shown);
+    // a dataframe draws its grid only once scrolled into view: check the ones in the window
+    const tables = [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+        .filter(t => shown(t) && t.getBoundingClientRect().top < window.innerHeight);
     const done = !!app
         && app.getAttribute('data-test-connection-state') === 'CONNECTED'
         && ['notRunning', 'initial', 'compilationError'].includes(app.getAttribute('data-test-script-state'))
@@ -227,12 +229,19 @@ def run_browser(base: str, server: Server, args, timeline_ref: str | None) -> li
     rows, seen = [], set()
     timeout_ms = int(args.page_timeout * 1000)
     with sync_playwright() as p:
+        print("Chromium starting ...", flush=True)
         browser = p.chromium.launch(executable_path=args.chromium, headless=True, args=CHROMIUM_ARGS)
         for role in args.roles:
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             context.set_default_timeout(timeout_ms)
             page = context.new_page()
-            result = sign_in(page, base, role, server, timeout_ms)
+            try:
+                result = sign_in(page, base, role, server, timeout_ms)
+            except Exception as exc:   # the sign-in form itself did not come: record, next role
+                result = {"seconds": None, "server_cpu_s": 0.0, "rss_mb": 0, "peak_rss_mb": 0,
+                          "load_average": round(os.getloadavg()[0], 2),
+                          "error": f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:300]}"}
+            print(f"  {role:12} sign-in {result['seconds']} s {result.get('error', '')[:80]}", flush=True)
             rows.append({"role": role, "page": "sign-in (to home page)", "visit": "first", "cold": not seen} | result)
             seen.add(HOME)
             if "error" in result:
@@ -267,7 +276,8 @@ def markdown(meta: dict, rows: list[dict]) -> str:
               "|---|---|---|---:|---:|---:|---:|---|"]
     for r in rows:
         visit = r["visit"] + (" (cold)" if r.get("cold") else "")
-        lines.append(f"| {r['role']} | {r['page']} | {visit} | {r['seconds']:.2f} | {r['server_cpu_s']:.2f} | "
+        seconds = "-" if r["seconds"] is None else f"{r['seconds']:.2f}"
+        lines.append(f"| {r['role']} | {r['page']} | {visit} | {seconds} | {r['server_cpu_s']:.2f} | "
                      f"{r['rss_mb']} | {r['load_average']:.2f} | {r.get('error', '').replace('|', '/')[:120]} |")
     return "\n".join(lines) + "\n"
 
@@ -295,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
             "load_average_start": round(os.getloadavg()[0], 2), **generated}
     with tempfile.TemporaryDirectory(prefix="ft-bench-") as folder:
         proc, base = start_server(url, Path(folder))
+        print(f"Server at {base} (pid {proc.pid}) on {backend}, {incidents:,} incidents", flush=True)
         server = Server(proc.pid)
         try:
             rows = run_browser(base, server, args, timeline_ref)

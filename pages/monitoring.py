@@ -85,7 +85,7 @@ row[1].metric("PVP entries due for review", k["pvp_due_for_review"], border=True
               help=f"Overdue or due within {monitoring.DUE_SOON_DAYS} days.")
 
 # ---------------------------------------------------------------- charts (click a bar to drill down)
-built = charts.all_charts(data, selectable=True)
+built = charts.all_charts(data, selectable=True, by_area=bool(st.session_state.get("by_area")))
 picked: list[tuple[str, str]] = []
 
 
@@ -116,7 +116,9 @@ with left:
     show("overdue_reviews", {"review_type": "overdue_review"})
 with right:
     show("appeals")
-with st.expander("By service area", expanded=False):
+# Four more charts only when asked for: a collapsed expander would still build and draw them
+# (each Vega chart costs the browser about as much as the page's queries).
+if st.toggle("Show the figures by service area", key="by_area"):
     show("incidents_by_area", {"service_area": "service_area"})
     show("cases_by_area")
     show("overdue_by_area")

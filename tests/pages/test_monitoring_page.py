@@ -35,7 +35,9 @@ def test_tiles_show_the_figures(demo_app_db):
     assert shown["Reviews overdue"] == str(k["reviews_overdue"])
     assert shown["Appeals overdue"] == str(k["appeals_overdue"])
     assert shown["PVP entries due for review"] == str(k["pvp_due_for_review"])
-    assert k["incidents"] > 0 and len(at.get("vega_lite_chart")) == 10
+    assert k["incidents"] > 0 and len(at.get("vega_lite_chart")) == 6
+    at.toggle(key="by_area").set_value(True).run()     # the four by-service-area charts on request
+    assert not at.exception and len(at.get("vega_lite_chart")) == 10
 
 
 def test_a_new_incident_shows_on_the_next_run(demo_app_db):
