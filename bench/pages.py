@@ -59,7 +59,7 @@ DONE_JS = """(frames) => {
         && !document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"], [data-testid="stSpinner"]')
         && charts.every(c => c.querySelector('canvas, svg'))
         && tables.every(t => t.querySelector('canvas, table'));
-    window.__benchFrames = done ? (window.__benchFrames || 0) + 1 : 0;
+    window.__benchFrames = done && window.__benchRan ? (window.__benchFrames || 0) + 1 : 0;
     return window.__benchFrames >= frames;
 }"""
 
@@ -161,8 +161,29 @@ class Server:
 
 # ---------------------------------------------------------------- browser
 
-def wait_done(page, timeout_ms: int) -> None:
-    page.evaluate("() => { window.__benchFrames = 0; }")
+# Before an action: note when the script starts running (a MutationObserver on the root's run
+# state sees every change, however short the run), so the wait cannot end before the rerun the
+# action asked for has even started.
+MARK_JS = """() => {
+    window.__benchFrames = 0;
+    window.__benchRan = false;
+    if (window.__benchObserver) window.__benchObserver.disconnect();
+    const app = document.querySelector('[data-testid="stApp"]');
+    window.__benchObserver = new MutationObserver(() => {
+        if (['running', 'rerunRequested'].includes(app.getAttribute('data-test-script-state'))) window.__benchRan = true;
+    });
+    window.__benchObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def mark(page) -> None:
+    page.evaluate(MARK_JS)
+
+
+def wait_done(page, timeout_ms: int, after_action: bool = True) -> None:
+    """Wait until the page is drawn; with `after_action`, only after the rerun started since mark()."""
+    if not after_action:
+        page.evaluate("() => { window.__benchFrames = 0; window.__benchRan = true; }")
     page.wait_for_function(DONE_JS, arg=3, polling="raf", timeout=timeout_ms)
 
 
@@ -171,6 +192,7 @@ def measure(page, server: Server, action, timeout_ms: int) -> dict:
     cpu = server.cpu()
     started = time.perf_counter()
     try:
+        mark(page)
         action()
         wait_done(page, timeout_ms)
         error = page.locator('[data-testid="stException"]').first.inner_text(timeout=1000) \
@@ -187,7 +209,7 @@ def measure(page, server: Server, action, timeout_ms: int) -> dict:
 def sign_in(page, base: str, username: str, server: Server, timeout_ms: int) -> dict:
     page.goto(base)
     page.get_by_label("Username", exact=True).wait_for(timeout=timeout_ms)
-    wait_done(page, timeout_ms)
+    wait_done(page, timeout_ms, after_action=False)
     page.get_by_label("Username", exact=True).fill(username)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
 
@@ -205,6 +227,7 @@ def open_page(page, title: str, timeout_ms: int, timeline_ref: str | None):
         page.get_by_role("heading", name=title).first.wait_for(timeout=timeout_ms)
         if title == "Case timeline" and timeline_ref:
             wait_done(page, timeout_ms)
+            mark(page)
             box = page.get_by_label("Find a customer: name, housing reference or part of the address", exact=True)
             box.fill(timeline_ref)
             box.press("Enter")
