@@ -305,6 +305,34 @@ def markdown(meta: dict, rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def summary(paths: list[str]) -> str:
+    """One line per page across result files: the cold visit, the slowest warm visit of any role,
+    the server CPU beside each, and the load average (1 min) when it was taken."""
+    runs = [json.loads(Path(p).read_text()) for p in paths]
+    head = "| page | " + " | ".join(f"{r['meta']['backend']} {r['meta']['incidents']:,}: cold / warm (max)"
+                                    for r in runs) + " |"
+    lines = [head, "|---|" + "---|" * len(runs)]
+    pages = dict.fromkeys(r["page"] for run in runs for r in run["rows"])
+    for page in pages:
+        cells = []
+        for run in runs:
+            rows = [r for r in run["rows"] if r["page"] == page]
+            cold = next((r for r in rows if r.get("cold")), None)
+            warm = max((r for r in rows if r["visit"] == "again" and r["seconds"] is not None),
+                       key=lambda r: r["seconds"], default=None)
+            errors = sum(1 for r in rows if r.get("error"))
+
+            def cell(r):
+                if r is None:
+                    return "-"
+                if r["seconds"] is None:
+                    return "failed"
+                return f"{r['seconds']:.2f} s (CPU {r['server_cpu_s']:.2f} s, load {r['load_average']:.1f})"
+            cells.append(f"{cell(cold)} / {cell(warm)}" + (f", {errors} error(s)" if errors else ""))
+        lines.append(f"| {page} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=float, default=1.0, help="demo size (1 = 5,000 incidents, 200 = 1,000,000)")
@@ -315,7 +343,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--roles", nargs="+", default=ROLES)
     parser.add_argument("--page-timeout", type=float, default=90, help="seconds before a page counts as failed")
     parser.add_argument("--chromium", default=os.environ.get("FT_CHROMIUM", "/usr/bin/chromium"))
+    parser.add_argument("--summarise", nargs="+", metavar="JSON", help="print one table from result files and stop")
     args = parser.parse_args(argv)
+    if args.summarise:
+        print(summary(args.summarise))
+        return 0
     sys.path.insert(0, str(ROOT))
 
     url, generated = prepare_database(args)
