@@ -111,7 +111,7 @@ def prepare_database(args) -> tuple[str, dict]:
     print(f"Generating the demo database (--size {args.size:g}) ...", flush=True)
     env = dict(os.environ, DATABASE_URL=url, PYTHONPATH=str(ROOT))
     done = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "db.setup", "--size", str(args.size)],
-                          cwd=ROOT, env=env, capture_output=True, text=True)
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"db.setup failed:\n{done.stderr[-3000:]}")
     return url, {"generate": _time_v(done.stderr) | {"load_average": os.getloadavg()[0]}}
@@ -120,7 +120,7 @@ def prepare_database(args) -> tuple[str, dict]:
 def start_server(url: str, folder: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = dict(os.environ, DATABASE_URL=url, FT_DATA_DIR=str(folder / "data"), PYTHONUNBUFFERED="1")
-    log = open(folder / "streamlit.log", "w")
+    log = open(folder / "streamlit.log", "w")  # noqa: SIM115 (the server writes to it until it stops)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
@@ -155,7 +155,7 @@ class Server:
     def memory_mb(self) -> tuple[int, int]:
         """(current RSS, peak RSS) in MB."""
         status = Path(f"/proc/{self.pid}/status").read_text()
-        kb = {k: int(v.split()[0]) for k, v in re.findall(r"^(VmRSS|VmHWM):\s+(.*)$", status, re.M)}
+        kb = {k: int(v.split()[0]) for k, v in re.findall(r"^(VmRSS|VmHWM):\s+(.*)$", status, re.MULTILINE)}
         return round(kb.get("VmRSS", 0) / 1024), round(kb.get("VmHWM", 0) / 1024)
 
 
@@ -197,7 +197,7 @@ def measure(page, server: Server, action, timeout_ms: int) -> dict:
         wait_done(page, timeout_ms)
         error = page.locator('[data-testid="stException"]').first.inner_text(timeout=1000) \
             if page.locator('[data-testid="stException"]').count() else None
-    except Exception as exc:   # recorded, not raised: the run goes on
+    except Exception as exc:  # noqa: BLE001 (recorded, not raised: the run goes on)
         error = f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:300]}"
     seconds = time.perf_counter() - started
     rss, peak = server.memory_mb()
@@ -260,7 +260,7 @@ def run_browser(base: str, server: Server, args, timeline_ref: str | None) -> li
             page = context.new_page()
             try:
                 result = sign_in(page, base, role, server, timeout_ms)
-            except Exception as exc:   # the sign-in form itself did not come: record, next role
+            except Exception as exc:  # noqa: BLE001 (the sign-in did not come: record it, next role)
                 result = {"seconds": None, "server_cpu_s": 0.0, "rss_mb": 0, "peak_rss_mb": 0,
                           "load_average": round(os.getloadavg()[0], 2),
                           "error": f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:300]}"}
@@ -290,11 +290,11 @@ def run_browser(base: str, server: Server, args, timeline_ref: str | None) -> li
 
 def markdown(meta: dict, rows: list[dict]) -> str:
     lines = [f"## {meta['backend']}, {meta['incidents']:,} incidents ({meta['started']} UTC)", "",
-             f"Server peak RSS {meta['server_peak_rss_mb']} MB; server CPU {meta['server_cpu_s']} s in all. "
-             f"Load average (1 min) at start {meta['load_average_start']}, at end {meta['load_average_end']}.", ""]
+             (f"Server peak RSS {meta['server_peak_rss_mb']} MB; server CPU {meta['server_cpu_s']} s in all. "
+              f"Load average (1 min) at start {meta['load_average_start']}, at end {meta['load_average_end']}."), ""]
     if gen := meta.get("generate"):
-        lines += [f"Generating the database: {gen.get('elapsed_s')} s, max RSS {gen.get('max_rss_mb')} MB "
-                  f"(load {gen.get('load_average', 0):.2f}).", ""]
+        lines += [(f"Generating the database: {gen.get('elapsed_s')} s, max RSS {gen.get('max_rss_mb')} MB "
+                   f"(load {gen.get('load_average', 0):.2f})."), ""]
     lines += ["| role | page | visit | seconds | server CPU s | server RSS MB | load | error |",
               "|---|---|---|---:|---:|---:|---:|---|"]
     for r in rows:
@@ -357,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     dispose_engines()
     backend = "postgresql" if url.startswith("postgresql") else "sqlite"
     meta = {"backend": backend, "incidents": incidents, "timeline_customer": timeline_ref,
-            "started": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+            "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
             "load_average_start": round(os.getloadavg()[0], 2), **generated}
     with tempfile.TemporaryDirectory(prefix="ft-bench-") as folder:
         proc, base = start_server(url, Path(folder))
