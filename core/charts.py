@@ -303,14 +303,16 @@ def by_service_area(
     return _with_pick(chart, _pick("service_area") if selectable else None)
 
 
-def all_charts(data: dict, selectable: bool = False) -> dict[str, alt.Chart]:
-    """Every dashboard chart from a monitoring.dashboard() result, keyed by a short name.
-    Built without Altair's per-object validation (see Chart)."""
+def all_charts(data: dict, selectable: bool = False, by_area: bool = True) -> dict[str, alt.Chart]:
+    """Every dashboard chart from a monitoring.dashboard() result, keyed by a short name
+    (`by_area=False`: without the four by-service-area ones). Built without Altair's
+    per-object validation (see Chart)."""
     with debug_mode(False):
-        return _all_charts(data, selectable)
+        built = _main_charts(data, selectable)
+        return built | _area_charts(data, selectable) if by_area else built
 
 
-def _all_charts(data: dict, selectable: bool) -> dict[str, alt.Chart]:
+def _main_charts(data: dict, selectable: bool) -> dict[str, alt.Chart]:
     return {
         "incidents_by_month": incidents_by_month(data["incidents_by_month_category"], selectable),
         "behaviours": behaviours_by_category(data["behaviours_by_category"], selectable),
@@ -318,6 +320,11 @@ def _all_charts(data: dict, selectable: bool) -> dict[str, alt.Chart]:
         "stage_movements": stage_movements(data["stage_movements"]),
         "overdue_reviews": overdue_reviews(data["overdue_reviews"], selectable),
         "appeals": appeals_by_decision_maker(data["appeals_summary"]),
+    }
+
+
+def _area_charts(data: dict, selectable: bool) -> dict[str, alt.Chart]:
+    return {
         "incidents_by_area": by_service_area(
             data["incidents_by_month_category"],
             "incidents",

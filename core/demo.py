@@ -8,10 +8,12 @@ Rows are inserted in bulk, not through the services, so large volumes load in mi
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+import json
 import random
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Optional
-
-from sqlalchemy import insert
 
 from core.auth import hash_password
 from core.db import UnitOfWork
@@ -66,12 +68,108 @@ REFERRALS = ["Outstanding repair to the back fence reported 18 months ago.",
              "Rent account query unanswered after three chasers.",
              "Damp and mould in the bedroom not yet inspected.",
              "Complaint response sent after the 10-day target."]
-CHUNK = 20_000
+CHANNELS, CATEGORIES, SOURCES, VULNERABILITIES = list(Channel), list(Category), list(EvidenceSource), list(Vulnerability)
+CUSTOMERS_PER_BATCH = 2_000
+# Column order of the rows each table gets: rows are built as dicts and written as plain tuples.
+TABLES = [ServiceArea, User, Customer, CustomerVulnerability, Case, Incident, IncidentBehaviour, ServiceReferral,
+          StageEvent, stage_event_incident, FormalAction, Review, Appeal, SpocRequest, SpocEntry,
+          PvpConsideration, PvpEntry]
 
 
-def _bulk(uow: UnitOfWork, table, rows: list[dict]) -> None:
-    for start in range(0, len(rows), CHUNK):
-        uow.session.execute(insert(table), rows[start:start + CHUNK])
+def _table(model):
+    return getattr(model, "__table__", model)
+
+
+class _Writer:
+    """Buffers rows per table and writes them in foreign-key order as plain tuples: COPY on
+    PostgreSQL (psycopg), executemany on SQLite, both on the unit of work's own connection."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.connection = uow.session.connection()
+        self.postgres = self.connection.dialect.name == "postgresql"
+        self.rows: dict[str, list[dict]] = {_table(m).name: [] for m in TABLES}
+        self.counts: dict[str, int] = dict.fromkeys(self.rows, 0)
+
+    def __getitem__(self, name: str) -> list[dict]:
+        return self.rows[name]
+
+    def flush(self) -> None:
+        for model in TABLES:
+            table = _table(model)
+            rows = self.rows[table.name]
+            if rows:
+                self._write(table, rows)
+                self.counts[table.name] += len(rows)
+                rows.clear()
+
+    def _write(self, table, rows: list[dict]) -> None:
+        columns = [c.name for c in table.columns if c.name in rows[0]]
+        # Python-side column defaults (created_at and the like), worked out once per batch.
+        defaults = {c.name: (c.default.arg if c.default.is_scalar else c.default.arg(None))
+                    for c in table.columns if c.name not in rows[0] and c.default is not None
+                    and (c.default.is_scalar or c.default.is_callable)}
+        names = ", ".join(columns + list(defaults))
+        if self.postgres:
+            extra = tuple(_pg_value(v) for v in defaults.values())
+            cursor = self.connection.connection.driver_connection.cursor()
+            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(tuple(_pg_value(row[c]) for c in columns) + extra)
+            return
+        extra = tuple(_sqlite_value(v) for v in defaults.values())
+        marks = ", ".join("?" * (len(columns) + len(extra)))
+        self.connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})",
+                                        [tuple(_sqlite_value(row[c]) for c in columns) + extra for row in rows])
+
+
+def _sqlite_value(value):
+    """What SQLAlchemy's SQLite types store: datetimes with microseconds, ISO dates, JSON text."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return value
+
+
+def _pg_value(value):
+    return json.dumps(value) if isinstance(value, (dict, list)) else value
+
+
+@contextmanager
+def _summary_triggers_off(uow: UnitOfWork):
+    """The incident_daily triggers (migration 0003) would update the summary per row; turn them
+    off for the bulk load and rebuild the summary exactly from the rows with one INSERT...SELECT."""
+    connection = uow.session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        for table in ("incident", "incident_behaviour"):
+            connection.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        saved = []
+    else:
+        saved = connection.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+            "AND tbl_name IN ('incident', 'incident_behaviour')").all()
+        for name, _sql in saved:
+            connection.exec_driver_sql(f"DROP TRIGGER {name}")
+    yield
+    connection.exec_driver_sql("DELETE FROM incident_daily")
+    connection.exec_driver_sql(_summary_migration().backfill_sql(connection.dialect.name))
+    if postgres:
+        for table in ("incident", "incident_behaviour"):
+            connection.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+    for _name, sql in saved:
+        connection.exec_driver_sql(sql)
+
+
+def _summary_migration():
+    """Migration 0003 defines the one backfill query; its file name is not importable as a module."""
+    path = Path(__file__).resolve().parent.parent / "db" / "migrations" / "versions" / "0003_incident_daily_summary.py"
+    spec = importlib.util.spec_from_file_location("ft_migration_0003", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 class _Ids:
@@ -85,67 +183,116 @@ class _Ids:
         return self.next[name]
 
 
+def _incident_counts(rng: random.Random, n_customers: int, n_incidents: int) -> list[int]:
+    """Incidents per customer: a long tail (Pareto, most customers a few, a few customers
+    hundreds), capped so no customer holds more than a few hundred, summing exactly to n."""
+    if n_customers == 0:
+        return []
+    alpha, mean = 1.6, n_incidents / n_customers
+    cap = max(20, min(800, int(0.6 * n_incidents ** 0.5)))
+    scale = mean * (alpha - 1) / alpha
+    counts = [min(cap, max(1, round(scale * rng.paretovariate(alpha)))) for _ in range(n_customers)]
+    diff = n_incidents - sum(counts)
+    while diff:
+        i = rng.randrange(n_customers)
+        if diff > 0 and counts[i] < cap:
+            counts[i] += 1
+            diff -= 1
+        elif diff < 0 and counts[i] > 1:
+            counts[i] -= 1
+            diff += 1
+    return counts
+
+
+def _staff(ids: _Ids, password_hash: str) -> tuple[list[dict], list[dict]]:
+    areas = [{"id": ids("area"), "name": n, "is_corporate_ict": "ICT" in n, "assistant_director_id": None}
+             for n in SERVICE_AREAS]
+    users = [{"id": ids("user"), "username": u, "name": n, "role": r.value, "email": f"{u}@nph.example",
+              "password_hash": password_hash, "active": True,
+              "service_area_id": areas[a]["id"] if a is not None else None}
+             for u, n, r, a in DEMO_USERS]
+    return areas, users
+
+
 def load_demo_data(url: Optional[str] = None, size: float = 1.0, seed: int = 20260327,
                    today: Optional[dt.date] = None, staff_only: bool = False) -> dict[str, int]:
     """Fill an empty database. Returns row counts by table. `staff_only` loads just the service
-    areas and one account per role (the tests' starting point)."""
+    areas and one account per role (the tests' starting point). Customers are generated and
+    written in batches, so memory stays flat whatever the size."""
     rng = random.Random(seed)
     today = today or dt.date.today()
     n_incidents = 0 if staff_only else max(60, int(5000 * size))
     n_customers = 0 if staff_only else max(30, int(500 * size))
     ids = _Ids()
-    password_hash = hash_password(DEMO_PASSWORD)
-
-    areas = [{"id": ids("area"), "name": n, "is_corporate_ict": "ICT" in n} for n in SERVICE_AREAS]
-    users = [{"id": ids("user"), "username": u, "name": n, "role": r.value, "email": f"{u}@nph.example",
-              "password_hash": password_hash, "active": True,
-              "service_area_id": areas[a]["id"] if a is not None else None}
-             for u, n, r, a in DEMO_USERS]
+    areas, users = _staff(ids, hash_password(DEMO_PASSWORD))
     ad_by_area = {u["service_area_id"]: u["id"] for u in users if u["role"] == Role.ASSISTANT_DIRECTOR.value}
-    for area in areas:
-        area["assistant_director_id"] = ad_by_area.get(area["id"])
-    leaders = [u["id"] for u in users if u["role"] == Role.TEAM_LEADER.value]
-    dmo = next(u["id"] for u in users if u["role"] == Role.DMO.value)
-    hsw = next(u["id"] for u in users if u["role"] == Role.HSW_OFFICER.value)
-    operational = [a["id"] for a in areas if not a["is_corporate_ict"]]
+    staff = {"leaders": [u["id"] for u in users if u["role"] == Role.TEAM_LEADER.value],
+             "dmo": next(u["id"] for u in users if u["role"] == Role.DMO.value),
+             "hsw": next(u["id"] for u in users if u["role"] == Role.HSW_OFFICER.value),
+             "ad_by_area": ad_by_area, "operational": [a["id"] for a in areas if not a["is_corporate_ict"]]}
+    counts = _incident_counts(rng, n_customers, n_incidents)
 
-    customers, vulnerabilities = [], []
-    for i in range(n_customers):
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        ref = f"NPH{100000 + i}"
-        line1 = f"{rng.randint(1, 240)} {rng.choice(STREETS)}"
-        postcode = f"NN{rng.randint(1, 7)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
-        cid = ids("customer")
-        customers.append({
-            "id": cid, "housing_ref": ref, "title": "",
-            "first_name": first, "last_name": last, "address_line1": line1, "address_line2": "",
-            "town": "Northampton", "postcode": postcode, "phone": f"01604 {rng.randint(100000, 999999)}",
-            "email": f"customer{i}@example.org", "preferred_contact": rng.choice(list(Channel)).value,
-            "service_area_id": rng.choice(operational), "legal_hold": False, "legal_hold_reason": "",
-            "search_text": f"{first} {last} {ref} {line1} northampton {postcode}".lower(),
-        })
-        if rng.random() < 0.25:
-            kind = rng.choice(list(Vulnerability))
-            vulnerabilities.append({"id": ids("vuln"), "customer_id": cid, "kind": kind.value,
-                                    "details": f"Recorded {kind.label.lower()} need", "recorded_by_id": leaders[0]})
+    with UnitOfWork(url) as uow:
+        out = _Writer(uow)
+        out["service_area"].extend(areas)
+        out["app_user"].extend(users)
+        out.flush()
+        for area in areas:
+            uow.session.get(ServiceArea, area["id"]).assistant_director_id = ad_by_area.get(area["id"])
+        uow.session.flush()
+        with _summary_triggers_off(uow):
+            for i, count in enumerate(counts):
+                _customer(rng, ids, today, i, count, staff, out)
+                if (i + 1) % CUSTOMERS_PER_BATCH == 0:
+                    out.flush()
+            out.flush()
+        uow.audit(None, "load_demo_data", entity_type="database",
+                  after={"incidents": out.counts["incident"], "customers": out.counts["customer"], "seed": seed})
+        _advance_sequences(uow)
+        uow.commit()
+    letters = 0 if staff_only else _send_recent_letters(url, today)
+    c = out.counts
+    return {"customers": c["customer"], "incidents": c["incident"], "cases": c["case_file"], "letters": letters,
+            "stage_events": c["stage_event"], "formal_actions": c["formal_action"], "appeals": c["appeal"],
+            "reviews": c["review"], "spoc_entries": c["spoc_entry"], "pvp_entries": c["pvp_entry"]}
 
-    # Incidents spread over ten years, more recent ones more likely; customers skewed (a few repeat a lot).
+
+def _customer(rng, ids, today, i, count, staff, out) -> None:
+    """One customer, their incidents (spread over ten years, recent ones more likely) and case."""
+    leaders, operational = staff["leaders"], staff["operational"]
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    ref = f"NPH{100000 + i}"
+    line1 = f"{rng.randint(1, 240)} {rng.choice(STREETS)}"
+    postcode = f"NN{rng.randint(1, 7)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+    cid = ids("customer")
+    area_id = rng.choice(operational)
+    out["customer"].append({
+        "id": cid, "housing_ref": ref, "title": "",
+        "first_name": first, "last_name": last, "address_line1": line1, "address_line2": "",
+        "town": "Northampton", "postcode": postcode, "phone": f"01604 {rng.randint(100000, 999999)}",
+        "email": f"customer{i}@example.org", "preferred_contact": rng.choice(CHANNELS).value,
+        "service_area_id": area_id, "legal_hold": False, "legal_hold_reason": "",
+        "search_text": f"{first} {last} {ref} {line1} northampton {postcode}".lower(),
+    })
+    if rng.random() < 0.25:
+        kind = rng.choice(VULNERABILITIES)
+        out["customer_vulnerability"].append({"id": ids("vuln"), "customer_id": cid, "kind": kind.value,
+                                              "details": f"Recorded {kind.label.lower()} need",
+                                              "recorded_by_id": leaders[0]})
     start = today - dt.timedelta(days=3650)
-    incidents_by_customer: dict[int, list[dict]] = {}
-    incidents, behaviours, referrals = [], [], []
-    for _ in range(n_incidents):
-        customer = customers[min(int(rng.paretovariate(1.2)) - 1, n_customers - 1) if rng.random() < 0.3
-                             else rng.randrange(n_customers)]
-        category = rng.choices(list(Category), weights=[35, 25, 20, 20])[0]
-        day = start + dt.timedelta(days=int(3650 * (rng.random() ** 0.6)))
-        occurred = dt.datetime.combine(day, dt.time(rng.randint(8, 18), rng.choice([0, 15, 30, 45])))
+    moments = sorted(dt.datetime.combine(start + dt.timedelta(days=int(3650 * (rng.random() ** 0.6))),
+                                         dt.time(rng.randint(8, 18), rng.choice([0, 15, 30, 45])))
+                     for _ in range(count))
+    rows, failures = [], []
+    for occurred in moments:
+        category = rng.choices(CATEGORIES, weights=[35, 25, 20, 20])[0]
         violent = category == Category.AGGRESSIVE and rng.random() < 0.2
-        source = rng.choices(list(EvidenceSource), weights=[80, 12, 8])[0]
+        source = rng.choices(SOURCES, weights=[80, 12, 8])[0]
         iid = ids("incident")
         row = {
-            "id": iid, "customer_id": customer["id"], "case_id": None,
-            "service_area_id": customer["service_area_id"], "occurred_at": occurred,
-            "channel": rng.choice(list(Channel)).value, "category": category.value,
+            "id": iid, "customer_id": cid, "case_id": None,
+            "service_area_id": area_id, "occurred_at": occurred,
+            "channel": rng.choice(CHANNELS).value, "category": category.value,
             "description": DESCRIPTIONS[category], "evidence_source": source.value,
             "third_party_name": "Kim Ward (neighbourhood warden)" if source == EvidenceSource.TRUSTED_THIRD_PARTY else "",
             "witnesses": "", "staff_affected": rng.choice(["Call handler", "Repairs operative", "Housing officer"]),
@@ -154,57 +301,25 @@ def load_demo_data(url: Optional[str] = None, size: float = 1.0, seed: int = 202
             "service_failure": rng.random() < 0.1, "recorded_by_id": rng.choice(leaders),
             "recorded_at": occurred + dt.timedelta(hours=2),
         }
-        incidents.append(row)
-        incidents_by_customer.setdefault(customer["id"], []).append(row)
+        rows.append(row)
         if row["service_failure"]:
-            resolved = occurred.date() < today - dt.timedelta(days=60) and rng.random() < 0.85
-            referrals.append({
-                "id": ids("referral"), "incident_id": iid, "customer_id": customer["id"], "case_id": None,
-                "service_area_id": rng.choice(operational), "raised_by_id": row["recorded_by_id"],
-                "description": rng.choice(REFERRALS), "raised_at": row["recorded_at"],
-                "resolved_at": occurred + dt.timedelta(days=rng.randint(5, 50)) if resolved else None,
-                "resolved_by_id": row["recorded_by_id"] if resolved else None,
-                "resolution": "Repair completed and confirmed with the customer." if resolved else ""})
+            failures.append(row)
         for b in rng.sample(BEHAVIOURS_BY_CATEGORY[category], k=rng.choice([1, 1, 2])):
-            behaviours.append({"incident_id": iid, "behaviour": b.value})
-
-    cases, events, event_links, actions, reviews, appeals = [], [], [], [], [], []
-    spoc_requests, spoc_entries, considerations, pvp_entries = [], [], [], []
-    for cid, rows in incidents_by_customer.items():
-        rows.sort(key=lambda r: r["occurred_at"])
-        _build_case(rng, ids, today, cid, rows, leaders, ad_by_area, dmo, hsw, areas,
-                    cases, events, event_links, actions, reviews, appeals,
-                    spoc_requests, spoc_entries, considerations, pvp_entries)
-
-    with UnitOfWork(url) as uow:
-        _bulk(uow, ServiceArea, [a | {"assistant_director_id": None} for a in areas])
-        _bulk(uow, User, users)
-        for area in areas:
-            uow.session.get(ServiceArea, area["id"]).assistant_director_id = area["assistant_director_id"]
-        _bulk(uow, Customer, customers)
-        _bulk(uow, CustomerVulnerability, vulnerabilities)
-        _bulk(uow, Case, cases)
-        _bulk(uow, Incident, incidents)
-        _bulk(uow, IncidentBehaviour, behaviours)
-        case_of_incident = {r["id"]: r["case_id"] for r in incidents}
-        _bulk(uow, ServiceReferral, [r | {"case_id": case_of_incident[r["incident_id"]]} for r in referrals])
-        _bulk(uow, StageEvent, events)
-        _bulk(uow, stage_event_incident, event_links)
-        _bulk(uow, FormalAction, actions)
-        _bulk(uow, Review, reviews)
-        _bulk(uow, Appeal, appeals)
-        _bulk(uow, SpocRequest, spoc_requests)
-        _bulk(uow, SpocEntry, spoc_entries)
-        _bulk(uow, PvpConsideration, considerations)
-        _bulk(uow, PvpEntry, pvp_entries)
-        uow.audit(None, "load_demo_data", entity_type="database",
-                  after={"incidents": len(incidents), "customers": len(customers), "seed": seed})
-        _advance_sequences(uow)
-        uow.commit()
-    letters = 0 if staff_only else _send_recent_letters(url, today)
-    return {"customers": len(customers), "incidents": len(incidents), "cases": len(cases), "letters": letters,
-            "stage_events": len(events), "formal_actions": len(actions), "appeals": len(appeals),
-            "reviews": len(reviews), "spoc_entries": len(spoc_entries), "pvp_entries": len(pvp_entries)}
+            out["incident_behaviour"].append({"incident_id": iid, "behaviour": b.value})
+    if not rows:
+        return
+    out["incident"].extend(rows)
+    _build_case(rng, ids, today, cid, rows, staff, out)
+    for row in failures:
+        occurred = row["occurred_at"]
+        resolved = occurred.date() < today - dt.timedelta(days=60) and rng.random() < 0.85
+        out["service_referral"].append({
+            "id": ids("referral"), "incident_id": row["id"], "customer_id": cid, "case_id": row["case_id"],
+            "service_area_id": rng.choice(operational), "raised_by_id": row["recorded_by_id"],
+            "description": rng.choice(REFERRALS), "raised_at": row["recorded_at"],
+            "resolved_at": occurred + dt.timedelta(days=rng.randint(5, 50)) if resolved else None,
+            "resolved_by_id": row["recorded_by_id"] if resolved else None,
+            "resolution": "Repair completed and confirmed with the customer." if resolved else ""})
 
 
 def _advance_sequences(uow: UnitOfWork) -> None:
@@ -221,10 +336,14 @@ def _advance_sequences(uow: UnitOfWork) -> None:
                 f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
 
 
-def _build_case(rng, ids, today, customer_id, rows, leaders, ad_by_area, dmo, hsw, areas,
-                cases, events, event_links, actions, reviews, appeals,
-                spoc_requests, spoc_entries, considerations, pvp_entries) -> None:
+def _build_case(rng, ids, today, customer_id, rows, staff, out) -> None:
     """One case per customer; the stage reached follows how many counting incidents there are."""
+    leaders, ad_by_area, dmo, hsw = staff["leaders"], staff["ad_by_area"], staff["dmo"], staff["hsw"]
+    cases, events, event_links, reviews, appeals = (
+        out["case_file"], out["stage_event"], out["stage_event_incident"], out["review"], out["appeal"])
+    spoc_requests, spoc_entries = out["spoc_request"], out["spoc_entry"]
+    considerations, pvp_entries = out["pvp_consideration"], out["pvp_entry"]
+    actions = []  # this case's formal actions
     area_id = rows[0]["service_area_id"]
     case_id = ids("case")
     leader = rng.choice(leaders)
@@ -307,6 +426,7 @@ def _build_case(rng, ids, today, customer_id, rows, leaders, ad_by_area, dmo, hs
                     action.update(status=ActionStatus.LIFTED.value, ended_on=held, ended_reason="Lifted at review")
                 else:
                     action["review_due"] = next_due
+        out["formal_action"].extend(actions)
         _maybe_appeal(rng, ids, today, case_id, "stage_event", formal, ad_by_area[area_id], appeals)
         if rng.random() < 0.3:
             _spoc(rng, ids, today, case_id, rows[0]["customer_id"], formal, leader, dmo, counting,
@@ -330,7 +450,7 @@ def _build_case(rng, ids, today, customer_id, rows, leaders, ad_by_area, dmo, hs
                       **({"decided_on": closure_day} if closure_day else {}))
         case.update(closed_at=dt.datetime.combine(close["decided_on"], dt.time(17)), closure_reason=closure)
         for action in actions:
-            if action["case_id"] == case_id and action["status"] == ActionStatus.ACTIVE.value:
+            if action["status"] == ActionStatus.ACTIVE.value:
                 action.update(status=ActionStatus.LIFTED.value, ended_on=close["decided_on"],
                               ended_reason="Case closed")
         stage = Stage.CLOSED

@@ -13,24 +13,30 @@ from core.services import monitoring
 from ui.session import actor, uow
 
 CACHE_SECONDS = 300
+CACHE_ENTRIES = 200
 me = actor()
 today = dt.date.today()
 database = config.database_url()
 
 
-# Cached per (user, filters, day, database); ui.session.attempt clears the cache after every write.
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def figures(who, filters: monitoring.Filters, day: dt.date, database: str) -> dict:
+# Cached per (user, filters, day, database, data version): a write moves the version on (in
+# every server process, as it is read from the database), so nothing is ever cleared.
+version = monitoring.data_version(me, uow())
+
+
+@st.cache_data(ttl=CACHE_SECONDS, max_entries=CACHE_ENTRIES, show_spinner=False)
+def figures(who, filters: monitoring.Filters, day: dt.date, database: str, version: int) -> dict:
     return monitoring.dashboard(who, filters, uow(), day)
 
 
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def areas(who, database: str) -> list[dict]:
+@st.cache_data(ttl=CACHE_SECONDS, max_entries=CACHE_ENTRIES, show_spinner=False)
+def areas(who, database: str, version: int) -> list[dict]:
     return monitoring.service_areas(who, uow())
 
 
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def cases_behind(who, filters: monitoring.Filters, kind: str, value: str, day: dt.date, database: str) -> dict:
+@st.cache_data(ttl=CACHE_SECONDS, max_entries=CACHE_ENTRIES, show_spinner=False)
+def cases_behind(who, filters: monitoring.Filters, kind: str, value: str, day: dt.date, database: str,
+                 version: int) -> dict:
     return monitoring.drill_down(who, filters, kind, value, uow(), day)
 
 
@@ -38,7 +44,7 @@ st.header("Monitoring")
 
 # ---------------------------------------------------------------- filters
 default = monitoring.default_filters(today)
-area_options = {a["name"]: a["id"] for a in areas(me, database)}
+area_options = {a["name"]: a["id"] for a in areas(me, database, version)}
 c1, c2, c3 = st.columns([2, 1.3, 1.7])
 period = c1.date_input("Period", value=(default.start, default.end), max_value=today, format="DD/MM/YYYY",
                        help="Default: the last 12 months. Incident figures follow the period; "
@@ -50,7 +56,7 @@ filters = monitoring.Filters(
     start, end, area_options.get(area_name),
     next((c.value for c in Category if c.label == category_label), None))
 
-data = figures(me, filters, today, database)
+data = figures(me, filters, today, database, version)
 k = data["kpis"]
 
 # ---------------------------------------------------------------- tiles
@@ -79,7 +85,7 @@ row[1].metric("PVP entries due for review", k["pvp_due_for_review"], border=True
               help=f"Overdue or due within {monitoring.DUE_SOON_DAYS} days.")
 
 # ---------------------------------------------------------------- charts (click a bar to drill down)
-built = charts.all_charts(data, selectable=True)
+built = charts.all_charts(data, selectable=True, by_area=bool(st.session_state.get("by_area")))
 picked: list[tuple[str, str]] = []
 
 
@@ -110,7 +116,9 @@ with left:
     show("overdue_reviews", {"review_type": "overdue_review"})
 with right:
     show("appeals")
-with st.expander("By service area", expanded=False):
+# Four more charts only when asked for: a collapsed expander would still build and draw them
+# (each Vega chart costs the browser about as much as the page's queries).
+if st.toggle("Show the figures by service area", key="by_area"):
     show("incidents_by_area", {"service_area": "service_area"})
     show("cases_by_area")
     show("overdue_by_area")
@@ -129,7 +137,7 @@ choice = st.selectbox("Show the cases behind", list(choices))
 drill = picked[-1] if picked else choices[choice]
 if drill[0]:
     try:
-        found = cases_behind(me, filters, drill[0], drill[1], today, database)
+        found = cases_behind(me, filters, drill[0], drill[1], today, database, version)
     except PolicyError as refusal:
         st.error(str(refusal))
         found = None

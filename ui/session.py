@@ -80,19 +80,21 @@ def uow() -> UnitOfWork:
 
 def attempt(service: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[bool, Optional[T]]:
     """Call a service: (True, result), or show the PolicyError as a clear message and
-    return (False, None). A successful write clears cached figures."""
+    return (False, None). Clears no cache: reads must not, and cached figures are keyed on
+    the database's data version (core.services.monitoring.data_version), which every
+    audited write moves on, in every server process."""
     try:
         result = service(*args, **kwargs)
     except PolicyError as refusal:
         st.error(str(refusal))
         return False, None
-    data_changed()
     return True, result
 
 
 def data_changed() -> None:
-    """Clear cached figures after a write so the next view shows it."""
-    st.cache_data.clear()
+    """Kept for callers after a write: nothing to clear. Cached figures follow the database's
+    data version, so the write shows on the next view here and in every other server process;
+    clearing st.cache_data would also throw away every other user's figures."""
 
 
 _MESSAGE_KEY = "_message_after_rerun"

@@ -17,6 +17,7 @@ to incident and incident_behaviour (migration 0003); a year is a few tens of tho
 summary rows whatever the number of incidents. The as-of-today counts (open cases, reviews
 due, appeals overdue) read composite indexes added by the same migration.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,12 +29,32 @@ from sqlalchemy.orm import Session
 
 from core.db import UnitOfWork
 from core.enums import (
-    CATEGORY_OF_BEHAVIOUR, ActionStatus, AppealOutcome, Behaviour, Category, FormalActionType,
-    RegisterStatus, Stage, Vulnerability,
+    CATEGORY_OF_BEHAVIOUR,
+    ActionStatus,
+    AppealOutcome,
+    Behaviour,
+    Category,
+    FormalActionType,
+    RegisterStatus,
+    Stage,
+    Vulnerability,
 )
 from core.models import (
-    Appeal, Case, Customer, CustomerVulnerability, FormalAction, Incident, IncidentBehaviour, IncidentDaily, PvpEntry,
-    ServiceArea, ServiceReferral, SpocEntry, StageEvent, User,
+    Appeal,
+    AuditEntry,
+    Case,
+    Customer,
+    CustomerVulnerability,
+    FormalAction,
+    Incident,
+    IncidentBehaviour,
+    IncidentDaily,
+    PvpEntry,
+    ServiceArea,
+    ServiceReferral,
+    SpocEntry,
+    StageEvent,
+    User,
 )
 from core.models.summary import NO_BEHAVIOUR
 from core.permissions import Actor, Permission, require
@@ -41,7 +62,7 @@ from core.policy.deadlines import add_months
 from core.services import areas
 from core.services.areas import ServiceAreaRow
 
-DUE_SOON_DAYS = 30            # "due for review": overdue, or due within this many days
+DUE_SOON_DAYS = 30  # "due for review": overdue, or due within this many days
 DRILL_DOWN_LIMIT = 200
 AGE_BUCKETS = ("Under 30 days", "30 to 90 days", "90 to 180 days", "Over 180 days")
 REVIEW_TYPES = ("Warning", "Formal action", "SPOC", "PVP")
@@ -64,12 +85,14 @@ class Filters:
 
     def previous(self) -> "Filters":
         """The period of the same length immediately before this one."""
-        return replace(self, start=self.start - dt.timedelta(days=self.days),
-                       end=self.start - dt.timedelta(days=1))
+        return replace(
+            self, start=self.start - dt.timedelta(days=self.days), end=self.start - dt.timedelta(days=1)
+        )
 
 
-def default_filters(today: dt.date, service_area_id: Optional[int] = None,
-                    category: Optional[str] = None) -> Filters:
+def default_filters(
+    today: dt.date, service_area_id: Optional[int] = None, category: Optional[str] = None
+) -> Filters:
     """The last 12 months up to and including today."""
     return Filters(add_months(today, -12) + dt.timedelta(days=1), today, service_area_id, category)
 
@@ -87,10 +110,13 @@ def last_full_quarter(today: dt.date) -> tuple[dt.date, dt.date]:
 
 # ---------------------------------------------------------------- helpers over SQL expressions
 
+
 def _bounds(f: Filters) -> tuple[dt.datetime, dt.datetime]:
     utc = dt.timezone.utc
-    return (dt.datetime.combine(f.start, dt.time(), utc),
-            dt.datetime.combine(f.end + dt.timedelta(days=1), dt.time(), utc))
+    return (
+        dt.datetime.combine(f.start, dt.time(), utc),
+        dt.datetime.combine(f.end + dt.timedelta(days=1), dt.time(), utc),
+    )
 
 
 def _incident_conds(f: Filters) -> list:
@@ -109,8 +135,7 @@ def _case_conds(f: Filters) -> list:
     if f.service_area_id:
         conds.append(Case.service_area_id == f.service_area_id)
     if f.category:
-        conds.append(exists().where(Incident.case_id == Case.id,
-                                    Incident.category == Category(f.category)))
+        conds.append(exists().where(Incident.case_id == Case.id, Incident.category == Category(f.category)))
     return conds
 
 
@@ -120,15 +145,16 @@ def _customer_conds(f: Filters, customer_id_col) -> list:
     if f.service_area_id:
         conds.append(Customer.service_area_id == f.service_area_id)
     if f.category:
-        conds.append(exists().where(Incident.customer_id == customer_id_col,
-                                    Incident.category == Category(f.category)))
+        conds.append(
+            exists().where(Incident.customer_id == customer_id_col, Incident.category == Category(f.category))
+        )
     return conds
 
 
 def _month(session: Session, column):
     if session.get_bind().dialect.name == "postgresql":
         return func.to_char(column, "YYYY-MM")
-    return func.substr(column, 1, 7)   # SQLite stores 'YYYY-MM-DD HH:MM:SS': cheaper than strftime
+    return func.substr(column, 1, 7)  # SQLite stores 'YYYY-MM-DD HH:MM:SS': cheaper than strftime
 
 
 def _area_names(session: Session) -> dict[Optional[int], str]:
@@ -143,29 +169,39 @@ def _age_bucket(due_col, today: dt.date):
         (due_col >= today - dt.timedelta(days=30), literal(AGE_BUCKETS[0])),
         (due_col >= today - dt.timedelta(days=90), literal(AGE_BUCKETS[1])),
         (due_col >= today - dt.timedelta(days=180), literal(AGE_BUCKETS[2])),
-        else_=literal(AGE_BUCKETS[3]))
+        else_=literal(AGE_BUCKETS[3]),
+    )
 
 
 def _active_overdue_sources(f: Filters, today: dt.date, cutoff: dt.date) -> list:
     """(type, due column, area column, base select) for each kind of review, due before cutoff."""
-    warning = (select(Case.warning_review_due.label("due"), Case.service_area_id.label("area"))
-               .where(Case.stage == Stage.WARNING, Case.warning_review_due < cutoff, *_case_conds(f)))
-    formal = (select(FormalAction.review_due.label("due"), Case.service_area_id.label("area"))
-              .join(Case, Case.id == FormalAction.case_id)
-              .where(FormalAction.status == ActionStatus.ACTIVE, FormalAction.review_due < cutoff,
-                     *_case_conds(f)))
-    spoc = (select(SpocEntry.review_due.label("due"), Case.service_area_id.label("area"))
-            .join(Case, Case.id == SpocEntry.case_id)
-            .where(SpocEntry.status == RegisterStatus.ACTIVE, SpocEntry.review_due < cutoff,
-                   *_case_conds(f)))
-    pvp = (select(PvpEntry.review_due.label("due"), Customer.service_area_id.label("area"))
-           .join(Customer, Customer.id == PvpEntry.customer_id)
-           .where(PvpEntry.status == RegisterStatus.ACTIVE, PvpEntry.review_due < cutoff,
-                  *_customer_conds(f, PvpEntry.customer_id)))
+    warning = select(Case.warning_review_due.label("due"), Case.service_area_id.label("area")).where(
+        Case.stage == Stage.WARNING, Case.warning_review_due < cutoff, *_case_conds(f)
+    )
+    formal = (
+        select(FormalAction.review_due.label("due"), Case.service_area_id.label("area"))
+        .join(Case, Case.id == FormalAction.case_id)
+        .where(FormalAction.status == ActionStatus.ACTIVE, FormalAction.review_due < cutoff, *_case_conds(f))
+    )
+    spoc = (
+        select(SpocEntry.review_due.label("due"), Case.service_area_id.label("area"))
+        .join(Case, Case.id == SpocEntry.case_id)
+        .where(SpocEntry.status == RegisterStatus.ACTIVE, SpocEntry.review_due < cutoff, *_case_conds(f))
+    )
+    pvp = (
+        select(PvpEntry.review_due.label("due"), Customer.service_area_id.label("area"))
+        .join(Customer, Customer.id == PvpEntry.customer_id)
+        .where(
+            PvpEntry.status == RegisterStatus.ACTIVE,
+            PvpEntry.review_due < cutoff,
+            *_customer_conds(f, PvpEntry.customer_id),
+        )
+    )
     return list(zip(REVIEW_TYPES, (warning, formal, spoc, pvp)))
 
 
 # ---------------------------------------------------------------- the figures
+
 
 def _count(session: Session, stmt) -> int:
     return int(session.scalar(stmt) or 0)
@@ -184,15 +220,22 @@ def _kpis(s: Session, f: Filters, today: dt.date, rows: dict[str, list[dict]]) -
         due[r["review_type"]] += r["reviews"]
         if r["age"] != DUE_SOON:
             overdue[r["review_type"]] += r["reviews"]
-    appeals_overdue = _count(s, select(func.count()).select_from(Appeal)
-                             .join(Case, and_(Case.id == Appeal.case_id, *_case_conds(f)))
-                             .where(Appeal.decided_on.is_(None), Appeal.due_on < today))
+    appeals_overdue = _count(
+        s,
+        select(func.count())
+        .select_from(Appeal)
+        .join(Case, and_(Case.id == Appeal.case_id, *_case_conds(f)))
+        .where(Appeal.decided_on.is_(None), Appeal.due_on < today),
+    )
     referral_conds = [ServiceReferral.resolved_at.is_(None)]
     if f.service_area_id:
         referral_conds.append(ServiceReferral.service_area_id == f.service_area_id)
     if f.category:
-        referral_conds.append(exists().where(Incident.id == ServiceReferral.incident_id,
-                                             Incident.category == Category(f.category)))
+        referral_conds.append(
+            exists().where(
+                Incident.id == ServiceReferral.incident_id, Incident.category == Category(f.category)
+            )
+        )
     referrals = _count(s, select(func.count()).select_from(ServiceReferral).where(*referral_conds))
     change = incidents - previous
     return {
@@ -214,8 +257,11 @@ def _kpis(s: Session, f: Filters, today: dt.date, rows: dict[str, list[dict]]) -
 def _daily_conds(f: Filters, behaviours: bool = False) -> list:
     """Conditions on the incident_daily summary (kept exact by triggers, migration 0003): the
     same incidents as _incident_conds, since its day is the UTC day of occurred_at."""
-    conds = [IncidentDaily.day >= f.start, IncidentDaily.day <= f.end,
-             IncidentDaily.behaviour != NO_BEHAVIOUR if behaviours else IncidentDaily.behaviour == NO_BEHAVIOUR]
+    conds = [
+        IncidentDaily.day >= f.start,
+        IncidentDaily.day <= f.end,
+        IncidentDaily.behaviour != NO_BEHAVIOUR if behaviours else IncidentDaily.behaviour == NO_BEHAVIOUR,
+    ]
     if f.service_area_id:
         conds.append(IncidentDaily.service_area_id == f.service_area_id)
     if f.category:
@@ -229,47 +275,86 @@ def _incident_total(s: Session, f: Filters) -> int:
 
 def _incidents_by_month_category(s: Session, f: Filters, areas: dict) -> list[dict]:
     month = _month(s, IncidentDaily.day).label("month")
-    stmt = (select(month, IncidentDaily.category, IncidentDaily.service_area_id, func.sum(IncidentDaily.incidents))
-            .where(*_daily_conds(f)).group_by(month, IncidentDaily.category, IncidentDaily.service_area_id))
-    return [{"month": m, "category": Category(c).value, "category_label": Category(c).label,
-             "service_area": areas.get(a, UNASSIGNED_AREA), "incidents": int(n)}
-            for m, c, a, n in s.execute(stmt).all()]
+    stmt = (
+        select(
+            month, IncidentDaily.category, IncidentDaily.service_area_id, func.sum(IncidentDaily.incidents)
+        )
+        .where(*_daily_conds(f))
+        .group_by(month, IncidentDaily.category, IncidentDaily.service_area_id)
+    )
+    return [
+        {
+            "month": m,
+            "category": Category(c).value,
+            "category_label": Category(c).label,
+            "service_area": areas.get(a, UNASSIGNED_AREA),
+            "incidents": int(n),
+        }
+        for m, c, a, n in s.execute(stmt).all()
+    ]
 
 
 def _behaviours_by_category(s: Session, f: Filters, areas: dict) -> list[dict]:
     """Incidents with each behaviour (an incident can record several), by service area."""
-    stmt = (select(IncidentDaily.behaviour, IncidentDaily.service_area_id, func.sum(IncidentDaily.incidents))
-            .where(*_daily_conds(f, behaviours=True))
-            .group_by(IncidentDaily.behaviour, IncidentDaily.service_area_id))
+    stmt = (
+        select(IncidentDaily.behaviour, IncidentDaily.service_area_id, func.sum(IncidentDaily.incidents))
+        .where(*_daily_conds(f, behaviours=True))
+        .group_by(IncidentDaily.behaviour, IncidentDaily.service_area_id)
+    )
     rows = []
     for b, a, n in s.execute(stmt).all():
         n = int(n)
         behaviour = Behaviour(b)
         category = CATEGORY_OF_BEHAVIOUR[behaviour]
-        rows.append({"behaviour": behaviour.value, "behaviour_label": behaviour.label,
-                     "category": category.value, "category_label": category.label,
-                     "service_area": areas.get(a, UNASSIGNED_AREA), "incidents": n})
+        rows.append(
+            {
+                "behaviour": behaviour.value,
+                "behaviour_label": behaviour.label,
+                "category": category.value,
+                "category_label": category.label,
+                "service_area": areas.get(a, UNASSIGNED_AREA),
+                "incidents": n,
+            }
+        )
     return rows
 
 
 def _cases_by_stage(s: Session, f: Filters, areas: dict) -> list[dict]:
-    stmt = (select(Case.stage, Case.service_area_id, func.count())
-            .where(Case.stage != Stage.CLOSED, *_case_conds(f)).group_by(Case.stage, Case.service_area_id))
-    return [{"stage": Stage(st).value, "stage_label": Stage(st).label,
-             "service_area": areas.get(a, UNASSIGNED_AREA), "cases": n}
-            for st, a, n in s.execute(stmt).all()]
+    stmt = (
+        select(Case.stage, Case.service_area_id, func.count())
+        .where(Case.stage != Stage.CLOSED, *_case_conds(f))
+        .group_by(Case.stage, Case.service_area_id)
+    )
+    return [
+        {
+            "stage": Stage(st).value,
+            "stage_label": Stage(st).label,
+            "service_area": areas.get(a, UNASSIGNED_AREA),
+            "cases": n,
+        }
+        for st, a, n in s.execute(stmt).all()
+    ]
 
 
 def _stage_movements(s: Session, f: Filters, areas: dict) -> list[dict]:
-    stmt = (select(StageEvent.from_stage, StageEvent.to_stage, Case.service_area_id, func.count())
-            .join(Case, Case.id == StageEvent.case_id)
-            .where(StageEvent.decided_on >= f.start, StageEvent.decided_on <= f.end, *_case_conds(f))
-            .group_by(StageEvent.from_stage, StageEvent.to_stage, Case.service_area_id))
-    return [{"from_stage": Stage(a_).value, "to_stage": Stage(b_).value,
-             "movement": f"{Stage(a_).label} \u2192 {Stage(b_).label}",
-             "from_label": Stage(a_).label, "to_label": Stage(b_).label,
-             "service_area": areas.get(area, UNASSIGNED_AREA), "moves": n}
-            for a_, b_, area, n in s.execute(stmt).all()]
+    stmt = (
+        select(StageEvent.from_stage, StageEvent.to_stage, Case.service_area_id, func.count())
+        .join(Case, Case.id == StageEvent.case_id)
+        .where(StageEvent.decided_on >= f.start, StageEvent.decided_on <= f.end, *_case_conds(f))
+        .group_by(StageEvent.from_stage, StageEvent.to_stage, Case.service_area_id)
+    )
+    return [
+        {
+            "from_stage": Stage(a_).value,
+            "to_stage": Stage(b_).value,
+            "movement": f"{Stage(a_).label} \u2192 {Stage(b_).label}",
+            "from_label": Stage(a_).label,
+            "to_label": Stage(b_).label,
+            "service_area": areas.get(area, UNASSIGNED_AREA),
+            "moves": n,
+        }
+        for a_, b_, area, n in s.execute(stmt).all()
+    ]
 
 
 def _reviews_due(s: Session, f: Filters, today: dt.date, areas: dict) -> list[dict]:
@@ -279,8 +364,15 @@ def _reviews_due(s: Session, f: Filters, today: dt.date, areas: dict) -> list[di
         sub = stmt.subquery()
         bucket = _age_bucket(sub.c.due, today).label("bucket")
         for b, a, n in s.execute(select(bucket, sub.c.area, func.count()).group_by(bucket, sub.c.area)).all():
-            rows.append({"review_type": kind, "age": b, "age_order": (AGE_BUCKETS + (DUE_SOON,)).index(b),
-                         "service_area": areas.get(a, UNASSIGNED_AREA), "reviews": n})
+            rows.append(
+                {
+                    "review_type": kind,
+                    "age": b,
+                    "age_order": (AGE_BUCKETS + (DUE_SOON,)).index(b),
+                    "service_area": areas.get(a, UNASSIGNED_AREA),
+                    "reviews": n,
+                }
+            )
     return rows
 
 
@@ -288,17 +380,30 @@ def _appeals_summary(s: Session, f: Filters, today: dt.date, areas: dict) -> lis
     decided = Appeal.decided_on.is_not(None)
     on_time = func.sum(sql_case((and_(decided, Appeal.decided_on <= Appeal.due_on), 1), else_=0))
     late = func.sum(sql_case((and_(decided, Appeal.decided_on > Appeal.due_on), 1), else_=0))
-    pending_overdue = func.sum(sql_case((and_(Appeal.decided_on.is_(None), Appeal.due_on < today), 1), else_=0))
+    pending_overdue = func.sum(
+        sql_case((and_(Appeal.decided_on.is_(None), Appeal.due_on < today), 1), else_=0)
+    )
     pending = func.sum(sql_case((Appeal.decided_on.is_(None), 1), else_=0))
-    stmt = (select(User.name, Case.service_area_id, func.count(), on_time, late, pending, pending_overdue)
-            .select_from(Appeal).join(Case, Case.id == Appeal.case_id)
-            .join(User, User.id == Appeal.decision_maker_id)
-            .where(Appeal.received_on >= f.start, Appeal.received_on <= f.end, *_case_conds(f))
-            .group_by(User.name, Case.service_area_id))
-    return [{"decision_maker": who, "service_area": areas.get(a, UNASSIGNED_AREA), "received": n,
-             "decided_on_time": int(t or 0), "decided_late": int(l or 0), "pending": int(p or 0),
-             "pending_overdue": int(po or 0)}
-            for who, a, n, t, l, p, po in s.execute(stmt).all()]
+    stmt = (
+        select(User.name, Case.service_area_id, func.count(), on_time, late, pending, pending_overdue)
+        .select_from(Appeal)
+        .join(Case, Case.id == Appeal.case_id)
+        .join(User, User.id == Appeal.decision_maker_id)
+        .where(Appeal.received_on >= f.start, Appeal.received_on <= f.end, *_case_conds(f))
+        .group_by(User.name, Case.service_area_id)
+    )
+    return [
+        {
+            "decision_maker": who,
+            "service_area": areas.get(a, UNASSIGNED_AREA),
+            "received": n,
+            "decided_on_time": int(t or 0),
+            "decided_late": int(l or 0),
+            "pending": int(p or 0),
+            "pending_overdue": int(po or 0),
+        }
+        for who, a, n, t, l, p, po in s.execute(stmt).all()
+    ]
 
 
 def _figures(s: Session, filters: Filters, today: dt.date) -> dict[str, Any]:
@@ -316,8 +421,9 @@ def _figures(s: Session, filters: Filters, today: dt.date) -> dict[str, Any]:
     return {"filters": filters, "today": today, "kpis": kpis_} | rows
 
 
-def dashboard(actor: Actor, filters: Filters, uow: UnitOfWork,
-              today: Optional[dt.date] = None) -> dict[str, Any]:
+def dashboard(
+    actor: Actor, filters: Filters, uow: UnitOfWork, today: Optional[dt.date] = None
+) -> dict[str, Any]:
     """Everything the monitoring page shows (tiles and chart rows), in one read-only unit of work."""
     require(actor, Permission.VIEW_MONITORING)
     today = today or dt.date.today()
@@ -328,6 +434,39 @@ def dashboard(actor: Actor, filters: Filters, uow: UnitOfWork,
 def kpis(actor: Actor, filters: Filters, uow: UnitOfWork, today: Optional[dt.date] = None) -> dict:
     """Only the tiles."""
     return dashboard(actor, filters, uow, today)["kpis"]
+
+
+# Audited actions that change no figure: signing in and out, exports, subject access packs.
+NO_FIGURE_ACTIONS = (
+    "login",
+    "login_failed",
+    "logout",
+    "login_locked",
+    "login_refused_locked",
+    "export",
+    "build_sar_pack",
+    "reset_password",
+    "confirm_identity",
+)
+
+
+def data_version(actor: Actor, uow: UnitOfWork) -> int:
+    """A stamp that changes whenever a write that can change a figure is committed: the id of
+    the latest audit entry (every write is audited in its own transaction) other than sign-ins,
+    exports and the like. The page caches its figures under this stamp, so a write shows on
+    the next view in every server process and a read never invalidates anything. One backward
+    step down the primary key, whatever the size of the trail."""
+    require(actor, Permission.VIEW_MONITORING)
+    with uow:
+        return (
+            uow.session.scalar(
+                select(AuditEntry.id)
+                .where(AuditEntry.action.not_in(NO_FIGURE_ACTIONS))
+                .order_by(AuditEntry.id.desc())
+                .limit(1)
+            )
+            or 0
+        )
 
 
 def service_areas(actor: Actor, uow: UnitOfWork) -> list[ServiceAreaRow]:
@@ -344,20 +483,28 @@ def _by_vulnerability(s: Session, columns: list, counted, from_, customer_col, w
     """Counts split by recorded vulnerability (clause 2.3 underlying issues) for the equality
     impact review: one row per (kind, *columns), plus "None recorded" rows for customers with no
     recorded vulnerability. A customer with several kinds counts once under each kind."""
-    joined = (select(CustomerVulnerability.kind, *columns, func.count(func.distinct(counted)))
-              .select_from(from_).join(CustomerVulnerability, CustomerVulnerability.customer_id == customer_col)
-              .where(*where).group_by(CustomerVulnerability.kind, *columns))
+    joined = (
+        select(CustomerVulnerability.kind, *columns, func.count(func.distinct(counted)))
+        .select_from(from_)
+        .join(CustomerVulnerability, CustomerVulnerability.customer_id == customer_col)
+        .where(*where)
+        .group_by(CustomerVulnerability.kind, *columns)
+    )
     rows = [(Vulnerability(k).label, *rest) for k, *rest in s.execute(joined).all()]
-    none = (select(*columns, func.count()).select_from(from_)
-            .where(*where, ~exists().where(CustomerVulnerability.customer_id == customer_col)))
+    none = (
+        select(*columns, func.count())
+        .select_from(from_)
+        .where(*where, ~exists().where(CustomerVulnerability.customer_id == customer_col))
+    )
     if columns:
         none = none.group_by(*columns)
     rows += [(NO_VULNERABILITY, *r) for r in s.execute(none).all()]
     return rows
 
 
-def governance_figures(actor: Actor, filters: Filters, uow: UnitOfWork,
-                       today: Optional[dt.date] = None) -> dict[str, Any]:
+def governance_figures(
+    actor: Actor, filters: Filters, uow: UnitOfWork, today: Optional[dt.date] = None
+) -> dict[str, Any]:
     """The quarterly governance report's figures (SQL aggregates), for core.reports."""
     require(actor, Permission.VIEW_MONITORING)
     today = today or dt.date.today()
@@ -365,37 +512,84 @@ def governance_figures(actor: Actor, filters: Filters, uow: UnitOfWork,
         s = uow.session
         figures = _figures(s, filters, today)
         figures["reviews_due"] = _reviews_due(s, filters, today, _area_names(s))
-        restrictions = [{"restriction": FormalActionType(k).label, "active": n} for k, n in s.execute(
-            select(FormalAction.kind, func.count()).join(Case, Case.id == FormalAction.case_id)
-            .where(FormalAction.status == ActionStatus.ACTIVE, *_case_conds(filters))
-            .group_by(FormalAction.kind).order_by(FormalAction.kind)).all()]
-        restrictions.append({"restriction": "SPOC register entry", "active": _count(s, select(func.count())
-                             .select_from(SpocEntry).join(Case, Case.id == SpocEntry.case_id)
-                             .where(SpocEntry.status == RegisterStatus.ACTIVE, *_case_conds(filters)))})
-        restrictions.append({"restriction": "PVP register entry (red flag)", "active": _count(s, select(func.count())
-                             .select_from(PvpEntry).join(Customer, Customer.id == PvpEntry.customer_id)
-                             .where(PvpEntry.status == RegisterStatus.ACTIVE,
-                                    *_customer_conds(filters, PvpEntry.customer_id)))})
+        restrictions = [
+            {"restriction": FormalActionType(k).label, "active": n}
+            for k, n in s.execute(
+                select(FormalAction.kind, func.count())
+                .join(Case, Case.id == FormalAction.case_id)
+                .where(FormalAction.status == ActionStatus.ACTIVE, *_case_conds(filters))
+                .group_by(FormalAction.kind)
+                .order_by(FormalAction.kind)
+            ).all()
+        ]
+        restrictions.append(
+            {
+                "restriction": "SPOC register entry",
+                "active": _count(
+                    s,
+                    select(func.count())
+                    .select_from(SpocEntry)
+                    .join(Case, Case.id == SpocEntry.case_id)
+                    .where(SpocEntry.status == RegisterStatus.ACTIVE, *_case_conds(filters)),
+                ),
+            }
+        )
+        restrictions.append(
+            {
+                "restriction": "PVP register entry (red flag)",
+                "active": _count(
+                    s,
+                    select(func.count())
+                    .select_from(PvpEntry)
+                    .join(Customer, Customer.id == PvpEntry.customer_id)
+                    .where(
+                        PvpEntry.status == RegisterStatus.ACTIVE,
+                        *_customer_conds(filters, PvpEntry.customer_id),
+                    ),
+                ),
+            }
+        )
         figures["active_restrictions"] = restrictions
-        appeal_where = [Appeal.received_on >= filters.start, Appeal.received_on <= filters.end, *_case_conds(filters)]
+        appeal_where = [
+            Appeal.received_on >= filters.start,
+            Appeal.received_on <= filters.end,
+            *_case_conds(filters),
+        ]
         figures["appeal_outcomes"] = [
             {"outcome": AppealOutcome(o).label if o else "Not yet decided", "appeals": n}
-            for o, n in s.execute(select(Appeal.outcome, func.count()).join(Case, Case.id == Appeal.case_id)
-                                  .where(*appeal_where).group_by(Appeal.outcome)).all()]
+            for o, n in s.execute(
+                select(Appeal.outcome, func.count())
+                .join(Case, Case.id == Appeal.case_id)
+                .where(*appeal_where)
+                .group_by(Appeal.outcome)
+            ).all()
+        ]
 
         figures["incidents_by_vulnerability"] = [
             {"vulnerability": v, "category_label": Category(c).label, "incidents": n}
-            for v, c, n in _by_vulnerability(s, [Incident.category], Incident.id, Incident,
-                                             Incident.customer_id, _incident_conds(filters))]
+            for v, c, n in _by_vulnerability(
+                s, [Incident.category], Incident.id, Incident, Incident.customer_id, _incident_conds(filters)
+            )
+        ]
         actions = sql_join(FormalAction, Case, Case.id == FormalAction.case_id)
         figures["restrictions_by_vulnerability"] = [
             {"vulnerability": v, "active": n}
-            for v, n in _by_vulnerability(s, [], FormalAction.id, actions, Case.customer_id,
-                                          [FormalAction.status == ActionStatus.ACTIVE, *_case_conds(filters)])]
+            for v, n in _by_vulnerability(
+                s,
+                [],
+                FormalAction.id,
+                actions,
+                Case.customer_id,
+                [FormalAction.status == ActionStatus.ACTIVE, *_case_conds(filters)],
+            )
+        ]
         appeals = sql_join(Appeal, Case, Case.id == Appeal.case_id)
         figures["appeals_by_vulnerability"] = [
             {"vulnerability": v, "outcome": AppealOutcome(o).label if o else "Not yet decided", "appeals": n}
-            for v, o, n in _by_vulnerability(s, [Appeal.outcome], Appeal.id, appeals, Case.customer_id, appeal_where)]
+            for v, o, n in _by_vulnerability(
+                s, [Appeal.outcome], Appeal.id, appeals, Case.customer_id, appeal_where
+            )
+        ]
         return figures
 
 
@@ -404,8 +598,15 @@ def governance_figures(actor: Actor, filters: Filters, uow: UnitOfWork,
 DRILL_KINDS = ("category", "behaviour", "month", "stage", "overdue_review", "appeal_overdue", "service_area")
 
 
-def drill_down(actor: Actor, filters: Filters, kind: str, value: str, uow: UnitOfWork,
-               today: Optional[dt.date] = None, limit: int = DRILL_DOWN_LIMIT) -> dict[str, Any]:
+def drill_down(
+    actor: Actor,
+    filters: Filters,
+    kind: str,
+    value: str,
+    uow: UnitOfWork,
+    today: Optional[dt.date] = None,
+    limit: int = DRILL_DOWN_LIMIT,
+) -> dict[str, Any]:
     """The cases behind one bar: {"rows": [...], "total": n, "limited": bool}.
 
     kind: category / behaviour / month ('YYYY-MM') / service_area (name): cases with a matching
@@ -426,16 +627,24 @@ def drill_down(actor: Actor, filters: Filters, kind: str, value: str, uow: UnitO
             if kind == "category":
                 conds.append(Incident.category == Category(value))
             elif kind == "behaviour":
-                conds.append(exists().where(IncidentBehaviour.incident_id == Incident.id,
-                                            IncidentBehaviour.behaviour == Behaviour(value)))
+                conds.append(
+                    exists().where(
+                        IncidentBehaviour.incident_id == Incident.id,
+                        IncidentBehaviour.behaviour == Behaviour(value),
+                    )
+                )
             elif kind == "month":
                 year, month = (int(p) for p in value.split("-"))
                 first = dt.date(year, month, 1)
-                conds += [Incident.occurred_at >= dt.datetime.combine(first, dt.time(), dt.timezone.utc),
-                          Incident.occurred_at < dt.datetime.combine(add_months(first, 1), dt.time(), dt.timezone.utc)]
+                conds += [
+                    Incident.occurred_at >= dt.datetime.combine(first, dt.time(), dt.timezone.utc),
+                    Incident.occurred_at
+                    < dt.datetime.combine(add_months(first, 1), dt.time(), dt.timezone.utc),
+                ]
             else:
-                conds.append(Incident.service_area_id.in_(
-                    select(ServiceArea.id).where(ServiceArea.name == value)))
+                conds.append(
+                    Incident.service_area_id.in_(select(ServiceArea.id).where(ServiceArea.name == value))
+                )
             where = [exists().where(*conds)]
         elif kind == "stage":
             where = [Case.stage == Stage(value), *case_conds]
@@ -444,20 +653,40 @@ def drill_down(actor: Actor, filters: Filters, kind: str, value: str, uow: UnitO
                 raise ValueError(f"Unknown review type {value!r}")
             where = [*case_conds, _overdue_condition(value, today)]
         else:
-            where = [*case_conds, exists().where(Appeal.case_id == Case.id, Appeal.decided_on.is_(None),
-                                                 Appeal.due_on < today)]
-        base = (select(Case.id, Case.customer_id, Customer.first_name, Customer.last_name,
-                       Customer.housing_ref, Case.stage, ServiceArea.name)
-                .join(Customer, Customer.id == Case.customer_id)
-                .join(ServiceArea, ServiceArea.id == Case.service_area_id)
-                .where(*where))
+            where = [
+                *case_conds,
+                exists().where(Appeal.case_id == Case.id, Appeal.decided_on.is_(None), Appeal.due_on < today),
+            ]
+        base = (
+            select(
+                Case.id,
+                Case.customer_id,
+                Customer.first_name,
+                Customer.last_name,
+                Customer.housing_ref,
+                Case.stage,
+                ServiceArea.name,
+            )
+            .join(Customer, Customer.id == Case.customer_id)
+            .join(ServiceArea, ServiceArea.id == Case.service_area_id)
+            .where(*where)
+        )
         total = _count(s, select(func.count()).select_from(base.subquery()))
         rows = s.execute(base.order_by(Case.id.desc()).limit(limit)).all()
         return {
-            "total": total, "limited": total > len(rows),
-            "rows": [{"case_id": cid, "customer_id": cust, "customer": f"{first} {last}".strip(),
-                      "housing_ref": ref, "stage": Stage(st).label, "service_area": area}
-                     for cid, cust, first, last, ref, st, area in rows],
+            "total": total,
+            "limited": total > len(rows),
+            "rows": [
+                {
+                    "case_id": cid,
+                    "customer_id": cust,
+                    "customer": f"{first} {last}".strip(),
+                    "housing_ref": ref,
+                    "stage": Stage(st).label,
+                    "service_area": area,
+                }
+                for cid, cust, first, last, ref, st, area in rows
+            ],
         }
 
 
@@ -465,14 +694,34 @@ def _overdue_condition(review_type: str, today: dt.date):
     if review_type == "Warning":
         return and_(Case.stage == Stage.WARNING, Case.warning_review_due < today)
     if review_type == "Formal action":
-        return exists().where(FormalAction.case_id == Case.id, FormalAction.status == ActionStatus.ACTIVE,
-                              FormalAction.review_due < today)
+        return exists().where(
+            FormalAction.case_id == Case.id,
+            FormalAction.status == ActionStatus.ACTIVE,
+            FormalAction.review_due < today,
+        )
     if review_type == "SPOC":
-        return exists().where(SpocEntry.case_id == Case.id, SpocEntry.status == RegisterStatus.ACTIVE,
-                              SpocEntry.review_due < today)
-    return exists().where(PvpEntry.customer_id == Case.customer_id, PvpEntry.status == RegisterStatus.ACTIVE,
-                          PvpEntry.review_due < today)
+        return exists().where(
+            SpocEntry.case_id == Case.id,
+            SpocEntry.status == RegisterStatus.ACTIVE,
+            SpocEntry.review_due < today,
+        )
+    return exists().where(
+        PvpEntry.customer_id == Case.customer_id,
+        PvpEntry.status == RegisterStatus.ACTIVE,
+        PvpEntry.review_due < today,
+    )
 
 
-__all__ = ["Filters", "default_filters", "dashboard", "kpis", "drill_down", "service_areas",
-           "quarter_of", "last_full_quarter", "AGE_BUCKETS", "REVIEW_TYPES", "DRILL_KINDS"]
+__all__ = [
+    "Filters",
+    "default_filters",
+    "dashboard",
+    "kpis",
+    "drill_down",
+    "service_areas",
+    "quarter_of",
+    "last_full_quarter",
+    "AGE_BUCKETS",
+    "REVIEW_TYPES",
+    "DRILL_KINDS",
+]

@@ -30,6 +30,31 @@ HOSTILE_DESCRIPTION = ('She wrote <b onmouseover="window.__pwned=4">hi</b> and '
                        "![x](javascript:window.__pwned=5) {{ 7*7 }} {% raw %}")
 
 
+# Sized for a shared 2-core machine: every wait ends as soon as the app is ready, so a long
+# timeout costs nothing when things are fast and saves a flaky failure when they are not.
+WAIT_MS = 30_000
+IDLE_FRAMES = 3
+# Streamlit marks its root element with the script's run state and the connection state
+# (`data-test-script-state`: running, rerunRequested, notRunning...). Idle means: connected, no
+# script running or requested, no status widget, skeleton or spinner, for a few frames in a row
+# (a click's rerun request reaches the frontend's state within a frame).
+_IDLE_JS = """(frames) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const idle = !!app
+        && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+        && ['notRunning', 'initial', 'compilationError'].includes(app.getAttribute('data-test-script-state'))
+        && !document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"], [data-testid="stSpinner"]');
+    window.__ftIdleFrames = idle ? (window.__ftIdleFrames || 0) + 1 : 0;
+    return window.__ftIdleFrames >= frames;
+}"""
+
+
+def wait_until_idle(page, timeout_ms: int = WAIT_MS) -> None:
+    """Wait until Streamlit has finished the current rerun and drawn its result."""
+    page.evaluate("() => { window.__ftIdleFrames = 0; }")
+    page.wait_for_function(_IDLE_JS, arg=IDLE_FRAMES, polling="raf", timeout=timeout_ms)
+
+
 def chromium_path() -> str | None:
     for candidate in (os.environ.get("FT_CHROMIUM"), shutil.which("chromium"),
                       shutil.which("chromium-browser"), "/usr/bin/chromium"):
@@ -146,7 +171,7 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def browser_context(chromium, request):
     context = chromium.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(WAIT_MS)
     yield context
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:           # keep what the screen showed

@@ -18,21 +18,17 @@ from playwright.sync_api import Page, expect
 
 from core.letters import british_date
 from core.policy.deadlines import add_months, appeal_deadline
-from tests.e2e.conftest import ARTEFACTS, PASSWORD
+from tests.e2e.conftest import ARTEFACTS, PASSWORD, WAIT_MS, wait_until_idle
 
 TODAY = dt.date.today()
-expect.set_options(timeout=20_000)
+expect.set_options(timeout=WAIT_MS)
 
 
 # ------------------------------------------------------------------ helpers
 
 def settle(page: Page) -> None:
-    """Wait for Streamlit to finish the current rerun (the running indicator goes away)."""
-    page.wait_for_timeout(250)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " && !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=30_000)
-    page.wait_for_timeout(150)
+    """Wait for the app's own finished state (tests/e2e/conftest.py: wait_until_idle)."""
+    wait_until_idle(page)
 
 
 def shot(page: Page, name: str) -> None:

@@ -11,7 +11,6 @@ from core.services import monitoring
 from tests.pages.conftest import app_as
 from core.services.incidents import NewIncident, log_incident
 from tests.scenarios import a_customer, demo_actors
-from ui.session import data_changed
 
 PAGE = "pages/monitoring.py"
 
@@ -36,7 +35,9 @@ def test_tiles_show_the_figures(demo_app_db):
     assert shown["Reviews overdue"] == str(k["reviews_overdue"])
     assert shown["Appeals overdue"] == str(k["appeals_overdue"])
     assert shown["PVP entries due for review"] == str(k["pvp_due_for_review"])
-    assert k["incidents"] > 0 and len(at.get("vega_lite_chart")) == 10
+    assert k["incidents"] > 0 and len(at.get("vega_lite_chart")) == 6
+    at.toggle(key="by_area").set_value(True).run()     # the four by-service-area charts on request
+    assert not at.exception and len(at.get("vega_lite_chart")) == 10
 
 
 def test_a_new_incident_shows_on_the_next_run(demo_app_db):
@@ -50,7 +51,7 @@ def test_a_new_incident_shows_on_the_next_run(demo_app_db):
         channel="email", category="unreasonable_demands", behaviours=["contact_overload"],
         description="Thirty emails in one morning demanding an immediate reply.",
         evidence_source="first_hand"), UnitOfWork(demo_app_db))
-    data_changed()   # what ui.session.attempt does after every successful write
+    # Nothing is cleared: the write moved the database's data version on, which keys the cache.
     at.switch_page(PAGE).run()
     assert not at.exception
     assert int(tiles(at)["Incidents in the period"]) == before + 1
@@ -80,3 +81,44 @@ def test_choosing_a_figure_lists_its_cases_and_the_report_downloads(demo_app_db)
     at.button[0].click().run()
     assert not at.exception
     assert at.get("download_button")[0].proto.label.startswith("Download governance-report-")
+
+
+def _read_then_cached_again():
+    import uuid
+
+    import streamlit as st
+
+    from core.errors import PolicyError
+    from ui.session import attempt, data_changed
+
+    @st.cache_data
+    def stamp() -> str:
+        return uuid.uuid4().hex
+
+    first = stamp()
+    attempt(lambda: 42)              # a read through the page helper
+    def refused():
+        raise PolicyError("no")
+    attempt(refused)                 # a refusal
+    data_changed()                   # what pages call after a write
+    st.write(f"kept={first == stamp()}")
+
+
+def test_a_read_through_the_page_helpers_leaves_the_cache_alone():
+    """Issue 18 item 3: attempt() used to clear st.cache_data for every user after any call."""
+    from streamlit.testing.v1 import AppTest
+    st.cache_data.clear()
+    at = AppTest.from_function(_read_then_cached_again).run()
+    assert not at.exception
+    assert [m.value for m in at.markdown] == ["kept=True"]
+
+
+def test_a_write_moves_the_data_version_on_and_a_sign_in_does_not(demo_app_db):
+    from core.auth import record_login_attempt
+    leader = demo_actors(demo_app_db)["teamleader"]
+    before = monitoring.data_version(leader, UnitOfWork(demo_app_db))
+    record_login_attempt("teamleader", True, UnitOfWork(demo_app_db))
+    record_login_attempt("teamleader", False, UnitOfWork(demo_app_db))
+    assert monitoring.data_version(leader, UnitOfWork(demo_app_db)) == before
+    a_customer(demo_app_db, leader, ref="NPH990002")
+    assert monitoring.data_version(leader, UnitOfWork(demo_app_db)) > before
