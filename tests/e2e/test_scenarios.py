@@ -105,6 +105,7 @@ def log_incident(page: Page, description: str) -> None:
     choose(page, "Behaviour category", "Aggressive or abusive behaviour or harassment")
     form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Save incident"))
     choose(page, "Behaviours", "Threatening, intimidating or abusive language or behaviour", scope=form)
+    type_date(page, "Date of the incident", TODAY, scope=form)
     form.get_by_label("What happened (factual description)", exact=True).fill(description)
     form.get_by_role("button", name="Save incident").click()
     expect(page.get_by_text(re.compile(r"Incident #\d+ saved\."))).to_be_visible()
