@@ -72,8 +72,11 @@ ERASE_FIELDS: dict[str, dict[str, Any]] = {
     "pvp_consideration": {"closed_reason": ""},
     "pvp_entry": {"reasons": "[erased]", "arrangements": "", "not_notified_reason": "", "ended_reason": ""},
     "data_request": {"details": ""},
+    "contact_log": {"summary": "[erased]", "with_whom": ""},
+    "partner_referral": {"reference": "", "details": "", "outcome": ""},
 }
-ERASE_DELETE = ("third_party_contact", "annotation")
+# The household (an address others may share) stays; this customer's membership goes.
+ERASE_DELETE = ("third_party_contact", "annotation", "attachment", "household_member", "communication_needs")
 _CHECKLIST_TABLES = ("stage_event", "formal_action")
 
 
