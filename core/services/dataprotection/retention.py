@@ -27,6 +27,7 @@ from core.services.dataprotection._common import (
     _ids,
     _in,
 )
+from core.services.households import remove_empty_households
 from sqlalchemy import delete, func, select, update
 
 # ---- retention ----------------------------------------------------------------------------
@@ -211,6 +212,7 @@ def confirm_retention_deletion(actor: Actor, case_ids: list[int], uow: UnitOfWor
                 rest = _collect(s, customer_id)
                 rest["audit_entry"] = []
                 gone = _delete_records(s, rest)
+                gone["household"] = remove_empty_households(s, _ids(rest["household"]))  # issue 16: an address nobody is at
                 uow.audit(actor, "retention_delete_customer", entity_type="customer",
                           entity_id=customer_id, customer_id=customer_id,
                           before={"counts": gone}, after=None, reason=rule)
