@@ -110,11 +110,13 @@ if not subjects:
     st.info("Log a contact, a note or an incident first, then attach the file to it.")
 else:
     with st.form("attach_file", clear_on_submit=True):
-        subject = st.selectbox("Attach to", list(subjects), format_func=subjects.get, key="attach_subject")
+        subject = st.selectbox(
+            "Attach to", list(subjects.keys()), format_func=lambda k: subjects[str(k)], key="attach_subject"
+        )
         upload = st.file_uploader("Evidence file (photo, PDF, email, audio, Word)", key="attach_upload")
         description = st.text_input("Description", key="attach_description")
         if st.form_submit_button("Attach"):
-            if upload is None:
+            if upload is None or subject is None:
                 st.error("Choose a file to attach.")
             else:
                 kind_, subject_id = subject.split(":")
@@ -155,7 +157,7 @@ if ok and files:
     picked = st.selectbox("File", list(by_id), format_func=lambda i: md(by_id[i].filename), key="attach_pick")
     if st.button("Open (the download is recorded)", key="attach_open"):
         ok, got = attempt(attachments.download_attachment, me, picked, uow())
-        if ok:
+        if ok and got is not None:
             if got.inline:
                 st.image(got.content, caption=got.filename)
             st.download_button(

@@ -91,7 +91,9 @@ def rule_problems(
 ) -> list[str]:
     """Everything wrong with a contact rule as entered, one line each."""
     problems: list[str] = []
-    if any(not 0 <= int(d) <= 6 for d in weekdays):
+    days: list[int] = list(weekdays)
+    chosen: list[str] = list(channels)
+    if any(not 0 <= int(d) <= 6 for d in days):
         problems.append("Days must be Monday to Sunday.")
     try:
         start, end = _time(time_from, "From"), _time(time_to, "To")
@@ -105,7 +107,7 @@ def rule_problems(
         problems.append("The number of contacts allowed must be at least 1.")
     if period not in PERIODS:
         problems.append("The number of contacts is counted per week or per month.")
-    if not (list(channels) or list(weekdays) or time_from or max_contacts):
+    if not (chosen or days or time_from or max_contacts):
         problems.append("Set at least one limit: channels, days, times or a number of contacts.")
     return problems
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from email import message_from_bytes
 from pathlib import Path
 
-import filetype
+import filetype  # type: ignore[import-untyped]
 from sqlalchemy import select
 
 from core.db import UnitOfWork, snapshot

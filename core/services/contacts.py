@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -270,8 +271,8 @@ def set_contact_rule(
     formal_action_id: int,
     uow: UnitOfWork,
     *,
-    channels: list[str] = (),
-    weekdays: list[int] = (),
+    channels: Sequence[str] = (),
+    weekdays: Sequence[int] = (),
     time_from: str = "",
     time_to: str = "",
     max_contacts: int | None = None,

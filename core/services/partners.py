@@ -165,7 +165,7 @@ def court_dates_for_owner(
             .limit(limit)
         ).all()
         return [
-            CourtDate(p.id, p.case_id or 0, c.full_name, p.court_date, p.agency.label, p.reference)
+            CourtDate(p.id, p.case_id or 0, c.full_name, p.court_date or today, p.agency.label, p.reference)
             for p, c in rows
         ]
 
