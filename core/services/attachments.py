@@ -201,6 +201,18 @@ def attach_file(
         return row.id
 
 
+def remove_stored_files(rows: list[dict]) -> int:
+    """Delete the folder copies of attachment rows being erased or deleted (rows from the
+    data-protection map); database-stored bytes go with their rows. Returns files removed."""
+    removed = 0
+    for row in rows:
+        path = Path(row.get("stored_path") or "")
+        if row.get("stored_path") and path.is_file():
+            path.unlink()
+            removed += 1
+    return removed
+
+
 def attachment_bytes(session, attachment_id: int) -> bytes:
     """The stored bytes (database or folder). No permission check: callers check theirs."""
     row = session.get(Attachment, attachment_id)

@@ -123,3 +123,5 @@ def test_a_file_in_a_configured_folder_is_stored_there(db_url, uow, actors, inci
         row = w.session.get(Attachment, attachment_id)
         assert row.content is None and row.stored_path.endswith(".bin")
     assert attachments.download_attachment(actors["teamleader"], attachment_id, uow()).content == PDF
+    dp.erase_customer(actors["dmo"], a_request(db_url, incident[0], "erasure"), uow(), reason="Granted")
+    assert list((tmp_path / "files").iterdir()) == []  # the folder copy goes with the row

@@ -102,6 +102,8 @@ def _blank_records(s, records: dict[str, list[dict]]) -> tuple[dict[str, int], d
     if blanked.get("case_file"):
         s.execute(update(T["case_file"]).where(T["case_file"].c.id.in_(_ids(records["case_file"])))
                   .values(version=T["case_file"].c.version + 1))
+    from core.services.attachments import remove_stored_files  # issue 16: files kept in a folder
+    remove_stored_files(records["attachment"])
     deleted = {}
     for name in ERASE_DELETE:
         ids = _ids(records[name])

@@ -27,6 +27,7 @@ from core.services.dataprotection._common import (
     _ids,
     _in,
 )
+from core.services.attachments import remove_stored_files
 from core.services.households import remove_empty_households
 from sqlalchemy import delete, func, select, update
 
@@ -135,6 +136,7 @@ def retention_candidates(actor: Actor, uow: UnitOfWork, today: Optional[dt.date]
 
 
 def _delete_records(s, records: dict[str, list[dict]]) -> dict[str, int]:
+    remove_stored_files(records.get("attachment") or [])  # issue 16: files kept in a folder
     deleted = {}
     if records["pvp_consideration"]:   # a register entry that stays no longer points at it
         s.execute(update(T["pvp_entry"]).where(
