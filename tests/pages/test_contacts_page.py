@@ -89,3 +89,21 @@ def test_the_visit_planning_page_shows_the_address(app_db):
     at.button(key="FormSubmitter:visit_search-Show").click().run()
     assert not at.exception
     assert any("Nothing is recorded" in s.value for s in at.success)
+
+
+def test_the_customer_page_shows_the_household_and_needs(app_db):
+    leader = demo_actors(app_db)["teamleader"]
+    first = a_customer(app_db, leader, ref="NPH555003", first="Dee", last="Householder")
+    second = a_customer(app_db, leader, ref="NPH555004", first="Ed", last="Householder")
+    for customer_id in (first, second):
+        households.add_to_household(leader, customer_id, "PROP-8", UnitOfWork(app_db), role="joint_tenant")
+    at = app_as("teamleader", "pages/customers.py")
+    at.text_input(key="cust_search").input("NPH555003").run()
+    assert not at.exception
+    [members] = [df.value for df in at.dataframe if "Housing ref" in df.value.columns]
+    assert set(members["Housing ref"]) == {"NPH555003", "NPH555004"}
+    at.selectbox(key="needs_format").set_value("large_print")
+    at.text_input(key="needs_language").input("Polish")
+    at.button(key="FormSubmitter:needs_form-Save needs").click().run()
+    assert not at.exception and not at.error
+    assert any("interpreter: Polish" in c.value.replace("\\", "") for c in at.caption)
