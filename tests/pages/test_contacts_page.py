@@ -107,3 +107,38 @@ def test_the_customer_page_shows_the_household_and_needs(app_db):
     at.button(key="FormSubmitter:needs_form-Save needs").click().run()
     assert not at.exception and not at.error
     assert any("interpreter: Polish" in c.value.replace("\\", "") for c in at.caption)
+
+
+def test_a_restriction_review_shows_the_contacts_outside_it(app_db):
+    import datetime as dt
+
+    from core.models import FormalAction
+    from core.services import contacts
+    from tests.services.case_scenarios import a_case_at_formal_stage
+
+    actors = demo_actors(app_db)
+    case_id = a_case_at_formal_stage(app_db, actors)
+    with UnitOfWork(app_db) as uow:
+        action = uow.session.scalars(select(FormalAction).where(FormalAction.case_id == case_id)).one()
+        action_id, customer_id = action.id, action.case.customer_id
+    contacts.set_contact_rule(
+        actors["teamleader"], action_id, UnitOfWork(app_db), channels=["phone"], max_contacts=1
+    )
+    monday = dt.datetime(2026, 11, 16, 10, tzinfo=dt.UTC)
+    for hours in (0, 2):
+        contacts.log_contact(
+            actors["teamleader"],
+            contacts.NewContact(
+                customer_id, monday + dt.timedelta(hours=hours), "phone", "in", "Asked about the repair."
+            ),
+            UnitOfWork(app_db),
+        )
+    at = app_as("teamleader")
+    at.session_state["customer_id"] = customer_id
+    at.switch_page("pages/case_actions.py").run()
+    assert not at.exception
+    at.selectbox(key="case_action_choice").set_value("review").run()
+    assert not at.exception
+    assert any("Contacts outside this restriction (1)" in w.value for w in at.warning), [
+        w.value for w in at.warning
+    ]
