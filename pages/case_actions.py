@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.enums import Channel, FormalActionType, ReviewOutcome, SubjectType
-from core.services import cases
+from core.services import cases, contacts
 from core.policy.stages import INFORMAL_STEPS, REVIEW_OUTCOMES
 from core.services.customers import search_customers
 from ui.customer_picker import md
@@ -220,6 +220,11 @@ elif choice == "review":
         st.warning("Counting incidents since it began: " + ", ".join(incident_labels[i] for i in subject.incidents))
     elif subject:
         st.info("No counting incidents since it began.")
+    if subject and subject.subject_type == SubjectType.FORMAL_ACTION:  # issue 16: the contact log's evidence
+        ok, outside = attempt(contacts.outside_for_restriction, me, subject.subject_id, uow())
+        if ok and outside:
+            st.warning(f"Contacts outside this restriction ({len(outside)}): " + "; ".join(
+                f"{e.occurred_at:%d %b %Y %H:%M} {e.channel.label.lower()}" for e in outside))
     outcomes = REVIEW_OUTCOMES[subject.subject_type] if subject else ()
     with st.form("review"):
         held_on = st.date_input("Review date", value=today, max_value=today, format="DD/MM/YYYY")

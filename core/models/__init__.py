@@ -13,6 +13,14 @@ from core.models.cases import (
     StageEvent,
     stage_event_incident,
 )
+from core.models.evidence import (
+    Attachment,
+    CommunicationNeeds,
+    ContactLog,
+    Household,
+    HouseholdMember,
+    PartnerReferral,
+)
 from core.models.governance import AccessLog, Annotation, AppSetting, AuditEntry, DataRequest
 from core.models.people import (
     Customer,
@@ -55,4 +63,10 @@ __all__ = [
     "DataRequest",
     "AppSetting",
     "IncidentDaily",
+    "Attachment",
+    "CommunicationNeeds",
+    "ContactLog",
+    "Household",
+    "HouseholdMember",
+    "PartnerReferral",
 ]

@@ -287,11 +287,10 @@ def informal_step_problems(steps: dict[str, bool]) -> list[str]:
     return ["Before recording the informal stage: " + "; ".join(missing) + "."]
 
 
-def formal_action_problems(plans: list[ActionPlan], starts_on: dt.date,
-                           vulnerabilities: Iterable[Vulnerability], serious_on_record: bool) -> list[str]:
-    """Each proposed formal action: terms, a 3-12 month review, extreme actions only for
-    extreme behaviour, and no written-only restriction without an adjustment for a customer
-    whose recorded needs may affect writing."""
+def formal_action_problems(plans: list[ActionPlan], starts_on: dt.date, vulnerabilities: Iterable[Vulnerability],
+                           serious_on_record: bool, communication_needs: Iterable[str] = ()) -> list[str]:
+    """Each proposed action: terms, a 3-12 month review, extreme actions only for extreme behaviour, and no
+    written-only restriction without an adjustment for a customer whose recorded needs may affect writing."""
     problems: list[str] = []
     if not plans:
         return ["Choose at least one formal action."]
@@ -299,7 +298,8 @@ def formal_action_problems(plans: list[ActionPlan], starts_on: dt.date,
     if len(set(kinds)) != len(kinds):
         problems.append("Each kind of formal action can be chosen once per decision.")
     earliest, latest = review_window(starts_on)
-    writing_needs = sorted({v.label.lower() for v in vulnerabilities if v in WRITING_VULNERABILITIES})
+    writing_needs = sorted({v.label.lower() for v in vulnerabilities if v in WRITING_VULNERABILITIES}
+                           | set(communication_needs))  # issue 16
     for plan in plans:
         name = plan.kind.label
         if not (plan.terms or "").strip():

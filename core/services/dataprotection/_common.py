@@ -38,6 +38,12 @@ PACK_TABLES: list[tuple[str, str]] = [
     ("review", "Reviews"),
     ("appeal", "Appeals"),
     ("letter", "Letters"),
+    ("contact_log", "Contacts and case notes"),
+    ("attachment", "Evidence files attached (the files are in attachments/)"),
+    ("partner_referral", "Referrals to and contacts with other agencies"),
+    ("household", "Household (address) the customer belongs to"),
+    ("household_member", "Household membership"),
+    ("communication_needs", "Preferred format and communication needs"),
     ("spoc_request", "Single point of contact requests"),
     ("spoc_request_incident", "Incidents relied on for each SPOC request"),
     ("spoc_entry", "SPOC register entries"),
@@ -56,6 +62,7 @@ NOT_ABOUT_A_CUSTOMER = frozenset({"app_user", "service_area", "login_attempt", "
 
 # Deletion order: children before parents (foreign keys).
 DELETE_ORDER = [
+    "attachment", "contact_log", "partner_referral", "household_member", "communication_needs",
     "stage_event_incident", "spoc_request_incident", "annotation", "review", "appeal", "letter",
     "formal_action", "spoc_entry", "spoc_request", "pvp_entry", "pvp_consideration",
     "service_referral", "incident_behaviour", "incident", "stage_event", "case_file",
@@ -74,7 +81,7 @@ _REVIEW_SUBJECTS = {
 _STAFF_COLUMNS = ("recorded_by_id", "opened_by_id", "decided_by_id", "amended_by_id", "raised_by_id",
                   "resolved_by_id", "reviewed_by_id", "decision_maker_id", "author_id",
                   "requested_by_id", "spoc_user_id", "proposed_by_id", "approved_by_id", "by_id",
-                  "viewer_id", "user_id", "logged_by_id")
+                  "viewer_id", "user_id", "logged_by_id", "staff_id", "uploaded_by_id")
 # Free-text fields whose content names third parties: flagged for a check before release.
 _THIRD_PARTY_FIELDS = {("incident", "third_party_name"), ("incident", "witnesses"),
                        ("third_party_contact", "name")}
@@ -205,8 +212,29 @@ def _collect(s, customer_id: int, case_ids: Optional[set[int]] = None) -> dict[s
         for kind, aliases in _REVIEW_SUBJECTS.items() if subjects[kind]])
     out["appeal"] = _rows(s, "appeal", _in(c["appeal"].case_id, cases))
     out["letter"] = _rows(s, "letter", mine(c["letter"].customer_id), _in(c["letter"].case_id, cases))
+    _collect_evidence(s, customer_id, whole, cases, incidents | set(), events, out)
     _collect_notes_and_logs(s, customer_id, whole, out)
     return {name: out[name] for name, _ in PACK_TABLES}
+
+
+def _collect_evidence(s, customer_id: int, whole: bool, cases: set[int], incidents: set[int],
+                      events: set[int], out: dict[str, list[dict]]) -> None:
+    """Issue 16's tables: contacts and notes, attachments (on any collected incident, note or
+    decision), partner-agency actions, household membership and communication needs."""
+    c = {name: T[name].c for name in T}
+    mine = (lambda col: col == customer_id) if whole else (lambda col: None)
+    out["contact_log"] = _rows(s, "contact_log", mine(c["contact_log"].customer_id),
+                               _in(c["contact_log"].case_id, cases))
+    a = c["attachment"]
+    subjects = {"incident": incidents, "contact_log": _ids(out["contact_log"]), "stage_event": events}
+    out["attachment"] = _rows(s, "attachment", mine(a.customer_id), _in(a.case_id, cases), *[
+        and_(a.subject_type == kind, _in(a.subject_id, ids)) for kind, ids in subjects.items() if ids])
+    out["partner_referral"] = _rows(s, "partner_referral", mine(c["partner_referral"].customer_id),
+                                    _in(c["partner_referral"].case_id, cases))
+    for name in ("household_member", "communication_needs"):
+        out[name] = _rows(s, name, mine(c[name].customer_id))
+    households = {r["household_id"] for r in out["household_member"]}
+    out["household"] = _rows(s, "household", _in(c["household"].id, households)) if households else []
 
 
 def _collect_notes_and_logs(s, customer_id: int, whole: bool, out: dict[str, list[dict]]) -> None:

@@ -27,6 +27,8 @@ from core.services.dataprotection._common import (
     _ids,
     _in,
 )
+from core.services.attachments import remove_stored_files
+from core.services.households import remove_empty_households
 from sqlalchemy import delete, func, select, update
 
 # ---- retention ----------------------------------------------------------------------------
@@ -134,6 +136,7 @@ def retention_candidates(actor: Actor, uow: UnitOfWork, today: Optional[dt.date]
 
 
 def _delete_records(s, records: dict[str, list[dict]]) -> dict[str, int]:
+    remove_stored_files(records.get("attachment") or [])  # issue 16: files kept in a folder
     deleted = {}
     if records["pvp_consideration"]:   # a register entry that stays no longer points at it
         s.execute(update(T["pvp_entry"]).where(
@@ -211,6 +214,7 @@ def confirm_retention_deletion(actor: Actor, case_ids: list[int], uow: UnitOfWor
                 rest = _collect(s, customer_id)
                 rest["audit_entry"] = []
                 gone = _delete_records(s, rest)
+                gone["household"] = remove_empty_households(s, _ids(rest["household"]))  # issue 16: an address nobody is at
                 uow.audit(actor, "retention_delete_customer", entity_type="customer",
                           entity_id=customer_id, customer_id=customer_id,
                           before={"counts": gone}, after=None, reason=rule)

@@ -7,7 +7,7 @@ import io
 import json
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Optional
 
 from core.db import UnitOfWork, to_jsonable
@@ -156,10 +156,14 @@ def _write_pack(z: zipfile.ZipFile, pack: "_Pack", progress: Progress) -> None:
             path += ".docx"
         letter["file_in_pack"] = path
         z.writestr(path, pack.contents[letter["id"]])
+    for row in pack.records["attachment"]:   # issue 16: the evidence files themselves
+        path = f"attachments/{row['id']}-{_safe_name(row.get('filename') or 'file')}"
+        row["file_in_pack"] = path
+        z.writestr(path, pack.files.get(row["id"], b""))
     _step(progress, 0.7, "Writing data files")
     for name, _title in PACK_TABLES:
         columns = [col.name for col in T[name].c if col.name != "content"]
-        if name == "letter":
+        if name in ("letter", "attachment"):
             columns.append("file_in_pack")
         z.writestr(f"csv/{name}.csv", csv_bytes(pack.records[name], columns))
     data = {"customer_id": pack.customer.id, "generated_at": pack.now.isoformat(),
@@ -184,6 +188,7 @@ class _Pack:
     contents: dict[int, bytes]
     flags: list[dict]
     now: dt.datetime
+    files: dict[int, bytes] = field(default_factory=dict)
 
 
 def build_sar_pack(actor: Actor, uow: UnitOfWork, request_id: Optional[int] = None,
@@ -213,7 +218,9 @@ def build_sar_pack(actor: Actor, uow: UnitOfWork, request_id: Optional[int] = No
         texts = _row_texts(records)
         texts += [("letter", i, "content", _letter_text(c)) for i, c in contents.items()]
         flags = _flags(_scanner(s, customer, [t[3] for t in texts]), texts)
-        pack = _Pack(customer, request, records, _staff(s, records), contents, flags, now)
+        from core.services.attachments import attachment_bytes
+        files = {row["id"]: attachment_bytes(s, row["id"]) for row in records["attachment"]}
+        pack = _Pack(customer, request, records, _staff(s, records), contents, flags, now, files)
         zipped = io.BytesIO()
         with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
             _write_pack(z, pack, progress)

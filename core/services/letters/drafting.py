@@ -139,7 +139,9 @@ def draft_in(uow: UnitOfWork, actor: Actor, case_id: int, letter_type: LetterTyp
     case = load_case(uow.session, case_id)
     facts = letter_facts(uow.session, case, letter_type, subject_id, _author(uow, actor), today)
     context = L.context_with_paragraphs(facts, paragraphs)
-    content = L.render(letter_type, context)
+    from core.services.communication import letter_format  # issue 16: needs line, large print
+    format_needs, large_print = letter_format(uow.session, facts.customer_id, letter_type)
+    content = L.render(letter_type, context | {"format_needs": format_needs}, large_print=large_print)
     return Draft(letter_type=letter_type, label=letter_type.label, case_id=case.id,
                  customer_id=facts.customer_id, subject_type=facts.subject_type,
                  subject_id=facts.subject_id, content=content, filename=facts.filename,
