@@ -1,6 +1,7 @@
 """Issue 16 item 3: evidence files checked by content, checksummed, logged when downloaded,
 in the subject access pack and gone after erasure; never shown to a contractor."""
 
+import datetime as dt
 import io
 import zipfile
 
@@ -125,3 +126,21 @@ def test_a_file_in_a_configured_folder_is_stored_there(db_url, uow, actors, inci
     assert attachments.download_attachment(actors["teamleader"], attachment_id, uow()).content == PDF
     dp.erase_customer(actors["dmo"], a_request(db_url, incident[0], "erasure"), uow(), reason="Granted")
     assert list((tmp_path / "files").iterdir()) == []  # the folder copy goes with the row
+
+
+def test_a_logged_call_and_an_attached_file_are_on_the_timeline(db_url, uow, actors, incident):
+    """Issue 16: contacts and attachments are evidence on the case timeline (content never shown)."""
+    from core.services import contacts, timeline
+
+    tl = actors["teamleader"]
+    customer_id, incident_id = incident
+    when = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
+    new = contacts.NewContact(customer_id=customer_id, occurred_at=when, channel="phone", direction="in",
+                              summary="The customer asked about the repair date.", duration_minutes=4)
+    contacts.log_contact(tl, new, uow(), now=when + dt.timedelta(hours=1))
+    attachments.attach_file(tl, "incident", incident_id, "doorway.png", png_bytes(), uow())
+    page = timeline.get_timeline(tl, customer_id, uow(), today=dt.date(2026, 11, 21))
+    kinds = {e.kind: e for e in page.events}
+    assert "repair date" in kinds["contact"].details and "4 min" in kinds["contact"].title
+    assert kinds["attachment"].title == "Attachment: doorway.png"
+    assert page.counts["contact"] == 1 and page.counts["attachment"] == 1
