@@ -17,6 +17,7 @@ from core.models import (
     SpocEntry, StageEvent, User,
 )
 from core.policy.letters import STAGE_OF_LETTER
+from core.services import appeal_clock as clocks
 from core.services.arrangements import ThirdParty, arrangements_in_force
 
 Loader = Callable[[Session, Case, Optional[int]], Body]
@@ -93,21 +94,27 @@ def _formal(session: Session, case: Case, subject_id: Optional[int]) -> Body:
 
 
 def _decision(session: Session, subject_type: str, subject_id: int) -> tuple[str, Optional[dt.date], bool]:
-    """(what was decided, in plain words; the date; whether it is about a SPOC)."""
+    """(what was decided, in plain words; the day the customer was informed of it, from which its
+    one appeal clock runs (core/services/appeal_clock.py); whether it is about a SPOC)."""
     if subject_type == "stage_event" and (event := session.get(StageEvent, subject_id)) is not None:
         spoc = session.scalar(select(FormalAction.id).where(
             FormalAction.stage_event_id == event.id, FormalAction.kind == FormalActionType.SPOC).limit(1))
         return (W.STAGE_DECISION_WORDS.get(event.to_stage, "our decision"),
-                event.notified_on or event.decided_on, spoc is not None)
+                clocks.stage_event_clock(event).informed_on, spoc is not None)
     if subject_type == "formal_action" and (action := session.get(FormalAction, subject_id)) is not None:
-        return W.formal_action_words(action)
+        words, _, about_spoc = W.formal_action_words(action)
+        return words, clocks.formal_action_clock(action).informed_on, about_spoc
+    if subject_type == "review" and (review := session.get(Review, subject_id)) is not None:
+        what, about_spoc = _review_subject(session, review)
+        return f"the outcome of our review of {what}", clocks.review_clock(session, review).informed_on, about_spoc
     if subject_type in ("spoc", "spoc_entry"):
         entry = session.get(SpocEntry, subject_id)
-        return "our decision to provide a single point of contact", entry.starts_on if entry else None, True
+        return ("our decision to provide a single point of contact",
+                clocks.spoc_clock(session, entry).informed_on if entry else None, True)
     if subject_type in ("pvp", "pvp_entry"):
         marker = session.get(PvpEntry, subject_id)
         return ("our decision to place a Potentially Violent Person marker",
-                marker.starts_on if marker else None, False)
+                clocks.pvp_clock(session, marker).informed_on if marker else None, False)
     return "our decision", None, False
 
 
