@@ -318,7 +318,7 @@ def test_next_actions_at_each_stage():
     assert allowed(s.next_actions(facts(Stage.NONE, [i1]))) == {
         CaseAction.INFORMAL, CaseAction.WARNING, CaseAction.FORMAL, CaseAction.CLOSE}
     assert allowed(s.next_actions(facts(Stage.INFORMAL, [i1, i2], [INFORMAL]))) == {
-        CaseAction.WARNING, CaseAction.APPEAL, CaseAction.CLOSE}
+        CaseAction.WARNING, CaseAction.FORMAL, CaseAction.APPEAL, CaseAction.CLOSE}
     assert allowed(s.next_actions(facts(Stage.WARNING, [i1, i2, i3], [INFORMAL, WARNING]))) == {
         CaseAction.FORMAL, CaseAction.REVIEW, CaseAction.APPEAL, CaseAction.CLOSE}
 
