@@ -198,7 +198,7 @@ def _notify(uow: UnitOfWork, actor: Actor, draft: Draft, letter: Letter, today: 
     first = uow.session.scalar(select(Letter.id).where(
         Letter.letter_type == draft.letter_type, Letter.subject_type == "stage_event",
         Letter.subject_id == event.id, Letter.id != letter.id).limit(1))
-    if first is None and event.notified_on != today:
+    if first is None and event.notified_on is None:   # already told in writing: that date stands
         before = {"notified_on": event.notified_on.isoformat() if event.notified_on else None}
         event.notified_on = today
         uow.audit(actor, "notify_decision", event, customer_id=draft.customer_id,

@@ -200,6 +200,17 @@ def _first_sent(session: Session, letter_type: LetterType, subject_type: str,
         Letter.subject_id == subject_id, Letter.status == "sent").order_by(Letter.sent_on).limit(1))
 
 
+def _informed_on(session: Session, letter_type: LetterType, subject_id: int) -> Optional[dt.date]:
+    """When the customer was already told of the decision this letter is about (the same date the
+    appeal clock uses, core/services/appeal_clock.py), or None if this letter will tell them."""
+    first_sent = _first_sent(session, letter_type, SUBJECT_TYPE[letter_type], subject_id)
+    if letter_type in STAGE_OF_LETTER and (event := session.get(StageEvent, subject_id)) is not None:
+        return event.notified_on or first_sent
+    if letter_type == LetterType.PVP_NOTICE and (entry := session.get(PvpEntry, subject_id)) is not None:
+        return first_sent or entry.customer_notified_on
+    return first_sent
+
+
 def letter_facts(session: Session, case: Case, letter_type: LetterType | str, subject_id: Optional[int],
                  author: User, today: dt.date) -> LetterFacts:
     """Everything the letter says that comes from the records, plus suggested free text."""
@@ -207,7 +218,7 @@ def letter_facts(session: Session, case: Case, letter_type: LetterType | str, su
     if case.customer.anonymised_at is not None:
         raise NotFound("This customer's record has been anonymised; no letters can be drafted.")
     body = FACT_SOURCES[letter_type](session, case, subject_id)
-    first_sent = _first_sent(session, letter_type, SUBJECT_TYPE[letter_type], body.subject_id)
+    first_sent = _informed_on(session, letter_type, body.subject_id)
     return assemble(letter_type, case, author, today, body, first_sent)
 
 
