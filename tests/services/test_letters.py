@@ -87,11 +87,11 @@ def test_every_letter_carries_the_case_facts_and_no_template_left_overs(history,
     assert draft.preview and "Siân" in draft.preview
 
 
-@pytest.mark.parametrize("letter_type", [t for t in LetterType if t != LetterType.STAFF_NOTICE],
-                         ids=lambda t: t.value)
 INFORMAL_APPEAL_BY = "10 July 2026"
 
 
+@pytest.mark.parametrize("letter_type", [t for t in LetterType if t != LetterType.STAFF_NOTICE],
+                         ids=lambda t: t.value)
 def test_every_customer_letter_states_how_and_by_when_to_appeal_and_the_ombudsman(
         history, actors, uow, letter_type):
     text = _text(_draft(actors, uow, history.case_id, letter_type).content)
