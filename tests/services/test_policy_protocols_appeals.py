@@ -88,7 +88,10 @@ def test_clause_4_2_an_appeal_after_the_letters_date_is_late_by_the_letters_coun
         appeal(db_url, uow, actors["teamleader"], case_id, "stage_event", informal, D(2026, 10, 20))
 
 
-def a_continued_restriction(url, actors, uow, held_on=D(2027, 4, 20)):
+REVIEW_HELD = dt.date(2027, 4, 20)
+
+
+def a_continued_restriction(url, actors, uow, held_on=REVIEW_HELD):
     """A formal-stage case whose restriction was reviewed and continued; returns (case, action, review)."""
     case_id = a_case_at_formal_stage(url, actors)
     with UnitOfWork(url) as u:
@@ -135,13 +138,16 @@ def test_clause_4_2_a_review_that_lifted_the_restriction_is_not_appealable(db_ur
         appeal(db_url, uow, actors["teamleader"], case_id, "review", review_id, D(2027, 10, 25))
 
 
-def a_pvp_marker(url, actors, case_id, starts_on=D(2026, 11, 10), notified_on=D(2026, 11, 12)):
+PVP_START, PVP_TOLD = dt.date(2026, 11, 10), dt.date(2026, 11, 12)
+
+
+def a_pvp_marker(url, actors, case_id, starts_on=PVP_START, notified_on=PVP_TOLD):
     with UnitOfWork(url) as u:
         incident = u.session.scalars(select(Incident).where(Incident.case_id == case_id)).first()
         entry = PvpEntry(customer_id=incident.customer_id, proposed_by_id=actors["teamleader"].user_id,
                          reasons="Threatened a surveyor.", status=RegisterStatus.ACTIVE,
                          approved_by_id=actors["hsw"].user_id,
-                         approved_at=dt.datetime.combine(starts_on, dt.time(9), tzinfo=dt.timezone.utc),
+                         approved_at=dt.datetime.combine(starts_on, dt.time(9), tzinfo=dt.UTC),
                          starts_on=starts_on, review_due=D(2027, 5, 10), customer_notified_on=notified_on)
         u.session.add(entry)
         u.commit()
@@ -257,7 +263,7 @@ def test_clause_4_1_an_incident_can_support_more_than_one_decision(db_url, uow, 
         assert [i.id for i in u.session.get(StageEvent, event_id).evidence] == [incident]
         informal = u.session.get(StageEvent, event_of(db_url, case_id, "informal"))
         assert [i.id for i in informal.evidence] == [incident]
-    assert INFORMAL_ON < D(2026, 9, 10)
+    assert D(2026, 9, 10) > INFORMAL_ON
 
 
 def test_clause_4_1_another_serious_behaviour_may_skip_a_stage_with_a_recorded_reason(db_url, uow, actors):
