@@ -215,9 +215,9 @@ def _skip_verdict(action: CaseAction, facts: CaseFacts, base_problems: list[str]
     recorded reason saying why (the decision records who decided)."""
     serious = serious_on_record(facts)
     if (skip_reason or "").strip():
-        why = "violence, threats or harassment" if serious else "another serious behaviour (reason recorded)"
-        return Verdict(action, tuple(base_problems), needs_skip_reason=True,
-                       note=f"Skipping the {skipped} because of {why}.")
+        why = "because of violence, threats or harassment" if serious else \
+            "for another serious behaviour, with the reason saying why"
+        return Verdict(action, tuple(base_problems), needs_skip_reason=True, note=f"Skipping the {skipped} {why}.")
     if serious:
         return Verdict(action, tuple(base_problems) + (
             f"Record the reason for skipping the {skipped}: violence, threats or harassment are on "
