@@ -25,12 +25,14 @@ def appeal_label(s: cases.Subject) -> str:
 
 def appeal_form(case: cases.CaseOverview, seen_version: int, today: dt.date, key: str = "appeal") -> bool:
     """Choose what is appealed, see who decides under the rule, and log the appeal. True if logged."""
-    subjects = [(s.subject_type, s.subject_id, appeal_label(s)) for s in case.appeal_subjects]
+    subjects = {f"{s.subject_type}:{s.subject_id}": s for s in case.appeal_subjects}
     if not subjects:
         st.info("This case has no decision the customer can appeal against.")
         return False
     me = actor()
-    subject = st.selectbox("Appeal against", subjects, format_func=lambda s: s[2], key=f"{key}_subject")
+    chosen = st.selectbox("Appeal against", list(subjects), format_func=lambda k: appeal_label(subjects[k]),
+                          key=f"{key}_subject")
+    subject = (subjects[chosen].subject_type, subjects[chosen].subject_id)
     ok, route = attempt(cases.route_for, me, case.case_id, subject[0], subject[1], uow())
     if not ok:
         return False

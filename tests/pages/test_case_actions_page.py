@@ -171,7 +171,7 @@ def test_appeal_against_a_spoc_on_the_register_goes_to_the_ict_ad(app_db):
     subject = labelled(at.selectbox, "Appeal against")
     spoc_options = [o for o in subject.options if o.startswith("Single point of contact (SPOC register)")]
     assert len(spoc_options) == 1
-    subject.set_value(("spoc_entry", entry_id, spoc_options[0])).run()
+    subject.set_value(f"spoc_entry:{entry_id}").run()   # the option is "<subject type>:<id>"
     assert any("Corporate Service and ICT" in i for i in texts(at.info))
     labelled(at.text_area, "Grounds of appeal").input("I need to speak to the repairs team directly.")
     labelled(at.button, "Record the appeal").click().run()
