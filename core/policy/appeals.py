@@ -58,7 +58,7 @@ class Route:
     rule: str
 
 
-def route_appeal(stage: Stage, action_kind: Optional[FormalActionType], case_area: AreaFact,
+def route_appeal(stage: Stage | None, action_kind: FormalActionType | None, case_area: AreaFact,
                  areas: list[AreaFact]) -> Route:
     """The Assistant Director who decides an appeal against this decision."""
     if action_kind == FormalActionType.SPOC:
