@@ -34,7 +34,7 @@ def log_an_appeal() -> None:
         st.info("This customer has no case, so there is no decision to appeal against.")
         return
     ok, case = attempt(cases.case_overview, me, case_id, uow(), today)
-    if not ok:
+    if not ok or case is None:
         return
     seen_key = f"appeal_log_version_{case_id}"
     st.session_state.setdefault(seen_key, case.version)

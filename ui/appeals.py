@@ -34,7 +34,7 @@ def appeal_form(case: cases.CaseOverview, seen_version: int, today: dt.date, key
                           key=f"{key}_subject")
     subject = (subjects[chosen].subject_type, subjects[chosen].subject_id)
     ok, route = attempt(cases.route_for, me, case.case_id, subject[0], subject[1], uow())
-    if not ok:
+    if not ok or route is None:
         return False
     st.info(route.rule)
     names = {a.id: a.name for a in route.alternatives}
