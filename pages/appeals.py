@@ -4,6 +4,7 @@ due dates and the decision form."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -85,7 +86,7 @@ with st.form("decide_appeal"):
     notes = st.text_area("Reasons for the decision")
     varied = st.text_area("How the decision is varied (varied only)")
     new_review = st.date_input("New review date (varied only)", value=None, format="DD/MM/YYYY")
-    spoc = {}
+    spoc: dict[str, Any] = {}
     if row.subject_type == SubjectType.SPOC_ENTRY:
         st.caption("Varying a SPOC: leave a field blank to keep it as it is.")
         spoc["channels"] = st.multiselect("New contact channels", [c.value for c in Channel],
