@@ -112,6 +112,9 @@ def test_clause_4_2_the_review_outcome_letter_offers_an_appeal_on_its_own_clock(
     appeal_id = appeal(db_url, uow, actors["teamleader"], case_id, "review", review_id, D(2027, 5, 10))
     stored = row(db_url, Appeal, appeal_id)
     assert stored.late is False and stored.decision_maker_id == actors["ad.housing"].user_id
+    ack = svc.draft_letter(actors["teamleader"], case_id, "appeal_ack", appeal_id, None, uow(), today=D(2027, 5, 11))
+    assert ("Against", "the outcome of our review of the arrangement “Contact limited to certain times or a number "
+            "of contacts” that started on 5 November 2026 of 22 April 2027") in ack.facts
 
 
 # ---------------------------------------------------------------- item 3: every appeal can be recorded and decided
