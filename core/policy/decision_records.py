@@ -1,6 +1,7 @@
 """What every stage decision must record (clause 4.1 and the Equality Act 2010): the informal
 stage's own steps, and the underlying issues and reasonable adjustments considered before a
 warning or formal action. Pure; re-exported from core.policy.stages."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -18,20 +19,25 @@ INFORMAL_STEPS: dict[str, str] = {
 }
 
 
-def underlying_issue_problems(considered: bool, notes: str, adjustments: str,
-                              vulnerabilities: Iterable[Vulnerability]) -> list[str]:
+def underlying_issue_problems(
+    considered: bool, notes: str, adjustments: str, vulnerabilities: Iterable[Vulnerability]
+) -> list[str]:
     """Clause 2.3 and the Equality Act 2010: considered and recorded before a warning or formal action."""
     problems: list[str] = []
     if not considered:
-        problems.append("Record that underlying issues (disability, mental health, learning "
-                        "difficulties, language or other vulnerabilities) and reasonable adjustments "
-                        "(Equality Act 2010) were considered.")
+        problems.append(
+            "Record that underlying issues (disability, mental health, learning "
+            "difficulties, language or other vulnerabilities) and reasonable adjustments "
+            "(Equality Act 2010) were considered."
+        )
     if not (notes or "").strip():
         problems.append("Say which underlying issues were considered and what you found.")
     recorded = sorted({v.label.lower() for v in vulnerabilities})
     if recorded and not (adjustments or "").strip():
-        problems.append(f"The customer has a recorded {', '.join(recorded)} need: record the reasonable "
-                        "adjustments this action keeps (or why none are needed).")
+        problems.append(
+            f"The customer has a recorded {', '.join(recorded)} need: record the reasonable "
+            "adjustments this action keeps (or why none are needed)."
+        )
     return problems
 
 

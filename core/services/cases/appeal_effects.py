@@ -21,11 +21,21 @@ from core.services.cases._common import SPOC_OVERTURNED, _changed, _close
 
 
 def _say_how(terms: str, review_due: dt.date | None) -> list[str]:
-    return ([f"terms: {terms}"] if terms else []) + ([f"review due {review_due:%d %B %Y}"] if review_due else [])
+    return ([f"terms: {terms}"] if terms else []) + (
+        [f"review due {review_due:%d %B %Y}"] if review_due else []
+    )
 
 
-def decide_review(uow: UnitOfWork, actor: Actor, case: Case, review: Review, outcome: AppealOutcome,
-                  terms: str, review_due: dt.date | None, today: dt.date) -> list[str]:
+def decide_review(
+    uow: UnitOfWork,
+    actor: Actor,
+    case: Case,
+    review: Review,
+    outcome: AppealOutcome,
+    terms: str,
+    review_due: dt.date | None,
+    today: dt.date,
+) -> list[str]:
     """Apply an appeal decision on a review outcome; returns what was varied, in words."""
     if outcome == AppealOutcome.UPHELD:
         return []
@@ -39,11 +49,22 @@ def decide_review(uow: UnitOfWork, actor: Actor, case: Case, review: Review, out
             if review_due:
                 action.review_due = check_review_date(review.held_on, review_due)
         else:
-            action.status, action.ended_on, action.ended_reason = ActionStatus.OVERTURNED, today, SPOC_OVERTURNED
+            action.status, action.ended_on, action.ended_reason = (
+                ActionStatus.OVERTURNED,
+                today,
+                SPOC_OVERTURNED,
+            )
         uow.flush()
         b, a = _changed(before, snapshot(action))
-        uow.audit(actor, "review_formal_action", action, customer_id=case.customer_id, before=b, after=a,
-                  reason=f"Appeal against the review of {review.held_on:%d %B %Y} decided: {outcome.label}")
+        uow.audit(
+            actor,
+            "review_formal_action",
+            action,
+            customer_id=case.customer_id,
+            before=b,
+            after=a,
+            reason=f"Appeal against the review of {review.held_on:%d %B %Y} decided: {outcome.label}",
+        )
         return _say_how(terms, review_due) if outcome == AppealOutcome.VARIED else []
     event = uow.session.get(StageEvent, review.subject_id)
     if event is None or case.stage != Stage.WARNING:
@@ -57,8 +78,16 @@ def decide_review(uow: UnitOfWork, actor: Actor, case: Case, review: Review, out
     return []
 
 
-def decide_pvp(uow: UnitOfWork, actor: Actor, case: Case, entry: PvpEntry, outcome: AppealOutcome,
-               terms: str, review_due: dt.date | None, today: dt.date) -> list[str]:
+def decide_pvp(
+    uow: UnitOfWork,
+    actor: Actor,
+    case: Case,
+    entry: PvpEntry,
+    outcome: AppealOutcome,
+    terms: str,
+    review_due: dt.date | None,
+    today: dt.date,
+) -> list[str]:
     """Apply an appeal decision on a PVP marker; returns what was varied, in words."""
     if outcome == AppealOutcome.UPHELD:
         return []
@@ -75,6 +104,13 @@ def decide_pvp(uow: UnitOfWork, actor: Actor, case: Case, entry: PvpEntry, outco
         entry.status, entry.ended_on, entry.ended_reason = RegisterStatus.ENDED, today, SPOC_OVERTURNED
     uow.flush()
     b, a = _changed(before, snapshot(entry))
-    uow.audit(actor, "update_pvp_entry", entry, customer_id=case.customer_id, before=b, after=a,
-              reason=f"Appeal decided: {outcome.label}")
+    uow.audit(
+        actor,
+        "update_pvp_entry",
+        entry,
+        customer_id=case.customer_id,
+        before=b,
+        after=a,
+        reason=f"Appeal decided: {outcome.label}",
+    )
     return _say_how(terms, review_due) if outcome == AppealOutcome.VARIED else []
