@@ -49,6 +49,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DMO: frozenset(
         {
             P.VIEW_CASES,
+            P.RECORD_APPEALS,  # issue 13: a DMO who receives an appeal directly logs it
             P.MANAGE_SPOC_REGISTER,
             P.VIEW_REGISTERS,
             P.HANDLE_DATA_REQUESTS,

@@ -25,7 +25,7 @@ PAGES = [PageSpec(*row) for row in [
     ("Cases", "pages/contacts.py", "Contacts and notes", ":material/call_log:", P.RECORD_INCIDENTS),
     ("Cases", "pages/case_actions.py", "Case actions", ":material/rule:", P.RUN_CASES),
     ("Cases", "pages/compliance.py", "Compliance", ":material/fact_check:", P.RUN_CASES),
-    ("Cases", "pages/appeals.py", "Appeals", ":material/gavel:", P.DECIDE_APPEALS),
+    ("Cases", "pages/appeals.py", "Appeals", ":material/gavel:", P.RECORD_APPEALS),
     ("Cases", "pages/letters.py", "Letters", ":material/mail:", P.DRAFT_LETTERS),
     ("Registers", "pages/spoc_register.py", "SPOC register", ":material/contact_phone:", P.VIEW_REGISTERS),
     ("Registers", "pages/pvp_register.py", "PVP register", ":material/flag:", P.VIEW_REGISTERS),

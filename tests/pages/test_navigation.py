@@ -9,9 +9,10 @@ from tests.scenarios import demo_actors
 from ui.navigation import pages_for
 
 EXPECTED = {
-    "teamleader": {"Customers", "Log an incident", "Case timeline", "Case actions", "Compliance", "Letters",
-                   "SPOC register", "PVP register", "Contact arrangements", "Monitoring"},
-    "dmo": {"Customers", "Case timeline", "Letters", "SPOC register", "PVP register",
+    # Issue 13: whoever receives an appeal directly logs it on the Appeals page.
+    "teamleader": {"Customers", "Log an incident", "Case timeline", "Case actions", "Compliance", "Appeals",
+                   "Letters", "SPOC register", "PVP register", "Contact arrangements", "Monitoring"},
+    "dmo": {"Customers", "Case timeline", "Appeals", "Letters", "SPOC register", "PVP register",
             "Contact arrangements", "Data requests", "Audit log"},
     "hsw": {"Customers", "Case timeline", "Letters", "SPOC register", "PVP register",
             "Contact arrangements"},

@@ -19,7 +19,7 @@ from core.enums import LetterType, Stage
 from core.errors import NotFound, PolicyError
 from core.models import Case, Customer, Letter, StageEvent, User
 from core.permissions import Actor, Permission, require
-from core.policy.letters import starts_appeal_window
+from core.policy.letters import STAGE_OF_LETTER
 from core.services.letters.facts import SUBJECT_TYPE, letter_facts, load_case, subjects_for
 from core.validation import clean_line, clean_text, parse_enum
 
@@ -192,14 +192,15 @@ def draft_letter(actor: Actor, case_id: int, letter_type: str, subject_id: Optio
 
 
 def _notify(uow: UnitOfWork, actor: Actor, draft: Draft, letter: Letter, today: dt.date) -> Optional[dt.date]:
-    """The first warning or formal letter sent is the decision's notification."""
+    """The first informal, warning or formal letter sent is the decision's notification (a review
+    outcome or PVP notice is dated by its first letter in the letter table)."""
     event = uow.session.get(StageEvent, draft.subject_id)
     if event is None:
         raise NotFound("No such decision.")
     first = uow.session.scalar(select(Letter.id).where(
         Letter.letter_type == draft.letter_type, Letter.subject_type == "stage_event",
         Letter.subject_id == event.id, Letter.id != letter.id).limit(1))
-    if first is None and event.notified_on != today:
+    if first is None and event.notified_on is None:   # already told in writing: that date stands
         before = {"notified_on": event.notified_on.isoformat() if event.notified_on else None}
         event.notified_on = today
         uow.audit(actor, "notify_decision", event, customer_id=draft.customer_id,
@@ -226,7 +227,7 @@ def mark_sent(actor: Actor, case_id: int, letter_type: str, subject_id: Optional
                         checksum=draft.checksum, content=draft.content, filename=draft.filename)
         uow.session.add(letter)
         uow.audit(actor, "send_letter", letter, after=snapshot(letter), reason=f"{letter_type.label} sent")
-        notified = _notify(uow, actor, draft, letter, today) if starts_appeal_window(letter_type) else None
+        notified = _notify(uow, actor, draft, letter, today) if letter_type in STAGE_OF_LETTER else None
         uow.commit()
         return SentLetter(letter.id, letter.checksum, letter.filename, today, letter.template_version,
                           draft.appeal_by, draft.content, notified)
