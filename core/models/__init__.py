@@ -14,6 +14,7 @@ from core.models.cases import (
     stage_event_incident,
 )
 from core.models.governance import AccessLog, Annotation, AppSetting, AuditEntry, DataRequest
+from core.models.outbox import OutboxMessage
 from core.models.people import (
     Customer,
     CustomerVulnerability,
@@ -55,4 +56,5 @@ __all__ = [
     "DataRequest",
     "AppSetting",
     "IncidentDaily",
+    "OutboxMessage",
 ]
