@@ -44,6 +44,7 @@ from core.services.cases._common import (
     _today,
 )
 from core.services.cases.views import AppealRoute, AssignedAppeal, AssistantDirector
+from core.services import notify
 from core.validation import clean_text
 
 ASSIGNED_LIMIT = 200   # appeals listed for one Assistant Director (open ones are few; decided ones pile up)
@@ -234,6 +235,7 @@ def record_appeal(
         uow.audit(actor, "record_appeal", appeal, customer_id=case.customer_id, after=snapshot(appeal),
                   reason=why + (f" Late appeal accepted: {late_reason}" if late else ""))
         _audit_case(uow, actor, "appeal_received", case, before)
+        notify.appeal_assigned(uow, appeal)  # issue 15: email the decision maker (outbox, same transaction)
         uow.commit()
         return appeal.id
 
