@@ -35,6 +35,7 @@ from core.policy.deadlines import (
     appeal_window_start,
     is_appeal_late,
 )
+from core.services import notify
 from core.services.cases._common import (
     SPOC_OVERTURNED,
     _audit_case,
@@ -44,7 +45,6 @@ from core.services.cases._common import (
     _today,
 )
 from core.services.cases.views import AppealRoute, AssignedAppeal, AssistantDirector
-from core.services import notify
 from core.validation import clean_text
 
 ASSIGNED_LIMIT = 200   # appeals listed for one Assistant Director (open ones are few; decided ones pile up)
