@@ -16,6 +16,7 @@ from core.errors import ConfigError
 from core.logging_config import configure_logging
 from ui.errors import run_page_safely
 from ui.navigation import PAGES, pages_for
+from ui.work_badge import nav_title
 
 configure_logging()
 st.set_page_config(page_title="Fair Treatment", page_icon=":material/balance:", layout="wide")
@@ -118,7 +119,7 @@ def logout_page() -> None:
 def navigation(actor) -> dict[str, list]:
     sections: dict[str, list] = {}
     for page in pages_for(actor):
-        sections.setdefault(page.section, []).append(st.Page(page.path, title=page.title, icon=page.icon))
+        sections.setdefault(page.section, []).append(st.Page(page.path, title=nav_title(page, actor), icon=page.icon))
     sections.setdefault("Account", []).append(
         st.Page(logout_page, title="Sign out", icon=":material/logout:", url_path="logout"))
     return sections
