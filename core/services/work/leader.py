@@ -41,7 +41,7 @@ def warning_reviews(actor: Actor, today: dt.date) -> Select:
             _mine(actor),
             Case.stage == Stage.WARNING,
             Case.warning_review_due <= review_horizon(today),
-            _counting_since_warning().is_(True),
+            (Case.warning_review_due >= today) | _counting_since_warning(),
         )
         .order_by(Case.warning_review_due, Case.id)
     )
