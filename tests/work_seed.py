@@ -12,11 +12,26 @@ from sqlalchemy import select
 from core.auth import hash_password
 from core.db import UnitOfWork
 from core.enums import (
-    Category, Channel, DataRequestKind, EvidenceSource, RegisterStatus, Role, Stage,
+    Category,
+    Channel,
+    DataRequestKind,
+    EvidenceSource,
+    RegisterStatus,
+    Role,
+    Stage,
 )
 from core.models import (
-    Appeal, Case, Customer, DataRequest, Incident, PvpConsideration, PvpEntry, ServiceArea, SpocRequest,
-    StageEvent, User,
+    Appeal,
+    Case,
+    Customer,
+    DataRequest,
+    Incident,
+    PvpConsideration,
+    PvpEntry,
+    ServiceArea,
+    SpocRequest,
+    StageEvent,
+    User,
 )
 from core.policy.deadlines import appeal_decision_due, sar_due
 
@@ -43,13 +58,27 @@ def seed_work(url: str, today: dt.date) -> Seeded:
         s = uow.session
         leader, ad, dmo, hsw = (_user(s, u) for u in ("teamleader", "ad.housing", "dmo", "hsw"))
         housing = leader.service_area_id
-        old = User(username="teamleader.old", name="Former Leader", email="old@nph.example",
-                   password_hash=hash_password("x-unused-password"), role=Role.TEAM_LEADER,
-                   service_area_id=housing, active=False)
-        noarea = User(username="tl.noarea", name="New Starter", email="new@nph.example",
-                      password_hash=hash_password("x-unused-password"), role=Role.TEAM_LEADER, active=True)
+        old = User(
+            username="teamleader.old",
+            name="Former Leader",
+            email="old@nph.example",
+            password_hash=hash_password("x-unused-password"),
+            role=Role.TEAM_LEADER,
+            service_area_id=housing,
+            active=False,
+        )
+        noarea = User(
+            username="tl.noarea",
+            name="New Starter",
+            email="new@nph.example",
+            password_hash=hash_password("x-unused-password"),
+            role=Role.TEAM_LEADER,
+            active=True,
+        )
         s.add_all([old, noarea, ServiceArea(name="Lettings")])
-        a = Customer(housing_ref="NPH700001", first_name="Siân", last_name="Kowalski", service_area_id=housing)
+        a = Customer(
+            housing_ref="NPH700001", first_name="Siân", last_name="Kowalski", service_area_id=housing
+        )
         b = Customer(housing_ref="NPH700002", first_name="Zoë", last_name="Jones", service_area_id=housing)
         s.add_all([a, b])
         s.flush()
@@ -57,29 +86,60 @@ def seed_work(url: str, today: dt.date) -> Seeded:
         orphan = Case(customer_id=b.id, service_area_id=housing, opened_by_id=old.id, stage=Stage.INFORMAL)
         s.add_all([case, orphan])
         s.flush()
-        incident = Incident(customer_id=a.id, case_id=case.id, service_area_id=housing,
-                            occurred_at=dt.datetime.combine(today - dt.timedelta(days=40), dt.time(10), dt.UTC),
-                            channel=Channel.PHONE, category=Category.AGGRESSIVE, description="Shouted.",
-                            evidence_source=EvidenceSource.FIRST_HAND, violence_or_threat=True,
-                            recorded_by_id=leader.id)
+        incident = Incident(
+            customer_id=a.id,
+            case_id=case.id,
+            service_area_id=housing,
+            occurred_at=dt.datetime.combine(today - dt.timedelta(days=40), dt.time(10), dt.UTC),
+            channel=Channel.PHONE,
+            category=Category.AGGRESSIVE,
+            description="Shouted.",
+            evidence_source=EvidenceSource.FIRST_HAND,
+            violence_or_threat=True,
+            recorded_by_id=leader.id,
+        )
         s.add(incident)
         s.flush()
-        event = StageEvent(case_id=case.id, from_stage=Stage.WARNING, to_stage=Stage.FORMAL,
-                           decided_on=today - dt.timedelta(days=30), decided_by_id=leader.id,
-                           notified_on=today - dt.timedelta(days=30))
+        event = StageEvent(
+            case_id=case.id,
+            from_stage=Stage.WARNING,
+            to_stage=Stage.FORMAL,
+            decided_on=today - dt.timedelta(days=30),
+            decided_by_id=leader.id,
+            notified_on=today - dt.timedelta(days=30),
+        )
         s.add(event)
         s.flush()
         received = today - dt.timedelta(days=12)
-        appeal = Appeal(case_id=case.id, subject_type="stage_event", subject_id=event.id, received_on=received,
-                        decision_maker_id=ad.id, due_on=appeal_decision_due(received), recorded_by_id=leader.id)
+        appeal = Appeal(
+            case_id=case.id,
+            subject_type="stage_event",
+            subject_id=event.id,
+            received_on=received,
+            decision_maker_id=ad.id,
+            due_on=appeal_decision_due(received),
+            recorded_by_id=leader.id,
+        )
         consideration = PvpConsideration(incident_id=incident.id, customer_id=a.id)
-        pvp = PvpEntry(customer_id=a.id, proposed_by_id=leader.id, reasons="Threats.", status=RegisterStatus.ACTIVE,
-                       approved_by_id=hsw.id, starts_on=today - dt.timedelta(days=370),
-                       review_due=today - dt.timedelta(days=5), customer_notified_on=today - dt.timedelta(days=360))
+        pvp = PvpEntry(
+            customer_id=a.id,
+            proposed_by_id=leader.id,
+            reasons="Threats.",
+            status=RegisterStatus.ACTIVE,
+            approved_by_id=hsw.id,
+            starts_on=today - dt.timedelta(days=370),
+            review_due=today - dt.timedelta(days=5),
+            customer_notified_on=today - dt.timedelta(days=360),
+        )
         spoc = SpocRequest(case_id=case.id, customer_id=a.id, requested_by_id=leader.id, reason="Many calls.")
         sar_received = today - dt.timedelta(days=25)
-        request = DataRequest(customer_id=a.id, kind=DataRequestKind.SAR, received_on=sar_received,
-                              due_on=sar_due(sar_received), logged_by_id=dmo.id)
+        request = DataRequest(
+            customer_id=a.id,
+            kind=DataRequestKind.SAR,
+            received_on=sar_received,
+            due_on=sar_due(sar_received),
+            logged_by_id=dmo.id,
+        )
         s.add_all([appeal, consideration, pvp, spoc, request])
         uow.commit()
         return Seeded(case.id, a.id, orphan.id, appeal.id, pvp.id, spoc.id, request.id, old.id, housing)

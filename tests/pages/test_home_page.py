@@ -29,11 +29,28 @@ def seeded(app_db):
     ("username", "expected"),
     [
         ("teamleader", {"Appeals on my cases waiting for a decision": 1, "Cases that need a new owner": 1}),
-        ("ad.housing", {"Appeals waiting for my decision (5 working days)": 1,
-                        "Cases in my area at the formal stage": 1, "Cases that need a new owner": 1}),
-        ("dmo", {"Data requests (due one month after receipt)": 1, "SPOC requests waiting for a review meeting": 1}),
-        ("hsw", {"PVP reviews due (next 30 days or overdue)": 1,
-                 "PVP considerations waiting (newest and most serious first)": 1}),
+        (
+            "ad.housing",
+            {
+                "Appeals waiting for my decision (5 working days)": 1,
+                "Cases in my area at the formal stage": 1,
+                "Cases that need a new owner": 1,
+            },
+        ),
+        (
+            "dmo",
+            {
+                "Data requests (due one month after receipt)": 1,
+                "SPOC requests waiting for a review meeting": 1,
+            },
+        ),
+        (
+            "hsw",
+            {
+                "PVP reviews due (next 30 days or overdue)": 1,
+                "PVP considerations waiting (newest and most serious first)": 1,
+            },
+        ),
         ("admin", {"Users without a service area": 1, "Service areas without an Assistant Director": 1}),
     ],
 )
@@ -56,7 +73,9 @@ def test_the_overdue_appeal_links_to_the_appeals_page_and_says_how_late_it_is(se
 
 def test_the_case_link_carries_the_case_in_its_query(seeded):
     at = app_as("teamleader")
-    link = next(el for el in at.get("page_link") if el.proto.label.startswith(f"Case {seeded.orphan_case_id} "))
+    link = next(
+        el for el in at.get("page_link") if el.proto.label.startswith(f"Case {seeded.orphan_case_id} ")
+    )
     assert "case_owner" in link.proto.page
     assert f"case_id={seeded.orphan_case_id}" in link.proto.query_string
 

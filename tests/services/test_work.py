@@ -25,15 +25,27 @@ def _counts(mine: work.MyWork) -> dict[str, int]:
 def test_each_role_sees_its_own_work(db_url, actors):
     seed_work(db_url, TODAY)
     assert _counts(work.my_work(actors["teamleader"], UnitOfWork(db_url), TODAY)) == {
-        "appeals_on_cases": 1, "needs_owner": 1}
+        "appeals_on_cases": 1,
+        "needs_owner": 1,
+    }
     assert _counts(work.my_work(actors["ad.housing"], UnitOfWork(db_url), TODAY)) == {
-        "appeals_to_decide": 1, "formal_cases": 1, "needs_owner": 1}
+        "appeals_to_decide": 1,
+        "formal_cases": 1,
+        "needs_owner": 1,
+    }
     assert _counts(work.my_work(actors["ad.repairs"], UnitOfWork(db_url), TODAY)) == {}
-    assert _counts(work.my_work(actors["dmo"], UnitOfWork(db_url), TODAY)) == {"data_requests": 1, "spoc_requests": 1}
+    assert _counts(work.my_work(actors["dmo"], UnitOfWork(db_url), TODAY)) == {
+        "data_requests": 1,
+        "spoc_requests": 1,
+    }
     assert _counts(work.my_work(actors["hsw"], UnitOfWork(db_url), TODAY)) == {
-        "pvp_reviews": 1, "pvp_considerations": 1}
+        "pvp_reviews": 1,
+        "pvp_considerations": 1,
+    }
     assert _counts(work.my_work(actors["admin"], UnitOfWork(db_url), TODAY)) == {
-        "users_without_area": 1, "areas_without_ad": 1}
+        "users_without_area": 1,
+        "areas_without_ad": 1,
+    }
 
 
 def test_deadlines_come_from_the_policy_and_say_how_late(db_url, actors):
@@ -54,9 +66,15 @@ def test_counts_cover_everything_while_the_list_is_limited_and_most_urgent_first
     with UnitOfWork(db_url) as uow:
         base = uow.session.get(Case, seeded.formal_case_id)
         for days in (3, 40, 1):
-            uow.session.add(Case(customer_id=base.customer_id, service_area_id=base.service_area_id,
-                                 opened_by_id=actors["teamleader"].user_id, stage=Stage.WARNING,
-                                 warning_review_due=TODAY + dt.timedelta(days=days)))
+            uow.session.add(
+                Case(
+                    customer_id=base.customer_id,
+                    service_area_id=base.service_area_id,
+                    opened_by_id=actors["teamleader"].user_id,
+                    stage=Stage.WARNING,
+                    warning_review_due=TODAY + dt.timedelta(days=days),
+                )
+            )
         uow.commit()
     mine = work.my_work(actors["teamleader"], UnitOfWork(db_url), TODAY, limit=1)
     line = next(line for line in mine.lines if line.kind == "warning_reviews")
@@ -84,18 +102,40 @@ def _warning_case(db_url, actors, seeded, review_due: dt.date, incident_days_aft
     warned_on = review_due - dt.timedelta(days=120)
     with UnitOfWork(db_url) as uow:
         base = uow.session.get(Case, seeded.formal_case_id)
-        case = Case(customer_id=base.customer_id, service_area_id=base.service_area_id, opened_by_id=leader,
-                    stage=Stage.WARNING, warning_review_due=review_due)
+        case = Case(
+            customer_id=base.customer_id,
+            service_area_id=base.service_area_id,
+            opened_by_id=leader,
+            stage=Stage.WARNING,
+            warning_review_due=review_due,
+        )
         uow.session.add(case)
         uow.session.flush()
-        uow.session.add(StageEvent(case_id=case.id, from_stage=Stage.INFORMAL, to_stage=Stage.WARNING,
-                                   decided_on=warned_on, decided_by_id=leader))
+        uow.session.add(
+            StageEvent(
+                case_id=case.id,
+                from_stage=Stage.INFORMAL,
+                to_stage=Stage.WARNING,
+                decided_on=warned_on,
+                decided_by_id=leader,
+            )
+        )
         if incident_days_after is not None:
-            uow.session.add(Incident(
-                customer_id=base.customer_id, case_id=case.id, service_area_id=base.service_area_id,
-                occurred_at=dt.datetime.combine(warned_on + dt.timedelta(days=incident_days_after), dt.time(9), dt.UTC),
-                channel=Channel.PHONE, category=Category.AGGRESSIVE, description="Swore again.",
-                evidence_source=EvidenceSource.FIRST_HAND, recorded_by_id=leader))
+            uow.session.add(
+                Incident(
+                    customer_id=base.customer_id,
+                    case_id=case.id,
+                    service_area_id=base.service_area_id,
+                    occurred_at=dt.datetime.combine(
+                        warned_on + dt.timedelta(days=incident_days_after), dt.time(9), dt.UTC
+                    ),
+                    channel=Channel.PHONE,
+                    category=Category.AGGRESSIVE,
+                    description="Swore again.",
+                    evidence_source=EvidenceSource.FIRST_HAND,
+                    recorded_by_id=leader,
+                )
+            )
         uow.commit()
         return case.id
 
