@@ -86,10 +86,12 @@ def queue_digests(url: str | None = None, today: dt.date | None = None) -> int:
     """Queue today's digest for every active user with something to do; returns how many were queued."""
     today = today or dt.date.today()
     with UnitOfWork(url) as uow:
-        users = uow.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)).all()
+        users = [
+            (actor_from_user(user), user.email)
+            for user in uow.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id))
+        ]
     queued = 0
-    for user in users:
-        actor = actor_from_user(user)
+    for actor, address in users:
         if not actor.can(Permission.VIEW_MY_WORK):
             continue
         mine = work.my_work(actor, UnitOfWork(url), today, limit=DIGEST_ITEMS_PER_LINE)
@@ -99,9 +101,10 @@ def queue_digests(url: str | None = None, today: dt.date | None = None) -> int:
         with UnitOfWork(url) as uow:
             if notify.queue(
                 uow,
-                key=f"digest:{user.id}:{today.isoformat()}",
+                key=f"digest:{actor.user_id}:{today.isoformat()}",
                 kind="digest",
-                recipient=user,
+                recipient_id=actor.user_id,
+                to_address=address,
                 subject=subject,
                 body=body,
             ):
@@ -111,7 +114,17 @@ def queue_digests(url: str | None = None, today: dt.date | None = None) -> int:
     return queued
 
 
-def _claim(url: str | None, message_id: int) -> OutboxMessage | None:
+@dataclass(frozen=True)
+class Claimed:
+    """A message this sender won: what it needs to send it."""
+
+    message_id: int
+    to_address: str
+    subject: str
+    body: str
+
+
+def _claim(url: str | None, message_id: int) -> Claimed | None:
     """Pending -> sending in one conditional UPDATE: only one sender can win a message."""
     with UnitOfWork(url) as uow:
         claimed = uow.session.execute(
@@ -123,7 +136,12 @@ def _claim(url: str | None, message_id: int) -> OutboxMessage | None:
         if claimed.rowcount != 1:
             return None
         uow.commit()
-        return uow.session.get(OutboxMessage, message_id)
+        row = uow.session.execute(
+            select(OutboxMessage.to_address, OutboxMessage.subject, OutboxMessage.body).where(
+                OutboxMessage.id == message_id
+            )
+        ).one()
+        return Claimed(message_id, row.to_address, row.subject, row.body)
 
 
 def _finish(url: str | None, message_id: int, error: str = "") -> None:
@@ -139,7 +157,7 @@ def _finish(url: str | None, message_id: int, error: str = "") -> None:
         uow.commit()
 
 
-def _deliver(smtp: smtplib.SMTP, settings: SmtpSettings, message: OutboxMessage) -> None:
+def _deliver(smtp: smtplib.SMTP, settings: SmtpSettings, message: Claimed) -> None:
     if not message.to_address:
         raise ValueError("the recipient has no email address")
     email = EmailMessage()

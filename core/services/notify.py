@@ -50,7 +50,9 @@ def config_app_url() -> str:
     return os.environ.get("FT_APP_URL", "http://localhost:8501")
 
 
-def queue(uow: UnitOfWork, *, key: str, kind: str, recipient: User, subject: str, body: str) -> bool:
+def queue(
+    uow: UnitOfWork, *, key: str, kind: str, recipient_id: int, to_address: str, subject: str, body: str
+) -> bool:
     """Add one message unless one with this key is already queued; in the caller's transaction."""
     if uow.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)) is not None:
         return False
@@ -58,8 +60,8 @@ def queue(uow: UnitOfWork, *, key: str, kind: str, recipient: User, subject: str
         OutboxMessage(
             dedupe_key=key,
             kind=kind,
-            recipient_id=recipient.id,
-            to_address=recipient.email,
+            recipient_id=recipient_id,
+            to_address=to_address,
             subject=subject[:200],
             body=body,
         )
@@ -88,7 +90,8 @@ def appeal_assigned(uow: UnitOfWork, appeal: Appeal) -> None:
         uow,
         key=f"appeal:{appeal.id}:{decider.id}",
         kind="appeal_assigned",
-        recipient=decider,
+        recipient_id=decider.id,
+        to_address=decider.email,
         subject=subject,
         body=body,
     )
@@ -108,7 +111,8 @@ def spoc_request_received(uow: UnitOfWork, request: SpocRequest) -> None:
             uow,
             key=f"spoc_request:{request.id}:{dmo.id}",
             kind="spoc_request",
-            recipient=dmo,
+            recipient_id=dmo.id,
+            to_address=dmo.email,
             subject=f"Fair Treatment: SPOC request {request.id} waiting for a review meeting",
             body=body,
         )
