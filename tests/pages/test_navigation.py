@@ -9,16 +9,16 @@ from tests.scenarios import demo_actors
 from ui.navigation import pages_for
 
 EXPECTED = {
-    "teamleader": {"Customers", "Log an incident", "Case timeline", "Case actions", "Compliance", "Letters",
+    "teamleader": {"My work", "Case owner", "Customers", "Log an incident", "Case timeline", "Case actions", "Compliance", "Letters",
                    "SPOC register", "PVP register", "Contact arrangements", "Monitoring"},
-    "dmo": {"Customers", "Case timeline", "Letters", "SPOC register", "PVP register",
+    "dmo": {"My work", "SPOC officer", "Customers", "Case timeline", "Letters", "SPOC register", "PVP register",
             "Contact arrangements", "Data requests", "Audit log"},
-    "hsw": {"Customers", "Case timeline", "Letters", "SPOC register", "PVP register",
+    "hsw": {"My work", "Customers", "Case timeline", "Letters", "SPOC register", "PVP register",
             "Contact arrangements"},
-    "ad.housing": {"Customers", "Case timeline", "Appeals", "Letters", "SPOC register",
+    "ad.housing": {"My work", "Case owner", "Customers", "Case timeline", "Appeals", "Letters", "SPOC register",
                    "PVP register", "Contact arrangements", "Monitoring"},
     "contractor": {"Contact arrangements"},
-    "admin": {"Audit log", "Users"},
+    "admin": {"My work", "Audit log", "Users", "Outbox"},
 }
 
 
