@@ -17,7 +17,11 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 os.environ.setdefault("FT_BCRYPT_ROUNDS", "4")
 
@@ -38,7 +42,7 @@ def build(size: float) -> str:
     return url
 
 
-def timed(call, runs: int) -> tuple[float, object]:
+def timed(call: Callable[[], T], runs: int) -> tuple[float, T]:
     result = call()  # warm-up
     samples = []
     for _ in range(runs):
@@ -61,8 +65,9 @@ def main() -> None:
     from core.auth import actor_from_user
     from core.db import UnitOfWork
     from core.models import Incident, User
+    from core.permissions import Actor
     from core.services import work
-    from core.services.work._rows import LIST_LIMIT, run_kind
+    from core.services.work._rows import LIST_LIMIT, Kind, WorkLine, run_kind
 
     today = dt.date.today()
     with UnitOfWork(url) as uow:
@@ -76,13 +81,17 @@ def main() -> None:
             continue
         for kind in kinds:
 
-            def one(kind=kind, actor=actor):
+            def one(kind: Kind = kind, actor: Actor = actor) -> WorkLine:
                 with UnitOfWork(url) as uow:
                     return run_kind(uow.session, actor, kind, today, LIST_LIMIT)
 
             ms, line = timed(one, args.runs)
             print(f"{actor.username:<12} {kind.kind:<22} {line.count:>7} {ms:>8.1f}")
-        ms, mine = timed(lambda actor=actor: work.my_work(actor, UnitOfWork(url), today), args.runs)
+
+        def page(actor: Actor = actor) -> work.MyWork:
+            return work.my_work(actor, UnitOfWork(url), today)
+
+        ms, mine = timed(page, args.runs)
         print(f"{actor.username:<12} {'(whole home page)':<22} {mine.total:>7} {ms:>8.1f}")
 
 

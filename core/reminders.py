@@ -20,8 +20,10 @@ import smtplib
 import sys
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import Any, cast
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 
 from core.auth import actor_from_user
 from core.db import UnitOfWork
@@ -127,11 +129,14 @@ class Claimed:
 def _claim(url: str | None, message_id: int) -> Claimed | None:
     """Pending -> sending in one conditional UPDATE: only one sender can win a message."""
     with UnitOfWork(url) as uow:
-        claimed = uow.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
-            .values(status="sending", claimed_at=utcnow(), attempts=OutboxMessage.attempts + 1)
-            .execution_options(synchronize_session=False)
+        claimed = cast(
+            CursorResult[Any],
+            uow.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+                .values(status="sending", claimed_at=utcnow(), attempts=OutboxMessage.attempts + 1)
+                .execution_options(synchronize_session=False)
+            ),
         )
         if claimed.rowcount != 1:
             return None

@@ -30,11 +30,12 @@ ok, people = attempt(ownership.owner_candidates, me, current.case_id, uow())
 if not ok or not people:
     st.info("No active team leader or manager in the case's service area can take it.")
     st.stop()
+names: dict[int, str] = {p.user_id: p.name for p in people}
 with st.form("change_owner"):
     chosen = st.selectbox(
         "New owner",
-        [p.user_id for p in people],
-        format_func=lambda i: next(p.name for p in people if p.user_id == i),
+        list(names),
+        format_func=lambda i: names.get(i, ""),
     )
     reason = st.text_area("Reason for the change")
     if st.form_submit_button("Change the owner"):

@@ -42,9 +42,10 @@ st.dataframe(
     hide_index=True,
     use_container_width=True,
 )
+subjects: dict[int, str] = {r.message_id: f"#{r.message_id} {r.subject}" for r in rows}
 chosen = st.selectbox(
     "Read a message",
-    [r.message_id for r in rows],
-    format_func=lambda i: next(f"#{r.message_id} {r.subject}" for r in rows if r.message_id == i),
+    list(subjects),
+    format_func=lambda i: subjects.get(i, ""),
 )
 st.text(next(r.body for r in rows if r.message_id == chosen))

@@ -14,9 +14,10 @@ entry_id = st.number_input("SPOC register entry", min_value=1, step=1, value=Non
 ok, people = attempt(ownership.spoc_officer_choices, me, uow())
 if not entry_id or not ok or not people:
     st.stop()
-names = {p.user_id: p.name for p in people}
+names: dict[int, str] = {p.user_id: p.name for p in people}
+officers: list[int] = list(names)
 with st.form("handover"):
-    officer = st.selectbox("New SPOC officer", list(names), format_func=names.get)
+    officer = st.selectbox("New SPOC officer", officers, format_func=lambda i: names.get(i, ""))
     reason = st.text_area("Reason for the handover")
     if st.form_submit_button("Hand over"):
         done, _ = attempt(ownership.hand_over_spoc, me, int(entry_id), officer, reason, uow())

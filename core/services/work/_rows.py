@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, case, func
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from core.permissions import Actor
@@ -79,14 +79,14 @@ def as_date(value: object) -> dt.date | None:
 
 
 def run_kind(session: Session, actor: Actor, kind: Kind, today: dt.date, limit: int) -> WorkLine:
-    """One query: the first `limit` rows with the total and the overdue count over all of them."""
+    """One query: the first `limit` rows, with the total and the overdue count over all of them
+    as uncorrelated scalar subqueries (evaluated once; the LIMIT still stops the listing early)."""
     stmt = kind.query(actor, today)
-    due = stmt.selected_columns["due_on"]
-    overdue = func.sum(case((due < today, 1), else_=0)).over()
+    due_only = stmt.with_only_columns(stmt.selected_columns["due_on"]).order_by(None).subquery()
+    counted = select(func.count()).select_from(due_only).scalar_subquery()
+    overdue = select(func.count()).select_from(due_only).where(due_only.c.due_on < today).scalar_subquery()
     rows = (
-        session.execute(
-            stmt.add_columns(func.count().over().label("total"), overdue.label("overdue_total")).limit(limit)
-        )
+        session.execute(stmt.add_columns(counted.label("total"), overdue.label("overdue_total")).limit(limit))
         .mappings()
         .all()
     )
