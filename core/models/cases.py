@@ -226,6 +226,7 @@ class Appeal(Base):
     __tablename__ = "appeal"
     __table_args__ = (
         Index("ix_appeal_pending_due", "decided_on", "due_on", "case_id"),
+        Index("ix_appeal_case_pending", "case_id", "decided_on", "due_on"),  # home page: appeals on my cases
     )  # monitoring: overdue
 
     id: Mapped[int] = mapped_column(primary_key=True)
