@@ -224,3 +224,66 @@ def test_spoc_handover_refusals(db_url, actors, spoc):
         )
     with pytest.raises(PolicyError, match="someone other"):
         ownership.name_spoc_deputy(actors["dmo"], entry, actors["teamleader"].user_id, "", UnitOfWork(db_url))
+
+
+def test_the_migration_gives_existing_cases_an_owner(tmp_path):
+    """0008 on a database with data (SQLite, where adding a column must not rebuild the table):
+    first stage event's decider, else first incident's recorder, else the opener."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from db.setup import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0009")
+    engine = create_engine(url)
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO service_area (id, name, is_corporate_ict) VALUES (1, 'A', 0)"))
+        for i in (1, 2, 3):
+            c.execute(
+                text(
+                    "INSERT INTO app_user (id, username, name, email, password_hash, role, active, created_at) "
+                    f"VALUES ({i}, 'u{i}', 'U{i}', '', 'x', 'team_leader', 1, '2026-01-01')"
+                )
+            )
+            c.execute(
+                text(
+                    "INSERT INTO customer (id, housing_ref, title, first_name, last_name, address_line1, "
+                    "address_line2, 
+                    "town, postcode, phone, email, preferred_contact, search_text, legal_hold, legal_hold_reason, "
+                    f"created_at) VALUES ({i}, 'R{i}', '', 'a', 'b', '', '', '', '', '', '', 'phone', '', 0, '', "
+                    "'2026-01-01')"
+                )
+            )
+            c.execute(
+                text(
+                    "INSERT INTO case_file (id, customer_id, service_area_id, stage, opened_at, opened_by_id, "
+                    f"closure_reason, version) VALUES ({i}, {i}, 1, 'informal', '2026-01-01', 1, '', 1)"
+                )
+            )
+        c.execute(
+            text(
+                "INSERT INTO stage_event (id, case_id, from_stage, to_stage, decided_on, decided_by_id, reason, "
+                "skip_reason, underlying_issues_considered, underlying_issues_notes, adjustments, details, "
+                "recorded_at) "
+                "VALUES (1, 1, 'none', 'informal', '2026-01-02', 2, '', '', 0, '', '', '{}', '2026-01-02')"
+            )
+        )
+        c.execute(
+            text(
+                "INSERT INTO incident (id, customer_id, case_id, service_area_id, occurred_at, channel, category, "
+                "description, evidence_source, third_party_name, witnesses, staff_affected, violence_or_threat, "
+                "police_reference, police_not_referred_reason, in_person_adjustment, service_failure, recorded_by_id, "
+                "recorded_at) VALUES (1, 2, 2, 1, '2026-01-01', 'phone', 'aggressive', 'x', 'first_hand', '', '', '', "
+                "0, '', '', 0, 0, 3, '2026-01-01')"
+            )
+        )
+    command.upgrade(alembic_config(url), "head")
+    with engine.connect() as c:
+        assert c.execute(text("SELECT id, owner_id FROM case_file ORDER BY id")).all() == [
+            (1, 2),
+            (2, 3),
+            (3, 1),
+        ]
+        assert c.execute(text("PRAGMA foreign_key_check")).all() == []
+    engine.dispose()
