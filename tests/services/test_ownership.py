@@ -249,8 +249,8 @@ def test_the_migration_gives_existing_cases_an_owner(tmp_path):
             c.execute(
                 text(
                     "INSERT INTO customer (id, housing_ref, title, first_name, last_name, address_line1, "
-                    "address_line2, 
-                    "town, postcode, phone, email, preferred_contact, search_text, legal_hold, legal_hold_reason, "
+                    "address_line2, town, postcode, phone, email, preferred_contact, search_text, legal_hold, "
+                    "legal_hold_reason, "
                     f"created_at) VALUES ({i}, 'R{i}', '', 'a', 'b', '', '', '', '', '', '', 'phone', '', 0, '', "
                     "'2026-01-01')"
                 )
