@@ -89,3 +89,29 @@ def test_nothing_to_do_says_so(app_db):
     at = app_as("dmo")
     assert not at.exception
     assert "Nothing is waiting for you" in at.success[0].value
+
+
+def test_the_outbox_page_shows_the_queued_digests_to_an_administrator(seeded, app_db):
+    from core import reminders
+
+    reminders.queue_digests(app_db, dt.date.today())
+    at = app_as("admin", "pages/outbox.py")
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert len(frame) == 5 and set(frame["Status"]) == {"pending"}
+    assert "Fair Treatment:" in at.text[0].value or "things to do" in at.text[0].value
+
+
+def test_a_manager_gives_a_disabled_owners_case_a_new_owner(seeded):
+    at = app_as("teamleader")
+    at.query_params["case_id"] = str(seeded.orphan_case_id)
+    at.switch_page("pages/case_owner.py").run()
+    assert not at.exception
+    assert any("needs a new owner" in m.value for m in at.markdown)
+    at.text_area[0].input("The former leader has left.")
+    at.button[0].click().run()
+    assert [s.value for s in at.success] == [
+        "The owner was changed and the change recorded in the audit log."
+    ]
+    home = app_as("ad.housing")
+    assert "Cases that need a new owner" not in {m.label for m in home.metric}
