@@ -24,12 +24,23 @@ def _add_user_column(table: str, column: str, key: str) -> None:
     with a named REFERENCES clause): batch mode would rebuild the table, and dropping the old one
     trips the foreign keys of the rows that refer to it in a database with data."""
     if op.get_bind().dialect.name == "sqlite":
-        op.execute(
-            f"ALTER TABLE {table} ADD COLUMN {column} INTEGER CONSTRAINT {key} REFERENCES app_user (id)"
-        )
+        if column not in {c["name"] for c in sa.inspect(op.get_bind()).get_columns(table)}:  # see downgrade
+            op.execute(
+                f"ALTER TABLE {table} ADD COLUMN {column} INTEGER CONSTRAINT {key} REFERENCES app_user (id)"
+            )
         return
     op.add_column(table, sa.Column(column, sa.Integer(), nullable=True))
     op.create_foreign_key(key, table, "app_user", [column], ["id"])
+
+
+def _drop_user_column(table: str, column: str, key: str) -> None:
+    """SQLite cannot drop a column with a foreign key without rebuilding the table (which its
+    children's foreign keys refuse): the column is emptied and left, and upgrade reuses it."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"UPDATE {table} SET {column} = NULL")
+        return
+    op.drop_constraint(key, table, type_="foreignkey")
+    op.drop_column(table, column)
 
 
 def upgrade() -> None:
@@ -100,9 +111,7 @@ def downgrade() -> None:
     with op.batch_alter_table("spoc_request", schema=None) as batch_op:
         batch_op.drop_index("ix_spoc_request_status_requested")
 
-    with op.batch_alter_table("spoc_entry", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_spoc_entry_deputy_user_id_app_user"), type_="foreignkey")
-        batch_op.drop_column("deputy_user_id")
+    _drop_user_column("spoc_entry", "deputy_user_id", "fk_spoc_entry_deputy_user_id_app_user")
 
     with op.batch_alter_table("service_referral", schema=None) as batch_op:
         batch_op.drop_index("ix_service_referral_raiser_open")
@@ -113,10 +122,8 @@ def downgrade() -> None:
     with op.batch_alter_table("data_request", schema=None) as batch_op:
         batch_op.drop_index("ix_data_request_status_due")
 
-    with op.batch_alter_table("case_file", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_case_file_owner_id_app_user"), type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_case_file_owner_id"))
-        batch_op.drop_column("owner_id")
+    op.drop_index("ix_case_file_owner_id", table_name="case_file")
+    _drop_user_column("case_file", "owner_id", "fk_case_file_owner_id_app_user")
 
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_message_status_id")
