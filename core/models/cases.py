@@ -252,6 +252,7 @@ class Letter(Base):
     """A letter drafted from a template; the .docx bytes are kept in the database."""
 
     __tablename__ = "letter"
+    __table_args__ = (Index("ix_letter_subject", "subject_id", "letter_type"),)  # home page: letters to send
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"), index=True)

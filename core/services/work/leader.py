@@ -7,8 +7,18 @@ import datetime as dt
 from sqlalchemy import Date, Select, and_, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
-from core.enums import ActionStatus, Stage
-from core.models import Appeal, Case, Customer, FormalAction, Incident, ServiceReferral, StageEvent, User
+from core.enums import ActionStatus, LetterType, Stage
+from core.models import (
+    Appeal,
+    Case,
+    Customer,
+    FormalAction,
+    Incident,
+    Letter,
+    ServiceReferral,
+    StageEvent,
+    User,
+)
 from core.permissions import Actor
 from core.policy.work import counting_sources, review_horizon
 from core.services.work._rows import Kind, case_title
@@ -124,6 +134,24 @@ def letters_to_send(actor: Actor, today: dt.date) -> Select:
             Case.stage != Stage.CLOSED,
         )
         .order_by(StageEvent.decided_on, StageEvent.id)
+    )
+
+
+def appeal_letters_to_send(actor: Actor, today: dt.date) -> Select:
+    """Appeals decided on my open cases whose outcome letter has not been sent."""
+    sent = exists().where(
+        Letter.letter_type == LetterType.APPEAL_OUTCOME,
+        Letter.subject_id == Appeal.id,
+        Letter.status == "sent",
+    )
+    return (
+        select(
+            Appeal.id.label("ref_id"), *_case_cols(NO_DATE.label("due_on"), Appeal.decided_on.label("since"))
+        )
+        .join(Case, Case.id == Appeal.case_id)
+        .join(Customer, Customer.id == Case.customer_id)
+        .where(_mine(actor), Appeal.decided_on.is_not(None), Case.stage != Stage.CLOSED, ~sent)
+        .order_by(Appeal.decided_on, Appeal.id)
     )
 
 
@@ -262,6 +290,15 @@ LEADER_KINDS = (
         letters_to_send,
         case_title,
         lambda r: f"{r['to_stage'].label} decision letter",
+        lambda r: {"case": str(r["case_id"])},
+    ),
+    Kind(
+        "appeal_letters",
+        "Appeal outcome letters to send",
+        "pages/letters.py",
+        appeal_letters_to_send,
+        case_title,
+        lambda r: f"Appeal {r['ref_id']} outcome letter",
         lambda r: {"case": str(r["case_id"])},
     ),
     Kind(
