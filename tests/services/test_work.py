@@ -148,3 +148,21 @@ def test_a_warning_whose_review_passed_with_no_counting_incident_is_ready_to_clo
     assert [i.ref_id for i in lines["ready_to_close"].items] == [quiet]
     assert [i.ref_id for i in lines["warning_reviews"].items] == [again]
     assert lines["warning_reviews"].overdue == 1
+
+
+def test_a_decided_appeal_waits_for_its_outcome_letter_on_the_owners_page(db_url, actors):
+    from core.enums import AppealOutcome
+    from core.models import Appeal
+
+    seeded = seed_work(db_url, TODAY)
+    with UnitOfWork(db_url) as uow:
+        appeal = uow.session.get(Appeal, seeded.appeal_id)
+        appeal.decided_on, appeal.outcome = TODAY, AppealOutcome.UPHELD
+        uow.commit()
+    counts = _counts(work.my_work(actors["teamleader"], UnitOfWork(db_url), TODAY))
+    assert counts.get("appeals_on_cases") is None
+    assert counts["appeal_letters"] == 1
+    assert (
+        _counts(work.my_work(actors["ad.housing"], UnitOfWork(db_url), TODAY)).get("appeals_to_decide")
+        is None
+    )
