@@ -22,6 +22,7 @@ from core.models.evidence import (
     PartnerReferral,
 )
 from core.models.governance import AccessLog, Annotation, AppSetting, AuditEntry, DataRequest
+from core.models.outbox import OutboxMessage
 from core.models.people import (
     Customer,
     CustomerVulnerability,
@@ -69,4 +70,5 @@ __all__ = [
     "Household",
     "HouseholdMember",
     "PartnerReferral",
+    "OutboxMessage",
 ]

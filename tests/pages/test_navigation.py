@@ -10,16 +10,16 @@ from ui.navigation import pages_for
 
 EXPECTED = {
     # Issue 13: whoever receives an appeal directly logs it on the Appeals page.
-    "teamleader": {"Customers", "Log an incident", "Case timeline", "Case actions", "Compliance", "Appeals",
+    "teamleader": {"My work", "Case owner", "Customers", "Log an incident", "Case timeline", "Case actions", "Compliance", "Appeals",
                    "Letters", "SPOC register", "PVP register", "Contact arrangements", "Monitoring"},
-    "dmo": {"Customers", "Case timeline", "Appeals", "Letters", "SPOC register", "PVP register",
+    "dmo": {"My work", "SPOC officer", "Customers", "Case timeline", "Appeals", "Letters", "SPOC register", "PVP register",
             "Contact arrangements", "Data requests", "Audit log"},
-    "hsw": {"Customers", "Case timeline", "Letters", "SPOC register", "PVP register",
+    "hsw": {"My work", "Customers", "Case timeline", "Letters", "SPOC register", "PVP register",
             "Contact arrangements"},
-    "ad.housing": {"Customers", "Case timeline", "Appeals", "Letters", "SPOC register",
+    "ad.housing": {"My work", "Case owner", "Customers", "Case timeline", "Appeals", "Letters", "SPOC register",
                    "PVP register", "Contact arrangements", "Monitoring"},
     "contractor": {"Contact arrangements"},
-    "admin": {"Audit log", "Users"},
+    "admin": {"My work", "Audit log", "Users", "Outbox"},
 }
 # Issue 16: visit planning for everyone who sees the arrangements; contacts and notes for recorders.
 for _pages in EXPECTED.values():

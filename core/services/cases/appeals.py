@@ -26,6 +26,7 @@ from core.models import (
 from core.permissions import Actor, Permission, require
 from core.policy import appeals as appeal_rules
 from core.policy.deadlines import appeal_decision_due
+from core.services import notify
 from core.services.cases._common import (
     _audit_case,
     _decision_date,
@@ -186,6 +187,7 @@ def record_appeal(
             reason=why + (f" Late appeal accepted: {late_reason}" if late else ""),
         )
         _audit_case(uow, actor, "appeal_received", case, before)
+        notify.appeal_assigned(uow, appeal)  # issue 15: email the decision maker (outbox, same transaction)
         uow.commit()
         return appeal.id
 

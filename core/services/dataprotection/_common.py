@@ -58,6 +58,7 @@ PACK_TABLES: list[tuple[str, str]] = [
 # Tables that hold no rows about a customer (staff, reference data, settings).
 NOT_ABOUT_A_CUSTOMER = frozenset({"app_user", "service_area", "login_attempt", "app_setting",
                                   "alembic_version",
+                                  "outbox_message",  # reminders to staff: case numbers and housing refs
                                   "incident_daily"})  # counts per day/area/category only (monitoring)
 
 # Deletion order: children before parents (foreign keys).

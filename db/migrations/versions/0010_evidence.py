@@ -1,7 +1,7 @@
 """evidence
 
 Revision ID: 0010
-Revises: 0009
+Revises: 0008
 Create Date: 2026-12-02 20:45:30.517624
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import core.models.base
 
 revision = "0010"
-down_revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
