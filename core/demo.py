@@ -358,7 +358,7 @@ def _build_case(rng, ids, today, customer_id, rows, staff, out) -> None:
     steps = [Stage.NONE, Stage.INFORMAL, Stage.WARNING, Stage.FORMAL].index(target)
     picks = (counting[:steps] if closing else counting[-steps:]) if steps else []
     case = {"id": case_id, "customer_id": customer_id, "service_area_id": area_id,
-            "stage": Stage.NONE.value, "opened_at": rows[0]["recorded_at"], "opened_by_id": leader,
+            "stage": Stage.NONE.value, "opened_at": rows[0]["recorded_at"], "opened_by_id": leader, "owner_id": leader,
             "closed_at": None, "closure_reason": "", "warning_review_due": None, "version": 1}
     cases.append(case)
     for r in rows:
