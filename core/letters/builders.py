@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional, Sequence
 
-from core.enums import FormalActionType, ReviewOutcome
+from core.enums import FormalActionType, ReviewOutcome, channel_labels
 from core.errors import PolicyError
 from core.letters import wording as W
 from core.letters.facts import Body
@@ -149,5 +149,27 @@ def staff_notice(customer_id: int, lines: list[str]) -> Body:
     return Body(customer_id, {"arrangements": lines}, [("Arrangement", a) for a in lines], dated=False)
 
 
-__all__ = ["NO_EVIDENCE", "informal_summary", "warning", "formal", "appeal_ack", "appeal_outcome",
+def spoc(entry, officer) -> Body:
+    """Clause 5: the SPOC the DMO approved and put on the register: who, how, when, the limits,
+    start and review date; appeals go to the AD for Corporate Service and ICT (issue 13)."""
+    ctx = {"officer_name": officer.name, "officer_contact": W.officer(officer)["contact"],
+           "channels": W.join_words(channel_labels(entry.channels)) or "as agreed with you",
+           "contact_times": entry.contact_times or "Normal office hours",
+           "contact_limit": entry.contact_limit or "None beyond the channels and times above",
+           "terms": entry.terms, "starts_on": W.british_date(entry.starts_on),
+           "review_due": W.british_date(entry.review_due)}
+    facts = [("Single point of contact", ctx["officer_name"]), ("Channels", ctx["channels"]),
+             ("Times", ctx["contact_times"]), ("Limits", ctx["contact_limit"]), ("Starts", ctx["starts_on"]),
+             ("Review date", ctx["review_due"])]
+    return Body(entry.id, {"spoc": ctx}, facts, about_spoc=True)
+
+
+def closure(event, remaining: list[str]) -> Body:
+    """Clause 2.2: the case is closed and normal arrangements are restored (or what still runs)."""
+    ctx = {"closed_on": W.british_date(event.decided_on), "remaining": list(remaining)}
+    facts = [("Case closed", ctx["closed_on"])] + [("Still in force", r) for r in remaining]
+    return Body(event.id, {"closure": ctx}, facts, responsible=event.decided_by)
+
+
+__all__ = ["NO_EVIDENCE", "spoc", "closure", "informal_summary", "warning", "formal", "appeal_ack", "appeal_outcome",
            "review_outcome", "third_party", "pvp_notice", "staff_notice"]

@@ -178,11 +178,27 @@ def _staff(session: Session, case: Case, subject_id: Optional[int]) -> Body:
     return builders.staff_notice(case.customer_id, staff_arrangements(session, case.customer_id))
 
 
+def _spoc(session: Session, case: Case, subject_id: Optional[int]) -> Body:
+    entry = _chosen_or_latest(session, SpocEntry, subject_id,
+                              "This case has no SPOC on the register to write about: a SPOC exists only once "
+                              "the Data Management Officer has approved it.",
+                              SpocEntry.case_id == case.id, SpocEntry.status == RegisterStatus.ACTIVE)
+    return builders.spoc(entry, session.get(User, entry.spoc_user_id))
+
+
+def _closure(session: Session, case: Case, subject_id: Optional[int]) -> Body:
+    event = _stage_event(case, Stage.CLOSED, subject_id)
+    remaining = (staff_arrangements(session, case.customer_id)
+                 if case.customer.anonymised_at is None else [])
+    return builders.closure(event, remaining)
+
+
 FACT_SOURCES: dict[LetterType, Loader] = {
     LetterType.INFORMAL_SUMMARY: _informal, LetterType.WARNING: _warning, LetterType.FORMAL: _formal,
     LetterType.APPEAL_ACK: _appeal(decided=False), LetterType.APPEAL_OUTCOME: _appeal(decided=True),
     LetterType.REVIEW_OUTCOME: _review, LetterType.THIRD_PARTY: _third_party,
     LetterType.PVP_NOTICE: _pvp, LetterType.STAFF_NOTICE: _staff,
+    LetterType.SPOC: _spoc, LetterType.CLOSURE: _closure,
 }
 
 
@@ -241,12 +257,24 @@ def _staff_subjects(session: Session, case: Case, letter_type: LetterType) -> li
             if staff_arrangements(session, case.customer_id) else [])
 
 
+def _spoc_subjects(session: Session, case: Case, letter_type: LetterType) -> list[tuple[int, str]]:
+    entries = session.scalars(select(SpocEntry).where(
+        SpocEntry.case_id == case.id, SpocEntry.status == RegisterStatus.ACTIVE).order_by(SpocEntry.id)).all()
+    return [(e.id, f"SPOC from {W.british_date(e.starts_on)}") for e in entries]
+
+
+def _closure_subjects(session: Session, case: Case, letter_type: LetterType) -> list[tuple[int, str]]:
+    return [(e.id, f"Case closed {W.british_date(e.decided_on)}") for e in case.stage_events
+            if e.to_stage == Stage.CLOSED]
+
+
 SUBJECT_SOURCES = {
     LetterType.INFORMAL_SUMMARY: _stage_subjects, LetterType.WARNING: _stage_subjects,
     LetterType.FORMAL: _stage_subjects, LetterType.APPEAL_ACK: _appeal_subjects,
     LetterType.APPEAL_OUTCOME: _appeal_subjects, LetterType.REVIEW_OUTCOME: _review_subjects,
     LetterType.THIRD_PARTY: _contact_subjects, LetterType.PVP_NOTICE: _pvp_subjects,
-    LetterType.STAFF_NOTICE: _staff_subjects,
+    LetterType.STAFF_NOTICE: _staff_subjects, LetterType.SPOC: _spoc_subjects,
+    LetterType.CLOSURE: _closure_subjects,
 }
 
 
