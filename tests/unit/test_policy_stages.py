@@ -206,11 +206,12 @@ def test_one_channel_needs_the_channel():
 
 
 def test_any_combination_of_formal_actions_each_checked():
-    plans = [plan("spoc"), plan("contact_limits"), plan("issue_limit"), plan("decline_without_evidence"),
+    plans = [plan("contact_limits"), plan("issue_limit"), plan("decline_without_evidence"),
              plan("other", terms="Meetings only at the area office")]
     assert s.formal_action_problems(plans, START, [], False) == []
-    assert s.formal_action_problems([], START, [], False) == ["Choose at least one formal action."]
-    dup = s.formal_action_problems([plan("spoc"), plan("spoc")], START, [], False)
+    assert "Choose at least one formal action" in s.formal_action_problems([], START, [], False)[0]
+    assert s.formal_action_problems([], START, [], False, spoc_requested=True) == []
+    dup = s.formal_action_problems([plan("issue_limit"), plan("issue_limit")], START, [], False)
     assert "once per decision" in dup[0]
 
 
@@ -276,8 +277,8 @@ def test_review_needs_something_to_review():
 def test_close_refused_while_restrictions_are_active_or_an_appeal_waits():
     action = s.ActionFact(9, FormalActionType.ONE_CHANNEL, D(2026, 5, 5), D(2026, 11, 5))
     v = s.check_close(facts(Stage.FORMAL, actions=[action], undecided_appeals=1))
-    assert "Lift each active restriction at a review first (contact limited to one channel)." in v.problems
-    assert "Wait for the appeal decision before closing the case." in v.problems
+    assert "active restriction(s): contact limited to one channel" in v.problems[0]
+    assert "1 undecided appeal(s)" in v.problems[0]
     assert s.check_close(facts(Stage.INFORMAL)).allowed
 
 

@@ -40,11 +40,19 @@ def history_words(reason: str) -> str:
 
 
 def _earlier_events(uow: UnitOfWork, case: Case) -> list[StageEvent]:
-    return list(uow.session.scalars(
-        select(StageEvent).join(Case, Case.id == StageEvent.case_id)
-        .where(Case.customer_id == case.customer_id, Case.id != case.id, Case.opened_at <= case.opened_at,
-               StageEvent.to_stage.in_(rules.DECISION_STAGES))
-        .order_by(StageEvent.case_id, StageEvent.decided_on, StageEvent.id)))
+    return list(
+        uow.session.scalars(
+            select(StageEvent)
+            .join(Case, Case.id == StageEvent.case_id)
+            .where(
+                Case.customer_id == case.customer_id,
+                Case.id != case.id,
+                Case.opened_at <= case.opened_at,
+                StageEvent.to_stage.in_(rules.DECISION_STAGES),
+            )
+            .order_by(StageEvent.case_id, StageEvent.decided_on, StageEvent.id)
+        )
+    )
 
 
 def with_history(uow: UnitOfWork, case: Case, facts: rules.CaseFacts) -> rules.CaseFacts:
@@ -60,32 +68,56 @@ def earlier_cases(uow: UnitOfWork, case: Case) -> tuple[EarlierCase, ...]:
     rows = uow.session.execute(
         select(Case.id, Case.opened_at, Case.closed_at, Case.stage, Case.closure_reason)
         .where(Case.customer_id == case.customer_id, Case.id != case.id, Case.opened_at <= case.opened_at)
-        .order_by(Case.opened_at, Case.id)).all()
+        .order_by(Case.opened_at, Case.id)
+    ).all()
     stages: dict[int, list[str]] = {}
     for e in _earlier_events(uow, case):
         if not _overturned(e):
             stages.setdefault(e.case_id, []).append(f"{e.to_stage.label} ({e.decided_on:%d %b %Y})")
-    return tuple(EarlierCase(r.id, r.opened_at.date(), r.closed_at.date() if r.closed_at else None, r.stage,
-                             tuple(stages.get(r.id, ())), r.closure_reason) for r in rows)
+    return tuple(
+        EarlierCase(
+            r.id,
+            r.opened_at.date(),
+            r.closed_at.date() if r.closed_at else None,
+            r.stage,
+            tuple(stages.get(r.id, ())),
+            r.closure_reason,
+        )
+        for r in rows
+    )
 
 
 def _loose_ends(uow: UnitOfWork, case: Case) -> tuple[str, ...]:
     """What the registers and referrals still hold open for this case (clause 5, issue 13)."""
     s = uow.session
     ends = []
-    referrals = s.scalar(select(ServiceReferral.id).where(
-        ServiceReferral.case_id == case.id, ServiceReferral.resolved_at.is_(None)).limit(1))
+    referrals = s.scalar(
+        select(ServiceReferral.id)
+        .where(ServiceReferral.case_id == case.id, ServiceReferral.resolved_at.is_(None))
+        .limit(1)
+    )
     if referrals:
         ends.append("an open service referral")
-    if s.scalar(select(SpocEntry.id).where(SpocEntry.case_id == case.id,
-                                           SpocEntry.status == RegisterStatus.ACTIVE).limit(1)):
+    if s.scalar(
+        select(SpocEntry.id)
+        .where(SpocEntry.case_id == case.id, SpocEntry.status == RegisterStatus.ACTIVE)
+        .limit(1)
+    ):
         ends.append("an active SPOC on the register")
-    if s.scalar(select(SpocRequest.id).where(SpocRequest.case_id == case.id,
-                                             SpocRequest.status == RegisterStatus.PENDING).limit(1)):
+    if s.scalar(
+        select(SpocRequest.id)
+        .where(SpocRequest.case_id == case.id, SpocRequest.status == RegisterStatus.PENDING)
+        .limit(1)
+    ):
         ends.append("a SPOC request awaiting the Data Management Officer")
-    if s.scalar(select(PvpEntry.id).where(PvpEntry.customer_id == case.customer_id,
-                                          PvpEntry.status.in_((RegisterStatus.ACTIVE, RegisterStatus.PENDING)))
-                .limit(1)):
+    if s.scalar(
+        select(PvpEntry.id)
+        .where(
+            PvpEntry.customer_id == case.customer_id,
+            PvpEntry.status.in_((RegisterStatus.ACTIVE, RegisterStatus.PENDING)),
+        )
+        .limit(1)
+    ):
         ends.append("a PVP register entry (active or proposed)")
     return tuple(ends)
 
@@ -96,13 +128,23 @@ def closure_facts(uow: UnitOfWork, case: Case) -> rules.CaseFacts:
 
 
 def _send_closure_letter(uow: UnitOfWork, actor: Actor, case: Case, event: StageEvent, today: dt.date) -> int:
-    from core.services.letters.drafting import draft_in     # letters read cases' records: imported late
+    from core.services.letters.drafting import draft_in  # letters read cases' records: imported late
 
     draft = draft_in(uow, actor, case.id, LetterType.CLOSURE, event.id, None, today, with_preview=False)
-    letter = Letter(case_id=case.id, customer_id=case.customer_id, letter_type=LetterType.CLOSURE,
-                    subject_type=draft.subject_type, subject_id=event.id, status="sent", author_id=actor.user_id,
-                    sent_on=today, template_version=draft.template_version, checksum=draft.checksum,
-                    content=draft.content, filename=draft.filename)
+    letter = Letter(
+        case_id=case.id,
+        customer_id=case.customer_id,
+        letter_type=LetterType.CLOSURE,
+        subject_type=draft.subject_type,
+        subject_id=event.id,
+        status="sent",
+        author_id=actor.user_id,
+        sent_on=today,
+        template_version=draft.template_version,
+        checksum=draft.checksum,
+        content=draft.content,
+        filename=draft.filename,
+    )
     uow.session.add(letter)
     uow.flush()
     uow.audit(actor, "send_letter", letter, after=snapshot(letter), reason=f"{LetterType.CLOSURE.label} sent")
@@ -135,13 +177,19 @@ def close_case(
         ends = rules.loose_ends(facts)
         before = snapshot(case)
         event = _close(uow, actor, case, today, why)
-        event.details = {"loose_ends": ends, "loose_end_reason": loose_end_reason if ends else "",
-                         "closure_letter": "sent" if closure.send_letter else "not sent",
-                         "no_letter_reason": "" if closure.send_letter else no_letter_reason}
+        event.details = {
+            "loose_ends": ends,
+            "loose_end_reason": loose_end_reason if ends else "",
+            "closure_letter": "sent" if closure.send_letter else "not sent",
+            "no_letter_reason": "" if closure.send_letter else no_letter_reason,
+        }
         _event_audit(uow, actor, "close_case", event, reason=why)
         _audit_case(uow, actor, "case_closed", case, before, reason=loose_end_reason or why)
         if closure.send_letter:
-            event.details = {**event.details, "closure_letter_id": _send_closure_letter(uow, actor, case, event, today)}
+            event.details = {
+                **event.details,
+                "closure_letter_id": _send_closure_letter(uow, actor, case, event, today),
+            }
         uow.commit()
         log.info("case closed", extra={"case_id": case.id, "actor_id": actor.user_id})
         return event.id
