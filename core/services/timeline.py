@@ -171,6 +171,9 @@ def get_timeline(actor: Actor, customer_id: int, uow: UnitOfWork, *, newest_firs
             for a in s.scalars(select(FormalAction).where(FormalAction.case_id.in_(case_ids))).all():
                 parts = [a.terms] if a.terms else []
                 parts.append(f"Status: {a.status.label}; review due {_fmt_day(a.review_due)}")
+                court = [f"{w} {_fmt_day(d)}" for w, d in (("issued", a.proceedings_issued_on),
+                         ("hearing", a.hearing_on), ("order", a.order_on)) if d]  # issue 13: legal remedies
+                parts += [f"Court {a.court_reference}: {', '.join(court)}".replace("Court :", "Court:")] if court else []
                 if a.ended_on:
                     parts.append(f"Ended {_fmt_day(a.ended_on)}: {a.ended_reason}")
                 b.add("formal_action", a.starts_on, a.kind.label, "\n".join(parts),

@@ -18,6 +18,7 @@ from core.models import (
     ServiceArea,
     ServiceReferral,
     StageEvent,
+    utcnow,
 )
 from core.permissions import Actor, Permission, require
 from core.services.registers.spoc import add_spoc_request
@@ -199,6 +200,12 @@ def issue_warning(
         return event.id
 
 
+def _requested_at(decided_on: dt.date) -> dt.datetime:
+    """A SPOC request made with a formal decision is made on the decision's date."""
+    now = utcnow()
+    return now if decided_on >= now.date() else dt.datetime.combine(decided_on, dt.time(12), tzinfo=dt.UTC)
+
+
 def _plan(raw: NewFormalAction | dict) -> rules.ActionPlan:
     if isinstance(raw, dict):
         raw = NewFormalAction(**raw)
@@ -266,7 +273,8 @@ def take_formal_actions(
         _add_actions(uow, actor, case, event, plans, decided_on)
         if spoc is not None:
             request = add_spoc_request(uow, actor, case, clean_text(spoc.reason, "Reason for the SPOC request"),
-                                       spoc.incident_ids or [i.id for i in evidence], formal_decision=True)
+                                       spoc.incident_ids or [i.id for i in evidence], _requested_at(decided_on),
+                                       formal_decision=True)
             event.details = {**(event.details or {}), "spoc_request_id": request.id}
         case.stage = Stage.FORMAL
         case.warning_review_due = None
