@@ -81,3 +81,8 @@ def loose_ends(facts: CaseFacts) -> list[str]:
     if facts.undecided_appeals:
         ends.append(f"{facts.undecided_appeals} undecided appeal(s)")
     return ends + list(facts.loose_ends)
+
+
+# What a team leader can choose at the formal stage: never a SPOC (requested instead) and never the
+# unnamed "legal action" of records made before issue 13 (the remedy is named).
+FORMAL_ACTION_CHOICES = tuple(k for k in FormalActionType if k not in (FormalActionType.SPOC, FormalActionType.LEGAL_ACTION))

@@ -388,8 +388,9 @@ def next_actions(facts: CaseFacts) -> list[Verdict]:
                     check_formal(facts, skip_reason="?"), check_review(facts), check_appeal(facts),
                     check_close(facts, loose_end_reason="?")):
         if verdict.allowed and verdict.needs_skip_reason:
-            verdict = Verdict(verdict.action, (), True,
-                              verdict.note + " A reason for skipping must be recorded.")
+            need = ("Record why it closes anyway." if verdict.action == CaseAction.CLOSE
+                    else "A reason for skipping must be recorded.")
+            verdict = Verdict(verdict.action, (), True, f"{verdict.note} {need}")
         verdicts.append(verdict)
     return verdicts
 
