@@ -166,8 +166,9 @@ def spoc(entry, officer) -> Body:
 
 def closure(event, remaining: list[str]) -> Body:
     """Clause 2.2: the case is closed and normal arrangements are restored (or what still runs)."""
-    ctx = {"closed_on": W.british_date(event.decided_on), "remaining": list(remaining)}
-    facts = [("Case closed", ctx["closed_on"])] + [("Still in force", r) for r in remaining]
+    closed_on = W.british_date(event.decided_on)
+    ctx = {"closed_on": closed_on, "remaining": list(remaining)}
+    facts = [("Case closed", closed_on)] + [("Still in force", r) for r in remaining]
     return Body(event.id, {"closure": ctx}, facts, responsible=event.decided_by)
 
 

@@ -85,4 +85,6 @@ def loose_ends(facts: CaseFacts) -> list[str]:
 
 # What a team leader can choose at the formal stage: never a SPOC (requested instead) and never the
 # unnamed "legal action" of records made before issue 13 (the remedy is named).
-FORMAL_ACTION_CHOICES = tuple(k for k in FormalActionType if k not in (FormalActionType.SPOC, FormalActionType.LEGAL_ACTION))
+FORMAL_ACTION_CHOICES = tuple(
+    k for k in FormalActionType if k not in (FormalActionType.SPOC, FormalActionType.LEGAL_ACTION)
+)

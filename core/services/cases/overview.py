@@ -23,7 +23,6 @@ from core.services.cases._common import (
     _load,
     _overturned,
     _today,
-    _undecided_appeals,
 )
 from core.services.cases.appeals import _spoc_decision
 from core.services.cases.closure import closure_facts, earlier_cases, with_history

@@ -21,7 +21,6 @@ from core.models import (
     utcnow,
 )
 from core.permissions import Actor, Permission, require
-from core.services.registers.spoc import add_spoc_request
 from core.policy import history
 from core.policy import stages as rules
 from core.policy.deadlines import (
@@ -30,7 +29,6 @@ from core.policy.deadlines import (
 from core.services.cases._common import (
     OUTCOME_LETTER_WORKING_DAYS,
     _audit_case,
-    _close,
     _decision_date,
     _event_audit,
     _evidence,
@@ -40,7 +38,6 @@ from core.services.cases._common import (
     _new_event,
     _refuse,
     _today,
-    _undecided_appeals,
     _underlying,
     _vulnerabilities,
 )
@@ -51,6 +48,7 @@ from core.services.cases.inputs import (
     NewFormalAction,
     WarningDecision,
 )
+from core.services.registers.spoc import add_spoc_request
 from core.validation import clean_line, clean_text, parse_enum
 
 
