@@ -46,6 +46,7 @@ from core.services.cases.inputs import (
     FormalDecision,
     InformalDetails,
     NewFormalAction,
+    SpocRequestPlan,
     WarningDecision,
 )
 from core.services.registers.spoc import add_spoc_request
@@ -204,6 +205,14 @@ def _requested_at(decided_on: dt.date) -> dt.datetime:
     return now if decided_on >= now.date() else dt.datetime.combine(decided_on, dt.time(12), tzinfo=dt.UTC)
 
 
+def _request_spoc(uow: UnitOfWork, actor: Actor, case: Case, event: StageEvent, spoc: SpocRequestPlan) -> None:
+    """The SPOC asked of the DMO as (part of) this formal decision; its evidence defaults to the decision's."""
+    request = add_spoc_request(uow, actor, case, clean_text(spoc.reason, "Reason for the SPOC request"),
+                               spoc.incident_ids or [i.id for i in event.evidence], _requested_at(event.decided_on),
+                               formal_decision=True)
+    event.details = {**(event.details or {}), "spoc_request_id": request.id}
+
+
 def _plan(raw: NewFormalAction | dict) -> rules.ActionPlan:
     if isinstance(raw, dict):
         raw = NewFormalAction(**raw)
@@ -241,6 +250,8 @@ def take_formal_actions(
     history_reason = clean_text(decision.history_reason, "Why the earlier cases justify this stage")
     plans = [_plan(a) for a in decision.actions]
     spoc = decision.spoc_request
+    if spoc is not None:
+        require(actor, Permission.REQUEST_SPOC)      # clause 5: a manager or team leader raises it
     with uow:
         case = _load(uow, case_id, expected_version)
         facts = with_history(uow, case, _facts(case, up_to=decided_on))
@@ -270,10 +281,7 @@ def take_formal_actions(
         event.evidence = evidence
         _add_actions(uow, actor, case, event, plans, decided_on)
         if spoc is not None:
-            request = add_spoc_request(uow, actor, case, clean_text(spoc.reason, "Reason for the SPOC request"),
-                                       spoc.incident_ids or [i.id for i in evidence], _requested_at(decided_on),
-                                       formal_decision=True)
-            event.details = {**(event.details or {}), "spoc_request_id": request.id}
+            _request_spoc(uow, actor, case, event, spoc)
         case.stage = Stage.FORMAL
         case.warning_review_due = None
         _event_audit(uow, actor, "take_formal_actions", event, reason=skip_reason)
