@@ -54,9 +54,11 @@ def warning(event, incidents: list[dict], previous: list[dict], review_due: Opti
     return _stage_body(event, incidents, context, facts, defaults)
 
 
-def formal(event, incidents: list[dict], actions: Sequence, warning_on: Optional[dt.date]) -> Body:
-    """The formal-stage letter: the restrictions, their terms and review dates."""
-    if not actions:
+def formal(event, incidents: list[dict], actions: Sequence, warning_on: Optional[dt.date],
+           spoc_requested: bool = False) -> Body:
+    """The formal-stage letter: the restrictions, their terms and review dates, and any single point
+    of contact asked of the Data Management Officer (not in force until approved: clause 5)."""
+    if not actions and not spoc_requested:
         raise PolicyError("This formal-stage decision has no restrictions on record; add the "
                           "actions (with terms and review dates) before drafting.")
     restrictions = [{"kind": a.kind.label, "terms": a.terms or a.kind.label,
@@ -65,9 +67,14 @@ def formal(event, incidents: list[dict], actions: Sequence, warning_on: Optional
     facts = [("Restriction", f"{r['kind']}: {r['terms']} (review {r['review_due']})") for r in restrictions]
     defaults = [] if event.skip_reason else [
         "Despite our earlier contact with you about your behaviour, it has continued."]
+    if spoc_requested:
+        facts.append(("SPOC", "Requested from the Data Management Officer; not in force until approved"))
+        defaults.append("We have asked our Data Management Officer to consider providing you with a single point "
+                        "of contact. It will be discussed at a review meeting; if it is approved we will write to "
+                        "you with who it is, how and when to contact them, and when it will be reviewed.")
     return _stage_body(event, incidents,
                        {"restrictions": restrictions, "warning_date": W.british_date(warning_on)},
-                       facts, defaults, any(a.kind == FormalActionType.SPOC for a in actions))
+                       facts, defaults, spoc_requested or any(a.kind == FormalActionType.SPOC for a in actions))
 
 
 def _appeal_context(appeal, decision: tuple[str, Optional[dt.date], bool], service_area: str) -> dict:

@@ -89,7 +89,12 @@ def _formal(session: Session, case: Case, subject_id: Optional[int]) -> Body:
         FormalAction.status != ActionStatus.OVERTURNED).order_by(FormalAction.id)).all()
     warnings = [e for e in case.stage_events if e.id < event.id and e.to_stage == Stage.WARNING]
     return builders.formal(event, _event_incidents(case, event), actions,
-                           warnings[-1].decided_on if warnings else None)
+                           warnings[-1].decided_on if warnings else None, _spoc_requested(event))
+
+
+def _spoc_requested(event: StageEvent) -> bool:
+    """A formal decision that asked the DMO for a SPOC (issue 13): appeals go to ICT's AD (clause 4.2)."""
+    return bool((event.details or {}).get("spoc_request_id"))
 
 
 def _decision(session: Session, subject_type: str, subject_id: int) -> tuple[str, Optional[dt.date], bool]:
@@ -98,7 +103,7 @@ def _decision(session: Session, subject_type: str, subject_id: int) -> tuple[str
         spoc = session.scalar(select(FormalAction.id).where(
             FormalAction.stage_event_id == event.id, FormalAction.kind == FormalActionType.SPOC).limit(1))
         return (W.STAGE_DECISION_WORDS.get(event.to_stage, "our decision"),
-                event.notified_on or event.decided_on, spoc is not None)
+                event.notified_on or event.decided_on, spoc is not None or _spoc_requested(event))
     if subject_type == "formal_action" and (action := session.get(FormalAction, subject_id)) is not None:
         return W.formal_action_words(action)
     if subject_type in ("spoc", "spoc_entry"):
