@@ -83,6 +83,7 @@ def add_spoc_request(uow: UnitOfWork, actor: Actor, case: Case, reason: str, evi
     uow.flush()
     uow.audit(actor, "request_spoc", request,
               after=snapshot(request) | {"evidence_incident_ids": wanted}, reason=reason)
+    notify.spoc_request_received(uow, request)  # issue 15: tell the DMO (outbox, same transaction)
     return request
 
 
