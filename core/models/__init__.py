@@ -4,6 +4,7 @@ from core.models.base import Base, utcnow
 from core.models.cases import (
     Appeal,
     Case,
+    CheckNote,
     FormalAction,
     Incident,
     IncidentBehaviour,
@@ -36,6 +37,7 @@ __all__ = [
     "User",
     "Appeal",
     "Case",
+    "CheckNote",
     "FormalAction",
     "Incident",
     "IncidentBehaviour",
