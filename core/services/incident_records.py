@@ -102,8 +102,8 @@ class SavedIncident(ReadModel):
 
     @property
     def message(self) -> str:
-        text = f"Incident #{self.incident_id} saved"
-        text += f" to the {self.service_area} case #{self.case_id}." if self.case_id else "."
+        text = f"Incident #{self.incident_id} saved."
+        text += f" Filed to the {self.service_area} case #{self.case_id}." if self.case_id else ""
         if self.interim_in_person:
             text += (" Interim in-person arrangement now in force for this customer: "
                      + "; ".join(self.interim_in_person)
