@@ -50,7 +50,8 @@ def _category_and_source(prefix: str, defaults: Optional[IncidentRecord]) -> tup
         help="The behaviours you can pick below follow this category (clause 3).")
     sources = [s.value for s in RECORDABLE_EVIDENCE_SOURCES]
     current = _default(defaults, "evidence_source", EvidenceSource.FIRST_HAND.value)
-    source = st.selectbox("Evidence source", sources, format_func=_label(EvidenceSource), key=f"{prefix}_source",
+    source = st.selectbox("Evidence source", sources, format_func=_label(EvidenceSource),
+                          key=f"{prefix}_source",
                           index=sources.index(current) if current in sources else 0, help=SOURCE_HELP)
     return category, source
 
@@ -61,7 +62,8 @@ def _arrangement_fields(prefix: str, defaults: Optional[IncidentRecord]) -> dict
     chosen = wording if wording in INTERIM_ARRANGEMENTS else (OTHER_INTERIM_ARRANGEMENT if wording else None)
     col1, col2 = st.columns(2)
     arrangement = col1.selectbox(
-        "Interim in-person arrangement (if violence or a threat)", ARRANGEMENT_CHOICES, key=f"{prefix}_arrangement",
+        "Interim in-person arrangement (if violence or a threat)", ARRANGEMENT_CHOICES,
+        key=f"{prefix}_arrangement",
         index=ARRANGEMENT_CHOICES.index(chosen) if chosen else 0,
         format_func=lambda c: "Other (write it)" if c == OTHER_INTERIM_ARRANGEMENT else c,
         help="Shown at once to everyone who contacts or visits the customer, without reasons, until the "

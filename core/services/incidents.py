@@ -2,7 +2,8 @@
 refusal of hearsay (clauses 4.2, 6: kept only as a check note, core.services.check_notes), the
 interim in-person arrangement a violent incident puts in force (clause 4.1) and the
 factual-language prompt. An incident joins the customer's open case in the service area it
-happened in, or opens one there (clause 5). Corrections (clause 6) need a reason and keep the earlier version in the audit log."""
+happened in, or opens one there (clause 5). Corrections (clause 6) need a reason and keep the
+earlier version in the audit log."""
 from __future__ import annotations
 
 import datetime as dt
@@ -23,8 +24,8 @@ from core.policy import incidents as rules
 from core.policy.language import check_language
 from core.services import registers
 from core.services.incident_records import (  # noqa: F401  (public names, kept importable here)
-    IncidentRecord, IncidentRow, ReferralRow, SavedIncident, get_incident, list_incidents, list_service_referrals,
-    resolve_service_referral, saved_incident,
+    IncidentRecord, IncidentRow, ReferralRow, SavedIncident, get_incident, list_incidents,
+    list_service_referrals, resolve_service_referral, saved_incident,
 )
 from core.validation import clean_line, clean_text, not_in_future, parse_enum
 
@@ -126,7 +127,8 @@ def _validated(actor: Actor, new: NewIncident, now: dt.datetime) -> dict:
         problems += rules.recordable_source_problems(source)
         problems += rules.evidence_problems(source, values["third_party_name"])
     other = check(clean_line, new.in_person_arrangement_other, "Interim in-person arrangement") or ""
-    problems += rules.interim_arrangement_problems(values["violence_or_threat"], new.in_person_arrangement, other)
+    problems += rules.interim_arrangement_problems(values["violence_or_threat"], new.in_person_arrangement,
+                                                   other)
     problems += rules.violence_problems(values["violence_or_threat"], values["police_reference"],
                                         values["police_not_referred_reason"])
     if new.service_failure and not new.referral_service_area_id:

@@ -1,6 +1,7 @@
 """Issue 13 item 5 in a real browser: a team leader logs a violent incident, and a contractor
 looking the customer up a moment later sees the interim in-person arrangement (clause 4.1),
 without the reasons (clause 4.2)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,8 +19,9 @@ def _a_customer(app: dict) -> None:
     from core.db import dispose_engines
     from tests.scenarios import a_customer, demo_actors
 
-    a_customer(app["url"], demo_actors(app["url"])["teamleader"], ref="NPH777010", first="Ronan",
-               last="Interimson")
+    a_customer(
+        app["url"], demo_actors(app["url"])["teamleader"], ref="NPH777010", first="Ronan", last="Interimson"
+    )
     dispose_engines()
 
 
@@ -29,7 +31,8 @@ def test_the_contractor_sees_the_interim_arrangement_straight_after_a_violent_in
     sign_in(leader, app, "teamleader")
     open_page(leader, "Customers")
     leader.get_by_label("Find a customer: name, housing reference or part of the address", exact=True).fill(
-        "NPH777010")
+        "NPH777010"
+    )
     leader.keyboard.press("Enter")
     expect(leader.get_by_text("Ronan Interimson").first).to_be_visible()
 

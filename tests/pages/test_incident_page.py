@@ -104,7 +104,8 @@ def test_a_violent_incident_saves_with_the_interim_arrangement_chosen_and_says_s
     assert "Interim in-person arrangement now in force" in at.success[0].value
     assert "No home visits: meet only at an NPH office" in at.success[0].value
     with UnitOfWork(app_db) as u:
-        assert u.session.scalar(select(Incident.in_person_arrangement)) == "No home visits: meet only at an NPH office"
+        wording = u.session.scalar(select(Incident.in_person_arrangement))
+    assert wording == "No home visits: meet only at an NPH office"
 
 
 def test_a_future_date_is_refused_and_nothing_saved(app_db, customer):

@@ -155,8 +155,8 @@ def test_service_failure_needs_an_area_and_a_description(tl, customer, uow):
 def test_hearsay_is_refused_with_the_way_to_record_it_properly(tl, customer, uow):
     before = count(uow, AuditEntry)
     with pytest.raises(PolicyError, match="get a first-hand account|Get a first-hand account"):
-        log_incident(tl, form(customer, evidence_source="hearsay",
-                              description="A neighbour told the officer the customer shouted."), uow(), now=NOW)
+        said = "A neighbour told the officer the customer shouted."
+        log_incident(tl, form(customer, evidence_source="hearsay", description=said), uow(), now=NOW)
     assert nothing_saved(uow, before)
     assert list_incidents(tl, customer, uow()) == []
 

@@ -32,8 +32,10 @@ def _columns(table: str) -> set[str]:
 
 def upgrade() -> None:
     if "in_person_arrangement" not in _columns("incident"):
-        op.add_column("incident", sa.Column("in_person_arrangement", sa.String(length=200), nullable=False,
-                                            server_default=""))
+        op.add_column(
+            "incident",
+            sa.Column("in_person_arrangement", sa.String(length=200), nullable=False, server_default=""),
+        )
     if "check_note" not in sa.inspect(op.get_bind()).get_table_names():
         op.create_table(
             "check_note",
@@ -65,8 +67,10 @@ def _hearsay_incidents_to_notes() -> None:
         f"SELECT customer_id, service_area_id, {day}, third_party_name, recorded_by_id, "
         "recorded_at FROM incident WHERE evidence_source = 'hearsay' ORDER BY id"
     )
-    op.execute(f"UPDATE pvp_entry SET consideration_id = NULL WHERE consideration_id IN "
-               f"(SELECT id FROM pvp_consideration WHERE incident_id IN {HEARSAY})")
+    op.execute(
+        f"UPDATE pvp_entry SET consideration_id = NULL WHERE consideration_id IN "
+        f"(SELECT id FROM pvp_consideration WHERE incident_id IN {HEARSAY})"
+    )
     op.execute(f"UPDATE service_referral SET incident_id = NULL WHERE incident_id IN {HEARSAY}")
     for table in ("pvp_consideration", "stage_event_incident", "spoc_request_incident", "incident_behaviour"):
         op.execute(f"DELETE FROM {table} WHERE incident_id IN {HEARSAY}")
