@@ -120,6 +120,11 @@ def _incident_fields(prefix: str, category: Optional[str], source: str,
     failure = st.checkbox("An NPH service failure lies behind this (something not done, or done badly)",
                           value=_default(defaults, "service_failure", False), key=f"{prefix}_service_failure")
     areas = {a["id"]: a["name"] for a in list_service_areas(uow())}
+    own = _default(defaults, "service_area_id", actor().service_area_id)
+    area = st.selectbox("Service area it happened in (its case is that area's)", list(areas),
+                        format_func=areas.get,
+                        index=list(areas).index(own) if own in areas else None, key=f"{prefix}_area",
+                        placeholder="Choose the service area")
     col1, col2 = st.columns(2)
     referral_area = col1.selectbox("Refer to service area", list(areas), format_func=areas.get, index=None,
                                    key=f"{prefix}_referral_area", placeholder="Choose the service area")
@@ -134,7 +139,7 @@ def _incident_fields(prefix: str, category: Optional[str], source: str,
         "staff_affected": staff, "violence_or_threat": violence, "police_reference": police_ref,
         "police_not_referred_reason": police_reason, "service_failure": failure,
         "referral_service_area_id": referral_area, "referral_description": referral_description,
-        "wording_checked": wording_ok, **arrangement,
+        "wording_checked": wording_ok, "service_area_id": area, **arrangement,
     }
 
 
