@@ -92,7 +92,7 @@ class Incident(Base):
     in_person_adjustment: Mapped[bool] = mapped_column(default=False)
     # the interim in-person arrangement's wording (clause 4.1; migration 0011), in force until the
     # H&S Well-being Officer decides the incident's PVP consideration
-    in_person_arrangement: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    in_person_arrangement: Mapped[str] = mapped_column(String(200), server_default="")
     service_failure: Mapped[bool] = mapped_column(default=False)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -307,6 +307,8 @@ def apply_incident_amendment(uow: UnitOfWork, actor: Actor, incident_id: int, ch
     if changes.customer_id and changes.customer_id != incident.customer_id:
         raise PolicyError("An incident cannot be moved to another customer: "
                           "log it against the right customer and correct this one.")
+    if not changes.in_person_arrangement and incident.violence_or_threat and values["violence_or_threat"]:
+        values["in_person_arrangement"] = incident.in_person_arrangement  # no new wording chosen: kept
     before = _incident_values(incident)
     for key, value in values.items():
         setattr(incident, key, value)

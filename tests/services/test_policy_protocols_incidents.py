@@ -283,3 +283,13 @@ def test_clause_5_a_team_leader_reads_but_cannot_change_another_areas_case(
     cases.record_informal_stage(
         tl, case_id, informal_details(decided_on=TODAY), version(db_url, case_id), uow(), today=TODAY
     )
+
+
+def test_clause_5_the_dmo_hsw_officer_and_assistant_directors_keep_the_reach_their_roles_need(db_url, actors):
+    from core.permissions import acts_in_area
+
+    repairs = area_id(db_url, "Repairs and Maintenance")
+    assert not acts_in_area(actors["teamleader"], repairs)
+    assert acts_in_area(actors["teamleader2"], repairs)
+    for role in ("dmo", "hsw", "ad.housing", "ad.ict"):
+        assert acts_in_area(actors[role], repairs), role

@@ -72,6 +72,7 @@ ERASE_FIELDS: dict[str, dict[str, Any]] = {
     "pvp_consideration": {"closed_reason": ""},
     "pvp_entry": {"reasons": "[erased]", "arrangements": "", "not_notified_reason": "", "ended_reason": ""},
     "data_request": {"details": ""},
+    "check_note": {"who_to_ask": ""},
 }
 ERASE_DELETE = ("third_party_contact", "annotation")
 _CHECKLIST_TABLES = ("stage_event", "formal_action")
