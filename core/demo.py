@@ -20,11 +20,12 @@ from core.enums import (
     FormalActionType, RegisterStatus, ReviewOutcome, Role, Stage, Vulnerability,
 )
 from core.models import (
-    Appeal, Case, Customer, CustomerVulnerability, FormalAction, Incident, IncidentBehaviour,
+    Appeal, Case, CheckNote, Customer, CustomerVulnerability, FormalAction, Incident, IncidentBehaviour,
     PvpConsideration, PvpEntry, Review, ServiceArea, ServiceReferral, SpocEntry, SpocRequest, StageEvent, User,
     stage_event_incident,
 )
 from core.policy.deadlines import add_months, appeal_decision_due
+from core.policy.incidents import DEFAULT_INTERIM_ARRANGEMENT
 
 DEMO_PASSWORD = "fairtreatment-demo"
 SERVICE_AREAS = ["Housing Management", "Repairs and Maintenance", "Income and Tenancy",
@@ -132,8 +133,8 @@ def load_demo_data(url: Optional[str] = None, size: float = 1.0, seed: int = 202
     # Incidents spread over ten years, more recent ones more likely; customers skewed (a few repeat a lot).
     start = today - dt.timedelta(days=3650)
     incidents_by_customer: dict[int, list[dict]] = {}
-    incidents, behaviours, referrals = [], [], []
-    for _ in range(n_incidents):
+    incidents, behaviours, referrals, check_notes = [], [], [], []
+    while len(incidents) < n_incidents:   # hearsay draws become notes, not incidents
         customer = customers[min(int(rng.paretovariate(1.2)) - 1, n_customers - 1) if rng.random() < 0.3
                              else rng.randrange(n_customers)]
         category = rng.choices(list(Category), weights=[35, 25, 20, 20])[0]
@@ -141,6 +142,11 @@ def load_demo_data(url: Optional[str] = None, size: float = 1.0, seed: int = 202
         occurred = dt.datetime.combine(day, dt.time(rng.randint(8, 18), rng.choice([0, 15, 30, 45])))
         violent = category == Category.AGGRESSIVE and rng.random() < 0.2
         source = rng.choices(list(EvidenceSource), weights=[80, 12, 8])[0]
+        if source == EvidenceSource.HEARSAY:  # not an incident: a note that something needs checking
+            check_notes.append({"customer_id": customer["id"], "service_area_id": customer["service_area_id"],
+                                "noted_on": occurred.date(), "who_to_ask": "Kim Ward (neighbourhood warden)",
+                                "recorded_by_id": rng.choice(leaders), "recorded_at": occurred})
+            continue
         iid = ids("incident")
         row = {
             "id": iid, "customer_id": customer["id"], "case_id": None,
@@ -151,6 +157,7 @@ def load_demo_data(url: Optional[str] = None, size: float = 1.0, seed: int = 202
             "witnesses": "", "staff_affected": rng.choice(["Call handler", "Repairs operative", "Housing officer"]),
             "violence_or_threat": violent, "police_reference": f"NP-{rng.randint(10000, 99999)}" if violent else "",
             "police_not_referred_reason": "", "in_person_adjustment": violent,
+            "in_person_arrangement": DEFAULT_INTERIM_ARRANGEMENT if violent else "",
             "service_failure": rng.random() < 0.1, "recorded_by_id": rng.choice(leaders),
             "recorded_at": occurred + dt.timedelta(hours=2),
         }
@@ -186,6 +193,7 @@ def load_demo_data(url: Optional[str] = None, size: float = 1.0, seed: int = 202
         _bulk(uow, Case, cases)
         _bulk(uow, Incident, incidents)
         _bulk(uow, IncidentBehaviour, behaviours)
+        _bulk(uow, CheckNote, check_notes)
         case_of_incident = {r["id"]: r["case_id"] for r in incidents}
         _bulk(uow, ServiceReferral, [r | {"case_id": case_of_incident[r["incident_id"]]} for r in referrals])
         _bulk(uow, StageEvent, events)
