@@ -22,11 +22,12 @@ from core.enums import (
     FormalActionType, RegisterStatus, ReviewOutcome, Role, Stage, Vulnerability,
 )
 from core.models import (
-    Appeal, Case, Customer, CustomerVulnerability, FormalAction, Incident, IncidentBehaviour,
+    Appeal, Case, CheckNote, Customer, CustomerVulnerability, FormalAction, Incident, IncidentBehaviour,
     PvpConsideration, PvpEntry, Review, ServiceArea, ServiceReferral, SpocEntry, SpocRequest, StageEvent, User,
     stage_event_incident,
 )
 from core.policy.deadlines import add_months, appeal_decision_due
+from core.policy.incidents import DEFAULT_INTERIM_ARRANGEMENT
 
 DEMO_PASSWORD = "fairtreatment-demo"
 SERVICE_AREAS = ["Housing Management", "Repairs and Maintenance", "Income and Tenancy",
@@ -73,7 +74,7 @@ CUSTOMERS_PER_BATCH = 2_000
 # Column order of the rows each table gets: rows are built as dicts and written as plain tuples.
 TABLES = [ServiceArea, User, Customer, CustomerVulnerability, Case, Incident, IncidentBehaviour, ServiceReferral,
           StageEvent, stage_event_incident, FormalAction, Review, Appeal, SpocRequest, SpocEntry,
-          PvpConsideration, PvpEntry]
+          PvpConsideration, PvpEntry, CheckNote]
 
 
 def _table(model):
@@ -288,6 +289,11 @@ def _customer(rng, ids, today, i, count, staff, out) -> None:
         category = rng.choices(CATEGORIES, weights=[35, 25, 20, 20])[0]
         violent = category == Category.AGGRESSIVE and rng.random() < 0.2
         source = rng.choices(SOURCES, weights=[80, 12, 8])[0]
+        if source == EvidenceSource.HEARSAY:  # issue 13: not an incident, a note that something needs checking
+            out["check_note"].append({"customer_id": cid, "service_area_id": area_id, "noted_on": occurred.date(),
+                                      "who_to_ask": "Kim Ward (neighbourhood warden)",
+                                      "recorded_by_id": rng.choice(leaders), "recorded_at": occurred})
+            continue
         iid = ids("incident")
         row = {
             "id": iid, "customer_id": cid, "case_id": None,
@@ -298,6 +304,7 @@ def _customer(rng, ids, today, i, count, staff, out) -> None:
             "witnesses": "", "staff_affected": rng.choice(["Call handler", "Repairs operative", "Housing officer"]),
             "violence_or_threat": violent, "police_reference": f"NP-{rng.randint(10000, 99999)}" if violent else "",
             "police_not_referred_reason": "", "in_person_adjustment": violent,
+            "in_person_arrangement": DEFAULT_INTERIM_ARRANGEMENT if violent else "",
             "service_failure": rng.random() < 0.1, "recorded_by_id": rng.choice(leaders),
             "recorded_at": occurred + dt.timedelta(hours=2),
         }

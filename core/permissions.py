@@ -114,3 +114,28 @@ def require(actor: Actor, permission: Permission) -> None:
     if actor is None or not actor.can(permission):
         role = actor.role.label if actor else "Signed-out user"
         raise PermissionDenied(f"{role} may not do this ({permission.value.replace('_', ' ')}).")
+
+
+# Clause 5: the Informal and Warning Stages are managed within service areas by team leaders and
+# managers. They act on their own area's cases and incidents (and read every area's, since the
+# behaviour history matters). The DMO, the H&S Well-being Officer and the Assistant Directors keep
+# the reach their roles need: the register officers work across areas, and who decides an appeal
+# is the appeal rule's to say (core.policy.appeals), not the case's area.
+AREA_BOUND_ROLES = frozenset({Role.TEAM_LEADER})
+
+
+def acts_in_area(actor: Actor, service_area_id: int | None) -> bool:
+    """May the actor change a record of this service area? A team leader with no service area
+    has no area to act in."""
+    if actor.role not in AREA_BOUND_ROLES:
+        return True
+    return actor.service_area_id is not None and actor.service_area_id == service_area_id
+
+
+def require_area(actor: Actor, service_area_id: int | None, what: str = "act on this case") -> None:
+    """Refuse a team leader or manager acting on another service area's record."""
+    if not acts_in_area(actor, service_area_id):
+        raise PermissionDenied(
+            f"This belongs to another service area: you can read it but not {what}. "
+            "Ask a team leader or manager of that service area (clause 5)."
+        )

@@ -11,8 +11,8 @@ import streamlit as st
 from core.enums import Channel, Vulnerability
 from core.permissions import Permission
 from core.services.customers import (
-    CustomerDetails, CustomerRecord, add_third_party_contact, create_customer, get_customer, record_vulnerability,
-    remove_vulnerability, stop_third_party_contact, update_customer,
+    CustomerDetails, CustomerRecord, add_third_party_contact, create_customer, get_customer, open_cases,
+    record_vulnerability, remove_vulnerability, stop_third_party_contact, update_customer,
 )
 from core.services.incidents import list_service_referrals, resolve_service_referral
 from core.services.users import list_service_areas
@@ -92,6 +92,13 @@ def _record(customer_id: int) -> None:
     col1.page_link("pages/timeline.py", label="Case timeline", icon=":material/timeline:")
     if me.can(Permission.RECORD_INCIDENTS):
         col2.page_link("pages/incident.py", label="Log an incident", icon=":material/edit_note:")
+
+    ok, cases = attempt(open_cases, me, customer_id, uow())
+    if ok and cases:
+        st.markdown("**Open cases** (each service area manages its own, clause 5)")
+        st.dataframe(pd.DataFrame([{"Case": r.case_id, "Service area": r.service_area, "Stage": r.stage_label,
+                                    "You can act on it": "Yes" if r.can_act else "Read only"} for r in cases]),
+                     hide_index=True, key="cust_open_cases")
 
     st.markdown("**Underlying issues and vulnerabilities** (considered in every decision, clause 2.3)")
     vulns = {v.id: f"{v.label}: {v.details}" if v.details else v.label for v in c.vulnerabilities}

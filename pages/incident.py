@@ -1,8 +1,9 @@
 """Log an incident (clauses 3, 4.1, 4.2, 6), or correct one already recorded (with a reason).
 
 The category and the evidence source are chosen above the form, so the behaviour choices follow
-the category and the hearsay warning shows at once; everything else is read inside `st.form`
-and checked by `core.services.incidents` (nothing is saved if any check fails)."""
+the category; everything else is read inside `st.form` and checked by `core.services.incidents`
+(nothing is saved if any check fails). Hearsay is not recorded as an incident: the third tab keeps
+a note that something needs checking, and whom to ask (clauses 4.2 and 6)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,9 +15,11 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from core.enums import BEHAVIOURS_BY_CATEGORY, Behaviour, Category, Channel, EvidenceSource
-from core.policy.incidents import counts_as_evidence
+from core.policy.incidents import INTERIM_ARRANGEMENTS, OTHER_INTERIM_ARRANGEMENT, RECORDABLE_EVIDENCE_SOURCES
+from core.services.check_notes import record_check_note
 from core.services.incidents import (
     IncidentRecord, NewIncident, amend_incident, get_incident, language_flags, list_incidents, log_incident,
+    saved_incident,
 )
 from core.services.users import list_service_areas
 from ui.alerts import show_flag_alert
@@ -24,9 +27,9 @@ from ui.customer_picker import md, pick_customer
 from ui.session import actor, attempt, uow
 
 LONDON = ZoneInfo("Europe/London")
-HEARSAY_WARNING = ("Hearsay or opinion is noted only: it is clearly marked on the timeline as not "
-                   "evidence and never counts towards a warning or formal action (clauses 4.2 and 6). "
-                   "Record first-hand accounts, or name the trusted third party who saw it.")
+SOURCE_HELP = ("Record first-hand accounts, or name the trusted third party who saw it. Hearsay or "
+               "opinion is not recorded as an incident (clauses 4.2 and 6): use 'Something to check'.")
+ARRANGEMENT_CHOICES = [*INTERIM_ARRANGEMENTS, OTHER_INTERIM_ARRANGEMENT]
 
 
 def _label(enum_cls):
@@ -45,13 +48,29 @@ def _category_and_source(prefix: str, defaults: Optional[IncidentRecord]) -> tup
         index=categories.index(defaults.category) if defaults is not None else None,
         placeholder="Choose one of the four categories",
         help="The behaviours you can pick below follow this category (clause 3).")
-    sources = [s.value for s in EvidenceSource]
+    sources = [s.value for s in RECORDABLE_EVIDENCE_SOURCES]
+    current = _default(defaults, "evidence_source", EvidenceSource.FIRST_HAND.value)
     source = st.selectbox("Evidence source", sources, format_func=_label(EvidenceSource),
                           key=f"{prefix}_source",
-                          index=sources.index(_default(defaults, "evidence_source", EvidenceSource.FIRST_HAND.value)))
-    if not counts_as_evidence(EvidenceSource(source)):
-        st.warning(HEARSAY_WARNING, icon=":material/report:")
+                          index=sources.index(current) if current in sources else 0, help=SOURCE_HELP)
     return category, source
+
+
+def _arrangement_fields(prefix: str, defaults: Optional[IncidentRecord]) -> dict:
+    """The interim in-person arrangement a violent incident puts in force at once (clause 4.1)."""
+    wording = _default(defaults, "in_person_arrangement", "")
+    chosen = wording if wording in INTERIM_ARRANGEMENTS else (OTHER_INTERIM_ARRANGEMENT if wording else None)
+    col1, col2 = st.columns(2)
+    arrangement = col1.selectbox(
+        "Interim in-person arrangement (if violence or a threat)", ARRANGEMENT_CHOICES,
+        key=f"{prefix}_arrangement",
+        index=ARRANGEMENT_CHOICES.index(chosen) if chosen else 0,
+        format_func=lambda c: "Other (write it)" if c == OTHER_INTERIM_ARRANGEMENT else c,
+        help="Shown at once to everyone who contacts or visits the customer, without reasons, until the "
+             "H&S Well-being Officer decides the PVP consideration.")
+    other = col2.text_input("Other arrangement", key=f"{prefix}_arrangement_other",
+                            value=wording if chosen == OTHER_INTERIM_ARRANGEMENT else "")
+    return {"in_person_arrangement": arrangement or "", "in_person_arrangement_other": other}
 
 
 def _incident_fields(prefix: str, category: Optional[str], source: str,
@@ -96,10 +115,16 @@ def _incident_fields(prefix: str, category: Optional[str], source: str,
     police_reason = col2.text_area("Or: why it was not referred to the police",
                                    value=_default(defaults, "police_not_referred_reason", ""),
                                    key=f"{prefix}_police_reason", height=68)
+    arrangement = _arrangement_fields(prefix, defaults)
     st.markdown("**Service failure**")
     failure = st.checkbox("An NPH service failure lies behind this (something not done, or done badly)",
                           value=_default(defaults, "service_failure", False), key=f"{prefix}_service_failure")
     areas = {a["id"]: a["name"] for a in list_service_areas(uow())}
+    own = _default(defaults, "service_area_id", actor().service_area_id)
+    area = st.selectbox("Service area it happened in (its case is that area's)", list(areas),
+                        format_func=areas.get,
+                        index=list(areas).index(own) if own in areas else None, key=f"{prefix}_area",
+                        placeholder="Choose the service area")
     col1, col2 = st.columns(2)
     referral_area = col1.selectbox("Refer to service area", list(areas), format_func=areas.get, index=None,
                                    key=f"{prefix}_referral_area", placeholder="Choose the service area")
@@ -114,7 +139,7 @@ def _incident_fields(prefix: str, category: Optional[str], source: str,
         "staff_affected": staff, "violence_or_threat": violence, "police_reference": police_ref,
         "police_not_referred_reason": police_reason, "service_failure": failure,
         "referral_service_area_id": referral_area, "referral_description": referral_description,
-        "wording_checked": wording_ok,
+        "wording_checked": wording_ok, "service_area_id": area, **arrangement,
     }
 
 
@@ -143,7 +168,7 @@ customer_id = pick_customer("inc")
 if customer_id is not None:
     show_flag_alert(customer_id)
 
-log_tab, correct_tab = st.tabs(["New incident", "Correct an incident"])
+log_tab, correct_tab, check_tab = st.tabs(["New incident", "Correct an incident", "Something to check"])
 
 with log_tab:
     category, source = _category_and_source("inc", None)
@@ -158,7 +183,8 @@ with log_tab:
             ok, incident_id = attempt(log_incident, me, NewIncident(customer_id=customer_id, submission_token=token,
                                                                     **values), uow())
             if ok:
-                st.success(f"Incident #{incident_id} saved.")
+                ok, saved = attempt(saved_incident, me, incident_id, uow())
+                st.success(saved.message if ok else f"Incident #{incident_id} saved.")
                 _timeline_link(customer_id)
             else:
                 _show_wording_advice(values)
@@ -195,3 +221,18 @@ with correct_tab:
                         _timeline_link(customer_id)
                     else:
                         _show_wording_advice(values)
+
+with check_tab:
+    st.caption("Heard something second-hand? It is not recorded as an incident (clauses 4.2 and 6). Get a "
+               "first-hand account, or name the trusted third party who saw it. Until then you can keep a "
+               "note that something needs checking and whom to ask: not what was said.")
+    with st.form("check_note_form"):
+        who = st.text_input("Who to ask (the person who could give a first-hand account)", key="note_who")
+        noted = st.form_submit_button("Keep the note", key="note_submit")
+    if noted:
+        if customer_id is None:
+            st.error("Find and choose the customer first.")
+        else:
+            ok, note_id = attempt(record_check_note, me, customer_id, who, uow())
+            if ok:
+                st.success(f"Note #{note_id} kept: something needs checking (ask {md(who)}).")

@@ -22,8 +22,9 @@ def md_escape(text: object) -> str:
 
 
 def visit_lines(view) -> list[str]:
-    """The red flag and visit arrangements (core.services.arrangements.Arrangements) as escaped markdown."""
-    lines = []
+    """The interim in-person arrangements, the red flag and visit arrangements
+    (core.services.arrangements.Arrangements) as escaped markdown."""
+    lines = [f"**Interim in-person arrangement: {md_escape(text)}**" for text in view.interim_in_person]
     if view.red_flag:
         lines.append("**Red flag: Potentially Violent Person register.**")
     if view.two_officers_on_visits:

@@ -4,6 +4,7 @@ from core.models.base import Base, utcnow
 from core.models.cases import (
     Appeal,
     Case,
+    CheckNote,
     FormalAction,
     Incident,
     IncidentBehaviour,
@@ -45,6 +46,7 @@ __all__ = [
     "User",
     "Appeal",
     "Case",
+    "CheckNote",
     "FormalAction",
     "Incident",
     "IncidentBehaviour",

@@ -99,6 +99,9 @@ class Incident(Base):
     police_reference: Mapped[str] = mapped_column(String(60), default="")
     police_not_referred_reason: Mapped[str] = mapped_column(Text, default="")
     in_person_adjustment: Mapped[bool] = mapped_column(default=False)
+    # the interim in-person arrangement's wording (clause 4.1; migration 0011), in force until the
+    # H&S Well-being Officer decides the incident's PVP consideration
+    in_person_arrangement: Mapped[str] = mapped_column(String(200), server_default="")
     service_failure: Mapped[bool] = mapped_column(default=False)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -130,6 +133,21 @@ class IncidentBehaviour(Base):
     behaviour: Mapped[Behaviour] = mapped_column(enum_type(Behaviour), primary_key=True)
 
     incident: Mapped[Incident] = relationship(back_populates="behaviours")
+
+
+class CheckNote(Base):
+    """Something reported second-hand that needs checking (clauses 4.2 and 6): who to ask, never
+    what was said. Not an incident, not evidence, never on the timeline as an incident."""
+
+    __tablename__ = "check_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    service_area_id: Mapped[int | None] = mapped_column(ForeignKey("service_area.id"))
+    noted_on: Mapped[dt.date]
+    who_to_ask: Mapped[str] = mapped_column(String(200), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class ServiceReferral(Base):

@@ -17,7 +17,8 @@ from core.db import UnitOfWork
 from core.enums import ActionStatus, FormalActionType, RegisterStatus, Stage, channel_labels
 from core.errors import NotFound
 from core.models import (
-    Case, Customer, DisclosureLog, FormalAction, PvpEntry, ServiceArea, SpocEntry, ThirdPartyContact, User,
+    Case, Customer, DisclosureLog, FormalAction, Incident, PvpConsideration, PvpEntry, ServiceArea, SpocEntry,
+    ThirdPartyContact, User,
 )
 from core.permissions import Actor, Permission, require
 from core.policy.remedies import STEPS_ABOUT_CUSTOMER
@@ -83,12 +84,15 @@ class Arrangements:
     visit_arrangements: tuple[str, ...]
     third_party_contact: tuple[ThirdParty, ...]
     whom_to_contact: tuple[Contact, ...] = ()
+    # clause 4.1: immediate adjustments to in-person contact, in force from a violent incident
+    # until the H&S Well-being Officer decides its PVP consideration (the wording only)
+    interim_in_person: tuple[str, ...] = ()
 
     @property
     def in_force(self) -> bool:
         """True when anything is in force (the one test of "has arrangements")."""
         return bool(self.single_point_of_contact or self.restrictions or self.red_flag
-                    or self.third_party_contact)
+                    or self.third_party_contact or self.interim_in_person)
 
 
 def arrangements_in_force(session: Session, customer_id: int, today: dt.date) -> Arrangements:
@@ -131,26 +135,39 @@ def arrangements_in_force(session: Session, customer_id: int, today: dt.date) ->
         visit_arrangements=tuple(p.arrangements for p in pvp if p.arrangements),
         third_party_contact=tuple(ThirdParty(t.id, t.name, t.relationship_to_customer, t.phone, t.email,
                                              t.started_on)
-                                  for t in third_parties))
+                                  for t in third_parties),
+        interim_in_person=interim_in_person(session, customer_id))
     if not view.in_force:
         return view
     return replace(view, whom_to_contact=_whom_to_contact(session, customer_id, view, pvp))
 
 
+def interim_in_person(session: Session, customer_id: int) -> tuple[str, ...]:
+    """The interim in-person arrangements in force (clause 4.1): the wording chosen on each
+    violent incident whose PVP consideration the H&S Well-being Officer has not yet decided
+    (open, or proposed as a register entry awaiting approval), oldest first, each wording once."""
+    rows = session.scalars(
+        select(Incident.in_person_arrangement)
+        .join(PvpConsideration, PvpConsideration.incident_id == Incident.id)
+        .where(Incident.customer_id == customer_id, Incident.in_person_arrangement != "",
+               PvpConsideration.status != "closed")
+        .order_by(Incident.occurred_at, Incident.id)).all()
+    return tuple(dict.fromkeys(rows))
+
+
 def _whom_to_contact(session: Session, customer_id: int, view: Arrangements,
                      pvp: Sequence[PvpEntry]) -> tuple[Contact, ...]:
-    """The named SPOC; otherwise the owner of the customer's open case (if still active); and the H&S
+    """The named SPOC; otherwise the (active) owner of each of the customer's open cases; and the H&S
     Well-being Officer for visit arrangements when a red flag is present."""
     people = [Contact(spoc.contact, spoc.email, "Single point of contact: all contact")
               for spoc in view.single_point_of_contact]
-    if not people:
-        row = session.execute(
+    if not people:  # the officer of each open case: a customer may have one per service area
+        rows = session.execute(
             select(User.name, User.email, ServiceArea.name)
             .join(Case, Case.owner_id == User.id).join(ServiceArea, ServiceArea.id == Case.service_area_id)
             .where(Case.customer_id == customer_id, Case.stage != Stage.CLOSED, User.active.is_(True))
-            .order_by(Case.id.desc()).limit(1)).first()
-        if row is not None:
-            people.append(Contact(row[0], row[1], f"These arrangements ({row[2]})"))
+            .order_by(Case.id.desc())).all()
+        people += [Contact(name, email, f"These arrangements ({area})") for name, email, area in rows]
     approvers = {p.approved_by_id for p in pvp if p.approved_by_id}
     if approvers:
         for name, email in session.execute(select(User.name, User.email).where(User.id.in_(approvers))

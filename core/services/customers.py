@@ -9,10 +9,10 @@ from typing import Callable, Optional
 from sqlalchemy import func, or_, select
 
 from core.db import UnitOfWork, changed_fields, snapshot
-from core.enums import Channel, Vulnerability
+from core.enums import Channel, Stage, Vulnerability
 from core.errors import NotFound, PolicyError, StaleRecord
-from core.models import Customer, CustomerVulnerability, ThirdPartyContact, User, utcnow
-from core.permissions import Actor, Permission, require
+from core.models import Case, Customer, CustomerVulnerability, ServiceArea, ThirdPartyContact, User, utcnow
+from core.permissions import Actor, Permission, acts_in_area, require
 from core.readmodel import ReadModel
 from core.validation import clean_line, clean_text, parse_enum, record_id
 
@@ -348,3 +348,29 @@ def stop_third_party_contact(actor: Actor, contact_id: int, reason: str, uow: Un
         old, new = changed_fields(before, snapshot(contact))
         uow.audit(actor, "stop_third_party_contact", contact, before=old, after=new, reason=reason)
         uow.commit()
+
+
+@dataclass(frozen=True)
+class OpenCaseRow(ReadModel):
+    """One of a customer's open cases, for a case chooser: a customer may have an open case in
+    each service area, each on its own stage (clause 5). `can_act`: the actor may change it."""
+    case_id: int
+    service_area_id: int
+    service_area: str
+    stage: Stage
+    stage_label: str
+    can_act: bool
+
+
+def open_cases(actor: Actor, customer_id: int, uow: UnitOfWork) -> list[OpenCaseRow]:
+    """The customer's open cases, the actor's own service area first. Every case can be read;
+    a team leader or manager acts only on their own area's (core.permissions.acts_in_area)."""
+    require(actor, Permission.VIEW_CASES)
+    with uow:
+        rows = uow.session.execute(
+            select(Case.id, Case.service_area_id, ServiceArea.name, Case.stage)
+            .join(ServiceArea, ServiceArea.id == Case.service_area_id)
+            .where(Case.customer_id == customer_id, Case.stage != Stage.CLOSED).order_by(Case.id)).all()
+        found = [OpenCaseRow(i, area_id, area, stage, stage.label, acts_in_area(actor, area_id))
+                 for i, area_id, area, stage in rows]
+        return sorted(found, key=lambda r: (r.service_area_id != actor.service_area_id, r.case_id))

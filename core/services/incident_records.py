@@ -14,6 +14,7 @@ from core.errors import NotFound, PolicyError
 from core.models import Incident, ServiceArea, ServiceReferral, utcnow
 from core.permissions import Actor, Permission, require
 from core.readmodel import ReadModel
+from core.services.arrangements import interim_in_person
 from core.validation import clean_text
 
 
@@ -37,6 +38,7 @@ class IncidentRecord(ReadModel):
     police_reference: str
     police_not_referred_reason: str
     in_person_adjustment: bool
+    in_person_arrangement: str
     service_failure: bool
     counts_as_evidence: bool
     recorded_by_id: int
@@ -71,7 +73,8 @@ def get_incident(actor: Actor, incident_id: int, uow: UnitOfWork) -> IncidentRec
             evidence_source=i.evidence_source, third_party_name=i.third_party_name, witnesses=i.witnesses,
             staff_affected=i.staff_affected, violence_or_threat=i.violence_or_threat,
             police_reference=i.police_reference, police_not_referred_reason=i.police_not_referred_reason,
-            in_person_adjustment=i.in_person_adjustment, service_failure=i.service_failure,
+            in_person_adjustment=i.in_person_adjustment, in_person_arrangement=i.in_person_arrangement,
+            service_failure=i.service_failure,
             counts_as_evidence=i.counts_as_evidence, recorded_by_id=i.recorded_by_id,
             recorded_at=i.recorded_at, amended_at=i.amended_at, amended_by_id=i.amended_by_id,
             version=i.version)
@@ -86,6 +89,39 @@ def list_incidents(actor: Actor, customer_id: int, uow: UnitOfWork, limit: int =
         return [IncidentRow(id=i.id, occurred_at=i.occurred_at, category=i.category,
                             category_label=i.category.label, counts_as_evidence=i.counts_as_evidence,
                             description=i.description) for i in rows]
+
+
+@dataclass(frozen=True)
+class SavedIncident(ReadModel):
+    """What the save message tells the recorder: where the incident was filed and the interim
+    in-person arrangements now in force for the customer (clause 4.1), without reasons."""
+    incident_id: int
+    case_id: Optional[int]
+    service_area: str
+    interim_in_person: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        text = f"Incident #{self.incident_id} saved."
+        text += f" Filed to the {self.service_area} case #{self.case_id}." if self.case_id else ""
+        if self.interim_in_person:
+            text += (" Interim in-person arrangement now in force for this customer: "
+                     + "; ".join(self.interim_in_person)
+                     + ". Everyone who contacts or visits them sees it until the H&S Well-being Officer "
+                       "decides the PVP consideration.")
+        return text
+
+
+def saved_incident(actor: Actor, incident_id: int, uow: UnitOfWork) -> SavedIncident:
+    """The save message's facts for an incident just logged or corrected."""
+    require(actor, Permission.RECORD_INCIDENTS)
+    with uow:
+        i = uow.session.get(Incident, incident_id)
+        if i is None:
+            raise NotFound("No such incident.")
+        area = uow.session.get(ServiceArea, i.service_area_id)
+        return SavedIncident(i.id, i.case_id, area.name if area else "",
+                             interim_in_person(uow.session, i.customer_id))
 
 
 @dataclass(frozen=True)

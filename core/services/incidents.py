@@ -1,6 +1,9 @@
 """Logging incidents (clauses 3, 4.1, 4.2): the violence path, service-failure referrals, the
-hearsay rule and the factual-language prompt. An incident joins the customer's open case, or
-opens one. Corrections (clause 6) need a reason and keep the earlier version in the audit log."""
+refusal of hearsay (clauses 4.2, 6: kept only as a check note, core.services.check_notes), the
+interim in-person arrangement a violent incident puts in force (clause 4.1) and the
+factual-language prompt. An incident joins the customer's open case in the service area it
+happened in, or opens one there (clause 5). Corrections (clause 6) need a reason and keep the
+earlier version in the audit log."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,13 +19,13 @@ from core.errors import NotFound, PolicyError, StaleRecord
 from core.models import (
     Case, Customer, Incident, IncidentBehaviour, PvpConsideration, ServiceArea, ServiceReferral, utcnow,
 )
-from core.permissions import Actor, Permission, require
+from core.permissions import Actor, Permission, require, require_area
 from core.policy import incidents as rules
 from core.policy.language import check_language
 from core.services import registers
 from core.services.incident_records import (  # noqa: F401  (public names, kept importable here)
-    IncidentRecord, IncidentRow, ReferralRow, get_incident, list_incidents, list_service_referrals,
-    resolve_service_referral,
+    IncidentRecord, IncidentRow, ReferralRow, SavedIncident, get_incident, list_incidents,
+    list_service_referrals, resolve_service_referral, saved_incident,
 )
 from core.validation import clean_line, clean_text, not_in_future, parse_enum
 
@@ -43,6 +46,8 @@ class NewIncident:
     violence_or_threat: bool = False
     police_reference: str = ""
     police_not_referred_reason: str = ""
+    in_person_arrangement: str = ""    # violence: one of rules.INTERIM_ARRANGEMENTS, or "other"
+    in_person_arrangement_other: str = ""
     service_failure: bool = False
     referral_service_area_id: Optional[int] = None
     referral_description: str = ""
@@ -119,7 +124,11 @@ def _validated(actor: Actor, new: NewIncident, now: dt.datetime) -> dict:
     if category is not None and None not in behaviours:
         problems += rules.behaviour_problems(category, behaviours)
     if source is not None:
+        problems += rules.recordable_source_problems(source)
         problems += rules.evidence_problems(source, values["third_party_name"])
+    other = check(clean_line, new.in_person_arrangement_other, "Interim in-person arrangement") or ""
+    problems += rules.interim_arrangement_problems(values["violence_or_threat"], new.in_person_arrangement,
+                                                   other)
     problems += rules.violence_problems(values["violence_or_threat"], values["police_reference"],
                                         values["police_not_referred_reason"])
     if new.service_failure and not new.referral_service_area_id:
@@ -132,18 +141,22 @@ def _validated(actor: Actor, new: NewIncident, now: dt.datetime) -> dict:
     if flags and not new.wording_checked:
         raise WordingToCheck(flags)
     values["in_person_adjustment"] = values["violence_or_threat"]
+    values["in_person_arrangement"] = rules.interim_arrangement(values["violence_or_threat"],
+                                                                new.in_person_arrangement, other)
     return values | {"behaviours": behaviours, "language_flags_kept": [f["phrase"] for f in flags]}
 
 
 def open_case_for(uow: UnitOfWork, actor: Actor, customer: Customer, service_area_id: int) -> Case:
-    """The customer's open case, or a new one at 'no stage yet'."""
+    """The customer's open case in the service area, or a new one there at 'no stage yet' (clause
+    5: cases are managed within service areas; a customer may have open cases in several)."""
     # Lock the customer's row first (a no-op UPDATE: a row lock on PostgreSQL, the write lock
     # on SQLite), so two incidents logged at once for the same customer join one case rather
     # than each opening a case of its own.
     uow.session.execute(update(Customer).where(Customer.id == customer.id)
                         .values(id=Customer.id).execution_options(synchronize_session=False))
     case = uow.session.scalar(
-        select(Case).where(Case.customer_id == customer.id, Case.stage != Stage.CLOSED)
+        select(Case).where(Case.customer_id == customer.id, Case.service_area_id == service_area_id,
+                           Case.stage != Stage.CLOSED)
         .order_by(Case.id.desc()).limit(1))
     if case is None:
         case = Case(customer_id=customer.id, service_area_id=service_area_id,
@@ -253,9 +266,15 @@ def incident_form(uow: UnitOfWork, incident: Incident) -> NewIncident:
         witnesses=incident.witnesses, staff_affected=incident.staff_affected,
         violence_or_threat=incident.violence_or_threat, police_reference=incident.police_reference,
         police_not_referred_reason=incident.police_not_referred_reason,
-        service_failure=incident.service_failure,
+        **_arrangement_choice(incident.in_person_arrangement), service_failure=incident.service_failure,
         referral_service_area_id=referral.service_area_id if referral else None,
         referral_description=referral.description if referral else "", wording_checked=True)
+
+
+def _arrangement_choice(wording: str) -> dict:
+    if not wording or wording in rules.INTERIM_ARRANGEMENTS:
+        return {"in_person_arrangement": wording}
+    return {"in_person_arrangement": rules.OTHER_INTERIM_ARRANGEMENT, "in_person_arrangement_other": wording}
 
 
 def apply_incident_amendment(uow: UnitOfWork, actor: Actor, incident_id: int, changes: NewIncident,
@@ -281,9 +300,15 @@ def apply_incident_amendment(uow: UnitOfWork, actor: Actor, incident_id: int, ch
         raise NotFound("No such incident.")
     if expected_version is not None and incident.version != expected_version:
         raise StaleRecord("incident")
+    require_area(actor, incident.service_area_id, "correct this incident")
+    if changes.service_area_id and changes.service_area_id != incident.service_area_id:
+        raise PolicyError("An incident cannot be moved to another service area: it is filed to the case "
+                          "of the area it happened in.")
     if changes.customer_id and changes.customer_id != incident.customer_id:
         raise PolicyError("An incident cannot be moved to another customer: "
                           "log it against the right customer and correct this one.")
+    if not changes.in_person_arrangement and incident.violence_or_threat and values["violence_or_threat"]:
+        values["in_person_arrangement"] = incident.in_person_arrangement  # no new wording chosen: kept
     before = _incident_values(incident)
     for key, value in values.items():
         setattr(incident, key, value)

@@ -27,6 +27,7 @@ from core.models import (
 from core.permissions import Actor, Permission, require
 from core.policy.deadlines import appeal_deadline
 from core.readmodel import ReadModel
+from core.services.arrangements import interim_in_person
 from core.services.timeline_events import (  # noqa: F401  (EVENT_TYPES, NOT_EVIDENCE: public names)
     EVENT_TYPES, NOT_EVIDENCE, SOURCES, Names, Source, TimelineEvent, as_datetime, event_from, fmt_day,
 )
@@ -242,13 +243,23 @@ def _header(uow: UnitOfWork, customer_id: int, names: Names, today: dt.date) -> 
         ServiceReferral.customer_id == customer_id, ServiceReferral.resolved_at.is_(None)))
     return TimelineHeader(
         case_id=current.id if current else None, stage=current.stage if current else None,
-        stage_label=current.stage.label if current else "No case yet",
+        stage_label=_stage_label(open_cases, current),
         active_restrictions=tuple(restrictions), next_deadlines=tuple(deadlines), open_referrals=open_referrals)
 
 
+def _stage_label(open_cases: list[Case], current: Optional[Case]) -> str:
+    """The current stage; with open cases in several service areas (clause 5), each area's stage."""
+    if len(open_cases) > 1:
+        return "; ".join(f"{c.stage.label} ({c.service_area.name})" for c in open_cases)
+    return current.stage.label if current else "No case yet"
+
+
 def _register_rows(uow: UnitOfWork, customer_id: int, restrictions: list[Restriction], deadline) -> None:
-    """Live SPOC and PVP entries and active third-party contact, as restrictions in force."""
+    """The interim in-person arrangements, live SPOC and PVP entries and active third-party
+    contact, as restrictions in force."""
     s = uow.session
+    restrictions += [Restriction(what="Interim in-person arrangement", terms=wording, review_due=None)
+                     for wording in interim_in_person(s, customer_id)]
     for e in s.scalars(select(SpocEntry).where(SpocEntry.customer_id == customer_id,
                                                SpocEntry.status == RegisterStatus.ACTIVE)).all():
         restrictions.append(Restriction(what="Single point of contact", terms=e.terms or e.contact_limit,

@@ -79,11 +79,33 @@ def test_behaviour_choices_follow_the_category(app_db, customer):
     assert "Physical violence that may result in harm or injury" not in options
 
 
-def test_hearsay_source_shows_the_not_evidence_warning(app_db, customer):
+def test_hearsay_is_not_a_selectable_source_and_is_kept_only_as_a_note(app_db, customer):
+    """Issue 13 item 7: hearsay is not recorded as an incident; the note keeps who to ask only."""
+    from core.models import CheckNote
     at = incident_page(customer)
-    assert not at.warning
-    at.selectbox(key="inc_source").select("hearsay").run()
-    assert any("never counts towards" in w.value for w in at.warning)
+    assert "hearsay" not in at.selectbox(key="inc_source").options
+    at.text_input(key="note_who").input("Mrs Patel at no. 14")
+    at.button(key="note_submit").click().run()
+    assert not at.exception and not at.error
+    assert any("something needs checking" in s.value for s in at.success)
+    with UnitOfWork(app_db) as u:
+        assert u.session.scalars(select(CheckNote.who_to_ask)).all() == ["Mrs Patel at no. 14"]
+    assert count(app_db, Incident) == 0
+
+
+def test_a_violent_incident_saves_with_the_interim_arrangement_chosen_and_says_so(app_db, customer):
+    """Issue 13 item 5: the save message shows the interim in-person arrangement now in force."""
+    at = fill(incident_page(customer), behaviours=("physical_violence",))
+    at.checkbox(key="inc_violence").check()
+    at.text_input(key="inc_police_ref").input("NP-24-78")
+    at.selectbox(key="inc_arrangement").select("No home visits: meet only at an NPH office")
+    submit(at)
+    assert not at.error
+    assert "Interim in-person arrangement now in force" in at.success[0].value
+    assert "No home visits: meet only at an NPH office" in at.success[0].value
+    with UnitOfWork(app_db) as u:
+        wording = u.session.scalar(select(Incident.in_person_arrangement))
+    assert wording == "No home visits: meet only at an NPH office"
 
 
 def test_a_future_date_is_refused_and_nothing_saved(app_db, customer):
@@ -178,7 +200,9 @@ def test_submitting_the_form_twice_saves_one_incident_and_one_pvp_consideration(
     at.text_input(key="inc_police_ref").input("NP-24-77")
     submit(at)
     submit(at)
-    assert not at.error
+    # the only error box is the flag alert, which now shows the interim arrangement (issue 13 item 5)
+    assert [e.icon for e in at.error] == [":material/flag:"]
+    assert "Interim in-person arrangement: No lone visits" in at.error[0].value
     with UnitOfWork(app_db) as u:
         assert u.session.scalar(select(func.count()).select_from(Incident)) == 1
         assert u.session.scalar(select(func.count()).select_from(PvpConsideration)) == 1

@@ -15,7 +15,7 @@ from core.enums import (
     FormalActionType, LetterType, RegisterStatus, ReviewOutcome, Stage, Vulnerability,
 )
 from core.models import (
-    AccessLog, Annotation, Appeal, AuditEntry, Case, Customer, CustomerVulnerability, DataRequest,
+    AccessLog, Annotation, Appeal, AuditEntry, Case, CheckNote, Customer, CustomerVulnerability, DataRequest,
     DisclosureLog, FormalAction, Incident, IncidentBehaviour, Letter, PvpConsideration, PvpEntry,
     Review, ServiceArea, ServiceReferral, SpocEntry, SpocRequest, StageEvent, ThirdPartyContact,
     User, stage_event_incident,
@@ -170,7 +170,9 @@ def a_full_history(url: str, ref: str, first: str, last: str, *, start: dt.date 
         request = DataRequest(customer_id=cid, kind=DataRequestKind.SAR, received_on=start + dt.timedelta(days=40),
                               due_on=start + dt.timedelta(days=70), identity_checked=True, details="All my data",
                               status="closed", decision="released", logged_by_id=dmo)
-        s.add_all([action_review, pvp_review, disclosure, access, note, request])
+        check = CheckNote(customer_id=cid, service_area_id=case.service_area_id,
+                          noted_on=start + dt.timedelta(days=20), who_to_ask="The caretaker", recorded_by_id=leader)
+        s.add_all([action_review, pvp_review, disclosure, access, note, request, check])
         s.flush()
         audit_about = AuditEntry(username="teamleader", user_id=leader, action="log_incident",
                                  entity_type="incident", entity_id=incidents[0].id, customer_id=cid,
@@ -193,7 +195,7 @@ def a_full_history(url: str, ref: str, first: str, last: str, *, start: dt.date 
             "spoc_request_incident": {(spoc_request.id, incidents[1].id)}, "spoc_entry": {spoc.id},
             "pvp_consideration": {consideration.id}, "pvp_entry": {pvp.id}, "annotation": {note.id},
             "data_request": {request.id}, "access_log": {access.id}, "disclosure_log": {disclosure.id},
-            "audit_entry": {audit_about.id, audit_by_entity.id},
+            "check_note": {check.id}, "audit_entry": {audit_about.id, audit_by_entity.id},
             "_letter_bytes": {letter.id: letter.content},
         }
         uow.commit()

@@ -4,7 +4,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from core.enums import EvidenceSource
 from core.errors import PermissionDenied, PolicyError
 from core.models import (
     AuditEntry, Case, Incident, IncidentBehaviour, PvpConsideration, ServiceReferral,
@@ -151,17 +150,15 @@ def test_service_failure_needs_an_area_and_a_description(tl, customer, uow):
     assert count(uow, ServiceReferral) == 0 and count(uow, Incident) == 0
 
 
-# --- hearsay is not evidence --------------------------------------------------------------------
+# --- hearsay is not recorded as evidence (issue 13 item 7 replaces "noted, marked not evidence") ---
 
-def test_hearsay_is_noted_but_never_counts_as_evidence(tl, customer, uow):
-    incident_id = log_incident(tl, form(customer, evidence_source="hearsay",
-                                        description="A neighbour told the officer the customer shouted."),
-                               uow(), now=NOW)
-    with uow() as u:
-        incident = u.session.get(Incident, incident_id)
-        assert incident.evidence_source == EvidenceSource.HEARSAY
-        assert incident.counts_as_evidence is False
-    assert [i.counts_as_evidence for i in list_incidents(tl, customer, uow())] == [False]
+def test_hearsay_is_refused_with_the_way_to_record_it_properly(tl, customer, uow):
+    before = count(uow, AuditEntry)
+    with pytest.raises(PolicyError, match="get a first-hand account|Get a first-hand account"):
+        said = "A neighbour told the officer the customer shouted."
+        log_incident(tl, form(customer, evidence_source="hearsay", description=said), uow(), now=NOW)
+    assert nothing_saved(uow, before)
+    assert list_incidents(tl, customer, uow()) == []
 
 
 # --- the factual-language prompt ----------------------------------------------------------------

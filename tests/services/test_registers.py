@@ -267,7 +267,9 @@ def test_pvp_queue_shows_open_considerations_from_violent_incidents(actors, uow,
 
 def test_pvp_two_step_approval_with_notice(actors, uow, violent):
     entry_id = propose(actors, uow, violent)
-    assert registers.red_flag_export(actors["hsw"], uow()) == []          # proposed is not live
+    # proposed is not live: no PVP flag, only the interim in-person arrangement (issue 13 item 5)
+    assert [r.flag_type for r in registers.red_flag_export(actors["hsw"], uow())] == [
+        "Interim in-person arrangement: No lone visits: attend in pairs"]
     pending = registers.pvp_register(actors["hsw"], uow(), status="pending", today=TODAY).rows
     assert [p.entry_id for p in pending] == [entry_id]
     registers.approve_pvp(actors["hsw"], entry_id, add_months(TODAY, 12), True, uow(), today=TODAY)

@@ -32,7 +32,7 @@ from core.models import (
     StageEvent,
     utcnow,
 )
-from core.permissions import Actor
+from core.permissions import Actor, require_area
 from core.policy import stages as rules
 from core.validation import clean_text
 
@@ -216,6 +216,7 @@ def _audit_case(
     before: dict,
     reason: str = "",
 ) -> None:
+    require_area(actor, case.service_area_id)  # clause 5: every case-changing action passes here
     _touch(case)
     uow.flush()
     b, a = _changed(before, snapshot(case))

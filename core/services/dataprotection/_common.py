@@ -32,6 +32,7 @@ PACK_TABLES: list[tuple[str, str]] = [
     ("incident", "Incidents"),
     ("incident_behaviour", "Behaviours recorded for each incident"),
     ("service_referral", "Service referrals"),
+    ("check_note", "Notes that something needs checking"),
     ("stage_event", "Stage decisions"),
     ("stage_event_incident", "Incidents relied on for each stage decision"),
     ("formal_action", "Restrictions (formal actions)"),
@@ -68,7 +69,7 @@ DELETE_ORDER = [
     "formal_action", "spoc_entry", "spoc_request", "pvp_entry", "pvp_consideration",
     "service_referral", "incident_behaviour", "incident", "stage_event", "case_file",
     "customer_vulnerability", "third_party_contact", "disclosure_log", "access_log",
-    "data_request", "customer",
+    "data_request", "check_note", "customer",
 ]
 _LINK_KEYS = {
     "incident_behaviour": ("incident_id", "behaviour"),
@@ -85,7 +86,7 @@ _STAFF_COLUMNS = ("recorded_by_id", "opened_by_id", "decided_by_id", "amended_by
                   "viewer_id", "user_id", "logged_by_id", "staff_id", "uploaded_by_id")
 # Free-text fields whose content names third parties: flagged for a check before release.
 _THIRD_PARTY_FIELDS = {("incident", "third_party_name"), ("incident", "witnesses"),
-                       ("third_party_contact", "name")}
+                       ("third_party_contact", "name"), ("check_note", "who_to_ask")}
 
 
 # ---- small helpers ------------------------------------------------------------------------
@@ -248,7 +249,7 @@ def _collect_notes_and_logs(s, customer_id: int, whole: bool, out: dict[str, lis
         keys = {(name, r["id"]) for name, rows in out.items() for r in rows if "id" in r}
         annotations = [a for a in annotations if (a["entity_type"], a["entity_id"]) in keys]
     out["annotation"] = annotations
-    for name in ("data_request", "access_log", "disclosure_log"):
+    for name in ("data_request", "access_log", "disclosure_log", "check_note"):
         out[name] = _rows(s, name, mine(c[name].customer_id))
     audit = c["audit_entry"]
     by_entity = [and_(audit.entity_type == name, _in(audit.entity_id, _ids(rows)))

@@ -74,6 +74,7 @@ ERASE_FIELDS: dict[str, dict[str, Any]] = {
     "data_request": {"details": ""},
     "contact_log": {"summary": "[erased]", "with_whom": ""},
     "partner_referral": {"reference": "", "details": "", "outcome": ""},
+    "check_note": {"who_to_ask": ""},
 }
 # The household (an address others may share) stays; this customer's membership goes.
 ERASE_DELETE = ("third_party_contact", "annotation", "attachment", "household_member", "communication_needs")

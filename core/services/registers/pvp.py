@@ -21,7 +21,9 @@ from core.services.registers._common import (
 
 
 def close_pvp_consideration(actor: Actor, consideration_id: int, reason: str, uow: UnitOfWork) -> None:
-    """The H&S officer decides no PVP entry is needed, and records why."""
+    """The H&S officer decides no PVP entry is needed, and records why. Deciding the
+    consideration (this, or approving or rejecting the entry proposed from it) ends the
+    incident's interim in-person arrangement (core.services.arrangements.interim_in_person)."""
     require(actor, Permission.MANAGE_PVP_REGISTER)
     reason = clean_text(reason, "Reason no PVP entry is needed", required=True)
     with uow:

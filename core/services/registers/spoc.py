@@ -11,7 +11,7 @@ from core.db import UnitOfWork, changed_fields, snapshot
 from core.enums import RegisterStatus, ReviewOutcome, Stage
 from core.errors import NotFound, PolicyError
 from core.models import Case, Incident, SpocEntry, SpocRequest, User, utcnow
-from core.permissions import Actor, Permission, require
+from core.permissions import Actor, Permission, require, require_area
 from core.policy import registers as rules
 from core.policy.deadlines import check_review_date
 from core.services import notify
@@ -59,6 +59,7 @@ def add_spoc_request(uow: UnitOfWork, actor: Actor, case: Case, reason: str, evi
     and no contractor sees anything, until the DMO approves it at a SPOC review meeting and it is
     on the central register (clause 5). `formal_decision`: the request is the formal-stage decision
     being recorded now, so the case need not be at the formal stage already."""
+    require_area(actor, case.service_area_id, "request a SPOC on this case")  # clause 5: within its area
     wanted = list(dict.fromkeys(int(i) for i in (evidence_incident_ids or [])))
     incidents = uow.session.scalars(select(Incident).where(Incident.id.in_(wanted))).all() if wanted else []
     found = {i.id: i for i in incidents}
