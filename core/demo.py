@@ -293,7 +293,7 @@ def _customer(rng, ids, today, i, count, staff, out) -> None:
             out["check_note"].append({"customer_id": cid, "service_area_id": area_id, "noted_on": occurred.date(),
                                       "who_to_ask": "Kim Ward (neighbourhood warden)",
                                       "recorded_by_id": rng.choice(leaders), "recorded_at": occurred})
-            continue
+            source = EvidenceSource.FIRST_HAND  # ...and the incident itself was seen first-hand
         iid = ids("incident")
         row = {
             "id": iid, "customer_id": cid, "case_id": None,
