@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Any, Optional
+from typing import Any
 
-from sqlalchemy import and_, case as sql_case, exists, func, join as sql_join, literal, select
+from sqlalchemy import and_, exists, func, literal, select
+from sqlalchemy import case as sql_case
+from sqlalchemy import join as sql_join
 from sqlalchemy.orm import Session
 
 from core.db import UnitOfWork
@@ -76,14 +78,14 @@ class Filters:
 
     start: dt.date
     end: dt.date
-    service_area_id: Optional[int] = None
-    category: Optional[str] = None
+    service_area_id: int | None = None
+    category: str | None = None
 
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
-    def previous(self) -> "Filters":
+    def previous(self) -> Filters:
         """The period of the same length immediately before this one."""
         return replace(
             self, start=self.start - dt.timedelta(days=self.days), end=self.start - dt.timedelta(days=1)
@@ -91,7 +93,7 @@ class Filters:
 
 
 def default_filters(
-    today: dt.date, service_area_id: Optional[int] = None, category: Optional[str] = None
+    today: dt.date, service_area_id: int | None = None, category: str | None = None
 ) -> Filters:
     """The last 12 months up to and including today."""
     return Filters(add_months(today, -12) + dt.timedelta(days=1), today, service_area_id, category)
@@ -112,7 +114,7 @@ def last_full_quarter(today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def _bounds(f: Filters) -> tuple[dt.datetime, dt.datetime]:
-    utc = dt.timezone.utc
+    utc = dt.UTC
     return (
         dt.datetime.combine(f.start, dt.time(), utc),
         dt.datetime.combine(f.end + dt.timedelta(days=1), dt.time(), utc),
@@ -157,7 +159,7 @@ def _month(session: Session, column):
     return func.substr(column, 1, 7)  # SQLite stores 'YYYY-MM-DD HH:MM:SS': cheaper than strftime
 
 
-def _area_names(session: Session) -> dict[Optional[int], str]:
+def _area_names(session: Session) -> dict[int | None, str]:
     names = dict(session.execute(select(ServiceArea.id, ServiceArea.name)).all())
     names[None] = UNASSIGNED_AREA
     return names
@@ -197,7 +199,7 @@ def _active_overdue_sources(f: Filters, today: dt.date, cutoff: dt.date) -> list
             *_customer_conds(f, PvpEntry.customer_id),
         )
     )
-    return list(zip(REVIEW_TYPES, (warning, formal, spoc, pvp)))
+    return list(zip(REVIEW_TYPES, (warning, formal, spoc, pvp), strict=False))
 
 
 # ---------------------------------------------------------------- the figures
@@ -422,7 +424,7 @@ def _figures(s: Session, filters: Filters, today: dt.date) -> dict[str, Any]:
 
 
 def dashboard(
-    actor: Actor, filters: Filters, uow: UnitOfWork, today: Optional[dt.date] = None
+    actor: Actor, filters: Filters, uow: UnitOfWork, today: dt.date | None = None
 ) -> dict[str, Any]:
     """Everything the monitoring page shows (tiles and chart rows), in one read-only unit of work."""
     require(actor, Permission.VIEW_MONITORING)
@@ -431,7 +433,7 @@ def dashboard(
         return _figures(uow.session, filters, today)
 
 
-def kpis(actor: Actor, filters: Filters, uow: UnitOfWork, today: Optional[dt.date] = None) -> dict:
+def kpis(actor: Actor, filters: Filters, uow: UnitOfWork, today: dt.date | None = None) -> dict:
     """Only the tiles."""
     return dashboard(actor, filters, uow, today)["kpis"]
 
@@ -503,7 +505,7 @@ def _by_vulnerability(s: Session, columns: list, counted, from_, customer_col, w
 
 
 def governance_figures(
-    actor: Actor, filters: Filters, uow: UnitOfWork, today: Optional[dt.date] = None
+    actor: Actor, filters: Filters, uow: UnitOfWork, today: dt.date | None = None
 ) -> dict[str, Any]:
     """The quarterly governance report's figures (SQL aggregates), for core.reports."""
     require(actor, Permission.VIEW_MONITORING)
@@ -604,7 +606,7 @@ def drill_down(
     kind: str,
     value: str,
     uow: UnitOfWork,
-    today: Optional[dt.date] = None,
+    today: dt.date | None = None,
     limit: int = DRILL_DOWN_LIMIT,
 ) -> dict[str, Any]:
     """The cases behind one bar: {"rows": [...], "total": n, "limited": bool}.
@@ -637,9 +639,8 @@ def drill_down(
                 year, month = (int(p) for p in value.split("-"))
                 first = dt.date(year, month, 1)
                 conds += [
-                    Incident.occurred_at >= dt.datetime.combine(first, dt.time(), dt.timezone.utc),
-                    Incident.occurred_at
-                    < dt.datetime.combine(add_months(first, 1), dt.time(), dt.timezone.utc),
+                    Incident.occurred_at >= dt.datetime.combine(first, dt.time(), dt.UTC),
+                    Incident.occurred_at < dt.datetime.combine(add_months(first, 1), dt.time(), dt.UTC),
                 ]
             else:
                 conds.append(
