@@ -3,6 +3,7 @@ rolled back whole, with the audit entry written inside the same transaction."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import os
@@ -38,10 +39,8 @@ def secure_sqlite_file(path: Path) -> None:
     database file's permissions)."""
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
-    try:
+    with contextlib.suppress(PermissionError):  # a shared folder owned by someone else: leave it
         folder.chmod(0o700)
-    except PermissionError:  # a shared folder owned by someone else: leave it
-        pass
     os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
     for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         try:

@@ -421,7 +421,8 @@ def _customer(rng, ids, today, i, count, staff, out) -> None:
     first, last = rng.choice(FIRST), rng.choice(LAST)
     ref = f"NPH{100000 + i}"
     line1 = f"{rng.randint(1, 240)} {rng.choice(STREETS)}"
-    postcode = f"NN{rng.randint(1, 7)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+    inward = "ABDEFGHJLNPQRSTUWXYZ"  # the letters a postcode's inward part uses
+    postcode = f"NN{rng.randint(1, 7)} {rng.randint(1, 9)}{rng.choice(inward)}{rng.choice(inward)}"
     cid = ids("customer")
     area_id = rng.choice(operational)
     out["customer"].append(

@@ -14,7 +14,7 @@ import datetime as dt
 import enum
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Union, cast
+from typing import Any, cast
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -24,7 +24,7 @@ from core.errors import PolicyError
 from core.permissions import Actor, Permission, require
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-Row = Union[Mapping[str, Any], Any]  # a dict, or a dataclass read model (its fields are the columns)
+Row = Mapping[str, Any] | Any  # a dict, or a dataclass read model (its fields are the columns)
 FORMATS = {
     "csv": ("csv", "text/csv"),
     "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),

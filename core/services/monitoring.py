@@ -400,11 +400,11 @@ def _appeals_summary(s: Session, f: Filters, today: dt.date, areas: dict) -> lis
             "service_area": areas.get(a, UNASSIGNED_AREA),
             "received": n,
             "decided_on_time": int(t or 0),
-            "decided_late": int(l or 0),
+            "decided_late": int(late_count or 0),
             "pending": int(p or 0),
             "pending_overdue": int(po or 0),
         }
-        for who, a, n, t, l, p, po in s.execute(stmt).all()
+        for who, a, n, t, late_count, p, po in s.execute(stmt).all()
     ]
 
 

@@ -54,7 +54,8 @@ _IDLE_JS = """(frames) => {
     const idle = !!app
         && app.getAttribute('data-test-connection-state') === 'CONNECTED'
         && ['notRunning', 'initial', 'compilationError'].includes(app.getAttribute('data-test-script-state'))
-        && !document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"], [data-testid="stSpinner"]');
+        && !document.querySelector(
+            '[data-testid="stStatusWidget"], [data-testid="stSkeleton"], [data-testid="stSpinner"]');
     window.__ftIdleFrames = idle ? (window.__ftIdleFrames || 0) + 1 : 0;
     return window.__ftIdleFrames >= frames;
 }"""
@@ -167,52 +168,51 @@ def app(tmp_path_factory, chromium):
     os.environ["FT_BCRYPT_ROUNDS"] = "4"
     seeded = _seed(url)
     port = _free_port()
-    log = open(folder / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while True:
+    with open(folder / "streamlit.log", "w") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
+                    if answer.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"The app did not start: {(folder / 'streamlit.log').read_text()[-3000:]}")
+            time.sleep(0.3)
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        yield {"base": base, "url": url, "folder": folder, **seeded}
+        proc.terminate()
         try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                if answer.read().strip() == b"ok":
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
             proc.kill()
-            pytest.fail(f"The app did not start: {(folder / 'streamlit.log').read_text()[-3000:]}")
-        time.sleep(0.3)
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    yield {"base": base, "url": url, "folder": folder, **seeded}
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=15)
-    log.close()
+            proc.wait(timeout=15)
 
 
 @pytest.hookimpl(hookwrapper=True)

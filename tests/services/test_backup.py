@@ -270,8 +270,7 @@ def test_postgres_restore_refuses_a_foreign_file_and_open_connections(db_url, tm
     from sqlalchemy import create_engine
 
     other = create_engine(db_url)
-    with other.connect():  # an app still connected
-        with pytest.raises(ConfigError, match="running"):
-            backups.restore(file, db_url)
+    with other.connect(), pytest.raises(ConfigError, match="running"):  # an app still connected
+        backups.restore(file, db_url)
     other.dispose()
     assert backups.restore(file, db_url) is not None

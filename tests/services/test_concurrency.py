@@ -59,7 +59,8 @@ def test_second_of_two_simultaneous_saves_is_refused_not_lost(db_url, actors):
         barrier = threading.Barrier(2)
         results = []
 
-        def save(who):
+        # The loop's values are bound as defaults: each thread sees this pair's case, not a later one's.
+        def save(who, barrier=barrier, case_id=case_id, seen_version=seen_version, results=results):
             barrier.wait()  # both users press "Save" together
             try:
                 cases.record_informal_stage(
@@ -71,8 +72,8 @@ def test_second_of_two_simultaneous_saves_is_refused_not_lost(db_url, actors):
                     today=TODAY,
                 )
                 results.append("saved")
-            except StaleRecord as refusal:
-                results.append(str(refusal))
+            except StaleRecord as stale:
+                results.append(str(stale))
 
         threads = [threading.Thread(target=save, args=(who,)) for who in "AB"]
         for t in threads:
@@ -114,14 +115,14 @@ def test_stress_concurrent_incidents_and_stage_changes(db_url, actors):
             if seen is None or seen[2] not in (Stage.NONE, Stage.INFORMAL):
                 kind = "incident"
 
-                def write():
+                def write(customer_id=customer_id, i=i):
                     return an_incident(
                         db_url, leader, customer_id, description=f"Thread {seed} write {i}: shouted at staff."
                     )
             elif seen[2] == Stage.NONE:
                 kind = "informal"
 
-                def write():
+                def write(seen=seen):
                     return cases.record_informal_stage(
                         leader,
                         seen[0],
@@ -133,7 +134,7 @@ def test_stress_concurrent_incidents_and_stage_changes(db_url, actors):
             else:
                 kind = "close"
 
-                def write():
+                def write(seen=seen):
                     return cases.close_case(
                         leader,
                         seen[0],

@@ -134,7 +134,7 @@ def test_production_setup_creates_the_first_administrator_with_a_one_time_passwo
 
     result = setup_cli(tmp_path, "--no-demo", "--admin", "Jo.Bloggs@nph.org.uk")
     assert result.returncode == 0, result.stderr
-    line = next(l for l in result.stdout.splitlines() if "one-time password" in l)
+    line = next(out for out in result.stdout.splitlines() if "one-time password" in out)
     username, password = line.split("username ")[1].split(",")[0], line.rsplit(" ", 1)[1]
     assert username == "jo.bloggs" and len(password) >= 16
     url = f"sqlite:///{tmp_path / 'prod.db'}"

@@ -236,7 +236,8 @@ def confirm_retention_deletion(
         ]
         if problems:
             raise PolicyError("Nothing was deleted: " + "; ".join(problems) + ".")
-        rule = f"Retention: closed, no activity for {years} years (cut-off {rules.retention_cutoff(today, years):%d %B %Y})."
+        cutoff = rules.retention_cutoff(today, years)
+        rule = f"Retention: closed, no activity for {years} years (cut-off {cutoff:%d %B %Y})."
         by_customer: dict[int, set[int]] = {}
         for cid in wanted:
             by_customer.setdefault(due[cid].customer_id, set()).add(cid)

@@ -10,7 +10,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -39,7 +39,7 @@ from core.services.dataprotection._common import (
     csv_bytes,
 )
 
-Progress = Optional[Callable[[float, str], None]]
+Progress = Callable[[float, str], None] | None
 
 
 def _step(progress: Progress, fraction: float, message: str) -> None:
@@ -100,8 +100,8 @@ def _scanner(s, customer: Customer, texts: list[str]) -> rules.RedactionScanner:
         others.update((row[0], tuple(row[1:])) for row in found)
     return rules.RedactionScanner(
         (
-            rules.Identity("another customer", f, l, t, ref, e, p)
-            for _, (f, l, t, ref, e, p) in sorted(others.items())
+            rules.Identity("another customer", first, last, title, ref, email, phone)
+            for _, (first, last, title, ref, email, phone) in sorted(others.items())
         ),
         exclude_names=[
             f"{customer.first_name} {customer.last_name}",

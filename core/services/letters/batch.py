@@ -7,7 +7,6 @@ import io
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,7 +29,7 @@ from core.policy.letters import STAGE_OF_LETTER
 from core.services.letters.drafting import draft_in, today_or
 from core.validation import parse_enum
 
-Progress = Optional[Callable[[int, int], None]]
+Progress = Callable[[int, int], None] | None
 Row = tuple[Case | None, int, dt.date, str]  # (case, subject id, date, what)
 
 
