@@ -3,14 +3,16 @@ leader proposes an entry; the H&S Well-being Officer approves it (two steps), de
 customer notice, reviews and removes entries, and exports the red-flag list."""
 
 import datetime as dt
+import functools
 
 import streamlit as st
 
+from core.permissions import Actor
 from core.permissions import Permission as P
 from core.policy import registers as rules
 from core.services import registers
 from ui.pager import cursor, pager, table
-from ui.session import actor, attempt, rerun_with_message, show_message, uow
+from ui.session import actor, attempt, rerun_with_message, show_message, try_read, uow
 
 me = actor()
 today = dt.date.today()
@@ -49,6 +51,11 @@ NOTICE = {
 NOTICE_LATER = {"Customer told in writing today": True, "Still not told": False}
 
 
+def _export_file(who: Actor, register: str, fmt: str, status: str = "all") -> bytes:
+    """The download's bytes, made only when the user clicks it."""
+    return registers.export_register(who, register, fmt, uow, status=status)[1]
+
+
 st.header("PVP register")
 show_message()
 st.caption(
@@ -56,8 +63,8 @@ st.caption(
     "only when the officer approves it, and is reviewed at most 12 months later."
 )
 
-ok, due = attempt(registers.reviews_due, me, uow())
-if ok:
+due = try_read(registers.reviews_due, me, uow())
+if due is not None:
     if due.pvp.overdue:
         st.error(f'**Review overdue ({due.pvp.overdue:,})**: choose "Review overdue" below to list them.')
     if due.pvp.due_soon:
@@ -69,16 +76,16 @@ if ok:
         st.success("No PVP reviews are overdue or due in the next 30 days.")
 
 # --- the queue of considerations: physical violence first, then the newest ---------------------
-queue = []
+queue: list[registers.PvpQueueRow] = []
 if registers.sees_pvp_queue(me):
     st.subheader("Considerations waiting (violence or threats)")
-    ok, waiting = attempt(registers.pvp_queue, me, uow(), after=cursor("pvp_queue"))
-    if ok and waiting.rows:
+    waiting = try_read(registers.pvp_queue, me, uow(), after=cursor("pvp_queue"))
+    if waiting is not None and waiting.rows:
         queue = waiting.rows
         st.caption("Physical violence first, then the newest incident.")
         table(queue, QUEUE_COLUMNS)
         pager("pvp_queue", waiting, "considerations waiting")
-    elif ok:
+    elif waiting is not None:
         st.info("No PVP considerations are waiting.")
         pager("pvp_queue", waiting, "considerations waiting")
 queue_labels = {
@@ -94,7 +101,7 @@ if me.can(P.PROPOSE_PVP) and queue:
         picked = st.selectbox(
             "Consideration (from the page shown above)",
             list(queue_labels),
-            format_func=queue_labels.get,
+            format_func=queue_labels.__getitem__,
             key="pvp_propose_consideration",
         )
         reasons = st.text_area("Reasons", key="pvp_propose_reasons")
@@ -122,7 +129,7 @@ if me.can(P.MANAGE_PVP_REGISTER) and queue:
         picked = st.selectbox(
             "Consideration (from the page shown above)",
             list(queue_labels),
-            format_func=queue_labels.get,
+            format_func=queue_labels.__getitem__,
             key="pvp_close_consideration",
         )
         reason = st.text_area("Why no PVP entry is needed", key="pvp_close_reason")
@@ -134,17 +141,19 @@ if me.can(P.MANAGE_PVP_REGISTER) and queue:
 # --- H&S officer: approve or reject proposals ------------------------------------------------
 if me.can(P.MANAGE_PVP_REGISTER):
     st.subheader("Proposed entries waiting for approval")
-    ok, pending = attempt(registers.pvp_register, me, uow(), "pending", after=cursor("pvp_pending"))
-    if ok and not pending.rows:
+    pending = try_read(registers.pvp_register, me, uow(), "pending", after=cursor("pvp_pending"))
+    if pending is not None and not pending.rows:
         st.info("No proposed entries are waiting.")
         pager("pvp_pending", pending, "proposals waiting")
-    elif ok:
+    elif pending is not None:
         labels = {
             p.entry_id: f"Entry {p.entry_id}: {p.customer} ({p.housing_ref}), proposed by "
             f"{p.proposed_by} on {p.proposed_on:%d %b %Y}"
             for p in pending.rows
         }
-        chosen = st.selectbox("Proposed entry", list(labels), format_func=labels.get, key="pvp_approve_entry")
+        chosen = st.selectbox(
+            "Proposed entry", list(labels), format_func=labels.__getitem__, key="pvp_approve_entry"
+        )
         pager("pvp_pending", pending, "proposals waiting")
         proposal = next(p for p in pending.rows if p.entry_id == chosen)
         st.markdown("**Reasons**")
@@ -193,17 +202,19 @@ if me.can(P.MANAGE_PVP_REGISTER):
         "Find a live entry: customer name or housing reference (most urgent review first)",
         key="pvp_live_search",
     )
-    ok, live = attempt(registers.pvp_register, me, uow(), "active", search=find, limit=25)
-    if ok and not live.rows:
+    live = try_read(registers.pvp_register, me, uow(), "active", search=find, limit=25)
+    if live is not None and not live.rows:
         st.info("No live entry matches." if find.strip() else "No PVP entry is live.")
-    elif ok:
+    elif live is not None:
         entries = {
             e.entry_id: f"Entry {e.entry_id}: {e.customer} ({e.housing_ref}), review {e.review_due:%d %b %Y}"
             for e in live.rows
         }
         with st.form("pvp_notice_decision", clear_on_submit=True):
             st.markdown("**Telling the customer**")
-            entry = st.selectbox("Entry", list(entries), format_func=entries.get, key="pvp_notice_entry")
+            entry = st.selectbox(
+                "Entry", list(entries), format_func=entries.__getitem__, key="pvp_notice_entry"
+            )
             tell = st.radio("Decision", list(NOTICE_LATER), key="pvp_notice_choice")
             reason = st.text_area("Why not yet", key="pvp_notice_reason")
             reconsider = st.date_input("Reconsider by", value=None, key="pvp_notice_reconsider")
@@ -221,7 +232,9 @@ if me.can(P.MANAGE_PVP_REGISTER):
                     rerun_with_message("Notice decision recorded.")
         with st.form("pvp_review", clear_on_submit=True):
             st.markdown("**Review**")
-            entry = st.selectbox("Entry", list(entries), format_func=entries.get, key="pvp_review_entry")
+            entry = st.selectbox(
+                "Entry", list(entries), format_func=entries.__getitem__, key="pvp_review_entry"
+            )
             held_on = st.date_input("Review held on", value=today, max_value=today, key="pvp_review_held")
             outcome = st.selectbox(
                 "Outcome", rules.PVP_REVIEW_OUTCOMES, format_func=lambda o: o.label, key="pvp_review_outcome"
@@ -251,7 +264,9 @@ if me.can(P.MANAGE_PVP_REGISTER):
                     rerun_with_message("Review recorded.")
         with st.form("pvp_remove", clear_on_submit=True):
             st.markdown("**Remove from the register**")
-            entry = st.selectbox("Entry", list(entries), format_func=entries.get, key="pvp_remove_entry")
+            entry = st.selectbox(
+                "Entry", list(entries), format_func=entries.__getitem__, key="pvp_remove_entry"
+            )
             ended_on = st.date_input("Removed on", value=today, max_value=today, key="pvp_remove_on")
             reason = st.text_area("Why the entry is no longer justified", key="pvp_remove_reason")
             if st.form_submit_button("Remove the entry"):
@@ -264,12 +279,12 @@ if me.can(P.MANAGE_PVP_REGISTER):
         "One row per flagged tenant: housing reference, flag type, start and review dates. "
         "No incident details. The download has every row."
     )
-    ok, flags = attempt(registers.red_flags, me, uow(), after=cursor("red_flags"))
-    if ok:
+    flags = try_read(registers.red_flags, me, uow(), after=cursor("red_flags"))
+    if flags is not None:
         table(flags.rows, {c: c for c in registers.RED_FLAG_COLUMNS})
         pager("red_flags", flags, "flagged tenants")
         export_actor = me
-        c1, c2, _ = st.columns([1, 1, 3])
+        c1, c2, _spacer = st.columns([1, 1, 3])
         for column, fmt, label in (
             (c1, "csv", "Download red flags (CSV)"),
             (c2, "xlsx", "Download red flags (Excel)"),
@@ -278,7 +293,7 @@ if me.can(P.MANAGE_PVP_REGISTER):
                 label,
                 key=f"red_flags_{fmt}",
                 file_name=f"red_flags_{today:%Y-%m-%d}.{fmt}",
-                data=lambda fmt=fmt: registers.export_register(export_actor, "red_flags", fmt, uow)[1],
+                data=functools.partial(_export_file, export_actor, "red_flags", fmt),
                 on_click="ignore",
             )
 
@@ -286,27 +301,28 @@ if me.can(P.MANAGE_PVP_REGISTER):
 st.subheader("Register")
 left, right = st.columns(2)
 status = left.selectbox(
-    "Show", registers.PVP_STATUS_FILTERS, format_func=registers.STATUS_FILTER_LABELS.get, key="pvp_status"
+    "Show",
+    registers.PVP_STATUS_FILTERS,
+    format_func=registers.STATUS_FILTER_LABELS.__getitem__,
+    key="pvp_status",
 )
 search = right.text_input("Customer (name or housing reference)", key="pvp_search")
-ok, page = attempt(
+page = try_read(
     registers.pvp_register, me, uow(), status, search=search, after=cursor("pvp_register", (status, search))
 )
-if ok:
+if page is not None:
     if page.rows:
         table(page.rows, REGISTER_COLUMNS)
     else:
         st.info("No PVP entries match.")
     pager("pvp_register", page, "PVP entries")
     export_actor, export_status = me, status
-    c1, c2, _ = st.columns([1, 1, 3])
+    c1, c2, _spacer = st.columns([1, 1, 3])
     for column, fmt, label in ((c1, "csv", "Download CSV"), (c2, "xlsx", "Download Excel")):
         column.download_button(
             label,
             key=f"pvp_export_{fmt}",
             file_name=f"pvp_register_{today:%Y-%m-%d}.{fmt}",
-            data=lambda fmt=fmt: registers.export_register(
-                export_actor, "pvp_register", fmt, uow, status=export_status
-            )[1],
+            data=functools.partial(_export_file, export_actor, "pvp_register", fmt, status=export_status),
             on_click="ignore",
         )

@@ -100,6 +100,27 @@ def attempt(service: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[bool,
     return True, result
 
 
+def read(service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call a service that reads for the page: its result, or, when the service refuses, the
+    PolicyError shown as a message and the page stopped there (nothing below it can be shown
+    without the data). Use attempt() for writes, where the page carries on after a refusal."""
+    try:
+        return service(*args, **kwargs)
+    except PolicyError as refusal:
+        st.error(str(refusal))
+        st.stop()
+
+
+def try_read(service: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    """Call a service that reads for one section of a page: its result, or None after showing
+    the PolicyError as a message (the rest of the page still shows)."""
+    try:
+        return service(*args, **kwargs)
+    except PolicyError as refusal:
+        st.error(str(refusal))
+        return None
+
+
 def data_changed() -> None:
     """Kept for callers after a write: nothing to clear. Cached figures follow the database's
     data version, so the write shows on the next view here and in every other server process;
