@@ -12,7 +12,7 @@ import streamlit as st
 
 from core.services import audit
 from ui.customer_picker import pick_customer
-from ui.session import actor, attempt, uow
+from ui.session import actor, attempt, try_read, uow
 
 UK = ZoneInfo("Europe/London")
 ANY = "(any)"
@@ -80,10 +80,10 @@ with trail_tab:
         st.session_state["audit_filters_shown"] = (filters, int(size))
         st.session_state[PAGE_KEY] = []
     cursors = st.session_state[PAGE_KEY]
-    ok, page = attempt(
+    page = try_read(
         audit.audit_page, me, uow(), after=cursors[-1] if cursors else None, limit=int(size), **filters
     )
-    if ok:
+    if page is not None:
         entries = page.rows
         first = len(cursors) * int(size) + 1
         st.write(f"Entries {first:,} to {first + len(entries) - 1:,}" if entries else "No entries match.")

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core.services import cases
-from ui.session import actor, attempt, uow
+from ui.session import actor, read, uow
 
 st.header("Compliance")
 st.caption(
@@ -19,9 +19,7 @@ st.caption(
 me = actor()
 today = dt.date.today()
 
-ok, areas = attempt(cases.service_areas, me, uow())
-if not ok:
-    st.stop()
+areas = read(cases.service_areas, me, uow())
 names = {a.id: a.name for a in areas}
 c1, c2 = st.columns(2)
 area = c1.selectbox(
@@ -39,9 +37,7 @@ sort = c2.selectbox("Sort by (this page)", list(SORTS))
 # Keyset paging: the cursors of the pages seen so far, per service area filter.
 cursors_key = f"compliance_cursors_{area}"
 cursors: list = st.session_state.setdefault(cursors_key, [None])
-ok, page = attempt(cases.compliance_overview, me, uow(), today, area, after=cursors[-1])
-if not ok:
-    st.stop()
+page = read(cases.compliance_overview, me, uow(), today, area, after=cursors[-1])
 st.metric("Open cases", page.total)
 rows = page.rows
 if not rows and len(cursors) == 1 and page.next_after is None:

@@ -14,7 +14,7 @@ from core.policy.dataprotection import retention_years
 from core.services import customers
 from core.services import dataprotection as dp
 from ui.alerts import md_escape
-from ui.session import actor, attempt, rerun_with_message, show_message, uow
+from ui.session import actor, attempt, rerun_with_message, show_message, try_read, uow
 
 NOTE_KEY = "data_requests_note"  # a warning kept for the run after a save
 
@@ -106,7 +106,8 @@ with requests_tab:
     st.subheader("Log a request")
     customer_id = pick_customer("log")
     with st.form("log_request", clear_on_submit=True):
-        kind = st.selectbox("Kind of request", list(DataRequestKind), format_func=lambda k: k.label)
+        kinds: list[DataRequestKind] = list(DataRequestKind)
+        kind = st.selectbox("Kind of request", kinds, format_func=lambda k: k.label)
         received = st.date_input("Date received", value=dt.date.today(), format="DD/MM/YYYY")
         identity = st.checkbox("Requester's identity checked")
         details = st.text_area("What is asked for or disputed")
@@ -118,7 +119,7 @@ with requests_tab:
                     dp.log_request, me, customer_id, kind.value, received, identity, details, uow()
                 )
                 if ok:
-                    _, similar = attempt(dp.open_requests_like, me, new_id, uow())
+                    similar = try_read(dp.open_requests_like, me, new_id, uow())
                     if similar:
                         st.session_state[NOTE_KEY] = (
                             f"This customer already has an open {kind.label.lower()}: "
@@ -211,7 +212,7 @@ with rect_tab:
                     [change] if change else [],
                     uow(),
                 )
-                if ok:
+                if ok and result is not None:
                     rerun_with_message(
                         f"Decision on request #{chosen.id} recorded ({result['decision']}); "
                         "the change is in the audit log."
@@ -276,8 +277,8 @@ with retention_tab:
         value=retention_years(),
         step=1,
     )
-    ok, found = attempt(dp.retention_candidates, me, uow(), years=int(years))
-    if ok:
+    found = try_read(dp.retention_candidates, me, uow(), years=int(years))
+    if found is not None:
         st.caption(f"Closed cases with no activity since {found.cutoff:%d %B %Y}.")
         if not found.cases:
             st.info("No cases are due for deletion.")
@@ -309,7 +310,7 @@ with retention_tab:
                         ok, result = attempt(
                             dp.confirm_retention_deletion, me, chosen_cases, uow(), years=int(years)
                         )
-                        if ok:
+                        if ok and result is not None:
                             rerun_with_message(
                                 f"Deleted {len(result['cases_deleted'])} case(s) and "
                                 f"{len(result['customers_deleted'])} customer record(s)."

@@ -172,7 +172,9 @@ def _batch_section() -> None:
     types = svc.LETTER_TYPE_CHOICES
     with st.form("lt_batch_form"):
         col1, col2, col3 = st.columns([3, 2, 2])
-        letter_type = col1.selectbox("Letter", list(types), format_func=types.get, key="lt_batch_type")
+        letter_type = col1.selectbox(
+            "Letter", list(types), format_func=types.__getitem__, key="lt_batch_type"
+        )
         since = col2.date_input("From", value=monday, key="lt_batch_from", format="DD/MM/YYYY")
         until = col3.date_input("To", value=sunday, key="lt_batch_to", format="DD/MM/YYYY")
         if st.form_submit_button("Find letters due"):

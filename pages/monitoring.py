@@ -31,7 +31,7 @@ def figures(who, filters: monitoring.Filters, day: dt.date, database: str, versi
 
 
 @st.cache_data(ttl=CACHE_SECONDS, max_entries=CACHE_ENTRIES, show_spinner=False)
-def areas(who, database: str, version: int) -> list[dict]:
+def areas(who, database: str, version: int) -> list[monitoring.ServiceAreaRow]:
     return monitoring.service_areas(who, uow())
 
 
@@ -176,6 +176,7 @@ choices |= {
 choice = st.selectbox("Show the cases behind", list(choices))
 drill = picked[-1] if picked else choices[choice]
 if drill[0]:
+    found: dict | None
     try:
         found = cases_behind(me, filters, drill[0], drill[1], today, database, version)
     except PolicyError as refusal:

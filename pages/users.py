@@ -16,7 +16,8 @@ with st.form("add_user", clear_on_submit=True):
     st.subheader("Add a user")
     username = st.text_input("Username")
     name = st.text_input("Full name")
-    role = st.selectbox("Role", list(Role), format_func=lambda r: r.label)
+    roles: list[Role] = list(Role)
+    role = st.selectbox("Role", roles, format_func=lambda r: r.label)
     area = st.selectbox("Service area", ["(none)"] + list(areas))
     password = st.text_input("Initial password (12+ characters, not a common password)", type="password")
     if st.form_submit_button("Add user"):

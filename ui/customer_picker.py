@@ -57,7 +57,7 @@ def pick_customer(key: str) -> int | None:
             choice = st.selectbox(
                 "Customer",
                 ids,
-                format_func=labels.get,
+                format_func=labels.__getitem__,
                 key=f"{key}_choice",
                 index=ids.index(current) if current in ids else 0,
             )
@@ -66,7 +66,7 @@ def pick_customer(key: str) -> int | None:
             return current
     if current is not None:
         ok, record = attempt(get_customer, actor(), current, uow())
-        if not ok:
+        if not ok or record is None:  # refused, or no longer on record
             st.session_state.pop("customer_id", None)
             return None
         st.caption(f"Customer: {md(record.name)} ({md(record.housing_ref)}). Search above to choose another.")

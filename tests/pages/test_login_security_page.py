@@ -26,9 +26,9 @@ def try_login(username: str, password: str):
 
 def actions(url: str, action: str) -> int:
     with UnitOfWork(url) as u:
-        return u.session.scalar(
+        return u.session.execute(
             select(func.count()).select_from(AuditEntry).where(AuditEntry.action == action)
-        )
+        ).scalar_one()
 
 
 def test_five_failures_lock_the_account_even_with_the_right_password(app_db):

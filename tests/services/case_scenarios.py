@@ -7,6 +7,7 @@ Timeline (2026): first incident 1 Sep, informal stage 5 Sep, second incident 1 O
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from core.db import UnitOfWork
 from core.models import Case
@@ -34,23 +35,25 @@ def at(day: dt.date) -> dt.datetime:
 
 def version(url: str, case_id: int) -> int:
     with UnitOfWork(url) as uow:
-        return uow.session.get(Case, case_id).version
+        return uow.session.get_one(Case, case_id).version
 
 
 def stage(url: str, case_id: int) -> str:
     with UnitOfWork(url) as uow:
-        return uow.session.get(Case, case_id).stage.value
+        return uow.session.get_one(Case, case_id).stage.value
 
 
 def case_of(url: str, incident_id: int) -> int:
     from core.models import Incident
 
     with UnitOfWork(url) as uow:
-        return uow.session.get(Incident, incident_id).case_id
+        case_id = uow.session.get_one(Incident, incident_id).case_id
+        assert case_id is not None, "logging an incident files it on a case"
+        return case_id
 
 
 def informal_details(**overrides) -> cases.InformalDetails:
-    values = dict(
+    values: dict[str, Any] = dict(
         summary="Phoned the customer: set out the behaviour, the change expected and the "
         "consequences; offered contact via her sister.",
         contact_made=True,
@@ -66,7 +69,7 @@ def informal_details(**overrides) -> cases.InformalDetails:
 
 
 def warning_decision(**overrides) -> cases.WarningDecision:
-    values = dict(
+    values: dict[str, Any] = dict(
         reason="Further abuse on the phone after the informal stage.",
         review_due=WARNING_REVIEW,
         underlying_issues_considered=True,
@@ -79,7 +82,7 @@ def warning_decision(**overrides) -> cases.WarningDecision:
 
 
 def formal_decision(actions: list | None = None, **overrides) -> cases.FormalDecision:
-    values = dict(
+    values: dict[str, Any] = dict(
         reason="Abuse continued after the Fair Treatment Letter.",
         actions=actions
         or [
@@ -115,7 +118,7 @@ def a_case(
 
 def another_incident(url: str, actors: dict, case_id: int, when: dt.date, **overrides) -> int:
     with UnitOfWork(url) as uow:
-        customer_id = uow.session.get(Case, case_id).customer_id
+        customer_id = uow.session.get_one(Case, case_id).customer_id
     return an_incident(url, actors["teamleader"], customer_id, when=at(when), **(ORDINARY | overrides))
 
 

@@ -113,8 +113,8 @@ def a_case_with_history(
     }
     with UnitOfWork(url) as uow:
         s = uow.session
-        case = s.scalar(select(Case).where(Case.customer_id == customer_id))
-        found = {k: s.get(Incident, v) for k, v in incidents.items()}
+        case = s.execute(select(Case).where(Case.customer_id == customer_id).limit(1)).scalar_one()
+        found = {k: s.get_one(Incident, v) for k, v in incidents.items()}
 
         def event(frm: Stage, to: Stage, day: dt.date, evidence: list[Incident], **extra) -> StageEvent:
             e = StageEvent(

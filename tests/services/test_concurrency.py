@@ -30,7 +30,7 @@ ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts"
 
 def count(url, model, *where) -> int:
     with UnitOfWork(url) as uow:
-        return uow.session.scalar(select(func.count()).select_from(model).where(*where))
+        return uow.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
 
 
 def audits(url, action) -> int:
@@ -115,14 +115,14 @@ def test_stress_concurrent_incidents_and_stage_changes(db_url, actors):
             if seen is None or seen[2] not in (Stage.NONE, Stage.INFORMAL):
                 kind = "incident"
 
-                def write(customer_id=customer_id, i=i):
+                def write(customer_id=customer_id, i=i, seen=seen):
                     return an_incident(
                         db_url, leader, customer_id, description=f"Thread {seed} write {i}: shouted at staff."
                     )
             elif seen[2] == Stage.NONE:
                 kind = "informal"
 
-                def write(seen=seen):
+                def write(customer_id=customer_id, i=i, seen=seen):
                     return cases.record_informal_stage(
                         leader,
                         seen[0],
@@ -134,7 +134,7 @@ def test_stress_concurrent_incidents_and_stage_changes(db_url, actors):
             else:
                 kind = "close"
 
-                def write(seen=seen):
+                def write(customer_id=customer_id, i=i, seen=seen):
                     return cases.close_case(
                         leader,
                         seen[0],

@@ -2,6 +2,7 @@
 third-party contact that can be stopped (4.1)."""
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -55,7 +56,7 @@ def customer(db_url, tl):
 
 
 def details_of(db_url, **changes) -> CustomerDetails:
-    values = dict(
+    values: dict[str, Any] = dict(
         first_name="Siân",
         last_name="O'Brien-Nkemelu",
         housing_ref="NPH900001",

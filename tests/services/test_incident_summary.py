@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from typing import Any
 
 from alembic import command
 from sqlalchemy import delete, insert, select, update
@@ -60,7 +61,7 @@ def assert_exact(url: str) -> Counter:
 
 
 def change(customer_id: int, **overrides) -> NewIncident:
-    values = dict(
+    values: dict[str, Any] = dict(
         customer_id=customer_id,
         occurred_at=NOW - dt.timedelta(days=1),
         channel="phone",

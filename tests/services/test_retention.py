@@ -32,17 +32,17 @@ def _present(url: str, ids: dict) -> dict[str, int]:
                     for x, y in keys
                 )
             else:
-                out[name] = u.session.scalar(
+                out[name] = u.session.execute(
                     select(func.count()).select_from(table).where(table.c.id.in_(keys))
-                )
+                ).scalar_one()
     return out
 
 
 def _audit_count(url: str, customer_id: int) -> int:
     with UnitOfWork(url) as u:
-        return u.session.scalar(
+        return u.session.execute(
             select(func.count()).select_from(AuditEntry).where(AuditEntry.customer_id == customer_id)
-        )
+        ).scalar_one()
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def _old_closed_case_for(url: str, history: dict) -> dict:
     """A second, long-closed case (with an incident, a decision and a letter) for a customer."""
     with UnitOfWork(url) as u:
         s = u.session
-        first = s.get(Incident, min(history["incident"]))
+        first = s.get_one(Incident, min(history["incident"]))
         when = dt.datetime(2015, 3, 1, 10, tzinfo=dt.UTC)
         case = Case(
             customer_id=first.customer_id,
