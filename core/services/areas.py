@@ -28,7 +28,8 @@ def service_areas(
     """Every service area by name. Names only, so any signed-in user may read them; a caller
     that lists them for a protected page passes that page's permission."""
     if permission is not None:
-        require(actor, permission)
+        # require() refuses a signed-out caller (None) too, but is typed for an Actor only.
+        require(actor, permission)  # type: ignore[arg-type]
     with uow:
         rows = uow.session.execute(select(ServiceArea.id, ServiceArea.name).order_by(ServiceArea.name))
         return [ServiceAreaRow(area_id, name) for area_id, name in rows]

@@ -278,7 +278,9 @@ def access_log(
     require(actor, Permission.VIEW_AUDIT)
     start, end = _bounds(date_from, date_to)
     limit = _limit(limit)
-    sources = [(AccessLog, AccessLog.user_id, AccessLog.what, "case records")]
+    sources: list[tuple[Any, Any, Any, str]] = [
+        (AccessLog, AccessLog.user_id, AccessLog.what, "case records")
+    ]
     if include_disclosures:
         sources.append(
             (DisclosureLog, DisclosureLog.viewer_id, literal_column("'arrangements'"), "arrangements")

@@ -28,6 +28,7 @@ from sqlalchemy import and_, exists, func, literal, select
 from sqlalchemy import case as sql_case
 from sqlalchemy import join as sql_join
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from core.db import UnitOfWork
 from core.enums import (
@@ -160,7 +161,7 @@ def _month(session: Session, column):
 
 
 def _area_names(session: Session) -> dict[int | None, str]:
-    names = dict(session.execute(select(ServiceArea.id, ServiceArea.name)).all())
+    names: dict[int | None, str] = dict(session.execute(select(ServiceArea.id, ServiceArea.name)).all())
     names[None] = UNASSIGNED_AREA
     return names
 
@@ -229,7 +230,7 @@ def _kpis(s: Session, f: Filters, today: dt.date, rows: dict[str, list[dict]]) -
         .join(Case, and_(Case.id == Appeal.case_id, *_case_conds(f)))
         .where(Appeal.decided_on.is_(None), Appeal.due_on < today),
     )
-    referral_conds = [ServiceReferral.resolved_at.is_(None)]
+    referral_conds: list[ColumnElement[bool]] = [ServiceReferral.resolved_at.is_(None)]
     if f.service_area_id:
         referral_conds.append(ServiceReferral.service_area_id == f.service_area_id)
     if f.category:
@@ -624,6 +625,7 @@ def drill_down(
     with uow:
         s = uow.session
         case_conds = _case_conds(filters)
+        where: list[ColumnElement[bool]]
         if kind in ("category", "behaviour", "month", "service_area"):
             conds = [Incident.case_id == Case.id, *_incident_conds(filters)]
             if kind == "category":

@@ -37,7 +37,8 @@ from core.validation import clean_line, clean_text
 
 # ---- rectification ------------------------------------------------------------------------
 
-RECTIFIABLE: dict[str, tuple[type, dict[str, bool]]] = {
+# (model class, {field: required}); every model has `id` and, but for Customer, `customer_id`.
+RECTIFIABLE: dict[str, tuple[type[Any], dict[str, bool]]] = {
     # table: (model, {field: required})
     "customer": (
         Customer,
@@ -61,7 +62,7 @@ RECTIFIABLE: dict[str, tuple[type, dict[str, bool]]] = {
 _MULTILINE = {"description", "witnesses"}
 
 
-def _rectifiable_models() -> dict[str, tuple[type, dict[str, bool]]]:
+def _rectifiable_models() -> dict[str, tuple[type[Any], dict[str, bool]]]:
     from core.models import CustomerVulnerability, ServiceReferral, ThirdPartyContact
 
     return RECTIFIABLE | {
@@ -253,7 +254,7 @@ def _rectify(
     field = change.get("field")
     if decision == "remove" and not field:
         return _remove_record(uow, actor, customer_id, request_id, name, obj, why)
-    if field not in fields:
+    if not isinstance(field, str) or field not in fields:
         raise PolicyError(
             f"{field!r} cannot be changed on a {name.replace('_', ' ')} "
             f"record; choose one of: {', '.join(fields)}."

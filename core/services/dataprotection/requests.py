@@ -56,7 +56,9 @@ def log_request(
                 DataRequest.customer_id == customer_id, DataRequest.kind == kind, DataRequest.status == "open"
             )
         ).all()
-        repeated = rules.identical_request([tuple(r) for r in same_kind], received_on, details)
+        repeated = rules.identical_request(
+            [(r.id, r.received_on, r.details) for r in same_kind], received_on, details
+        )
         if repeated is not None:
             raise PolicyError(
                 f"This request is already logged as request #{repeated} (received "

@@ -93,8 +93,8 @@ def _stale_cases(
     latest: dict[int, dt.date] = {}
     for case, _ in rows:
         for value in (case.opened_at, case.closed_at):
-            if _as_date(value):
-                latest[case.id] = max(latest.get(case.id, dt.date.min), _as_date(value))
+            if day := _as_date(value):
+                latest[case.id] = max(latest.get(case.id, dt.date.min), day)
     ids = [case.id for case, _ in rows]
     for name, case_col, columns in _ACTIVITY:
         table = T[name]
@@ -107,8 +107,8 @@ def _stale_cases(
             )
             for case_id, *values in s.execute(stmt):
                 for value in values:
-                    if _as_date(value):
-                        latest[case_id] = max(latest.get(case_id, dt.date.min), _as_date(value))
+                    if day := _as_date(value):
+                        latest[case_id] = max(latest.get(case_id, dt.date.min), day)
     out = []
     for case, customer in rows:
         last = latest.get(case.id, dt.date.min)
@@ -261,7 +261,7 @@ def confirm_retention_deletion(
             for name, n in deleted.items():
                 totals[name] = totals.get(name, 0) + n
             s.expire_all()
-            customer = s.get(Customer, customer_id)
+            customer = s.get_one(Customer, customer_id)
             if _nothing_else_left(s, customer):
                 rest = _collect(s, customer_id)
                 rest["audit_entry"] = []

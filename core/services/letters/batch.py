@@ -30,7 +30,9 @@ from core.services.letters.drafting import draft_in, today_or
 from core.validation import parse_enum
 
 Progress = Callable[[int, int], None] | None
-Row = tuple[Case | None, int, dt.date, str]  # (case, subject id, date, what)
+# (case, subject id, date, what); the date columns are nullable in the models, and every query
+# below selects only rows whose date falls in the period.
+Row = tuple[Case | None, int, dt.date | None, str]
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,8 @@ def _staff_rows(session: Session, letter_type: LetterType, since: dt.date, until
     starts: dict[int, dt.date] = {}
     for query in queries:
         for customer_id, day in session.execute(query):
-            starts[customer_id] = min(day, starts.get(customer_id, day))
+            if day is not None:  # always, given the period filter: this narrows the nullable column
+                starts[customer_id] = min(day, starts.get(customer_id, day))
     return [(_latest_case(session, cid), cid, day, "Arrangements started") for cid, day in starts.items()]
 
 
@@ -178,16 +181,19 @@ def letters_due(actor: Actor, letter_type: str, uow, since: dt.date, until: dt.d
     """Letters of one type due for the period (e.g. review outcomes for reviews held this
     week) that have not been recorded as sent."""
     require(actor, Permission.DRAFT_LETTERS)
-    letter_type = parse_enum(LetterType, letter_type, "Letter type")
+    kind: LetterType = parse_enum(LetterType, letter_type, "Letter type")
     if since > until:
         raise PolicyError("The start of the period must be on or before its end.")
     with uow:
-        sent = _already_sent(uow.session, letter_type, since)
-        rows = DUE_SOURCES[letter_type](uow.session, letter_type, since, until)
+        sent = _already_sent(uow.session, kind, since)
+        rows = DUE_SOURCES[kind](uow.session, kind, since, until)
         return [
             DueLetter(case.id, subject_id, day, what, case.customer.full_name, case.customer.housing_ref)
             for case, subject_id, day, what in rows
-            if case is not None and subject_id not in sent and case.customer.anonymised_at is None
+            if case is not None
+            and day is not None
+            and subject_id not in sent
+            and case.customer.anonymised_at is None
         ]
 
 
@@ -204,9 +210,9 @@ def batch_zip(
     `progress(done, total)` is called after each letter. A letter whose records are incomplete
     is listed in `problems` instead of stopping the batch."""
     require(actor, Permission.DRAFT_LETTERS)
-    letter_type = parse_enum(LetterType, letter_type, "Letter type")
+    kind: LetterType = parse_enum(LetterType, letter_type, "Letter type")
     today = today_or(today)
-    due = letters_due(actor, letter_type.value, uow, since, until)
+    due = letters_due(actor, kind.value, uow, since, until)
     buffer = io.BytesIO()
     names: list[str] = []
     problems: list[BatchProblem] = []
@@ -214,7 +220,7 @@ def batch_zip(
         for done, item in enumerate(due, start=1):
             try:
                 draft = draft_in(
-                    uow, actor, item.case_id, letter_type, item.subject_id, None, today, with_preview=False
+                    uow, actor, item.case_id, kind, item.subject_id, None, today, with_preview=False
                 )
             except PolicyError as refusal:
                 problems.append(BatchProblem(item, str(refusal)))
@@ -228,7 +234,7 @@ def batch_zip(
         len(names),
         tuple(names),
         tuple(problems),
-        f"{letter_type.value}_{since.isoformat()}_{until.isoformat()}.zip",
+        f"{kind.value}_{since.isoformat()}_{until.isoformat()}.zip",
     )
 
 

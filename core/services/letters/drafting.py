@@ -228,10 +228,10 @@ def draft_letter(
     """Render a letter without saving anything: the .docx bytes, a text preview, the facts used
     and the paragraphs used (the suggested ones when `paragraphs` is None)."""
     require(actor, Permission.DRAFT_LETTERS)
-    letter_type = parse_enum(LetterType, letter_type, "Letter type")
+    kind: LetterType = parse_enum(LetterType, letter_type, "Letter type")
     cleaned = clean_paragraphs(paragraphs)
     with uow:
-        return draft_in(uow, actor, case_id, letter_type, subject_id, cleaned, today_or(today))
+        return draft_in(uow, actor, case_id, kind, subject_id, cleaned, today_or(today))
 
 
 def _notify(uow: UnitOfWork, actor: Actor, draft: Draft, letter: Letter, today: dt.date) -> dt.date | None:
@@ -277,15 +277,15 @@ def mark_sent(
     checksum goes on the case timeline. A first warning or formal letter sets the decision's
     notified_on, which starts the 28-day appeal window."""
     require(actor, Permission.DRAFT_LETTERS)
-    letter_type = parse_enum(LetterType, letter_type, "Letter type")
+    kind: LetterType = parse_enum(LetterType, letter_type, "Letter type")
     cleaned = clean_paragraphs(paragraphs)
     today = today_or(today)
     with uow:
-        draft = draft_in(uow, actor, case_id, letter_type, subject_id, cleaned, today)
+        draft = draft_in(uow, actor, case_id, kind, subject_id, cleaned, today)
         letter = Letter(
             case_id=draft.case_id,
             customer_id=draft.customer_id,
-            letter_type=letter_type,
+            letter_type=kind,
             subject_type=draft.subject_type,
             subject_id=draft.subject_id,
             status="sent",
@@ -297,8 +297,8 @@ def mark_sent(
             filename=draft.filename,
         )
         uow.session.add(letter)
-        uow.audit(actor, "send_letter", letter, after=snapshot(letter), reason=f"{letter_type.label} sent")
-        notified = _notify(uow, actor, draft, letter, today) if starts_appeal_window(letter_type) else None
+        uow.audit(actor, "send_letter", letter, after=snapshot(letter), reason=f"{kind.label} sent")
+        notified = _notify(uow, actor, draft, letter, today) if starts_appeal_window(kind) else None
         uow.commit()
         return SentLetter(
             letter.id,
