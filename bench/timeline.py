@@ -21,6 +21,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("FT_BCRYPT_ROUNDS", "4")
 
@@ -341,7 +342,7 @@ def build(url: str, seed: int = 3) -> dict:
         ],
     )
     with UnitOfWork(url) as uow:
-        actor = actor_from_user(uow.session.get(User, tl))
+        actor = actor_from_user(uow.session.get_one(User, tl))
     return {"actor": actor, "customer_id": target, "today": today}
 
 
@@ -366,7 +367,7 @@ def measure(url: str) -> dict:
     built = time.perf_counter() - start
     actor, cid, today = setup["actor"], setup["customer_id"], setup["today"]
     timeline = get_timeline(actor, cid, UnitOfWork(url), today=today)
-    results = {
+    results: dict[str, Any] = {
         "build_seconds": built,
         "events": timeline.total,
         "page": len(timeline.events),

@@ -18,10 +18,12 @@ import os
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, cast
 
 import bcrypt
 import jwt
 from sqlalchemy import delete, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from core import config
@@ -331,7 +333,11 @@ def forget_stored_cookie_key(uow: UnitOfWork) -> bool:
     if not os.environ.get("FT_COOKIE_KEY", "").strip():
         return False
     with uow:
-        removed = uow.session.execute(delete(AppSetting).where(AppSetting.key == "cookie_key")).rowcount
+        # A DELETE statement returns a CursorResult (with rowcount); Session.execute is typed as Result.
+        result = cast(
+            CursorResult[Any], uow.session.execute(delete(AppSetting).where(AppSetting.key == "cookie_key"))
+        )
+        removed = result.rowcount
         uow.commit()
     return bool(removed)
 
@@ -356,7 +362,7 @@ def cookie_key(uow: UnitOfWork) -> str:
             uow.commit()
         except IntegrityError:  # another process generated it first: use theirs
             uow.session.rollback()
-        return uow.session.get(AppSetting, "cookie_key").value
+        return uow.session.get_one(AppSetting, "cookie_key").value
 
 
 def demo_accounts_present(uow: UnitOfWork) -> bool:

@@ -87,7 +87,7 @@ def backup(url: str | None = None, target: Path | str | None = None) -> Path:
     """Write a consistent backup of the database to `target` and return its path."""
     url = url or config.database_url()
     named = target is not None
-    target = Path(target) if named else default_backup_path(url)
+    target = Path(target) if target is not None else default_backup_path(url)
     _private_folder(target.parent, tighten=not named)
     source = _sqlite_path(url)
     if source is not None:

@@ -8,6 +8,7 @@ page under test goes through the same navigation and role checks as a real user.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -28,7 +29,7 @@ def app_db(sqlite_url, monkeypatch) -> str:
 
 
 @pytest.fixture
-def demo_app_db(tmp_path, monkeypatch) -> str:
+def demo_app_db(tmp_path, monkeypatch) -> Iterator[str]:
     """A fresh SQLite database with a small demo data set (customers, cases, incidents)."""
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     from db.setup import migrate

@@ -237,12 +237,12 @@ def _offences(source: str) -> list[str]:
             ):
                 problems.append(ast.unparse(node))  # session.delete(audit_entry)
         if isinstance(node, ast.Assign):
-            for target in node.targets:
+            for assigned in node.targets:
                 if (
-                    isinstance(target, ast.Attribute)
-                    and isinstance(target.value, ast.Name)
-                    and "audit" in target.value.id.lower()
-                    and target.value.id != "audit"
+                    isinstance(assigned, ast.Attribute)
+                    and isinstance(assigned.value, ast.Name)
+                    and "audit" in assigned.value.id.lower()
+                    and assigned.value.id != "audit"
                 ):
                     problems.append(ast.unparse(node))  # entry.before = ...
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and _RAW_SQL.search(node.value):

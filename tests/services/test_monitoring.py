@@ -295,7 +295,7 @@ def test_a_new_incident_and_its_referral_change_the_figures(uow, db_url, actors)
 
 
 def _sum(rows: list[dict], key: str, value: str) -> Counter:
-    total = Counter()
+    total: Counter[str] = Counter()
     for r in rows:
         total[r[key]] += r[value]
     return +total
