@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install db demo bench backup restore freeze clean
+.PHONY: run test lint format install db demo bench backup restore freeze clean reminders
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=/path/to/python3.11)"; exit 2; }
@@ -42,6 +42,12 @@ bench: $(STAMP)
 	$(PY) -m bench.timeline
 	$(PY) -m bench.letters
 	$(PY) -m bench.monitoring
+
+# The daily reminders (issue 15): queue each user's digest, then send the outbox over SMTP when
+# FT_SMTP_HOST is set (otherwise the messages wait on the Outbox page). Run it from cron once a day.
+reminders: $(STAMP)
+	$(PY) -m core.reminders digest
+	$(PY) -m core.reminders send
 
 backup: $(STAMP)
 	$(PY) -m db.backup backup

@@ -18,6 +18,7 @@ from ui.alerts import md_escape
 from ui.errors import run_page_safely
 from ui.navigation import PAGES, pages_for
 from ui.session import CHECKED, end_session
+from ui.work_badge import nav_title
 
 configure_logging()
 st.set_page_config(page_title="Fair Treatment", page_icon=":material/balance:", layout="wide")
@@ -187,7 +188,7 @@ def navigation(actor) -> dict[str, list]:
     sections: dict[str, list] = {"": [st.Page(home, title="Home", url_path="home", default=True,
                                               visibility="hidden")]}
     for page in allowed:
-        sections.setdefault(page.section, []).append(st.Page(page.path, title=page.title, icon=page.icon))
+        sections.setdefault(page.section, []).append(st.Page(page.path, title=nav_title(page, actor), icon=page.icon))
     sections.setdefault("Account", []).append(
         st.Page(logout_page, title="Sign out", icon=":material/logout:", url_path="logout"))
     return sections

@@ -28,9 +28,13 @@ class Permission(enum.StrEnum):
     VIEW_AUDIT = "view_audit"
     VIEW_DISCLOSURES = "view_disclosures"
     MANAGE_USERS = "manage_users"
+    VIEW_MY_WORK = "view_my_work"  # issue 15: the "My work" home page (every role with work to do)
+    CHANGE_CASE_OWNER = "change_case_owner"  # issue 15: a manager of the case's area
+    READ_OUTBOX = "read_outbox"  # issue 15: the email outbox an administrator reads
 
 
 P = Permission
+# Added to every role with work of its own (the contractor's view has none) below.
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.TEAM_LEADER: frozenset(
         {
@@ -44,11 +48,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.VIEW_REGISTERS,
             P.VIEW_MONITORING,
             P.VIEW_ARRANGEMENTS,
+            P.CHANGE_CASE_OWNER,
         }
     ),
     Role.DMO: frozenset(
         {
             P.VIEW_CASES,
+            P.RECORD_APPEALS,  # issue 13: a DMO who receives an appeal directly logs it
             P.MANAGE_SPOC_REGISTER,
             P.VIEW_REGISTERS,
             P.HANDLE_DATA_REQUESTS,
@@ -76,10 +82,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.VIEW_REGISTERS,
             P.DRAFT_LETTERS,
             P.VIEW_ARRANGEMENTS,
+            P.CHANGE_CASE_OWNER,
         }
     ),
     Role.VIEWER: frozenset({P.VIEW_ARRANGEMENTS}),
-    Role.ADMIN: frozenset({P.MANAGE_USERS, P.VIEW_AUDIT}),
+    Role.ADMIN: frozenset({P.MANAGE_USERS, P.VIEW_AUDIT, P.READ_OUTBOX}),
+}
+ROLE_PERMISSIONS = {
+    role: perms | {P.VIEW_MY_WORK} if role != Role.VIEWER else perms for role, perms in ROLE_PERMISSIONS.items()
 }
 
 

@@ -8,9 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from core.enums import Channel, FormalActionType, ReviewOutcome, SubjectType
-from core.services import cases
 from core.policy.stages import INFORMAL_STEPS, REVIEW_OUTCOMES
+from core.services import cases, contacts
 from core.services.customers import search_customers
+from ui.appeals import appeal_form
 from ui.customer_picker import md
 from ui.session import actor, attempt, rerun_with_message, show_message, uow
 
@@ -118,14 +119,6 @@ def review_label(s: cases.Subject) -> str:
     return f"{s.what} (review due {s.review_due:%d %b %Y})"
 
 
-def appeal_label(s: cases.Subject) -> str:
-    if s.subject_type == SubjectType.SPOC_ENTRY:
-        return f"Single point of contact (SPOC register) from {s.on:%d %b %Y} (appeal by {s.appeal_by:%d %b %Y})"
-    if s.subject_type == SubjectType.FORMAL_ACTION:
-        return f"{s.what} from {s.on:%d %b %Y}"
-    return f"{s.what} decision of {s.on:%d %b %Y} (appeal by {s.appeal_by:%d %b %Y})"
-
-
 def done(message: str) -> None:
     """After this user's own change, the next run shows (and remembers) the new version."""
     st.session_state.pop(seen_key, None)
@@ -172,7 +165,8 @@ elif choice == "warning":
         considered = st.checkbox("Underlying issues and reasonable adjustments (Equality Act 2010) were considered")
         notes = st.text_area("Underlying issues considered")
         adjustments = st.text_area("Reasonable adjustments this warning keeps")
-        skip = st.text_area("Reason for skipping the informal stage (violence, threats or harassment only)")
+        skip = st.text_area("Reason for skipping the informal stage (violence, threats, harassment or another "
+                            "serious behaviour)")
         if st.form_submit_button("Issue the warning"):
             decision = cases.WarningDecision(reason=reason, review_due=review_due,
                                              underlying_issues_considered=considered,
@@ -205,11 +199,14 @@ elif choice == "formal":
         considered = st.checkbox("Underlying issues and reasonable adjustments (Equality Act 2010) were considered")
         notes = st.text_area("Underlying issues considered")
         adjustments = st.text_area("Reasonable adjustments the actions keep")
-        skip = st.text_area("Reason for skipping a stage (violence, threats or harassment only)")
+        skip = st.text_area("Reason for skipping a stage, or for a further action on the evidence already "
+                            "on the case")
+        named = st.multiselect("Incidents this decision rests on (leave empty for those since the last decision)",
+                               [i.id for i in case.incidents if i.counts], format_func=incident_labels.get)
         if st.form_submit_button("Take the formal actions"):
             decision = cases.FormalDecision(reason=reason, actions=plans, underlying_issues_considered=considered,
                                             underlying_issues_notes=notes, adjustments=adjustments,
-                                            skip_reason=skip, decided_on=decided_on)
+                                            skip_reason=skip, decided_on=decided_on, incident_ids=named or None)
             ok, _ = attempt(cases.take_formal_actions, me, case_id, decision, seen, uow(), today)
             if ok:
                 done("Formal actions recorded. Send the formal-stage letter with each review date and the appeal route.")
@@ -220,6 +217,11 @@ elif choice == "review":
         st.warning("Counting incidents since it began: " + ", ".join(incident_labels[i] for i in subject.incidents))
     elif subject:
         st.info("No counting incidents since it began.")
+    if subject and subject.subject_type == SubjectType.FORMAL_ACTION:  # issue 16: the contact log's evidence
+        ok, outside = attempt(contacts.outside_for_restriction, me, subject.subject_id, uow())
+        if ok and outside:
+            st.warning(f"Contacts outside this restriction ({len(outside)}): " + "; ".join(
+                f"{e.occurred_at:%d %b %Y %H:%M} {e.channel.label.lower()}" for e in outside))
     outcomes = REVIEW_OUTCOMES[subject.subject_type] if subject else ()
     with st.form("review"):
         held_on = st.date_input("Review date", value=today, max_value=today, format="DD/MM/YYYY")
@@ -236,28 +238,8 @@ elif choice == "review":
                 done("Review recorded. Send the review outcome letter.")
 
 elif choice == "appeal":
-    subjects = [(s.subject_type, s.subject_id, appeal_label(s)) for s in case.appeal_subjects]
-    subject = st.selectbox("Appeal against", subjects, format_func=lambda s: s[2])
-    route = None
-    if subject:
-        ok, route = attempt(cases.route_for, me, case_id, subject[0], subject[1], uow())
-        if ok:
-            st.info(route.rule)
-            if route.conflict:
-                st.warning("The usual decision maker took this decision, so cannot decide the appeal. "
-                           "Choose another Assistant Director below.")
-    names = {a.id: a.name for a in route.alternatives} if route else {}
-    with st.form("appeal"):
-        received = st.date_input("Date the appeal was received", value=today, max_value=today, format="DD/MM/YYYY")
-        grounds = st.text_area("Grounds of appeal")
-        late_reason = st.text_area("Reason for accepting a late appeal (only if after 28 days)")
-        maker = st.selectbox("Decision maker", [None, *names],
-                             format_func=lambda p: "As the policy routes it" if p is None else names[p])
-        if st.form_submit_button("Record the appeal") and subject:
-            ok, _ = attempt(cases.record_appeal, me, case_id, subject[0], subject[1], received, grounds, seen, uow(),
-                            today, late_accepted_reason=late_reason, decision_maker_id=maker)
-            if ok:
-                done("Appeal recorded and sent to the Assistant Director; it is due in 5 working days.")
+    if appeal_form(case, seen, today):
+        done("Appeal recorded and sent to the Assistant Director; it is due in 5 working days.")
 
 elif choice == "close":
     with st.form("close"):

@@ -19,6 +19,7 @@ from core.services.users import list_service_areas
 from ui.alerts import show_flag_alert
 from ui.customer_picker import md, pick_customer
 from ui.session import actor, attempt, rerun_with_message, show_message, uow
+from ui.evidence_panels import household_panel, needs_panel
 
 CHANNELS = [c.value for c in Channel]
 VULNERABILITIES = [v.value for v in Vulnerability]
@@ -100,6 +101,8 @@ def _record(customer_id: int) -> None:
     else:
         st.caption("None recorded.")
 
+    household_panel(customer_id)  # issue 16
+    needs_panel(customer_id)
     st.markdown("**Contact via a third party** (family member or friend, clause 4.1)")
     contacts = c.third_party_contacts
     if contacts:

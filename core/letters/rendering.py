@@ -116,8 +116,14 @@ def render_docx(source: bytes, context: dict) -> bytes:
     return out.getvalue()
 
 
-def render(letter_type: LetterType | str, context: dict) -> bytes:
-    return render_docx(_template(letter_type)[0], context)
+def render(letter_type: LetterType | str, context: dict, *, large_print: bool = False) -> bytes:
+    """Render a letter; a non-empty `format_needs` in the context puts that line at the top, and
+    `large_print` uses the large-print variant of the same template (core.letters.accessible)."""
+    source = _template(letter_type)[0]
+    if context.get("format_needs") or large_print:
+        from core.letters.accessible import template_variant
+        source = template_variant(source, needs_line=bool(context.get("format_needs")), large_print=large_print)
+    return render_docx(source, context)
 
 
 def docx_text(content: bytes) -> str:

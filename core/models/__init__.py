@@ -13,7 +13,16 @@ from core.models.cases import (
     StageEvent,
     stage_event_incident,
 )
+from core.models.evidence import (
+    Attachment,
+    CommunicationNeeds,
+    ContactLog,
+    Household,
+    HouseholdMember,
+    PartnerReferral,
+)
 from core.models.governance import AccessLog, Annotation, AppSetting, AuditEntry, DataRequest
+from core.models.outbox import OutboxMessage
 from core.models.people import (
     Customer,
     CustomerVulnerability,
@@ -55,4 +64,11 @@ __all__ = [
     "DataRequest",
     "AppSetting",
     "IncidentDaily",
+    "Attachment",
+    "CommunicationNeeds",
+    "ContactLog",
+    "Household",
+    "HouseholdMember",
+    "PartnerReferral",
+    "OutboxMessage",
 ]

@@ -33,6 +33,11 @@ stage_event_incident = Table(
 )
 
 
+def _opener_as_owner(context: Any) -> int | None:
+    """Insert default for `Case.owner_id`: whoever opened the case owns it."""
+    return context.get_current_parameters().get("opened_by_id")
+
+
 class Case(Base):
     """One customer's case under the policy. `version` gives optimistic locking."""
 
@@ -48,6 +53,10 @@ class Case(Base):
     stage: Mapped[Stage] = mapped_column(enum_type(Stage), default=Stage.NONE, index=True)
     opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # issue 15: the named team leader/manager who owns the case; the one who opened it by default
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id"), index=True, default=_opener_as_owner
+    )
     closed_at: Mapped[dt.datetime | None]
     closure_reason: Mapped[str] = mapped_column(Text, default="")
     warning_review_due: Mapped[dt.date | None] = mapped_column(index=True)
@@ -127,6 +136,7 @@ class ServiceReferral(Base):
     """An NPH service failure behind the behaviour, referred to the service area until resolved."""
 
     __tablename__ = "service_referral"
+    __table_args__ = (Index("ix_service_referral_raiser_open", "raised_by_id", "resolved_at"),)  # home page
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"), index=True)
@@ -224,6 +234,7 @@ class Appeal(Base):
     __tablename__ = "appeal"
     __table_args__ = (
         Index("ix_appeal_pending_due", "decided_on", "due_on", "case_id"),
+        Index("ix_appeal_case_pending", "case_id", "decided_on", "due_on"),  # home page: appeals on my cases
     )  # monitoring: overdue
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -249,6 +260,7 @@ class Letter(Base):
     """A letter drafted from a template; the .docx bytes are kept in the database."""
 
     __tablename__ = "letter"
+    __table_args__ = (Index("ix_letter_subject", "subject_id", "letter_type"),)  # home page: letters to send
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"), index=True)

@@ -57,6 +57,7 @@ class DataRequest(Base):
     """A subject access, rectification or erasure request handled by the DMO."""
 
     __tablename__ = "data_request"
+    __table_args__ = (Index("ix_data_request_status_due", "status", "due_on"),)  # home page
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)

@@ -23,6 +23,7 @@ spoc_request_incident = Table(
 
 class SpocRequest(Base):
     __tablename__ = "spoc_request"
+    __table_args__ = (Index("ix_spoc_request_status_requested", "status", "requested_at"),)  # home page
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
@@ -53,6 +54,8 @@ class SpocEntry(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
     spoc_user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    # issue 15: who stands in for the named SPOC officer during absences
+    deputy_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     channels: Mapped[list[Any]] = mapped_column(default=list)
     contact_times: Mapped[str] = mapped_column(String(200), default="")
     contact_limit: Mapped[str] = mapped_column(String(200), default="")
@@ -70,6 +73,7 @@ class PvpConsideration(Base):
     """Raised by a violent/threatening incident; waits in the H&S Well-being Officer's queue."""
 
     __tablename__ = "pvp_consideration"
+    __table_args__ = (Index("ix_pvp_consideration_status_raised", "status", "raised_at"),)  # home page
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)

@@ -48,7 +48,10 @@ def add_months(start: dt.date, months: int) -> dt.date:
 
 
 def appeal_deadline(decision_notified_on: dt.date) -> dt.date:
-    """The customer may appeal within 28 days of the decision."""
+    """The customer may appeal "within 28 days of the decision" (clause 4.2), counted from the day
+    they were informed of it. Calendar days: the policy gives no working-day rule for the
+    customer's side, so a deadline on a weekend or bank holiday stays where it falls (an appeal
+    received on the next working day is late and needs a recorded reason to accept it)."""
     return decision_notified_on + dt.timedelta(days=APPEAL_WINDOW_DAYS)
 
 
@@ -82,8 +85,9 @@ def sar_due(received_on: dt.date) -> dt.date:
 
 
 def appeal_window_start(notified_on: dt.date | None, decided_on: dt.date) -> dt.date:
-    """The 28 days run from when the decision letter was sent; until it is, from the decision date.
+    """The day the customer was informed of a decision: the date its letter was first sent, or the
+    decision date when the decision was given in writing at once (no letter sent yet).
 
-    The one home of this rule: the case overview, appeals and letters all call it (a SPOC on the
-    register has its own start, `core.policy.appeals.spoc_appeal_window_start`)."""
+    The one home of this rule: `core.policy.appeals.appeal_clock` builds every decision's
+    appeal-by date on it, and the case overview, appeals and letters all use that clock."""
     return notified_on or decided_on

@@ -5,8 +5,11 @@ what the policy allows. Every refusal is a sentence a team leader can act on.
 
 Stages: no stage yet -> informal -> warning -> formal -> closed.
 - A warning needs an informal stage on record and a later incident that counts as evidence.
-- A formal action needs a warning on record and a later counting incident.
-- Violence, threats or harassment may skip a stage, but only with a recorded reason.
+- A formal action needs a warning on record and a later counting incident; at the formal stage a
+  further proportionate action may rest on the evidence already on the case, with a recorded reason.
+- An incident can support more than one decision; each decision names its evidence.
+- Violence, threats or harassment may skip a stage with a recorded reason; another serious
+  behaviour may too, with a recorded reason (the decision records who decided).
 - Before a warning or formal action, underlying issues and adjustments (Equality Act) are considered.
 """
 from __future__ import annotations
@@ -16,9 +19,21 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from core.enums import (
-    Behaviour, Channel, FormalActionType, LabelledEnum, ReviewOutcome, Stage, SubjectType, Vulnerability,
+    Behaviour,
+    Channel,
+    FormalActionType,
+    LabelledEnum,
+    ReviewOutcome,
+    Stage,
+    SubjectType,
+    Vulnerability,
 )
 from core.policy.deadlines import review_window
+from core.policy.decision_records import (  # noqa: F401  (re-exported: their home was here)
+    INFORMAL_STEPS,
+    informal_step_problems,
+    underlying_issue_problems,
+)
 
 # Behaviours that allow a stage to be skipped (clause 4.1: "physical violence, threats or harassment").
 SKIP_BEHAVIOURS = frozenset({
@@ -31,17 +46,6 @@ WRITING_VULNERABILITIES = frozenset({Vulnerability.DISABILITY, Vulnerability.LEA
 WRITTEN_CHANNELS = frozenset({Channel.LETTER, Channel.EMAIL})
 EXTREME_ACTIONS = frozenset({FormalActionType.POLICE_REFERRAL, FormalActionType.LEGAL_ACTION})
 DECISION_STAGES = (Stage.INFORMAL, Stage.WARNING, Stage.FORMAL)
-
-# The informal stage's own checklist (clause 4.1): key -> what the officer must have done.
-INFORMAL_STEPS: dict[str, str] = {
-    "contact_made": "contact the customer to try to agree an informal solution",
-    "behaviour_set_out": "set out clearly the behaviour found unacceptable",
-    "expectations_stated": "say how the customer is expected to change their behaviour",
-    "consequences_stated": "say what action will follow if the behaviour does not change",
-    "root_cause_looked_for": "look for a root cause in an NPH service (something not done, or done badly)",
-    "third_party_offered": "offer contact via a third party (family member or friend) or mediation",
-}
-
 
 # A warning review: no further action or continue. A restriction: lift, vary or continue.
 REVIEW_OUTCOMES: dict[SubjectType, tuple[ReviewOutcome, ...]] = {
@@ -135,17 +139,17 @@ def live_events(facts: CaseFacts, stage: Stage) -> list[EventFact]:
                   key=lambda e: (e.decided_on, e.id))
 
 
-def used_evidence(facts: CaseFacts) -> frozenset[int]:
-    used: set[int] = set()
-    for e in facts.events:
-        if not e.overturned:
-            used |= e.evidence_ids
-    return frozenset(used)
+def used_evidence(facts: CaseFacts, since: Optional[dt.date] = None) -> frozenset[int]:
+    """The evidence of the standing decisions taken on or after `since` (all, when None)."""
+    live = [e for e in facts.events if not e.overturned and (since is None or e.decided_on >= since)]
+    return frozenset(i for e in live for i in e.evidence_ids)
 
 
 def counting_incidents_since(facts: CaseFacts, since: Optional[dt.date]) -> list[IncidentFact]:
-    """Counting incidents on or after `since` that no earlier decision already relied on."""
-    used = used_evidence(facts)
+    """Further counting incidents since a decision of `since`: on or after that day and not the
+    evidence of a decision taken since. An incident that supported an earlier decision may still
+    support a later one (each decision names its own evidence); with no `since`, every one counts."""
+    used = used_evidence(facts, since) if since is not None else frozenset()
     return [i for i in facts.incidents if i.counts and i.id not in used
             and (since is None or i.occurred_on >= since)]
 
@@ -206,17 +210,38 @@ def check_informal(facts: CaseFacts, evidence_ids: Optional[Iterable[int]] = Non
 
 def _skip_verdict(action: CaseAction, facts: CaseFacts, base_problems: list[str], skip_reason: str,
                   skipped: str) -> Verdict:
-    """A stage is missing: allowed only for violence, threats or harassment with a reason."""
-    if serious_on_record(facts):
-        if (skip_reason or "").strip():
-            return Verdict(action, tuple(base_problems), needs_skip_reason=True,
-                           note=f"Skipping the {skipped} because of violence, threats or harassment.")
+    """A stage is missing (clause 4.1: each case on its merits). Violence, threats or harassment
+    always qualify to skip it, with a recorded reason; another serious behaviour may, with a
+    recorded reason saying why (the decision records who decided)."""
+    serious = serious_on_record(facts)
+    if (skip_reason or "").strip():
+        why = "because of violence, threats or harassment" if serious else \
+            "for another serious behaviour, with the reason saying why"
+        return Verdict(action, tuple(base_problems), needs_skip_reason=True, note=f"Skipping the {skipped} {why}.")
+    if serious:
         return Verdict(action, tuple(base_problems) + (
             f"Record the reason for skipping the {skipped}: violence, threats or harassment are on "
             "record, so a stage may be skipped only with a recorded reason.",), needs_skip_reason=True)
     return Verdict(action, tuple(base_problems) + (
-        f"Record the {skipped} first. Stages may be skipped only for violence, threats or harassment, "
-        "and none is recorded on this case.",))
+        f"Record the {skipped} first, or record why this behaviour is serious enough to skip it "
+        "(violence, threats and harassment always qualify).",), needs_skip_reason=True)
+
+
+def _further_formal(facts: CaseFacts, last: EventFact, reason: str,
+                    evidence_ids: Optional[Iterable[int]]) -> Verdict:
+    """At the formal stage a further proportionate action may follow a further incident, or rest
+    on the evidence already on the case with a recorded reason, naming that evidence."""
+    if not _later_evidence(facts, last.decided_on, evidence_ids, ""):
+        return Verdict(CaseAction.FORMAL)
+    if not (reason or "").strip():
+        return Verdict(CaseAction.FORMAL, (
+            f"No further incident is recorded since the last formal action on {_fmt(last.decided_on)}: "
+            "record the reason for a further action on the evidence already on the case.",),
+            needs_skip_reason=True, note="A further action needs a further incident or a recorded reason.")
+    counting = {i.id for i in facts.incidents if i.counts}
+    if not evidence_ids or not set(evidence_ids) & counting:
+        return Verdict(CaseAction.FORMAL, ("Name the incidents on the case this further action rests on.",), True)
+    return Verdict(CaseAction.FORMAL, (), True, "Further action on the evidence already on the case (reason recorded).")
 
 
 def check_warning(facts: CaseFacts, skip_reason: str = "",
@@ -245,11 +270,7 @@ def check_formal(facts: CaseFacts, skip_reason: str = "",
         return v
     formal = live_events(facts, Stage.FORMAL)
     if facts.stage == Stage.FORMAL and formal:
-        last = formal[-1]
-        problems = _later_evidence(facts, last.decided_on, evidence_ids,
-                                   f"the last formal action on {_fmt(last.decided_on)}")
-        return Verdict(CaseAction.FORMAL, tuple(problems),
-                       note="Further formal actions need a further incident.")
+        return _further_formal(facts, formal[-1], skip_reason, evidence_ids)
     warnings = live_events(facts, Stage.WARNING)
     if not warnings:
         evidence = _later_evidence(facts, None, evidence_ids, "")
@@ -263,35 +284,10 @@ def check_formal(facts: CaseFacts, skip_reason: str = "",
     return Verdict(CaseAction.FORMAL, tuple(problems))
 
 
-def underlying_issue_problems(considered: bool, notes: str, adjustments: str,
-                              vulnerabilities: Iterable[Vulnerability]) -> list[str]:
-    """Clause 2.3 and the Equality Act 2010: considered and recorded before a warning or formal action."""
-    problems: list[str] = []
-    if not considered:
-        problems.append("Record that underlying issues (disability, mental health, learning "
-                        "difficulties, language or other vulnerabilities) and reasonable adjustments "
-                        "(Equality Act 2010) were considered.")
-    if not (notes or "").strip():
-        problems.append("Say which underlying issues were considered and what you found.")
-    recorded = sorted({v.label.lower() for v in vulnerabilities})
-    if recorded and not (adjustments or "").strip():
-        problems.append(f"The customer has a recorded {', '.join(recorded)} need: record the reasonable "
-                        "adjustments this action keeps (or why none are needed).")
-    return problems
-
-
-def informal_step_problems(steps: dict[str, bool]) -> list[str]:
-    missing = [text for key, text in INFORMAL_STEPS.items() if not steps.get(key)]
-    if not missing:
-        return []
-    return ["Before recording the informal stage: " + "; ".join(missing) + "."]
-
-
-def formal_action_problems(plans: list[ActionPlan], starts_on: dt.date,
-                           vulnerabilities: Iterable[Vulnerability], serious_on_record: bool) -> list[str]:
-    """Each proposed formal action: terms, a 3-12 month review, extreme actions only for
-    extreme behaviour, and no written-only restriction without an adjustment for a customer
-    whose recorded needs may affect writing."""
+def formal_action_problems(plans: list[ActionPlan], starts_on: dt.date, vulnerabilities: Iterable[Vulnerability],
+                           serious_on_record: bool, communication_needs: Iterable[str] = ()) -> list[str]:
+    """Each proposed action: terms, a 3-12 month review, extreme actions only for extreme behaviour, and no
+    written-only restriction without an adjustment for a customer whose recorded needs may affect writing."""
     problems: list[str] = []
     if not plans:
         return ["Choose at least one formal action."]
@@ -299,7 +295,8 @@ def formal_action_problems(plans: list[ActionPlan], starts_on: dt.date,
     if len(set(kinds)) != len(kinds):
         problems.append("Each kind of formal action can be chosen once per decision.")
     earliest, latest = review_window(starts_on)
-    writing_needs = sorted({v.label.lower() for v in vulnerabilities if v in WRITING_VULNERABILITIES})
+    writing_needs = sorted({v.label.lower() for v in vulnerabilities if v in WRITING_VULNERABILITIES}
+                           | set(communication_needs))  # issue 16
     for plan in plans:
         name = plan.kind.label
         if not (plan.terms or "").strip():
@@ -385,8 +382,9 @@ def next_actions(facts: CaseFacts) -> list[Verdict]:
     """Every action with whether the policy allows it now, and why not. Skip reasons are form
     input, so an escalation that needs one is shown as allowed with a note."""
     verdicts = []
+    counting = [i.id for i in facts.incidents if i.counts]   # the form lets the officer name them
     for verdict in (check_informal(facts), check_warning(facts, skip_reason="?"),
-                    check_formal(facts, skip_reason="?"), check_review(facts), check_appeal(facts),
+                    check_formal(facts, "?", counting), check_review(facts), check_appeal(facts),
                     check_close(facts)):
         if verdict.allowed and verdict.needs_skip_reason:
             verdict = Verdict(verdict.action, (), True,

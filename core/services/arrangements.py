@@ -10,8 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Optional, Sequence
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, func, literal, select
+from sqlalchemy.orm import Session, aliased
 
 from core.db import UnitOfWork
 from core.enums import ActionStatus, FormalActionType, RegisterStatus, Stage, channel_labels
@@ -28,6 +28,7 @@ from core.validation import clean_line
 # with them: naming them would tell a contractor what happened, so the view leaves them out.
 CONTACT_ARRANGEMENT_KINDS = frozenset(FormalActionType) - {FormalActionType.POLICE_REFERRAL,
                                                            FormalActionType.LEGAL_ACTION}
+NO_SPOC_OFFICER = "The Data Management Officer (SPOC officer being replaced)"
 VIEWER_POSTCODE_LIMIT = 500     # customers sharing one postcode: a street, never the whole register
 
 
@@ -97,8 +98,13 @@ def arrangements_in_force(session: Session, customer_id: int, today: dt.date) ->
     customer = session.get(Customer, customer_id)
     if customer is None or customer.anonymised_at is not None:
         raise NotFound("No such customer.")
+    officer, deputy = aliased(User), aliased(User)   # issue 15: never name a disabled account
+    named = case((officer.active.is_(True), officer.name), (deputy.active.is_(True), deputy.name),
+                 else_=literal(NO_SPOC_OFFICER))
+    email = case((officer.active.is_(True), officer.email), (deputy.active.is_(True), deputy.email), else_=None)
     spocs = session.execute(
-        select(SpocEntry, User.name, User.email).join(User, User.id == SpocEntry.spoc_user_id)
+        select(SpocEntry, named, email).join(officer, officer.id == SpocEntry.spoc_user_id)
+        .outerjoin(deputy, deputy.id == SpocEntry.deputy_user_id)
         .where(SpocEntry.customer_id == customer_id, SpocEntry.status == RegisterStatus.ACTIVE)
         .order_by(SpocEntry.starts_on, SpocEntry.id)).all()
     pvp = session.scalars(select(PvpEntry).where(PvpEntry.customer_id == customer_id,
@@ -132,15 +138,15 @@ def arrangements_in_force(session: Session, customer_id: int, today: dt.date) ->
 
 def _whom_to_contact(session: Session, customer_id: int, view: Arrangements,
                      pvp: Sequence[PvpEntry]) -> tuple[Contact, ...]:
-    """The named SPOC; otherwise the officer running the customer's open case; and the H&S
+    """The named SPOC; otherwise the owner of the customer's open case (if still active); and the H&S
     Well-being Officer for visit arrangements when a red flag is present."""
     people = [Contact(spoc.contact, spoc.email, "Single point of contact: all contact")
               for spoc in view.single_point_of_contact]
     if not people:
         row = session.execute(
             select(User.name, User.email, ServiceArea.name)
-            .join(Case, Case.opened_by_id == User.id).join(ServiceArea, ServiceArea.id == Case.service_area_id)
-            .where(Case.customer_id == customer_id, Case.stage != Stage.CLOSED)
+            .join(Case, Case.owner_id == User.id).join(ServiceArea, ServiceArea.id == Case.service_area_id)
+            .where(Case.customer_id == customer_id, Case.stage != Stage.CLOSED, User.active.is_(True))
             .order_by(Case.id.desc()).limit(1)).first()
         if row is not None:
             people.append(Contact(row[0], row[1], f"These arrangements ({row[2]})"))

@@ -17,6 +17,7 @@ from core.models import (
     Annotation, Appeal, Case, FormalAction, Incident, Letter, PvpConsideration, PvpEntry, Review,
     ServiceReferral, SpocEntry, SpocRequest, StageEvent, ThirdPartyContact,
 )
+from core.models.evidence import Attachment, ContactLog, PartnerReferral
 from core.readmodel import ReadModel
 
 # kind code -> label, in the order the filter offers them
@@ -32,6 +33,9 @@ EVENT_TYPES: dict[str, str] = {
     "pvp": "PVP register",
     "third_party": "Third-party contact",
     "annotation": "Annotation",
+    "contact": "Contact or note",
+    "attachment": "Attachment",
+    "partner": "Partner agency",
 }
 NOT_EVIDENCE = "Hearsay or opinion: not evidence, never counts towards a decision"
 
@@ -260,6 +264,29 @@ def _annotation(a: Annotation, n: Names) -> tuple[str, str, str]:
     return "Annotation", f"{about}: {a.text}", n.who(a.by_id)
 
 
+def _contact(c: ContactLog, n: Names) -> tuple[str, str, str]:
+    title = c.kind.label if c.kind.value == "note" else f"{c.channel.label}, {c.direction.label.lower()}"
+    if c.duration_minutes is not None:
+        title += f", {c.duration_minutes} min"
+    if c.outside_arrangement:
+        title += ": OUTSIDE THE ARRANGEMENT (" + "; ".join(map(str, c.outside_reasons or ())) + ")"
+    details = f"{c.with_whom}: {c.summary}" if c.with_whom else c.summary
+    return title, details, n.who(c.staff_id)
+
+
+def _attachment(a: Attachment, n: Names) -> tuple[str, str, str]:
+    about = a.subject_type.replace("_", " ")
+    return f"Attachment: {a.filename}", f"{a.media_type}, on {about} #{a.subject_id}. {a.description}".strip(), \
+        n.who(a.uploaded_by_id)
+
+
+def _partner(p: PartnerReferral, n: Names) -> tuple[str, str, str]:
+    parts = [f"Reference {p.reference}" if p.reference else "", p.details,
+             f"Court date {p.court_date:%d %b %Y}" if p.court_date else "",
+             f"Outcome: {p.outcome}" if p.outcome else ""]
+    return f"{p.agency.label}: {p.action.label.lower()}", ". ".join(x for x in parts if x), n.who(p.recorded_by_id)
+
+
 def _reviews_of(customer_id: int) -> Any:
     spoc = select(SpocEntry.id).where(SpocEntry.customer_id == customer_id)
     pvp = select(PvpEntry.id).where(PvpEntry.customer_id == customer_id)
@@ -309,6 +336,15 @@ SOURCES: tuple[Source, ...] = (
            lambda t, n: (f"Third-party contact stopped: {t.name}", t.stopped_reason, "")),
     Source("annotation", "annotation", Annotation, Annotation.at, False,
            lambda cid: Annotation.customer_id == cid, _annotation),
+    # issue 16: contacts and notes, evidence files (content never loaded here), partner agencies
+    Source("contact", "contact_log", ContactLog, ContactLog.occurred_at, False,
+           lambda cid: ContactLog.customer_id == cid, _contact,
+           amended=lambda c, n: (c.amended_at, n.who(c.amended_by_id)) if c.amended_at else None),
+    Source("attachment", "attachment", Attachment, Attachment.uploaded_at, False,
+           lambda cid: Attachment.customer_id == cid, _attachment,
+           base=lambda: select(Attachment).options(defer(Attachment.content))),
+    Source("partner", "partner_referral", PartnerReferral, PartnerReferral.made_on, True,
+           lambda cid: PartnerReferral.customer_id == cid, _partner),
 )
 
 

@@ -59,9 +59,12 @@ def test_escalate_through_every_stage_and_see_refusals_explained(app_db):
     at = case_page(customer_id)
     assert not at.exception
     assert stage_metric(at) == "No stage yet"
-    refused = " ".join(texts(at.warning))
-    assert "Not allowed: Issue a warning (Fair Treatment Letter). Record the informal stage first." in refused
-    assert "Not allowed: Take formal action." in refused
+    # Issue 13: skipping a stage is not limited to a fixed list of behaviours; any serious behaviour
+    # may skip one with a recorded reason, so the skip is offered with that condition.
+    allowed = " ".join(texts(at.success))
+    assert "Allowed: Issue a warning (Fair Treatment Letter). Skipping the informal stage for another serious " \
+           "behaviour, with the reason saying why. A reason for skipping must be recorded." in allowed
+    assert "Not allowed: Issue a warning" not in " ".join(texts(at.warning))
 
     # Informal stage: leaving a step out is refused and named.
     for box in at.checkbox:
@@ -168,7 +171,7 @@ def test_appeal_against_a_spoc_on_the_register_goes_to_the_ict_ad(app_db):
     subject = labelled(at.selectbox, "Appeal against")
     spoc_options = [o for o in subject.options if o.startswith("Single point of contact (SPOC register)")]
     assert len(spoc_options) == 1
-    subject.set_value(("spoc_entry", entry_id, spoc_options[0])).run()
+    subject.set_value(f"spoc_entry:{entry_id}").run()   # the option is "<subject type>:<id>"
     assert any("Corporate Service and ICT" in i for i in texts(at.info))
     labelled(at.text_area, "Grounds of appeal").input("I need to speak to the repairs team directly.")
     labelled(at.button, "Record the appeal").click().run()

@@ -111,3 +111,34 @@ def test_compliance_page_pages_through_the_open_cases(app_db):
     assert not [b for b in at.button if b.label == "Next page"]
     labelled(at.button, "Previous page").click().run()
     assert len(at.dataframe[0].value) == 50
+
+
+def test_an_assistant_director_logs_an_appeal_received_directly(app_db):
+    """Issue 13 item 3: an AD (or the DMO) who receives an appeal logs it on the Appeals page."""
+    from core.models import Appeal
+
+    actors = demo_actors(app_db)
+    customer_id, case_id, _, warning, _ = a_warned_case(app_db, actors)
+    at = app_as("ad.customer")
+    at.session_state["customer_id"] = customer_id
+    at.switch_page("pages/appeals.py")
+    at.run()
+    assert not at.exception
+    subject = labelled(at.selectbox, "Appeal against")
+    assert any(o.startswith("Warning stage decision") for o in subject.options)
+    subject.set_value(f"stage_event:{warning}").run()
+    labelled(at.text_area, "Grounds of appeal").input("The emails were about a real repair.")
+    labelled(at.button, "Record the appeal").click().run()
+    assert not at.exception, at.exception
+    assert any("Appeal logged" in s for s in texts(at.success)), texts(at.error)
+    with UnitOfWork(app_db) as u:
+        appeal = u.session.scalars(select(Appeal)).one()
+        assert (appeal.subject_id, appeal.recorded_by_id) == (warning, actors["ad.customer"].user_id)
+        assert appeal.decision_maker_id == actors["ad.housing"].user_id
+
+
+def test_the_dmo_can_open_the_appeals_page_to_log_an_appeal(app_db):
+    at = app_as("dmo", "pages/appeals.py")
+    assert not at.exception
+    assert [e for e in at.expander if "Log an appeal received" in e.label]
+    assert not [b for b in at.button if b.label == "Record the decision"]

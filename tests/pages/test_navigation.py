@@ -10,12 +10,16 @@ from tests.scenarios import demo_actors
 from ui.navigation import pages_for
 
 EXPECTED = {
+    # Issue 13: whoever receives an appeal directly logs it on the Appeals page.
     "teamleader": {
+        "My work",
+        "Case owner",
         "Customers",
         "Log an incident",
         "Case timeline",
         "Case actions",
         "Compliance",
+        "Appeals",
         "Letters",
         "SPOC register",
         "PVP register",
@@ -23,8 +27,11 @@ EXPECTED = {
         "Monitoring",
     },
     "dmo": {
+        "My work",
+        "SPOC officer",
         "Customers",
         "Case timeline",
+        "Appeals",
         "Letters",
         "SPOC register",
         "PVP register",
@@ -32,8 +39,18 @@ EXPECTED = {
         "Data requests",
         "Audit log",
     },
-    "hsw": {"Customers", "Case timeline", "Letters", "SPOC register", "PVP register", "Contact arrangements"},
+    "hsw": {
+        "My work",
+        "Customers",
+        "Case timeline",
+        "Letters",
+        "SPOC register",
+        "PVP register",
+        "Contact arrangements",
+    },
     "ad.housing": {
+        "My work",
+        "Case owner",
         "Customers",
         "Case timeline",
         "Appeals",
@@ -44,8 +61,14 @@ EXPECTED = {
         "Monitoring",
     },
     "contractor": {"Contact arrangements"},
-    "admin": {"Audit log", "Users"},
+    "admin": {"My work", "Audit log", "Users", "Outbox"},
 }
+# Issue 16: visit planning for everyone who sees the arrangements; contacts and notes for recorders.
+for _pages in EXPECTED.values():
+    if "Contact arrangements" in _pages:
+        _pages.add("Visit planning")
+    if "Log an incident" in _pages:
+        _pages.add("Contacts and notes")
 
 
 def test_signed_out_app_shows_only_the_login_form(app_db):

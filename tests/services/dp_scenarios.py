@@ -93,7 +93,7 @@ def a_full_history(
     with UnitOfWork(url) as uow:
         s = uow.session
         area = s.scalar(select(ServiceArea.id).where(ServiceArea.name == "Housing Management"))
-        leader = s.scalar(select(User.id).where(User.username == "teamleader"))
+        leader = s.execute(select(User.id).where(User.username == "teamleader")).scalar_one()
         dmo = s.scalar(select(User.id).where(User.username == "dmo"))
         hsw = s.scalar(select(User.id).where(User.username == "hsw"))
         ad = s.scalar(select(User.id).where(User.username == "ad.housing"))
@@ -370,7 +370,8 @@ def a_full_history(
         )
         s.add_all([audit_about, audit_by_entity])
         s.flush()
-        ids = {
+        evidence = _evidence_rows(s, cid, case.id, incidents[0].id, leader, ref, start)
+        ids = evidence | {
             "customer": {cid},
             "customer_vulnerability": {vulnerability.id},
             "third_party_contact": {third.id},
@@ -398,6 +399,71 @@ def a_full_history(
         }
         uow.commit()
         return ids
+
+
+def _evidence_rows(
+    s, cid: int, case_id: int, incident_id: int, leader: int, ref: str, start: dt.date
+) -> dict[str, set]:
+    """Issue 16's tables: a contact, an attachment, a partner referral, a household and needs."""
+    from core.enums import Channel
+    from core.enums_evidence import Agency, Direction, EntryKind, PartnerAction
+    from core.models import (
+        Attachment,
+        CommunicationNeeds,
+        ContactLog,
+        Household,
+        HouseholdMember,
+        PartnerReferral,
+    )
+
+    contact = ContactLog(
+        customer_id=cid,
+        case_id=case_id,
+        kind=EntryKind.CONTACT,
+        occurred_at=_at(start),
+        channel=Channel.PHONE,
+        direction=Direction.INBOUND,
+        staff_id=leader,
+        summary="Asked about the repair",
+        recorded_by_id=leader,
+    )
+    attachment = Attachment(
+        customer_id=cid,
+        case_id=case_id,
+        subject_type="incident",
+        subject_id=incident_id,
+        filename="photo.png",
+        media_type="image/png",
+        extension="png",
+        size_bytes=3,
+        sha256="0" * 64,
+        content=b"abc",
+        uploaded_by_id=leader,
+    )
+    partner = PartnerReferral(
+        customer_id=cid,
+        case_id=case_id,
+        agency=Agency.POLICE,
+        action=PartnerAction.REFERRAL,
+        made_on=start,
+        reference="NP-1",
+        recorded_by_id=leader,
+    )
+    household = Household(property_ref=f"PROP-{ref}", address_line1="12 Abington Square")
+    needs = CommunicationNeeds(customer_id=cid, large_print=True)
+    s.add_all([contact, attachment, partner, household, needs])
+    s.flush()
+    member = HouseholdMember(household_id=household.id, customer_id=cid)
+    s.add(member)
+    s.flush()
+    return {
+        "contact_log": {contact.id},
+        "attachment": {attachment.id},
+        "partner_referral": {partner.id},
+        "household": {household.id},
+        "household_member": {member.id},
+        "communication_needs": {needs.id},
+    }
 
 
 def a_request(

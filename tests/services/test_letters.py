@@ -87,6 +87,9 @@ def test_every_letter_carries_the_case_facts_and_no_template_left_overs(history,
     assert draft.preview and "Siân" in draft.preview
 
 
+INFORMAL_APPEAL_BY = "10 July 2026"
+
+
 @pytest.mark.parametrize("letter_type", [t for t in LetterType if t != LetterType.STAFF_NOTICE],
                          ids=lambda t: t.value)
 def test_every_customer_letter_states_how_and_by_when_to_appeal_and_the_ombudsman(
@@ -94,7 +97,9 @@ def test_every_customer_letter_states_how_and_by_when_to_appeal_and_the_ombudsma
     text = _text(_draft(actors, uow, history.case_id, letter_type).content)
     assert "Dear Ms O'Brien-Nkemelu," in text
     assert "12 Abington Street" in text and "NN1 2AA" in text
-    assert APPEAL_BY in text
+    # Issue 13 item 2: one appeal clock. The informal decision was already given in writing on
+    # 12 June (notified_on), so its letter repeats that decision's appeal-by date, 10 July.
+    assert (INFORMAL_APPEAL_BY if letter_type == LetterType.INFORMAL_SUMMARY else APPEAL_BY) in text
     assert actors["teamleader"].name in text                       # the responsible officer
     assert "Housing Ombudsman" in text
     assert "Assistant Director" in text

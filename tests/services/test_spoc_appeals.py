@@ -109,8 +109,8 @@ def test_appeal_before_the_spoc_decision_refused(db_url, uow, actors):
 
 def test_late_spoc_appeal_flagged_and_needs_a_reason(db_url, uow, actors):
     case_id, entry_id = a_case_with_a_spoc(db_url, actors)        # starts 20 Nov: window closes 18 Dec
-    with pytest.raises(PolicyError, match="This appeal is late: .*SPOC's start of 20 November 2026 closed on "
-                                          "18 December 2026.* 1 day"):
+    with pytest.raises(PolicyError, match="This appeal is late: .*told of the decision on 20 November 2026, so the "
+                                          "28 days to appeal ended on 18 December 2026.* 1 day"):
         appeal(db_url, uow, actors, case_id, entry_id, received=D(2026, 12, 19), today=D(2026, 12, 21))
     appeal_id = appeal(db_url, uow, actors, case_id, entry_id, received=D(2026, 12, 19), today=D(2026, 12, 21),
                        late_accepted_reason="The customer was in hospital.")

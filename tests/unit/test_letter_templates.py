@@ -130,7 +130,11 @@ def test_a_warning_or_formal_letter_repeats_the_first_letters_appeal_start():
     assert letter_appeal_window_start(LetterType.WARNING, None, today) == today
     assert letter_appeal_window_start(LetterType.WARNING, first, today) == first
     assert letter_appeal_window_start(LetterType.FORMAL, first, today) == first
-    assert letter_appeal_window_start(LetterType.REVIEW_OUTCOME, first, today) == today
+    # Issue 13 item 2: a review outcome (and the informal summary, the PVP notice) is a decision
+    # notified by its first letter too; a later copy repeats the same appeal-by date.
+    assert letter_appeal_window_start(LetterType.REVIEW_OUTCOME, first, today) == first
+    assert letter_appeal_window_start(LetterType.INFORMAL_SUMMARY, first, today) == first
+    assert letter_appeal_window_start(LetterType.APPEAL_ACK, first, today) == today
 
 
 def test_free_text_box_splits_on_blank_lines_and_keeps_single_line_breaks():

@@ -6,8 +6,8 @@ import pytest
 from core.enums import FormalActionType, Stage
 from core.errors import PolicyError
 from core.policy.appeals import (
-    AreaFact, PersonFact, alternatives, conflict_problem, route_appeal, route_spoc_appeal, route_subject,
-    spoc_appeal_window_start, with_spoc_appeals,
+    AreaFact, DecisionMaker, PersonFact, alternatives, choose_decision_maker, conflict_problem, review_is_appealable,
+    route_appeal, route_spoc_appeal, route_subject, spoc_appeal_window_start, with_spoc_appeals,
 )
 from core.policy.stages import CaseAction, Verdict
 
@@ -78,8 +78,54 @@ def test_route_subject_keeps_stage_and_formal_action_routing():
 
 
 def test_unknown_subject_is_refused():
-    with pytest.raises(PolicyError, match="Choose the decision, formal action or SPOC"):
-        route_subject("pvp_entry", None, None, HOUSING, AREAS)
+    with pytest.raises(PolicyError, match="Choose the decision, formal action, review, SPOC or PVP marker"):
+        route_subject("customer", None, None, HOUSING, AREAS)
+
+
+# Issue 13 item 3: the PVP notice's challenge route and review outcomes can be appealed.
+def test_pvp_challenge_goes_to_the_service_areas_assistant_director():
+    route = route_subject("pvp_entry", None, None, REPAIRS, AREAS)
+    assert route.decision_maker_id == 106
+    assert "Health and Safety" in route.rule
+
+
+def test_review_outcome_appeal_goes_to_the_service_area_unless_it_is_about_a_spoc():
+    assert route_subject("review", None, FormalActionType.CONTACT_LIMITS, HOUSING, AREAS).decision_maker_id == 105
+    assert route_subject("review", None, FormalActionType.SPOC, HOUSING, AREAS, about_spoc=True).decision_maker_id == 109
+
+
+def test_a_formal_decision_with_a_spoc_goes_to_ict_whichever_way_it_is_entered():
+    assert route_subject("stage_event", Stage.FORMAL, None, HOUSING, AREAS, about_spoc=True).decision_maker_id == 109
+    assert route_subject("stage_event", Stage.FORMAL, None, HOUSING, AREAS).decision_maker_id == 105
+
+
+def test_only_continued_or_varied_reviews_are_appealable():
+    assert review_is_appealable("continue") and review_is_appealable("vary")
+    assert not review_is_appealable("lift") and not review_is_appealable("no_further_action")
+
+
+# Issue 13 item 4: the decision maker is chosen by the rule, not by hand.
+HOUSING_ROUTE = route_subject("stage_event", Stage.WARNING, None, HOUSING, AREAS)
+
+
+def test_the_rules_decision_maker_decides_when_nobody_conflicted():
+    assert choose_decision_maker(HOUSING_ROUTE, None, frozenset({1}), ADS) == DecisionMaker(105)
+    assert choose_decision_maker(HOUSING_ROUTE, 105, frozenset({1}), ADS) == DecisionMaker(105)
+
+
+def test_routing_away_is_refused_when_the_usual_decider_took_no_part():
+    with pytest.raises(PolicyError, match="another may decide only when they took part"):
+        choose_decision_maker(HOUSING_ROUTE, 109, frozenset({1}), ADS)
+
+
+def test_when_the_usual_decider_took_part_another_ad_decides_and_the_conflict_is_recorded():
+    chosen = choose_decision_maker(HOUSING_ROUTE, 106, frozenset({105}), ADS)
+    assert chosen.decision_maker_id == 106
+    assert "Helen Marsh took part in the decision" in chosen.conflict
+    with pytest.raises(PolicyError, match="cannot be decided by the officer who took the decision"):
+        choose_decision_maker(HOUSING_ROUTE, None, frozenset({105}), ADS)
+    with pytest.raises(PolicyError, match="active Assistant Director"):
+        choose_decision_maker(HOUSING_ROUTE, 42, frozenset({105}), ADS)
 
 
 def test_spoc_appeal_window_runs_from_the_start_never_before_the_decision():

@@ -99,3 +99,59 @@ def test_appeal_window_starts_when_the_letter_is_sent():
     assert d.appeal_window_start(dt.date(2026, 3, 10), dt.date(2026, 3, 1)) == dt.date(2026, 3, 10)
     assert d.appeal_window_start(None, dt.date(2026, 3, 1)) == dt.date(2026, 3, 1)
     assert d.appeal_deadline(dt.date(2026, 3, 10)) == dt.date(2026, 4, 7)
+
+
+# Issue 13 item 2: one appeal clock for every decision the customer is told about. 28 calendar
+# days from the day they were informed (the letter's first sending, else the decision date when
+# given in writing at once); a deadline on a weekend or bank holiday stays where it falls.
+from core.enums import LetterType  # noqa: E402
+from core.policy.appeals import appeal_clock  # noqa: E402
+from core.policy.letters import letter_appeal_window_start  # noqa: E402
+
+# (decision kind, the letter that tells the customer of it)
+DECISION_KINDS = [
+    ("informal stage", LetterType.INFORMAL_SUMMARY), ("warning", LetterType.WARNING),
+    ("formal decision", LetterType.FORMAL), ("formal action (restriction)", LetterType.FORMAL),
+    ("review continuing or varying a restriction", LetterType.REVIEW_OUTCOME),
+    ("PVP marker", LetterType.PVP_NOTICE),
+]
+# (informed on, appeal by): across Christmas and New Year, and across Easter 2027 (Good Friday
+# 26 March, Easter Monday 29 March).
+SEASONS = [
+    (dt.date(2026, 12, 4), dt.date(2027, 1, 1)),     # New Year's Day, a bank holiday: not moved
+    (dt.date(2026, 11, 27), dt.date(2026, 12, 25)),  # Christmas Day: not moved
+    (dt.date(2026, 12, 24), dt.date(2027, 1, 21)),
+    (dt.date(2027, 2, 26), dt.date(2027, 3, 26)),    # Good Friday: not moved
+    (dt.date(2027, 3, 1), dt.date(2027, 3, 29)),     # Easter Monday: not moved
+    (dt.date(2027, 3, 26), dt.date(2027, 4, 23)),    # informed on Good Friday
+]
+
+
+@pytest.mark.parametrize("kind,letter", DECISION_KINDS)
+@pytest.mark.parametrize("informed,appeal_by", SEASONS)
+def test_appeal_by_is_28_calendar_days_from_the_letter_for_every_decision_kind(kind, letter, informed, appeal_by):
+    decided_on = informed - dt.timedelta(days=14)     # e.g. the 5 September conversation, letter 19 September
+    clock = appeal_clock(decided_on, letter_sent_on=informed)
+    assert clock.informed_on == informed and clock.appeal_by == appeal_by
+    # The letter prints the same date: its first sending, and any later copy.
+    assert d.appeal_deadline(letter_appeal_window_start(letter, None, informed)) == appeal_by
+    assert d.appeal_deadline(letter_appeal_window_start(letter, informed, informed + dt.timedelta(days=9))) == appeal_by
+    assert not clock.is_late(appeal_by) and clock.is_late(appeal_by + dt.timedelta(days=1))
+
+
+@pytest.mark.parametrize("informed,appeal_by", SEASONS)
+def test_a_decision_given_in_writing_at_once_runs_from_the_decision_date(informed, appeal_by):
+    assert appeal_clock(informed).appeal_by == appeal_by
+
+
+@pytest.mark.parametrize("informed,appeal_by", SEASONS)
+def test_a_spoc_runs_from_its_start_when_later_than_the_dmos_decision(informed, appeal_by):
+    assert appeal_clock(informed - dt.timedelta(days=10), takes_effect_on=informed).appeal_by == appeal_by
+    assert appeal_clock(informed, takes_effect_on=informed - dt.timedelta(days=3)).appeal_by == appeal_by
+
+
+def test_the_issue_13_example_an_informal_letter_of_19_september_runs_to_17_october():
+    clock = appeal_clock(dt.date(2026, 9, 5), letter_sent_on=dt.date(2026, 9, 19))
+    assert clock.appeal_by == dt.date(2026, 10, 17)
+    assert not clock.is_late(dt.date(2026, 10, 10))
+    assert clock.days_late(dt.date(2026, 10, 20)) == 3

@@ -140,12 +140,42 @@ def test_harassment_may_skip_to_formal_with_a_reason():
     assert s.check_formal(f, skip_reason="Sustained harassment of a named officer.").allowed
 
 
-def test_further_formal_actions_need_a_further_incident():
+# Issue 13, invented rule dropped: "Each further formal action needs a new incident". At the formal
+# stage a further proportionate action may rest on the evidence already on the case, with a
+# recorded reason and the evidence named. (Replaces test_further_formal_actions_need_a_further_incident.)
+def test_a_further_formal_action_may_rest_on_the_evidence_on_the_case_with_a_reason():
     formal = ev(3, Stage.FORMAL, D(2026, 5, 5), {3})
     base = [inc(1, D(2026, 3, 1)), inc(2, D(2026, 4, 1)), inc(3, D(2026, 5, 1))]
     f = facts(Stage.FORMAL, base, [INFORMAL, WARNING, formal])
-    assert not s.check_formal(f).allowed
+    without = s.check_formal(f, evidence_ids=[3])
+    assert not without.allowed and "record the reason for a further action" in without.problems[0]
+    unnamed = s.check_formal(f, skip_reason="The limits alone have not stopped the abuse.")
+    assert not unnamed.allowed and "Name the incidents" in unnamed.problems[0]
+    v = s.check_formal(f, skip_reason="The limits alone have not stopped the abuse.", evidence_ids=[2, 3])
+    assert v.allowed and v.needs_skip_reason
+    # A further incident needs no reason.
     assert s.check_formal(facts(Stage.FORMAL, base + [inc(4, D(2026, 6, 1))], [INFORMAL, WARNING, formal])).allowed
+
+
+# Issue 13, invented rule dropped: "Evidence used by one decision never counts again".
+def test_an_incident_can_support_more_than_one_decision():
+    f = facts(Stage.INFORMAL, [inc(1, D(2026, 3, 1), serious=True)], [INFORMAL])
+    v = s.check_formal(f, skip_reason="Threatened the officer with a knife; the warning stage would not protect staff.",
+                       evidence_ids=[1])
+    assert v.allowed
+    # Further incidents since a decision still leave out that decision's own evidence.
+    same_day = ev(1, Stage.INFORMAL, D(2026, 3, 1), evidence={1})
+    assert s.counting_incidents_since(facts(Stage.INFORMAL, [inc(1, D(2026, 3, 1))], [same_day]), D(2026, 3, 1)) == []
+
+
+# Issue 13, invented rule dropped: stage-skipping limited to a fixed list of behaviour codes.
+def test_another_serious_behaviour_may_skip_a_stage_with_a_recorded_reason():
+    f = facts(Stage.NONE, [inc(1, D(2026, 3, 1))])
+    without = s.check_warning(f)
+    assert not without.allowed and without.needs_skip_reason
+    assert "record why this behaviour is serious enough" in without.problems[-1]
+    v = s.check_warning(f, skip_reason="Sent 300 emails in a day to one officer, including at home.")
+    assert v.allowed and v.needs_skip_reason and "another serious behaviour" in v.note
 
 
 def test_nothing_but_a_new_case_after_closure():
@@ -283,9 +313,12 @@ def test_close_refused_while_restrictions_are_active_or_an_appeal_waits():
 
 def test_next_actions_at_each_stage():
     i1, i2, i3 = inc(1, D(2026, 3, 1)), inc(2, D(2026, 4, 1)), inc(3, D(2026, 5, 1))
-    assert allowed(s.next_actions(facts(Stage.NONE, [i1]))) == {CaseAction.INFORMAL, CaseAction.CLOSE}
+    # Issue 13: any behaviour may skip a stage with a recorded reason, so the skips are offered
+    # (with the note that a reason must be recorded).
+    assert allowed(s.next_actions(facts(Stage.NONE, [i1]))) == {
+        CaseAction.INFORMAL, CaseAction.WARNING, CaseAction.FORMAL, CaseAction.CLOSE}
     assert allowed(s.next_actions(facts(Stage.INFORMAL, [i1, i2], [INFORMAL]))) == {
-        CaseAction.WARNING, CaseAction.APPEAL, CaseAction.CLOSE}
+        CaseAction.WARNING, CaseAction.FORMAL, CaseAction.APPEAL, CaseAction.CLOSE}
     assert allowed(s.next_actions(facts(Stage.WARNING, [i1, i2, i3], [INFORMAL, WARNING]))) == {
         CaseAction.FORMAL, CaseAction.REVIEW, CaseAction.APPEAL, CaseAction.CLOSE}
 

@@ -13,6 +13,7 @@ from core.permissions import Actor, Permission, require
 from core.policy import appeals as appeal_rules
 from core.policy import stages as rules
 from core.policy.deadlines import check_review_date
+from core.services.cases import appeal_effects as effects
 from core.services.cases._common import (
     SPOC_OVERTURNED,
     _audit_case,
@@ -169,9 +170,9 @@ def decide_appeal(actor: Actor, appeal_id: int, decision: AppealDecision, expect
         appeal = _open_appeal(uow, actor, appeal_id)
         case = _load(uow, appeal.case_id, expected_version)
         subject = _subject(uow, case, appeal.subject_type, appeal.subject_id)
-        conflict = appeal_rules.conflict_problem(actor.user_id, subject.decided_by_id, _assistant_directors(uow))
-        if conflict:
-            raise PolicyError(conflict)
+        if actor.user_id in subject.took_part:
+            others = [p for p in _assistant_directors(uow) if p.id not in subject.took_part]
+            raise PolicyError(appeal_rules.conflict_problem(actor.user_id, actor.user_id, others) or "")
         if subject.spoc is None and d.spoc_changes:
             raise PolicyError("Only a SPOC on the register has channels, contact times or a contact limit to vary.")
         if d.outcome == AppealOutcome.VARIED and not (d.varied_terms or d.new_review_due or d.spoc_changes):
@@ -180,6 +181,12 @@ def decide_appeal(actor: Actor, appeal_id: int, decision: AppealDecision, expect
         varied = [d.varied_terms] if d.varied_terms else []
         if subject.spoc is not None:
             varied = _decide_spoc(uow, actor, case, subject.spoc, d, today)
+        elif subject.review is not None:
+            varied = effects.decide_review(uow, actor, case, subject.review, d.outcome, d.varied_terms,
+                                           d.new_review_due, today)
+        elif subject.pvp is not None:
+            varied = effects.decide_pvp(uow, actor, case, subject.pvp, d.outcome, d.varied_terms,
+                                        d.new_review_due, today)
         elif subject.event is not None and d.outcome == AppealOutcome.VARIED:
             _vary(case, subject.event, subject.action, d)
         elif subject.event is not None and d.outcome == AppealOutcome.OVERTURNED:

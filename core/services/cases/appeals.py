@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from core.db import UnitOfWork, snapshot
 from core.enums import (
-    ActionStatus,
     RegisterStatus,
     Role,
     SubjectType,
@@ -22,49 +20,24 @@ from core.models import (
     FormalAction,
     ServiceArea,
     SpocEntry,
-    SpocRequest,
     StageEvent,
     User,
 )
 from core.permissions import Actor, Permission, require
 from core.policy import appeals as appeal_rules
-from core.policy import stages as rules
-from core.policy.deadlines import (
-    appeal_deadline,
-    appeal_decision_due,
-    appeal_window_start,
-    is_appeal_late,
-)
+from core.policy.deadlines import appeal_decision_due
+from core.services import notify
 from core.services.cases._common import (
-    SPOC_OVERTURNED,
     _audit_case,
     _decision_date,
     _load,
-    _overturned,
     _today,
 )
+from core.services.cases.appeal_subjects import AppealSubject, load_subject
 from core.services.cases.views import AppealRoute, AssignedAppeal, AssistantDirector
 from core.validation import clean_text
 
-ASSIGNED_LIMIT = 200   # appeals listed for one Assistant Director (open ones are few; decided ones pile up)
-
-
-def _appeal_subject(case: Case, subject_type: str, subject_id: int) -> tuple[StageEvent, FormalAction | None]:
-    if subject_type == SubjectType.STAGE_EVENT:
-        event = next((e for e in case.stage_events if e.id == subject_id), None)
-        if event is None or event.to_stage not in rules.DECISION_STAGES:
-            raise PolicyError("Choose a decision on this case (informal, warning or formal stage) to appeal against.")
-        if _overturned(event):
-            raise PolicyError("That decision was already overturned.")
-        return event, None
-    if subject_type == SubjectType.FORMAL_ACTION:
-        action = next((a for a in case.formal_actions if a.id == subject_id), None)
-        if action is None:
-            raise PolicyError("Choose a formal action on this case to appeal against.")
-        if action.status == ActionStatus.OVERTURNED:
-            raise PolicyError("That action was already overturned.")
-        return action.stage_event, action
-    raise PolicyError("Choose the decision or formal action appealed against.")
+ASSIGNED_LIMIT = 200  # appeals listed for one Assistant Director (open ones are few; decided ones pile up)
 
 
 def _areas(uow: UnitOfWork) -> list[appeal_rules.AreaFact]:
@@ -78,59 +51,18 @@ def _assistant_directors(uow: UnitOfWork) -> list[appeal_rules.PersonFact]:
     return [
         appeal_rules.PersonFact(u.id, u.name)
         for u in uow.session.scalars(
-            select(User).where(User.role == Role.ASSISTANT_DIRECTOR, User.active.is_(True)).order_by(User.name)
+            select(User)
+            .where(User.role == Role.ASSISTANT_DIRECTOR, User.active.is_(True))
+            .order_by(User.name)
         )
     ]
 
 
-@dataclass
-class _Subject:
-    """What an appeal is against, whichever kind: when and by whom it was decided, and the record."""
-
-    decided_on: dt.date
-    window_start: dt.date
-    decided_by_id: int | None
-    event: StageEvent | None = None
-    action: FormalAction | None = None
-    spoc: SpocEntry | None = None
+def _subject(uow: UnitOfWork, case: Case, subject_type: str, subject_id: int) -> AppealSubject:
+    return load_subject(uow, case, subject_type, subject_id)
 
 
-def _spoc_decision(uow: UnitOfWork, entry: SpocEntry) -> tuple[dt.date, int | None]:
-    """The DMO's decision behind a SPOC register entry: its date (the review meeting) and who took it."""
-    request = uow.session.get(SpocRequest, entry.request_id)
-    decided_on = (
-        (request.meeting_on or (request.decided_at.date() if request.decided_at else entry.starts_on))
-        if request
-        else entry.starts_on
-    )
-    return decided_on, request.decided_by_id if request else None
-
-
-def _subject(uow: UnitOfWork, case: Case, subject_type: str, subject_id: int) -> _Subject:
-    if subject_type == SubjectType.SPOC_ENTRY:
-        entry = uow.session.get(SpocEntry, subject_id)
-        if entry is None or entry.case_id != case.id:
-            raise PolicyError("Choose a SPOC on this case's register entries to appeal against.")
-        if entry.status != RegisterStatus.ACTIVE and entry.ended_reason.startswith(SPOC_OVERTURNED):
-            raise PolicyError("That SPOC was already overturned.")
-        decided_on, decided_by = _spoc_decision(uow, entry)
-        return _Subject(
-            decided_on,
-            appeal_rules.spoc_appeal_window_start(decided_on, entry.starts_on),
-            decided_by,
-            spoc=entry,
-        )
-    event, action = _appeal_subject(case, subject_type, subject_id)
-    return _Subject(
-        event.decided_on,
-        appeal_window_start(event.notified_on, event.decided_on),
-        event.decided_by_id,
-        event=event,
-        action=action,
-    )
-
-
-def _route(uow: UnitOfWork, case: Case, subject_type: str, subject: _Subject) -> appeal_rules.Route:
+def _route(uow: UnitOfWork, case: Case, subject_type: str, subject: AppealSubject) -> appeal_rules.Route:
     area = appeal_rules.AreaFact(
         case.service_area.id,
         case.service_area.name,
@@ -138,11 +70,7 @@ def _route(uow: UnitOfWork, case: Case, subject_type: str, subject: _Subject) ->
         case.service_area.assistant_director_id,
     )
     return appeal_rules.route_subject(
-        subject_type,
-        subject.event.to_stage if subject.event else None,
-        subject.action.kind if subject.action else None,
-        area,
-        _areas(uow),
+        subject_type, subject.stage, subject.action_kind, area, _areas(uow), about_spoc=subject.about_spoc
     )
 
 
@@ -154,44 +82,55 @@ def route_for(actor: Actor, case_id: int, subject_type: str, subject_id: int, uo
         case = _load(uow, case_id)
         subject = _subject(uow, case, subject_type, subject_id)
         route = _route(uow, case, subject_type, subject)
-        others = appeal_rules.alternatives(subject.decided_by_id, _assistant_directors(uow))
-        return AppealRoute(route.decision_maker_id, route.rule, route.decision_maker_id == subject.decided_by_id,
-                           tuple(AssistantDirector(p.id, p.name) for p in others))
+        others = [p for p in _assistant_directors(uow) if p.id not in subject.took_part]
+        conflict = route.decision_maker_id in subject.took_part
+        return AppealRoute(
+            route.decision_maker_id,
+            route.rule,
+            conflict,
+            tuple(AssistantDirector(p.id, p.name) for p in others) if conflict else (),
+        )
 
 
-def _lateness(uow: UnitOfWork, case: Case, subject_type: str, subject_id: int, subject: _Subject,
-              received_on: dt.date, late_reason: str) -> bool:
-    """Whether the appeal is late (after the 28-day window); refused if it cannot be logged."""
-    if subject.spoc is not None and subject.spoc.status != RegisterStatus.ACTIVE:
-        raise PolicyError("That SPOC has ended, so there is nothing in force to appeal against.")
+def _lateness(
+    uow: UnitOfWork,
+    case: Case,
+    subject_type: str,
+    subject_id: int,
+    subject: AppealSubject,
+    received_on: dt.date,
+    late_reason: str,
+) -> bool:
+    """Whether the appeal is late (after the decision's one appeal-by date); refused if it cannot be logged."""
+    if subject.ended:
+        raise PolicyError(subject.ended)
     if received_on < subject.decided_on:
         raise PolicyError("The appeal cannot be received before the decision was made.")
-    if uow.session.scalar(select(Appeal.id).where(
-            Appeal.case_id == case.id, Appeal.subject_type == subject_type, Appeal.subject_id == subject_id,
-            Appeal.decided_on.is_(None))):
+    if uow.session.scalar(
+        select(Appeal.id).where(
+            Appeal.case_id == case.id,
+            Appeal.subject_type == subject_type,
+            Appeal.subject_id == subject_id,
+            Appeal.decided_on.is_(None),
+        )
+    ):
         raise PolicyError("An appeal against this decision is already waiting for a decision.")
-    start = subject.window_start
-    late = is_appeal_late(start, received_on)
+    clock = subject.clock
+    late = clock.is_late(received_on)
     if late and not late_reason:
-        days = (received_on - appeal_deadline(start)).days
-        what = "the SPOC's start" if subject.spoc is not None else "the decision letter"
         raise PolicyError(
-            f"This appeal is late: the 28-day window from {what} of {start:%d %B %Y} closed on "
-            f"{appeal_deadline(start):%d %B %Y}, and it was received {days} day(s) after that. Record the "
-            "reason for accepting it late to log it.")
+            f"This appeal is late: the customer was told of the decision on {clock.informed_on:%d %B %Y}, "
+            f"so the 28 days to appeal ended on {clock.appeal_by:%d %B %Y}, and it was received "
+            f"{clock.days_late(received_on)} day(s) after that. Record the reason for accepting it late to log it."
+        )
     return late
 
 
-def _decision_maker(uow: UnitOfWork, route: appeal_rules.Route, subject: _Subject, chosen: int | None) -> int:
-    """The Assistant Director chosen (or routed to), refused if not active or if they took the decision."""
-    ads = _assistant_directors(uow)
-    chosen = chosen or route.decision_maker_id
-    if chosen not in {p.id for p in ads}:
-        raise PolicyError("The decision maker must be an active Assistant Director.")
-    conflict = appeal_rules.conflict_problem(chosen, subject.decided_by_id, ads)
-    if conflict:
-        raise PolicyError(conflict)
-    return chosen
+def _decision_maker(
+    uow: UnitOfWork, route: appeal_rules.Route, subject: AppealSubject, chosen: int | None
+) -> appeal_rules.DecisionMaker:
+    """The Assistant Director the rule names; another only when that one took part in the decision."""
+    return appeal_rules.choose_decision_maker(route, chosen, subject.took_part, _assistant_directors(uow))
 
 
 def record_appeal(
@@ -208,9 +147,10 @@ def record_appeal(
     decision_maker_id: int | None = None,
 ) -> int:
     """Log an appeal received against a stage decision ('stage_event'), a formal action
-    ('formal_action') or a SPOC on the register ('spoc_entry'). A late appeal (after 28 days)
-    needs a reason to accept it; it is routed to the right Assistant Director and is due 5
-    working days after receipt."""
+    ('formal_action'), a review outcome that continued or varied one ('review'), a SPOC on the
+    register ('spoc_entry') or a PVP marker ('pvp_entry'). A late appeal (after the decision's
+    appeal-by date) needs a reason to accept it; it goes to the Assistant Director the rule names
+    (another only when that one took part in the decision) and is due 5 working days after receipt."""
     require(actor, Permission.RECORD_APPEALS)
     today = _today(today)
     received_on = _decision_date(received_on, today, "The date the appeal was received")
@@ -222,18 +162,32 @@ def record_appeal(
         late = _lateness(uow, case, subject_type, subject_id, subject, received_on, late_reason)
         route = _route(uow, case, subject_type, subject)
         chosen = _decision_maker(uow, route, subject, decision_maker_id)
-        appeal = Appeal(case_id=case.id, subject_type=subject_type, subject_id=subject_id, received_on=received_on,
-                        late=late, late_accepted_reason=late_reason if late else "", grounds=grounds,
-                        decision_maker_id=chosen, due_on=appeal_decision_due(received_on),
-                        recorded_by_id=actor.user_id)
+        appeal = Appeal(
+            case_id=case.id,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            received_on=received_on,
+            late=late,
+            late_accepted_reason=late_reason if late else "",
+            grounds=grounds,
+            decision_maker_id=chosen.decision_maker_id,
+            due_on=appeal_decision_due(received_on),
+            recorded_by_id=actor.user_id,
+        )
         uow.session.add(appeal)
         before = snapshot(case)
         uow.flush()
-        why = route.rule if chosen == route.decision_maker_id else \
-            f"Routed away from the usual decision maker (who took the decision). {route.rule}"
-        uow.audit(actor, "record_appeal", appeal, customer_id=case.customer_id, after=snapshot(appeal),
-                  reason=why + (f" Late appeal accepted: {late_reason}" if late else ""))
+        why = f"{route.rule} {chosen.conflict}".strip()
+        uow.audit(
+            actor,
+            "record_appeal",
+            appeal,
+            customer_id=case.customer_id,
+            after=snapshot(appeal),
+            reason=why + (f" Late appeal accepted: {late_reason}" if late else ""),
+        )
         _audit_case(uow, actor, "appeal_received", case, before)
+        notify.appeal_assigned(uow, appeal)  # issue 15: email the decision maker (outbox, same transaction)
         uow.commit()
         return appeal.id
 
@@ -257,18 +211,44 @@ def _appeal_subject_words(uow: UnitOfWork, ap: Appeal) -> str:
     return "Decision"
 
 
-def appeals_for_decision_maker(actor: Actor, uow: UnitOfWork, today: dt.date | None = None,
-                               include_decided: bool = False, limit: int = ASSIGNED_LIMIT) -> list[AssignedAppeal]:
+def appeals_for_decision_maker(
+    actor: Actor,
+    uow: UnitOfWork,
+    today: dt.date | None = None,
+    include_decided: bool = False,
+    limit: int = ASSIGNED_LIMIT,
+) -> list[AssignedAppeal]:
     """The appeals assigned to this Assistant Director, soonest due first (at most `limit`)."""
     require(actor, Permission.DECIDE_APPEALS)
     today = _today(today)
     with uow:
-        stmt = (select(Appeal, Case, Customer).join(Case, Case.id == Appeal.case_id)
-                .join(Customer, Customer.id == Case.customer_id).where(Appeal.decision_maker_id == actor.user_id))
+        stmt = (
+            select(Appeal, Case, Customer)
+            .join(Case, Case.id == Appeal.case_id)
+            .join(Customer, Customer.id == Case.customer_id)
+            .where(Appeal.decision_maker_id == actor.user_id)
+        )
         if not include_decided:
             stmt = stmt.where(Appeal.decided_on.is_(None))
-        return [AssignedAppeal(
-            ap.id, case.id, case.version, customer.full_name, customer.housing_ref, _appeal_subject_words(uow, ap),
-            SubjectType(ap.subject_type), ap.received_on, ap.due_on, ap.late, ap.late_accepted_reason, ap.grounds,
-            ap.decided_on is None and ap.due_on < today, ap.decided_on, ap.outcome)
-            for ap, case, customer in uow.session.execute(stmt.order_by(Appeal.due_on, Appeal.id).limit(limit))]
+        return [
+            AssignedAppeal(
+                ap.id,
+                case.id,
+                case.version,
+                customer.full_name,
+                customer.housing_ref,
+                _appeal_subject_words(uow, ap),
+                SubjectType(ap.subject_type),
+                ap.received_on,
+                ap.due_on,
+                ap.late,
+                ap.late_accepted_reason,
+                ap.grounds,
+                ap.decided_on is None and ap.due_on < today,
+                ap.decided_on,
+                ap.outcome,
+            )
+            for ap, case, customer in uow.session.execute(
+                stmt.order_by(Appeal.due_on, Appeal.id).limit(limit)
+            )
+        ]

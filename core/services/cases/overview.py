@@ -8,13 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from core.db import UnitOfWork
-from core.enums import ActionStatus, Stage, SubjectType
-from core.models import Appeal, Case, SpocEntry, StageEvent, User
+from core.enums import ActionStatus, RegisterStatus, Stage, SubjectType
+from core.models import Appeal, Case, PvpEntry, Review, SpocEntry, StageEvent, User
 from core.permissions import Actor, Permission, require
 from core.policy import appeals as appeal_rules
 from core.policy import stages as rules
 from core.policy.checklist import ChecklistItem
-from core.policy.deadlines import appeal_deadline, appeal_window_start
+from core.services import appeal_clock as clocks
 from core.services import areas
 from core.services.areas import ServiceAreaRow
 from core.services.cases._common import (
@@ -25,7 +25,7 @@ from core.services.cases._common import (
     _today,
     _undecided_appeals,
 )
-from core.services.cases.appeals import _spoc_decision
+from core.services.cases.appeal_subjects import pvp_case_ok
 from core.services.cases.compliance import (
     _checklist,
     _letters_sent,
@@ -98,8 +98,8 @@ def _decisions(uow: UnitOfWork, case: Case, sent: set[int]) -> tuple[DecisionRow
     return tuple(DecisionRow(
         e.id, e.to_stage, e.decided_on, names.get(e.id, ""), e.reason, e.skip_reason, e.review_due, e.id in sent,
         _overturned(e), tuple(i.id for i in e.evidence),
-        appeal_deadline(appeal_window_start(e.notified_on, e.decided_on)) if e.to_stage in rules.DECISION_STAGES
-        else None) for e in case.stage_events)
+        clocks.stage_event_clock(e).appeal_by if e.to_stage in rules.DECISION_STAGES else None)
+        for e in case.stage_events)
 
 
 def _actions(case: Case, facts: rules.CaseFacts, today: dt.date) -> tuple[ActionRow, ...]:
@@ -114,9 +114,8 @@ def _actions(case: Case, facts: rules.CaseFacts, today: dt.date) -> tuple[Action
 def _spoc_rows(uow: UnitOfWork, entries: list[SpocEntry]) -> tuple[SpocRow, ...]:
     rows = []
     for entry in entries:
-        decided_on, _ = _spoc_decision(uow, entry)
-        appeal_by = appeal_deadline(appeal_rules.spoc_appeal_window_start(decided_on, entry.starts_on))
-        rows.append(SpocRow(entry.id, entry.starts_on, entry.review_due, entry.terms, appeal_by))
+        rows.append(SpocRow(entry.id, entry.starts_on, entry.review_due, entry.terms,
+                            clocks.spoc_clock(uow.session, entry).appeal_by))
     return tuple(rows)
 
 
@@ -145,15 +144,43 @@ def _review_subjects(warning: WarningInForce | None, facts: rules.CaseFacts,
     return tuple(subjects)
 
 
-def _appeal_subjects(facts: rules.CaseFacts, decisions: tuple[DecisionRow, ...], actions: tuple[ActionRow, ...],
+def _review_and_pvp_subjects(uow: UnitOfWork, case: Case) -> list[Subject]:
+    """Review outcomes that continued or varied a warning or restriction still in force, and the
+    customer's active PVP markers: decisions their letters let the customer appeal."""
+    live_actions = {a.id: a for a in case.formal_actions if a.status == ActionStatus.ACTIVE}
+    warning = case.warning_review_due is not None and case.stage == Stage.WARNING
+    subjects = []
+    for r in uow.session.scalars(select(Review).where(Review.case_id == case.id).order_by(Review.id)):
+        in_force = live_actions.get(r.subject_id) if r.subject_type == SubjectType.FORMAL_ACTION else warning
+        if in_force and appeal_rules.review_is_appealable(r.outcome.value):
+            what = f"Review ({r.outcome.label.lower()}) of " + (
+                live_actions[r.subject_id].kind.label if r.subject_type == SubjectType.FORMAL_ACTION else "the warning")
+            subjects.append(Subject(SubjectType.REVIEW, r.id, what, r.held_on, r.next_review_due,
+                                    clocks.review_clock(uow.session, r).appeal_by))
+    for p in uow.session.scalars(select(PvpEntry).where(PvpEntry.customer_id == case.customer_id,
+                                                        PvpEntry.status == RegisterStatus.ACTIVE)
+                                 .order_by(PvpEntry.id)):
+        if pvp_case_ok(uow, case, p):
+            subjects.append(Subject(SubjectType.PVP_ENTRY, p.id, "Potentially Violent Person (PVP) marker",
+                                    clocks.pvp_decided_on(p), p.review_due, clocks.pvp_clock(uow.session, p).appeal_by))
+    return subjects
+
+
+def _appeal_subjects(uow: UnitOfWork, case: Case, facts: rules.CaseFacts, decisions: tuple[DecisionRow, ...],
                      spocs: tuple[SpocRow, ...]) -> tuple[Subject, ...]:
     rows = {(SubjectType.STAGE_EVENT, d.id): Subject(SubjectType.STAGE_EVENT, d.id, d.to_stage.label, d.decided_on,
                                                      d.review_due, d.appeal_by) for d in decisions}
     rows |= {(SubjectType.FORMAL_ACTION, a.id): Subject(SubjectType.FORMAL_ACTION, a.id, a.kind.label, a.starts_on,
-                                                        a.review_due) for a in actions}
+                                                        a.review_due, clocks.formal_action_clock(a).appeal_by)
+             for a in case.formal_actions}
     rows |= {(SubjectType.SPOC_ENTRY, s.id): Subject(SubjectType.SPOC_ENTRY, s.id, "Single point of contact (SPOC)",
                                                      s.starts_on, s.review_due, s.appeal_by) for s in spocs}
-    return tuple(rows[key] for key in appeal_rules.appealable_subjects(facts, [s.id for s in spocs]))
+    extra = _review_and_pvp_subjects(uow, case)
+    rows |= {(s.subject_type, s.subject_id): s for s in extra}
+    keys = appeal_rules.appealable_subjects(
+        facts, [s.id for s in spocs], tuple(s.subject_id for s in extra if s.subject_type == SubjectType.REVIEW),
+        tuple(s.subject_id for s in extra if s.subject_type == SubjectType.PVP_ENTRY))
+    return tuple(rows[key] for key in keys)
 
 
 def case_overview(actor: Actor, case_id: int, uow: UnitOfWork, today: dt.date | None = None) -> CaseOverview:
@@ -176,4 +203,4 @@ def case_overview(actor: Actor, case_id: int, uow: UnitOfWork, today: dt.date | 
             case.service_area.name, case.stage, case.closure_reason, case.warning_review_due,
             tuple(v.kind.label for v in case.customer.vulnerabilities), warning, incidents, decisions, actions,
             spocs, _appeals(uow, case), _allowed(uow, case, entries), _case_checklist(uow, case, today),
-            _review_subjects(warning, facts, actions), _appeal_subjects(facts, decisions, actions, spocs))
+            _review_subjects(warning, facts, actions), _appeal_subjects(uow, case, facts, decisions, spocs))

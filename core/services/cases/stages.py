@@ -227,8 +227,10 @@ def take_formal_actions(
         verdict = rules.check_formal(facts, skip_reason, decision.incident_ids)
         problems = list(verdict.problems)
         underlying = _underlying(decision, case, problems)
+        from core.services.communication import writing_needs_in  # issue 16: needs affecting writing
         problems += rules.formal_action_problems(plans, decided_on, _vulnerabilities(case),
-                                                 rules.serious_on_record(facts))
+                                                 rules.serious_on_record(facts),
+                                                 writing_needs_in(uow.session, case.customer_id))
         _refuse(problems)
         previous = _last_live(case, Stage.FORMAL) if case.stage == Stage.FORMAL else _last_live(case, Stage.WARNING)
         evidence = _evidence(case, decision.incident_ids, facts, previous.decided_on if previous else None,

@@ -41,6 +41,12 @@ PACK_TABLES: list[tuple[str, str]] = [
     ("review", "Reviews"),
     ("appeal", "Appeals"),
     ("letter", "Letters"),
+    ("contact_log", "Contacts and case notes"),
+    ("attachment", "Evidence files attached (the files are in attachments/)"),
+    ("partner_referral", "Referrals to and contacts with other agencies"),
+    ("household", "Household (address) the customer belongs to"),
+    ("household_member", "Household membership"),
+    ("communication_needs", "Preferred format and communication needs"),
     ("spoc_request", "Single point of contact requests"),
     ("spoc_request_incident", "Incidents relied on for each SPOC request"),
     ("spoc_entry", "SPOC register entries"),
@@ -54,11 +60,24 @@ PACK_TABLES: list[tuple[str, str]] = [
 ]
 # Tables that hold no rows about a customer (staff, reference data, settings).
 NOT_ABOUT_A_CUSTOMER = frozenset(
-    {"app_user", "service_area", "login_attempt", "app_setting", "alembic_version", "incident_daily"}
+    {
+        "app_user",
+        "service_area",
+        "login_attempt",
+        "app_setting",
+        "alembic_version",
+        "outbox_message",  # reminders to staff: case numbers and housing refs
+        "incident_daily",
+    }
 )  # counts per day/area/category only (monitoring)
 
 # Deletion order: children before parents (foreign keys).
 DELETE_ORDER = [
+    "attachment",
+    "contact_log",
+    "partner_referral",
+    "household_member",
+    "communication_needs",
     "stage_event_incident",
     "spoc_request_incident",
     "annotation",
@@ -111,6 +130,8 @@ _STAFF_COLUMNS = (
     "viewer_id",
     "user_id",
     "logged_by_id",
+    "staff_id",
+    "uploaded_by_id",
 )
 # Free-text fields whose content names third parties: flagged for a check before release.
 _THIRD_PARTY_FIELDS = {
@@ -290,8 +311,46 @@ def _collect(s, customer_id: int, case_ids: set[int] | None = None) -> dict[str,
     )
     out["appeal"] = _rows(s, "appeal", _in(c["appeal"].case_id, cases))
     out["letter"] = _rows(s, "letter", mine(c["letter"].customer_id), _in(c["letter"].case_id, cases))
+    _collect_evidence(s, customer_id, whole, cases, incidents | set(), events, out)
     _collect_notes_and_logs(s, customer_id, whole, out)
     return {name: out[name] for name, _ in PACK_TABLES}
+
+
+def _collect_evidence(
+    s,
+    customer_id: int,
+    whole: bool,
+    cases: set[int],
+    incidents: set[int],
+    events: set[int],
+    out: dict[str, list[dict]],
+) -> None:
+    """Issue 16's tables: contacts and notes, attachments (on any collected incident, note or
+    decision), partner-agency actions, household membership and communication needs."""
+    c = {name: T[name].c for name in T}
+    mine = (lambda col: col == customer_id) if whole else (lambda col: None)
+    out["contact_log"] = _rows(
+        s, "contact_log", mine(c["contact_log"].customer_id), _in(c["contact_log"].case_id, cases)
+    )
+    a = c["attachment"]
+    subjects = {"incident": incidents, "contact_log": _ids(out["contact_log"]), "stage_event": events}
+    out["attachment"] = _rows(
+        s,
+        "attachment",
+        mine(a.customer_id),
+        _in(a.case_id, cases),
+        *[and_(a.subject_type == kind, _in(a.subject_id, ids)) for kind, ids in subjects.items() if ids],
+    )
+    out["partner_referral"] = _rows(
+        s,
+        "partner_referral",
+        mine(c["partner_referral"].customer_id),
+        _in(c["partner_referral"].case_id, cases),
+    )
+    for name in ("household_member", "communication_needs"):
+        out[name] = _rows(s, name, mine(c[name].customer_id))
+    households = {r["household_id"] for r in out["household_member"]}
+    out["household"] = _rows(s, "household", _in(c["household"].id, households)) if households else []
 
 
 def _collect_notes_and_logs(s, customer_id: int, whole: bool, out: dict[str, list[dict]]) -> None:

@@ -98,8 +98,11 @@ ERASE_FIELDS: dict[str, dict[str, Any]] = {
     "pvp_consideration": {"closed_reason": ""},
     "pvp_entry": {"reasons": "[erased]", "arrangements": "", "not_notified_reason": "", "ended_reason": ""},
     "data_request": {"details": ""},
+    "contact_log": {"summary": "[erased]", "with_whom": ""},
+    "partner_referral": {"reference": "", "details": "", "outcome": ""},
 }
-ERASE_DELETE = ("third_party_contact", "annotation")
+# The household (an address others may share) stays; this customer's membership goes.
+ERASE_DELETE = ("third_party_contact", "annotation", "attachment", "household_member", "communication_needs")
 _CHECKLIST_TABLES = ("stage_event", "formal_action")
 
 
@@ -128,6 +131,9 @@ def _blank_records(s, records: dict[str, list[dict]]) -> tuple[dict[str, int], d
             .where(T["case_file"].c.id.in_(_ids(records["case_file"])))
             .values(version=T["case_file"].c.version + 1)
         )
+    from core.services.attachments import remove_stored_files  # issue 16: files kept in a folder
+
+    remove_stored_files(records["attachment"])
     deleted = {}
     for name in ERASE_DELETE:
         ids = _ids(records[name])

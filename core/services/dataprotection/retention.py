@@ -23,6 +23,7 @@ from core.models import (
 )
 from core.permissions import Actor, Permission, require
 from core.policy import dataprotection as rules
+from core.services.attachments import remove_stored_files
 from core.services.dataprotection._common import (
     _LINK_KEYS,
     DELETE_ORDER,
@@ -31,6 +32,7 @@ from core.services.dataprotection._common import (
     _ids,
     _in,
 )
+from core.services.households import remove_empty_households
 
 # ---- retention ----------------------------------------------------------------------------
 
@@ -170,6 +172,7 @@ def retention_candidates(
 
 
 def _delete_records(s, records: dict[str, list[dict]]) -> dict[str, int]:
+    remove_stored_files(records.get("attachment") or [])  # issue 16: files kept in a folder
     deleted = {}
     if records["pvp_consideration"]:  # a register entry that stays no longer points at it
         s.execute(
@@ -266,6 +269,9 @@ def confirm_retention_deletion(
                 rest = _collect(s, customer_id)
                 rest["audit_entry"] = []
                 gone = _delete_records(s, rest)
+                gone["household"] = remove_empty_households(
+                    s, _ids(rest["household"])
+                )  # issue 16: an address nobody is at
                 uow.audit(
                     actor,
                     "retention_delete_customer",

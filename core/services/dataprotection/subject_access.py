@@ -9,7 +9,7 @@ import json
 import re
 import zipfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -153,15 +153,15 @@ def _row_texts(records: dict[str, list[dict]]) -> list[tuple[str, Any, str, str]
 
 def _flags(scanner: rules.RedactionScanner, texts: list[tuple[str, Any, str, str]]) -> list[dict]:
     flags: list[dict] = []
-    for name, row_id, field, text in texts:
+    for name, row_id, column, text in texts:
         for found, kind in scanner.scan(text):
-            flags.append({"table": name, "row_id": row_id, "field": field, "found": found, "kind": kind})
-        if (name, field) in _THIRD_PARTY_FIELDS and name != "third_party_contact":
+            flags.append({"table": name, "row_id": row_id, "field": column, "found": found, "kind": kind})
+        if (name, column) in _THIRD_PARTY_FIELDS and name != "third_party_contact":
             flags.append(
                 {
                     "table": name,
                     "row_id": row_id,
-                    "field": field,
+                    "field": column,
                     "found": text,
                     "kind": "third party named: check consent or redact",
                 }
@@ -187,10 +187,14 @@ def _write_pack(z: zipfile.ZipFile, pack: _Pack, progress: Progress) -> None:
             path += ".docx"
         letter["file_in_pack"] = path
         z.writestr(path, pack.contents[letter["id"]])
+    for row in pack.records["attachment"]:  # issue 16: the evidence files themselves
+        path = f"attachments/{row['id']}-{_safe_name(row.get('filename') or 'file')}"
+        row["file_in_pack"] = path
+        z.writestr(path, pack.files.get(row["id"], b""))
     _step(progress, 0.7, "Writing data files")
     for name, _title in PACK_TABLES:
         columns = [col.name for col in T[name].c if col.name != "content"]
-        if name == "letter":
+        if name in ("letter", "attachment"):
             columns.append("file_in_pack")
         z.writestr(f"csv/{name}.csv", csv_bytes(pack.records[name], columns))
     data = {
@@ -222,6 +226,7 @@ class _Pack:
     contents: dict[int, bytes]
     flags: list[dict]
     now: dt.datetime
+    files: dict[int, bytes] = field(default_factory=dict)
 
 
 def build_sar_pack(
@@ -256,7 +261,10 @@ def build_sar_pack(
         texts = _row_texts(records)
         texts += [("letter", i, "content", _letter_text(c)) for i, c in contents.items()]
         flags = _flags(_scanner(s, customer, [t[3] for t in texts]), texts)
-        pack = _Pack(customer, request, records, _staff(s, records), contents, flags, now)
+        from core.services.attachments import attachment_bytes
+
+        files = {row["id"]: attachment_bytes(s, row["id"]) for row in records["attachment"]}
+        pack = _Pack(customer, request, records, _staff(s, records), contents, flags, now, files)
         zipped = io.BytesIO()
         with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
             _write_pack(z, pack, progress)

@@ -19,7 +19,7 @@ from core.enums import LetterType, Stage
 from core.errors import NotFound, PolicyError
 from core.models import Case, Customer, Letter, StageEvent, User
 from core.permissions import Actor, Permission, require
-from core.policy.letters import starts_appeal_window
+from core.policy.letters import STAGE_OF_LETTER
 from core.services.letters.facts import SUBJECT_TYPE, letter_facts, load_case, subjects_for
 from core.validation import clean_line, clean_text, parse_enum
 
@@ -148,7 +148,10 @@ def draft_in(
     case = load_case(uow.session, case_id)
     facts = letter_facts(uow.session, case, letter_type, subject_id, _author(uow, actor), today)
     context = L.context_with_paragraphs(facts, paragraphs)
-    content = L.render(letter_type, context)
+    from core.services.communication import letter_format  # issue 16: needs line, large print
+
+    format_needs, large_print = letter_format(uow.session, facts.customer_id, letter_type)
+    content = L.render(letter_type, context | {"format_needs": format_needs}, large_print=large_print)
     return Draft(
         letter_type=letter_type,
         label=letter_type.label,
@@ -235,7 +238,8 @@ def draft_letter(
 
 
 def _notify(uow: UnitOfWork, actor: Actor, draft: Draft, letter: Letter, today: dt.date) -> dt.date | None:
-    """The first warning or formal letter sent is the decision's notification."""
+    """The first informal, warning or formal letter sent is the decision's notification (a review
+    outcome or PVP notice is dated by its first letter in the letter table)."""
     event = uow.session.get(StageEvent, draft.subject_id)
     if event is None:
         raise NotFound("No such decision.")
@@ -249,7 +253,7 @@ def _notify(uow: UnitOfWork, actor: Actor, draft: Draft, letter: Letter, today: 
         )
         .limit(1)
     )
-    if first is None and event.notified_on != today:
+    if first is None and event.notified_on is None:  # already told in writing: that date stands
         before = {"notified_on": event.notified_on.isoformat() if event.notified_on else None}
         event.notified_on = today
         uow.audit(
@@ -298,7 +302,7 @@ def mark_sent(
         )
         uow.session.add(letter)
         uow.audit(actor, "send_letter", letter, after=snapshot(letter), reason=f"{kind.label} sent")
-        notified = _notify(uow, actor, draft, letter, today) if starts_appeal_window(kind) else None
+        notified = _notify(uow, actor, draft, letter, today) if kind in STAGE_OF_LETTER else None
         uow.commit()
         return SentLetter(
             letter.id,

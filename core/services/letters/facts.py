@@ -17,6 +17,7 @@ from core.models import (
     SpocEntry, StageEvent, User,
 )
 from core.policy.letters import STAGE_OF_LETTER
+from core.services import appeal_clock as clocks
 from core.services.arrangements import ThirdParty, arrangements_in_force
 
 Loader = Callable[[Session, Case, Optional[int]], Body]
@@ -93,21 +94,27 @@ def _formal(session: Session, case: Case, subject_id: Optional[int]) -> Body:
 
 
 def _decision(session: Session, subject_type: str, subject_id: int) -> tuple[str, Optional[dt.date], bool]:
-    """(what was decided, in plain words; the date; whether it is about a SPOC)."""
+    """(what was decided, in plain words; the day the customer was informed of it, from which its
+    one appeal clock runs (core/services/appeal_clock.py); whether it is about a SPOC)."""
     if subject_type == "stage_event" and (event := session.get(StageEvent, subject_id)) is not None:
         spoc = session.scalar(select(FormalAction.id).where(
             FormalAction.stage_event_id == event.id, FormalAction.kind == FormalActionType.SPOC).limit(1))
         return (W.STAGE_DECISION_WORDS.get(event.to_stage, "our decision"),
-                event.notified_on or event.decided_on, spoc is not None)
+                clocks.stage_event_clock(event).informed_on, spoc is not None)
     if subject_type == "formal_action" and (action := session.get(FormalAction, subject_id)) is not None:
-        return W.formal_action_words(action)
+        words, _, about_spoc = W.formal_action_words(action)
+        return words, clocks.formal_action_clock(action).informed_on, about_spoc
+    if subject_type == "review" and (review := session.get(Review, subject_id)) is not None:
+        what, about_spoc = _review_subject(session, review)
+        return f"the outcome of our review of {what}", clocks.review_clock(session, review).informed_on, about_spoc
     if subject_type in ("spoc", "spoc_entry"):
         entry = session.get(SpocEntry, subject_id)
-        return "our decision to provide a single point of contact", entry.starts_on if entry else None, True
+        return ("our decision to provide a single point of contact",
+                clocks.spoc_clock(session, entry).informed_on if entry else None, True)
     if subject_type in ("pvp", "pvp_entry"):
         marker = session.get(PvpEntry, subject_id)
         return ("our decision to place a Potentially Violent Person marker",
-                marker.starts_on if marker else None, False)
+                clocks.pvp_clock(session, marker).informed_on if marker else None, False)
     return "our decision", None, False
 
 
@@ -193,6 +200,17 @@ def _first_sent(session: Session, letter_type: LetterType, subject_type: str,
         Letter.subject_id == subject_id, Letter.status == "sent").order_by(Letter.sent_on).limit(1))
 
 
+def _informed_on(session: Session, letter_type: LetterType, subject_id: int) -> Optional[dt.date]:
+    """When the customer was already told of the decision this letter is about (the same date the
+    appeal clock uses, core/services/appeal_clock.py), or None if this letter will tell them."""
+    first_sent = _first_sent(session, letter_type, SUBJECT_TYPE[letter_type], subject_id)
+    if letter_type in STAGE_OF_LETTER and (event := session.get(StageEvent, subject_id)) is not None:
+        return event.notified_on or first_sent
+    if letter_type == LetterType.PVP_NOTICE and (entry := session.get(PvpEntry, subject_id)) is not None:
+        return first_sent or entry.customer_notified_on
+    return first_sent
+
+
 def letter_facts(session: Session, case: Case, letter_type: LetterType | str, subject_id: Optional[int],
                  author: User, today: dt.date) -> LetterFacts:
     """Everything the letter says that comes from the records, plus suggested free text."""
@@ -200,7 +218,7 @@ def letter_facts(session: Session, case: Case, letter_type: LetterType | str, su
     if case.customer.anonymised_at is not None:
         raise NotFound("This customer's record has been anonymised; no letters can be drafted.")
     body = FACT_SOURCES[letter_type](session, case, subject_id)
-    first_sent = _first_sent(session, letter_type, SUBJECT_TYPE[letter_type], body.subject_id)
+    first_sent = _informed_on(session, letter_type, body.subject_id)
     return assemble(letter_type, case, author, today, body, first_sent)
 
 

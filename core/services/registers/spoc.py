@@ -14,6 +14,7 @@ from core.models import Case, Incident, SpocEntry, SpocRequest, User, utcnow
 from core.permissions import Actor, Permission, require
 from core.policy import registers as rules
 from core.policy.deadlines import check_review_date
+from core.services import notify
 from core.services.registers._common import SPOC_OFFICER_ROLES, _channels, _record_review, _today
 from core.validation import clean_line, clean_text, parse_enum
 
@@ -69,6 +70,7 @@ def request_spoc(actor: Actor, case_id: int, reason: str, evidence_incident_ids:
         uow.session.add(request)
         uow.audit(actor, "request_spoc", request,
                   after=snapshot(request) | {"evidence_incident_ids": wanted}, reason=reason)
+        notify.spoc_request_received(uow, request)  # issue 15: email the DMO (outbox, same transaction)
         uow.commit()
         return request.id
 
