@@ -122,7 +122,10 @@ def render(letter_type: LetterType | str, context: dict, *, large_print: bool = 
     source = _template(letter_type)[0]
     if context.get("format_needs") or large_print:
         from core.letters.accessible import template_variant
-        source = template_variant(source, needs_line=bool(context.get("format_needs")), large_print=large_print)
+
+        source = template_variant(
+            source, needs_line=bool(context.get("format_needs")), large_print=large_print
+        )
     return render_docx(source, context)
 
 
