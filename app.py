@@ -185,7 +185,7 @@ def navigation(actor) -> dict[str, list]:
         if allowed:
             st.switch_page(allowed[0].path)
         st.info("Your role has no pages yet: ask an administrator.")
-    sections: dict[str, list] = {"": [st.Page(home, title="Home", url_path="home", default=True,
+    sections: dict[str, list] = {"": [st.Page(home, title="Home", url_path="start", default=True,
                                               visibility="hidden")]}
     for page in allowed:
         sections.setdefault(page.section, []).append(st.Page(page.path, title=nav_title(page, actor), icon=page.icon))

@@ -578,6 +578,7 @@ def _build_case(rng, ids, today, customer_id, rows, staff, out) -> None:
         "stage": Stage.NONE.value,
         "opened_at": rows[0]["recorded_at"],
         "opened_by_id": leader,
+        "owner_id": leader,
         "closed_at": None,
         "closure_reason": "",
         "warning_review_due": None,

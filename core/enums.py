@@ -51,6 +51,7 @@ class Behaviour(LabelledEnum):
     PHYSICAL_VIOLENCE = ("physical_violence", "Physical violence that may result in harm or injury")
     VIOLENCE_TO_PROPERTY = ("violence_to_property", "Physical violence against property")
     THREATENING_LANGUAGE = ("threatening_language", "Threatening, intimidating or abusive language or behaviour")
+    HARASSMENT = ("harassment", "Harassment of staff or contractors")
     DISCRIMINATORY_ABUSE = ("discriminatory_abuse", "Discriminatory comments or abuse")
     SOCIAL_MEDIA_ABUSE = ("social_media_abuse", "Social-media abuse of staff or contractors")
     INFLAMMATORY_ALLEGATIONS = ("inflammatory_allegations", "Inflammatory statements and unsubstantiated allegations")
@@ -81,7 +82,7 @@ class Behaviour(LabelledEnum):
 BEHAVIOURS_BY_CATEGORY: dict[Category, tuple[Behaviour, ...]] = {
     Category.AGGRESSIVE: (
         Behaviour.PHYSICAL_VIOLENCE, Behaviour.VIOLENCE_TO_PROPERTY, Behaviour.THREATENING_LANGUAGE,
-        Behaviour.DISCRIMINATORY_ABUSE, Behaviour.SOCIAL_MEDIA_ABUSE,
+        Behaviour.HARASSMENT, Behaviour.DISCRIMINATORY_ABUSE, Behaviour.SOCIAL_MEDIA_ABUSE,
         Behaviour.INFLAMMATORY_ALLEGATIONS, Behaviour.AGGRESSIVE_OTHER,
     ),
     Category.UNREASONABLE_BEHAVIOUR: (
@@ -143,6 +144,8 @@ class Stage(LabelledEnum):
 
 
 class FormalActionType(LabelledEnum):
+    # Kept only for records made before issue 13: a SPOC is now requested from the DMO and exists
+    # only on the SPOC register (clause 5); migration 0007 moved these rows to the register.
     SPOC = ("spoc", "Single point of contact")
     ONE_CHANNEL = ("one_channel", "Contact limited to one channel")
     CONTACT_LIMITS = ("contact_limits", "Contact limited to certain times or a number of contacts")
@@ -150,7 +153,12 @@ class FormalActionType(LabelledEnum):
     DECLINE_WITHOUT_EVIDENCE = ("decline_without_evidence", "Declining further consideration without new evidence")
     OTHER = ("other", "Other proportionate action")
     POLICE_REFERRAL = ("police_referral", "Police referral")
-    LEGAL_ACTION = ("legal_action", "Legal action")
+    LEGAL_ACTION = ("legal_action", "Legal action")    # before issue 13; new records name the remedy
+    # The policy's legal remedies (clause 5), each with its court dates.
+    INJUNCTION = ("injunction", "Legal action: injunction")
+    DEMOTION = ("demotion", "Legal action: demotion of tenancy")
+    POSSESSION = ("possession", "Legal action: possession proceedings")
+    HOUSING_REGISTER_REMOVAL = ("housing_register_removal", "Removal of entitlement to join the Housing Register")
 
 
 class ActionStatus(LabelledEnum):
@@ -183,6 +191,8 @@ class LetterType(LabelledEnum):
     THIRD_PARTY = ("third_party", "Third-party contact arrangement")
     PVP_NOTICE = ("pvp_notice", "PVP marker notice to customer")
     STAFF_NOTICE = ("staff_notice", "Notice of arrangement to staff/contractors")
+    SPOC = ("spoc", "Single point of contact arrangement")
+    CLOSURE = ("closure", "Case closed: normal arrangements restored")
 
 
 class RegisterStatus(LabelledEnum):

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.enums import Channel, FormalActionType, ReviewOutcome, SubjectType
+from core.policy.remedies import FORMAL_ACTION_CHOICES, LEGAL_REMEDIES
 from core.policy.stages import INFORMAL_STEPS, REVIEW_OUTCOMES
 from core.services import cases, contacts
 from core.services.customers import search_customers
@@ -76,6 +77,11 @@ if case.vulnerabilities:
 if case.closure_reason:
     st.caption("Closed:")
     st.text(case.closure_reason)
+if case.earlier_cases:
+    with st.expander(f"Earlier cases ({len(case.earlier_cases)}): the customer's history", expanded=True):
+        st.dataframe(pd.DataFrame([{
+            "Case": e.case_id, "Opened": e.opened_on, "Closed": e.closed_on, "Reached": e.stage.label,
+            "Stages": "; ".join(e.stages), "Closure": e.closure_reason} for e in case.earlier_cases]), hide_index=True)
 
 st.markdown("#### What the policy allows next")
 for item in case.next.allowed:
@@ -167,18 +173,21 @@ elif choice == "warning":
         adjustments = st.text_area("Reasonable adjustments this warning keeps")
         skip = st.text_area("Reason for skipping the informal stage (violence, threats, harassment or another "
                             "serious behaviour)")
+        history = st.text_area("Or: why the customer's earlier cases justify this stage", key="history_warning")
         if st.form_submit_button("Issue the warning"):
             decision = cases.WarningDecision(reason=reason, review_due=review_due,
                                              underlying_issues_considered=considered,
                                              underlying_issues_notes=notes, adjustments=adjustments,
-                                             skip_reason=skip, decided_on=decided_on)
+                                             skip_reason=skip, decided_on=decided_on, history_reason=history)
             ok, _ = attempt(cases.issue_warning, me, case_id, decision, seen, uow(), today)
             if ok:
                 done("Warning recorded. Send the Fair Treatment Letter (Appendix B) with the appeal route.")
 
 elif choice == "formal":
-    kinds = st.multiselect("Formal actions (any combination)", [k.value for k in FormalActionType],
+    kinds = st.multiselect("Formal actions (any combination)", [k.value for k in FORMAL_ACTION_CHOICES],
                            format_func=lambda k: FormalActionType(k).label)
+    want_spoc = st.checkbox("Request a single point of contact (SPOC) from the Data Management Officer: it starts "
+                            "only once approved at a SPOC review meeting and on the register")
     with st.form("formal"):
         decided_on = st.date_input("Date of the decision", value=today, max_value=today, format="DD/MM/YYYY")
         reason = st.text_area("Why formal action is proportionate")
@@ -194,8 +203,17 @@ elif choice == "formal":
                 channel = st.selectbox("The one channel", [c.value for c in Channel],
                                        format_func=lambda c: Channel(c).label, key="channel_one")
                 adjustment = st.text_area("Reasonable adjustment this restriction keeps", key="adjust_one")
+            court: dict = {}
+            if FormalActionType(kind) in LEGAL_REMEDIES:
+                court = {"court_reference": st.text_input("Court claim number", key=f"court_{kind}"),
+                         "proceedings_issued_on": st.date_input("Proceedings issued", value=None, key=f"issued_{kind}",
+                                                                format="DD/MM/YYYY"),
+                         "hearing_on": st.date_input("Hearing date", value=None, key=f"hearing_{kind}",
+                                                     format="DD/MM/YYYY"),
+                         "order_on": st.date_input("Order made", value=None, key=f"order_{kind}", format="DD/MM/YYYY")}
             plans.append(cases.NewFormalAction(kind=kind, terms=terms, review_due=review, channel=channel,
-                                               adjustment=adjustment))
+                                               adjustment=adjustment, **court))
+        spoc_reason = st.text_area("SPOC request: the clear reason (evidence: the incidents below)") if want_spoc else ""
         considered = st.checkbox("Underlying issues and reasonable adjustments (Equality Act 2010) were considered")
         notes = st.text_area("Underlying issues considered")
         adjustments = st.text_area("Reasonable adjustments the actions keep")
@@ -203,13 +221,17 @@ elif choice == "formal":
                             "on the case")
         named = st.multiselect("Incidents this decision rests on (leave empty for those since the last decision)",
                                [i.id for i in case.incidents if i.counts], format_func=incident_labels.get)
+        history = st.text_area("Or: why the customer's earlier cases justify this stage", key="history_formal")
         if st.form_submit_button("Take the formal actions"):
+            spoc = cases.SpocRequestPlan(spoc_reason) if want_spoc else None
             decision = cases.FormalDecision(reason=reason, actions=plans, underlying_issues_considered=considered,
                                             underlying_issues_notes=notes, adjustments=adjustments,
-                                            skip_reason=skip, decided_on=decided_on, incident_ids=named or None)
+                                            skip_reason=skip, decided_on=decided_on, incident_ids=named or None,
+                                            history_reason=history, spoc_request=spoc)
             ok, _ = attempt(cases.take_formal_actions, me, case_id, decision, seen, uow(), today)
             if ok:
-                done("Formal actions recorded. Send the formal-stage letter with each review date and the appeal route.")
+                done("Formal decision recorded. Send the formal-stage letter with each review date and the appeal "
+                     "route" + ("; the SPOC request is with the Data Management Officer." if want_spoc else "."))
 
 elif choice == "review":
     subject = st.selectbox("What is being reviewed", case.review_subjects, format_func=review_label)
@@ -244,7 +266,11 @@ elif choice == "appeal":
 elif choice == "close":
     with st.form("close"):
         reason = st.text_area("Why normal relations are restored")
+        loose = st.text_area("If anything is still open (see above): why the case closes anyway")
+        send = st.checkbox("Send the closure letter (normal arrangements restored)", value=True)
+        no_letter = st.text_area("If no letter is sent: why not")
         if st.form_submit_button("Close the case"):
-            ok, _ = attempt(cases.close_case, me, case_id, reason, seen, uow(), today)
+            closure = cases.Closure(reason, loose_end_reason=loose, send_letter=send, no_letter_reason=no_letter)
+            ok, _ = attempt(cases.close_case, me, case_id, closure, seen, uow(), today)
             if ok:
-                done("Case closed: normal relations restored.")
+                done("Case closed: normal relations restored." + (" The closure letter is on the case." if send else ""))

@@ -134,8 +134,10 @@ if me.can(P.MANAGE_SPOC_REGISTER):
                     channels=[c.value for c in channels], contact_times=contact_times,
                     contact_limit=contact_limit, terms=terms, starts_on=starts_on, review_due=review_due)
                 if ok:
-                    rerun_with_message("SPOC approved and added to the register." if result.entry_id
-                                       else "SPOC request rejected; the reasons are kept.")
+                    rerun_with_message("SPOC approved and added to the register. It is now in force: send the "
+                                       "customer the SPOC letter (Letters: Single point of contact arrangement)."
+                                       if result.entry_id else "SPOC request rejected; the reasons are kept. No "
+                                       "SPOC is in force.")
 
     st.subheader("Review or end a SPOC")
     find = st.text_input("Find a live SPOC: customer name or housing reference (most urgent review first)",

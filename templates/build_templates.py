@@ -367,6 +367,57 @@ def pvp_notice() -> Letter:
     return t
 
 
+def spoc() -> Letter:
+    """Clause 5: a SPOC approved at the review meeting and on the central register (issue 13)."""
+    t = Letter("Single point of contact arrangement")
+    t.top("Your single point of contact")
+    t.p("Following a SPOC review meeting, we have decided that from {{ spoc.starts_on }} your contact "
+        "with us will go through a single point of contact (SPOC), under our Unacceptable Behaviour "
+        "Policy and our Single Point of Contact Protocol.")
+    t.labelled("Your single point of contact: ", "{{ spoc.officer_name }}, {{ spoc.officer_contact }}")
+    t.labelled("How to contact them: ", "{{ spoc.channels }}")
+    t.labelled("When: ", "{{ spoc.contact_times }}")
+    t.labelled("Limits: ", "{{ spoc.contact_limit }}")
+    t.tag("{%p if spoc.terms %}")
+    t.labelled("Other terms: ", "{{ spoc.terms }}")
+    t.tag("{%p endif %}")
+    t.labelled("Starts: ", "{{ spoc.starts_on }}")
+    t.labelled("Review date: ", "{{ spoc.review_due }}. We will review this arrangement by then, with "
+               "the aim of returning to normal ways of working once the behaviour is no longer an issue.")
+    t.p("Please do not contact other members of staff about your enquiries while this arrangement is "
+        "in place: they will pass your contact to {{ spoc.officer_name }}. Emergency repairs can still "
+        "be reported in the usual way.")
+    t.free_text()
+    t.appeal("You can appeal against our decision to provide a single point of contact. Appeals about "
+             "a single point of contact are considered by the Assistant Director for Corporate "
+             "Service and ICT.")
+    t.ombudsman()
+    t.sign_off()
+    return t
+
+
+def closure() -> Letter:
+    """Clause 2.2: actions are temporary; closing the case restores normal ways of working."""
+    t = Letter("Case closed: normal arrangements restored")
+    t.top("Normal arrangements restored")
+    t.p("I am writing to let you know that on {{ closure.closed_on }} we closed the case we opened "
+        "under our Unacceptable Behaviour Policy. Any actions we took under the policy were always "
+        "intended to be temporary.")
+    t.tag("{%p if closure.remaining %}")
+    t.p("Our normal ways of working with you are restored, except for the following arrangements, "
+        "which continue until they are reviewed:")
+    t.bullets("a in closure.remaining", "{{ a }}")
+    t.tag("{%p else %}")
+    t.p("From {{ closure.closed_on }} we will deal with you in the normal way: any restrictions on how "
+        "you contact us have ended. Thank you.")
+    t.tag("{%p endif %}")
+    t.free_text()
+    t.appeal("If you disagree with anything in this letter, you can ask us to look at it again.")
+    t.ombudsman()
+    t.sign_off()
+    return t
+
+
 def staff_notice() -> Letter:
     """Clause 4.2: staff and contractors need to know the arrangements, not the reasons."""
     t = Letter("Notice of arrangement: staff and contractors", customer=False)
@@ -389,6 +440,7 @@ BUILDERS = {
     "informal_summary": informal_summary, "warning": warning, "formal": formal,
     "appeal_ack": appeal_ack, "appeal_outcome": appeal_outcome, "review_outcome": review_outcome,
     "third_party": third_party, "pvp_notice": pvp_notice, "staff_notice": staff_notice,
+    "spoc": spoc, "closure": closure,
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional, Sequence
 
-from core.enums import FormalActionType, ReviewOutcome
+from core.enums import FormalActionType, ReviewOutcome, channel_labels
 from core.errors import PolicyError
 from core.letters import wording as W
 from core.letters.facts import Body
@@ -54,9 +54,11 @@ def warning(event, incidents: list[dict], previous: list[dict], review_due: Opti
     return _stage_body(event, incidents, context, facts, defaults)
 
 
-def formal(event, incidents: list[dict], actions: Sequence, warning_on: Optional[dt.date]) -> Body:
-    """The formal-stage letter: the restrictions, their terms and review dates."""
-    if not actions:
+def formal(event, incidents: list[dict], actions: Sequence, warning_on: Optional[dt.date],
+           spoc_requested: bool = False) -> Body:
+    """The formal-stage letter: the restrictions, their terms and review dates, and any single point
+    of contact asked of the Data Management Officer (not in force until approved: clause 5)."""
+    if not actions and not spoc_requested:
         raise PolicyError("This formal-stage decision has no restrictions on record; add the "
                           "actions (with terms and review dates) before drafting.")
     restrictions = [{"kind": a.kind.label, "terms": a.terms or a.kind.label,
@@ -65,9 +67,14 @@ def formal(event, incidents: list[dict], actions: Sequence, warning_on: Optional
     facts = [("Restriction", f"{r['kind']}: {r['terms']} (review {r['review_due']})") for r in restrictions]
     defaults = [] if event.skip_reason else [
         "Despite our earlier contact with you about your behaviour, it has continued."]
+    if spoc_requested:
+        facts.append(("SPOC", "Requested from the Data Management Officer; not in force until approved"))
+        defaults.append("We have asked our Data Management Officer to consider providing you with a single point "
+                        "of contact. It will be discussed at a review meeting; if it is approved we will write to "
+                        "you with who it is, how and when to contact them, and when it will be reviewed.")
     return _stage_body(event, incidents,
                        {"restrictions": restrictions, "warning_date": W.british_date(warning_on)},
-                       facts, defaults, any(a.kind == FormalActionType.SPOC for a in actions))
+                       facts, defaults, spoc_requested or any(a.kind == FormalActionType.SPOC for a in actions))
 
 
 def _appeal_context(appeal, decision: tuple[str, Optional[dt.date], bool], service_area: str) -> dict:
@@ -149,5 +156,28 @@ def staff_notice(customer_id: int, lines: list[str]) -> Body:
     return Body(customer_id, {"arrangements": lines}, [("Arrangement", a) for a in lines], dated=False)
 
 
-__all__ = ["NO_EVIDENCE", "informal_summary", "warning", "formal", "appeal_ack", "appeal_outcome",
+def spoc(entry, officer) -> Body:
+    """Clause 5: the SPOC the DMO approved and put on the register: who, how, when, the limits,
+    start and review date; appeals go to the AD for Corporate Service and ICT (issue 13)."""
+    ctx = {"officer_name": officer.name, "officer_contact": W.officer(officer)["contact"],
+           "channels": W.join_words(channel_labels(entry.channels)) or "as agreed with you",
+           "contact_times": entry.contact_times or "Normal office hours",
+           "contact_limit": entry.contact_limit or "None beyond the channels and times above",
+           "terms": entry.terms, "starts_on": W.british_date(entry.starts_on),
+           "review_due": W.british_date(entry.review_due)}
+    facts = [("Single point of contact", ctx["officer_name"]), ("Channels", ctx["channels"]),
+             ("Times", ctx["contact_times"]), ("Limits", ctx["contact_limit"]), ("Starts", ctx["starts_on"]),
+             ("Review date", ctx["review_due"])]
+    return Body(entry.id, {"spoc": ctx}, facts, about_spoc=True)
+
+
+def closure(event, remaining: list[str]) -> Body:
+    """Clause 2.2: the case is closed and normal arrangements are restored (or what still runs)."""
+    closed_on = W.british_date(event.decided_on)
+    ctx = {"closed_on": closed_on, "remaining": list(remaining)}
+    facts = [("Case closed", closed_on)] + [("Still in force", r) for r in remaining]
+    return Body(event.id, {"closure": ctx}, facts, responsible=event.decided_by)
+
+
+__all__ = ["NO_EVIDENCE", "spoc", "closure", "informal_summary", "warning", "formal", "appeal_ack", "appeal_outcome",
            "review_outcome", "third_party", "pvp_notice", "staff_notice"]

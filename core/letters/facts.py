@@ -33,6 +33,8 @@ CONTEXT_KEYS: dict[LetterType, frozenset[str]] = {
     LetterType.PVP_NOTICE: frozenset(_TO_CUSTOMER | {"pvp"}),
     # Clause 4.2: staff need the arrangements, never the reasons: no incidents in this context.
     LetterType.STAFF_NOTICE: frozenset(_COMMON | {"arrangements"}),
+    LetterType.SPOC: frozenset(_TO_CUSTOMER | {"spoc"}),
+    LetterType.CLOSURE: frozenset(_TO_CUSTOMER | {"closure"}),
 }
 
 # The record each letter is about (Letter.subject_type).
@@ -46,6 +48,8 @@ SUBJECT_TYPE: dict[LetterType, str] = {
     LetterType.THIRD_PARTY: "third_party_contact",
     LetterType.PVP_NOTICE: "pvp_entry",
     LetterType.STAFF_NOTICE: "customer",
+    LetterType.SPOC: "spoc_entry",
+    LetterType.CLOSURE: "stage_event",
 }
 
 

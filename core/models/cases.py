@@ -205,6 +205,11 @@ class FormalAction(Base):
     status: Mapped[ActionStatus] = mapped_column(enum_type(ActionStatus), default=ActionStatus.ACTIVE)
     ended_on: Mapped[dt.date | None]
     ended_reason: Mapped[str] = mapped_column(Text, default="")
+    # Legal remedies (injunction, demotion, possession; migration 0007): the court's dates.
+    court_reference: Mapped[str] = mapped_column(String(60), default="")
+    proceedings_issued_on: Mapped[dt.date | None]
+    hearing_on: Mapped[dt.date | None]
+    order_on: Mapped[dt.date | None]
 
     case: Mapped[Case] = relationship(back_populates="formal_actions")
     stage_event: Mapped[StageEvent] = relationship()

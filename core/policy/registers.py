@@ -70,8 +70,8 @@ def spoc_request_problems(*, stage_is_formal: bool, case_closed: bool, reason: s
     if case_closed:
         problems.append("The case is closed: a SPOC cannot be requested on a closed case.")
     elif not stage_is_formal:
-        problems.append("A SPOC is considered at the formal stage (clause 5): move the case to the "
-                        "formal stage before requesting one.")
+        problems.append("A SPOC is considered at the formal stage (clause 5): request it as the "
+                        "formal-stage decision (Take formal action), or once the case is at the formal stage.")
     if not reason:
         problems.append("Give a clear reason for the SPOC request.")
     if evidence_count == 0:

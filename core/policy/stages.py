@@ -34,17 +34,19 @@ from core.policy.decision_records import (  # noqa: F401  (re-exported: their ho
     informal_step_problems,
     underlying_issue_problems,
 )
+from core.policy.remedies import (  # noqa: F401  (re-exported: the remedies' rules live there)
+    EXTREME_ACTIONS, LEGAL_REMEDIES, SPOC_ONLY_BY_REQUEST, STEPS_ABOUT_CUSTOMER, ActionPlan, court_date_problems,
+    loose_ends)
 
 # Behaviours that allow a stage to be skipped (clause 4.1: "physical violence, threats or harassment").
 SKIP_BEHAVIOURS = frozenset({
     Behaviour.PHYSICAL_VIOLENCE, Behaviour.VIOLENCE_TO_PROPERTY, Behaviour.THREATENING_LANGUAGE,
-    Behaviour.DISCRIMINATORY_ABUSE, Behaviour.SOCIAL_MEDIA_ABUSE,
+    Behaviour.HARASSMENT, Behaviour.DISCRIMINATORY_ABUSE, Behaviour.SOCIAL_MEDIA_ABUSE,
 })
 # Recorded needs that may affect a customer's ability to communicate in writing.
 WRITING_VULNERABILITIES = frozenset({Vulnerability.DISABILITY, Vulnerability.LEARNING_DIFFICULTIES,
                                      Vulnerability.LANGUAGE})
 WRITTEN_CHANNELS = frozenset({Channel.LETTER, Channel.EMAIL})
-EXTREME_ACTIONS = frozenset({FormalActionType.POLICE_REFERRAL, FormalActionType.LEGAL_ACTION})
 DECISION_STAGES = (Stage.INFORMAL, Stage.WARNING, Stage.FORMAL)
 
 # A warning review: no further action or continue. A restriction: lift, vary or continue.
@@ -99,16 +101,8 @@ class CaseFacts:
     actions: tuple[ActionFact, ...] = ()
     warning_review_due: Optional[dt.date] = None
     undecided_appeals: int = 0
-
-
-@dataclass(frozen=True)
-class ActionPlan:
-    """One formal action as the user proposes it."""
-    kind: FormalActionType
-    terms: str
-    review_due: Optional[dt.date]
-    channel: Optional[Channel] = None      # for ONE_CHANNEL
-    adjustment: str = ""                   # the reasonable adjustment this action keeps
+    loose_ends: tuple[str, ...] = ()       # open referrals, live SPOC/PVP entries or requests (closure)
+    earlier_stage: Stage = Stage.NONE      # the furthest stage the customer's earlier closed cases reached
 
 
 @dataclass(frozen=True)
@@ -285,12 +279,17 @@ def check_formal(facts: CaseFacts, skip_reason: str = "",
 
 
 def formal_action_problems(plans: list[ActionPlan], starts_on: dt.date, vulnerabilities: Iterable[Vulnerability],
-                           serious_on_record: bool, communication_needs: Iterable[str] = ()) -> list[str]:
-    """Each proposed action: terms, a 3-12 month review, extreme actions only for extreme behaviour, and no
-    written-only restriction without an adjustment for a customer whose recorded needs may affect writing."""
+                           serious_on_record: bool, communication_needs: Iterable[str] = (),
+                           spoc_requested: bool = False) -> list[str]:
+    """Each proposed action: terms, a 3-12 month review, extreme actions only for extreme behaviour, no
+    written-only restriction without an adjustment for a customer whose recorded needs may affect writing.
+    A SPOC request can itself be the decision."""
     problems: list[str] = []
     if not plans:
-        return ["Choose at least one formal action."]
+        return [] if spoc_requested else ["Choose at least one formal action, or request a single point of "
+                                          "contact from the Data Management Officer."]
+    if any(p.kind == FormalActionType.SPOC for p in plans):
+        problems.append(SPOC_ONLY_BY_REQUEST)
     kinds = [p.kind for p in plans]
     if len(set(kinds)) != len(kinds):
         problems.append("Each kind of formal action can be chosen once per decision.")
@@ -319,6 +318,7 @@ def formal_action_problems(plans: list[ActionPlan], starts_on: dt.date, vulnerab
         if plan.kind in EXTREME_ACTIONS and not serious_on_record:
             problems.append(f"{name} is for extreme cases (physical violence, threats or harassment), "
                             "and none is recorded on this case.")
+        problems += court_date_problems(plan, starts_on)
     return problems
 
 
@@ -359,17 +359,17 @@ def review_outcome_problems(subject: str, outcome: ReviewOutcome, held_on: dt.da
     return problems
 
 
-def check_close(facts: CaseFacts) -> Verdict:
+def check_close(facts: CaseFacts, loose_end_reason: str = "") -> Verdict:
+    """A case closes only when nothing is left open, unless the officer records why (issue 13)."""
     if (v := _closed(facts, CaseAction.CLOSE)):
         return v
-    problems: list[str] = []
-    active = [a for a in facts.actions if a.active]
-    if active:
-        names = ", ".join(a.kind.label.lower() for a in active)
-        problems.append(f"Lift each active restriction at a review first ({names}).")
-    if facts.undecided_appeals:
-        problems.append("Wait for the appeal decision before closing the case.")
-    return Verdict(CaseAction.CLOSE, tuple(problems))
+    ends = loose_ends(facts)
+    if not ends:
+        return Verdict(CaseAction.CLOSE)
+    if (loose_end_reason or "").strip():
+        return Verdict(CaseAction.CLOSE, needs_skip_reason=True, note="Closing with open items: " + "; ".join(ends))
+    return Verdict(CaseAction.CLOSE, ("Still open on this case: " + "; ".join(ends) + ". Deal with each "
+                                      "first, or record why the case closes anyway.",), needs_skip_reason=True)
 
 
 def check_appeal(facts: CaseFacts) -> Verdict:
@@ -385,14 +385,15 @@ def next_actions(facts: CaseFacts) -> list[Verdict]:
     counting = [i.id for i in facts.incidents if i.counts]   # the form lets the officer name them
     for verdict in (check_informal(facts), check_warning(facts, skip_reason="?"),
                     check_formal(facts, "?", counting), check_review(facts), check_appeal(facts),
-                    check_close(facts)):
+                    check_close(facts, loose_end_reason="?")):
         if verdict.allowed and verdict.needs_skip_reason:
-            verdict = Verdict(verdict.action, (), True,
-                              verdict.note + " A reason for skipping must be recorded.")
+            need = ("Record why it closes anyway." if verdict.action == CaseAction.CLOSE
+                    else "A reason for skipping must be recorded.")
+            verdict = Verdict(verdict.action, (), True, f"{verdict.note} {need}")
         verdicts.append(verdict)
     return verdicts
 
 
 def stage_after_review_lift(actions_left: int, stage: Stage) -> Stage:
-    """Lifting the last restriction restores normal working: the case closes."""
-    return Stage.CLOSED if actions_left == 0 else stage
+    """Lifting the last restriction never closes a case by itself (issue 13): closing is a decision."""
+    return stage

@@ -20,14 +20,15 @@ from core.models import (
     Case, Customer, DisclosureLog, FormalAction, PvpEntry, ServiceArea, SpocEntry, ThirdPartyContact, User,
 )
 from core.permissions import Actor, Permission, require
+from core.policy.remedies import STEPS_ABOUT_CUSTOMER
 from core.policy.disclosure import ViewerSearch, normalise_name, viewer_search
 from core.services.customers import search_customers
 from core.validation import clean_line
 
 # Police referral and legal action are steps taken about the customer, not ways of working
 # with them: naming them would tell a contractor what happened, so the view leaves them out.
-CONTACT_ARRANGEMENT_KINDS = frozenset(FormalActionType) - {FormalActionType.POLICE_REFERRAL,
-                                                           FormalActionType.LEGAL_ACTION}
+# A SPOC is shown only from the SPOC register (clause 5, issue 13), never from a formal action.
+CONTACT_ARRANGEMENT_KINDS = frozenset(FormalActionType) - STEPS_ABOUT_CUSTOMER - {FormalActionType.SPOC}
 NO_SPOC_OFFICER = "The Data Management Officer (SPOC officer being replaced)"
 VIEWER_POSTCODE_LIMIT = 500     # customers sharing one postcode: a street, never the whole register
 

@@ -179,6 +179,10 @@ def _formal_action(row: Any, n: Names) -> tuple[str, str, str]:
     a, decided_by = row
     parts = [a.terms] if a.terms else []
     parts.append(f"Status: {a.status.label}; review due {fmt_day(a.review_due)}")
+    court = [f"{word} {fmt_day(day)}" for word, day in (("issued", a.proceedings_issued_on),
+             ("hearing", a.hearing_on), ("order", a.order_on)) if day]       # issue 13: legal remedies
+    if court:
+        parts.append(" ".join(("Court", a.court_reference)).strip() + ": " + ", ".join(court))
     if a.ended_on:
         parts.append(f"Ended {fmt_day(a.ended_on)}: {a.ended_reason}")
     return a.kind.label, "\n".join(parts), n.who(decided_by)

@@ -106,15 +106,22 @@ def test_escalate_through_every_stage_and_see_refusals_explained(app_db):
     labelled(at.button, "Take the formal actions").click().run()
     assert not at.exception, at.exception
     assert stage_metric(at) == "Formal stage", texts(at.error)
-    assert any("Not allowed: Close the case" in w and "Lift each active restriction" in w for w in texts(at.warning))
+    # Issue 13: closing with an active restriction needs a recorded reason.
+    assert any("Allowed: Close the case" in w and "active restriction" in w and "Record why" in w
+               for w in texts(at.success))
 
-    # Review: lifting the only restriction restores normal working and closes the case.
+    # Review: lifting the only restriction restores normal working; it does not close the case by itself.
     choose(at, "review")
     labelled(at.selectbox, "Outcome").set_value("lift")
     labelled(at.text_area, "Evidence considered").input("Email volume back to normal.")
     labelled(at.button, "Record the review").click().run()
     assert not at.exception
-    assert stage_metric(at) == "Closed"
+    assert stage_metric(at) == "Formal stage"
+    choose(at, "close")
+    labelled(at.text_area, "Why normal relations are restored").input("Email volume back to normal.")
+    labelled(at.button, "Close the case").click().run()
+    assert not at.exception, at.exception
+    assert stage_metric(at) == "Closed", texts(at.error)
 
 
 def test_stale_change_is_refused_with_a_clear_message(app_db):

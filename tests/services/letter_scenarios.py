@@ -25,6 +25,8 @@ from core.models import (
     Incident,
     PvpEntry,
     Review,
+    SpocEntry,
+    SpocRequest,
     StageEvent,
     ThirdPartyContact,
 )
@@ -43,6 +45,8 @@ ONE_CHANNEL_TERMS = "Contact by email only, answered within 10 working days"
 CONTACT_LIMIT_TERMS = "Up to two contacts a week, Monday to Friday 10:00-12:00"
 PVP_REASONS = "Threat of violence to a repairs operative (police referred)."
 PVP_ARRANGEMENTS = "Two officers on all visits; no lone working."
+SPOC_TIMES = "Tuesdays 10:00-12:00"
+CLOSED_ON = dt.date(2026, 11, 19)
 
 
 @dataclass
@@ -58,6 +62,8 @@ class CaseHistory:
     appeal_id: int
     contact_id: int
     pvp_id: int
+    spoc_entry_id: int = 0
+    closure_id: int = 0
 
 
 def _at(day: dt.date) -> dt.datetime:
@@ -216,6 +222,10 @@ def a_case_with_history(
             review_due=dt.date(2027, 11, 18),
         )
         s.add_all([review, appeal, contact, pvp])
+        spoc = _approved_spoc(s, case, leader, actors["dmo"], [found["formal"]])
+        # A closing decision on record (issue 13: the closure letter); the case stays formal for the
+        # other letters.
+        closure = event(Stage.FORMAL, Stage.CLOSED, CLOSED_ON, [], details={"closure_letter": "sent"})
         case.stage = Stage.FORMAL
         case.warning_review_due = warning.review_due
         uow.commit()
@@ -231,4 +241,41 @@ def a_case_with_history(
             appeal.id,
             contact.id,
             pvp.id,
+            spoc.id,
+            closure.id,
         )
+
+
+def _approved_spoc(s, case: Case, leader: Actor, dmo: Actor, evidence: list[Incident]) -> SpocEntry:
+    """A SPOC requested at the formal stage and approved by the DMO at the review meeting (clause 5)."""
+    request = SpocRequest(
+        case_id=case.id,
+        customer_id=case.customer_id,
+        requested_by_id=leader.user_id,
+        reason="Contact with five teams a day.",
+        status=RegisterStatus.ACTIVE,
+        meeting_on=dt.date(2026, 9, 10),
+        attendees="DMO; team leader",
+        discussion="Contact log.",
+        decision_reason="Proportionate.",
+        decided_by_id=dmo.user_id,
+    )
+    request.evidence = evidence
+    s.add(request)
+    s.flush()
+    entry = SpocEntry(
+        request_id=request.id,
+        customer_id=case.customer_id,
+        case_id=case.id,
+        spoc_user_id=leader.user_id,
+        channels=["email", "phone"],
+        contact_times=SPOC_TIMES,
+        contact_limit="One call a week",
+        terms="",
+        starts_on=dt.date(2026, 9, 10),
+        review_due=dt.date(2027, 3, 10),
+        status=RegisterStatus.ACTIVE,
+    )
+    s.add(entry)
+    s.flush()
+    return entry

@@ -190,14 +190,14 @@ def test_formal_action_refused_without_a_later_incident(db_url, uow, actors):
 
 
 def test_any_combination_of_formal_actions(db_url, uow, actors):
-    combo = [{"kind": "spoc", "terms": "Named officer: Priya Shah", "review_due": D(2027, 2, 5)},
+    combo = [{"kind": "contact_limits", "terms": "Tuesdays 10-12 only", "review_due": D(2027, 2, 5)},
              {"kind": "one_channel", "terms": "Email only", "channel": "email", "review_due": D(2027, 5, 5)},
              {"kind": "issue_limit", "terms": "One issue a month", "review_due": D(2027, 11, 5)}]
     case_id = a_case_at_formal_stage(db_url, actors, actions=combo)
     assert stage(db_url, case_id) == "formal"
     rows = actions(db_url, case_id)
     assert [(a.kind.value, a.review_due, a.status) for a in rows] == [
-        ("spoc", D(2027, 2, 5), ActionStatus.ACTIVE), ("one_channel", D(2027, 5, 5), ActionStatus.ACTIVE),
+        ("contact_limits", D(2027, 2, 5), ActionStatus.ACTIVE), ("one_channel", D(2027, 5, 5), ActionStatus.ACTIVE),
         ("issue_limit", D(2027, 11, 5), ActionStatus.ACTIVE)]
     assert rows[1].details == {"channel": "email"}
 
@@ -290,6 +290,8 @@ def test_restriction_review_continue_vary_and_lift_restores_normal_working(db_ur
     assert (a2.status, a2.ended_on) == (ActionStatus.LIFTED, review_day)
     assert stage(db_url, case_id) == "formal"
     cases.record_review(tl, case_id, cases.ReviewDecision("formal_action", first, "lift", "No incidents for six months."), version(db_url, case_id), uow(), D(2027, 8, 5))
+    assert stage(db_url, case_id) == "formal"       # issue 13: lifting the last restriction does not close
+    cases.close_case(tl, case_id, "All restrictions lifted", version(db_url, case_id), uow(), D(2027, 8, 5))
     assert stage(db_url, case_id) == "closed"
 
 
@@ -316,13 +318,12 @@ def test_warning_appeal_routed_to_area_ad_and_due_in_5_working_days(db_url, uow,
     assert row.due_on == D(2026, 10, 28) and row.late is False
 
 
-def test_spoc_appeal_routed_to_ad_for_corporate_service_and_ict(db_url, uow, actors):
-    case_id = a_case_at_formal_stage(db_url, actors, actions=[
-        {"kind": "spoc", "terms": "Named officer", "review_due": D(2027, 5, 5)}])
-    (spoc,) = actions(db_url, case_id)
-    appeal_id = cases.record_appeal(actors["teamleader"], case_id, "formal_action", spoc.id, D(2026, 11, 10),
-                                    "I need to speak to repairs directly.", version(db_url, case_id), uow(), TODAY)
-    assert appeal_row(db_url, appeal_id).decision_maker_id == actors["ad.ict"].user_id
+def test_spoc_is_never_imposed_as_a_formal_action(db_url, uow, actors):
+    # Issue 13 (clause 5): a SPOC is requested from the DMO, not imposed; its appeals (to the AD for
+    # Corporate Service and ICT) are against the register entry: tests/services/test_spoc_appeals.py.
+    with pytest.raises(PolicyError, match="request it from the Data Management Officer"):
+        a_case_at_formal_stage(db_url, actors, actions=[
+            {"kind": "spoc", "terms": "Named officer", "review_due": D(2027, 5, 5)}])
 
 
 def test_late_appeal_flagged_and_needs_a_reason(db_url, uow, actors):
@@ -429,7 +430,7 @@ def test_second_appeal_on_same_decision_waits(db_url, uow, actors):
 
 def test_close_refused_while_a_restriction_is_active(db_url, uow, actors):
     case_id = a_case_at_formal_stage(db_url, actors)
-    with pytest.raises(PolicyError, match="Lift each active restriction"):
+    with pytest.raises(PolicyError, match="Still open on this case: active restriction"):
         cases.close_case(actors["teamleader"], case_id, "Relations restored", version(db_url, case_id), uow(), TODAY)
 
 
@@ -544,7 +545,7 @@ def test_case_overview_links_counting_incidents_to_the_restriction(db_url, uow, 
     view = cases.case_overview(actors["teamleader"], case_id, uow(), TODAY)
     assert list(view.actions[0].incidents_during) == [new]
     assert view.stage == "formal" and view.version == version(db_url, case_id)
-    assert [a.action for a in view.next.allowed] == ["formal", "review", "appeal"]
+    assert [a.action for a in view.next.allowed] == ["formal", "review", "appeal", "close"]  # close: with a reason
 
 
 # ---------------------------------------------------------------- compliance at volume (issue 18)

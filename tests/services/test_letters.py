@@ -20,7 +20,7 @@ from core.policy.deadlines import appeal_deadline
 from core.services import letters as svc
 from tests.services.letter_scenarios import (
     CONTACT_LIMIT_TERMS, FORMAL_INCIDENT, HEARSAY_INCIDENT, INFORMAL_INCIDENT, ONE_CHANNEL_TERMS,
-    PVP_ARRANGEMENTS, PVP_REASONS, TODAY, WARNING_INCIDENT, a_case_with_history,
+    PVP_ARRANGEMENTS, PVP_REASONS, SPOC_TIMES, TODAY, WARNING_INCIDENT, a_case_with_history,
 )
 
 APPEAL_BY = british_date(appeal_deadline(TODAY))          # 18 December 2026
@@ -53,6 +53,9 @@ EXPECTED = {
                             "How to challenge the marker"],
     LetterType.STAFF_NOTICE: ["NPH900001", ONE_CHANNEL_TERMS, CONTACT_LIMIT_TERMS, PVP_ARRANGEMENTS,
                               "Two officers on every visit", "Contact the customer through Łukasz Nowak"],
+    LetterType.SPOC: [SPOC_TIMES, "Email and Telephone", "One call a week", "10 September 2026", "10 March 2027",
+                      "Assistant Director for Corporate Service and ICT"],
+    LetterType.CLOSURE: ["19 November 2026", "continue until they are reviewed", ONE_CHANNEL_TERMS],
 }
 
 

@@ -236,11 +236,12 @@ def test_one_channel_needs_the_channel():
 
 
 def test_any_combination_of_formal_actions_each_checked():
-    plans = [plan("spoc"), plan("contact_limits"), plan("issue_limit"), plan("decline_without_evidence"),
+    plans = [plan("contact_limits"), plan("issue_limit"), plan("decline_without_evidence"),
              plan("other", terms="Meetings only at the area office")]
     assert s.formal_action_problems(plans, START, [], False) == []
-    assert s.formal_action_problems([], START, [], False) == ["Choose at least one formal action."]
-    dup = s.formal_action_problems([plan("spoc"), plan("spoc")], START, [], False)
+    assert "Choose at least one formal action" in s.formal_action_problems([], START, [], False)[0]
+    assert s.formal_action_problems([], START, [], False, spoc_requested=True) == []
+    dup = s.formal_action_problems([plan("issue_limit"), plan("issue_limit")], START, [], False)
     assert "once per decision" in dup[0]
 
 
@@ -306,8 +307,8 @@ def test_review_needs_something_to_review():
 def test_close_refused_while_restrictions_are_active_or_an_appeal_waits():
     action = s.ActionFact(9, FormalActionType.ONE_CHANNEL, D(2026, 5, 5), D(2026, 11, 5))
     v = s.check_close(facts(Stage.FORMAL, actions=[action], undecided_appeals=1))
-    assert "Lift each active restriction at a review first (contact limited to one channel)." in v.problems
-    assert "Wait for the appeal decision before closing the case." in v.problems
+    assert "active restriction(s): contact limited to one channel" in v.problems[0]
+    assert "1 undecided appeal(s)" in v.problems[0]
     assert s.check_close(facts(Stage.INFORMAL)).allowed
 
 
@@ -357,3 +358,45 @@ def test_only_active_restrictions_can_be_reviewed():
     active = s.ActionFact(1, FormalActionType.CONTACT_LIMITS, D(2026, 5, 1), D(2026, 11, 1))
     lifted = s.ActionFact(2, FormalActionType.ISSUE_LIMIT, D(2026, 5, 1), D(2026, 11, 1), active=False)
     assert s.reviewable_actions(facts(Stage.FORMAL, actions=[active, lifted])) == [active]
+
+
+# ---- issue 13: the SPOC protocol, the remedies, closure and a case's history
+
+def test_clause_5_a_spoc_is_requested_not_imposed_and_a_request_can_be_the_whole_decision():
+    assert s.SPOC_ONLY_BY_REQUEST in s.formal_action_problems([plan("spoc")], START, [], False)
+    assert s.formal_action_problems([], START, [], False, spoc_requested=True) == []
+
+
+def test_clause_5_harassment_is_a_behaviour_that_may_justify_skipping_a_stage():
+    assert s.is_serious(False, [Behaviour.HARASSMENT])
+
+
+def test_clause_5_legal_remedies_need_their_court_dates_in_order():
+    ok = ActionPlan(FormalActionType.INJUNCTION, "Exclusion zone", D(2026, 9, 5), proceedings_issued_on=D(2026, 5, 1),
+                    hearing_on=D(2026, 5, 3), order_on=D(2026, 5, 3))
+    assert s.court_date_problems(ok, START) == []
+    missing = ActionPlan(FormalActionType.POSSESSION, "Ground 14", D(2026, 9, 5))
+    assert "date proceedings were issued" in s.court_date_problems(missing, START)[0]
+    backwards = ActionPlan(FormalActionType.DEMOTION, "Demotion", D(2026, 9, 5), proceedings_issued_on=D(2026, 5, 3),
+                           hearing_on=D(2026, 5, 1))
+    assert "hearing cannot be before" in s.court_date_problems(backwards, START)[0]
+    assert s.court_date_problems(ActionPlan(FormalActionType.POLICE_REFERRAL, "Ref", None), START) == []
+    assert FormalActionType.HOUSING_REGISTER_REMOVAL in s.EXTREME_ACTIONS
+
+
+def test_clause_2_2_loose_ends_block_closure_unless_the_officer_records_why():
+    open_ = facts(Stage.INFORMAL, events=[INFORMAL], loose_ends=("an open service referral",))
+    refused = s.check_close(open_)
+    assert not refused.allowed and "an open service referral" in refused.problems[0]
+    assert s.check_close(open_, loose_end_reason="Repairs will finish it.").allowed
+    assert s.stage_after_review_lift(0, Stage.FORMAL) == Stage.FORMAL
+
+
+def test_a_new_case_may_start_at_the_stage_the_earlier_cases_justify_with_a_reason():
+    from core.policy import history
+    new = facts(Stage.NONE, incidents=[inc(7, D(2026, 5, 1))], earlier_stage=Stage.WARNING)
+    assert history.check_on_history(new, Stage.FORMAL, "") is None
+    assert history.check_on_history(new, Stage.FORMAL, "Warned last year for the same.").allowed
+    first_time = facts(Stage.NONE, incidents=[inc(7, D(2026, 5, 1))], earlier_stage=Stage.INFORMAL)
+    assert not history.check_on_history(first_time, Stage.FORMAL, "Reason").allowed
+    assert history.check_on_history(first_time, Stage.WARNING, "Reason").allowed

@@ -16,12 +16,15 @@ from core.services.cases.appeals import (
     record_appeal,
     route_for,
 )
+from core.services.cases.closure import close_case
 from core.services.cases.compliance import compliance_overview
 from core.services.cases.inputs import (
+    Closure,
     EscalationRecord,
     FormalDecision,
     InformalDetails,
     NewFormalAction,
+    SpocRequestPlan,
     WarningDecision,
 )
 from core.services.cases.overview import (
@@ -33,7 +36,6 @@ from core.services.cases.overview import (
 )
 from core.services.cases.reviews import ReviewDecision, record_review
 from core.services.cases.stages import (
-    close_case,
     issue_warning,
     record_informal_stage,
     take_formal_actions,
@@ -50,6 +52,7 @@ from core.services.cases.views import (
     CaseOverview,
     ComplianceRow,
     DecisionRow,
+    EarlierCase,
     IncidentRow,
     Overdue,
     Page,
@@ -62,11 +65,13 @@ from core.services.cases.views import (
 __all__ = [
     "AppealDecision", "ReviewDecision", "ActionOption", "ActionRow", "AllowedActions", "AppealDecided",
     "AppealRoute", "AppealRow", "AssignedAppeal", "AssistantDirector", "CaseOverview", "ComplianceRow",
-    "DecisionRow", "IncidentRow", "Overdue", "Page", "RefusedAction", "SpocRow", "Subject", "WarningInForce",
+    "DecisionRow", "EarlierCase", "IncidentRow", "Overdue", "Page", "RefusedAction", "SpocRow", "Subject", "WarningInForce",
     "DECISION_LETTERS",
     "OUTCOME_LETTER_WORKING_DAYS",
     "SPOC_OVERTURNED",
+    "Closure",
     "EscalationRecord",
+    "SpocRequestPlan",
     "FormalDecision",
     "InformalDetails",
     "NewFormalAction",

@@ -40,6 +40,8 @@ class EscalationRecord:
     skip_reason: str = ""
     incident_ids: list[int] | None = None
     decided_on: dt.date | None = None
+    # A new case after closure: why the customer's earlier cases justify this stage (issue 13).
+    history_reason: str = ""
 
 
 @dataclass
@@ -55,9 +57,35 @@ class NewFormalAction:
     review_due: dt.date | None
     channel: str | None = None
     adjustment: str = ""
+    # Legal remedies (injunction, demotion of tenancy, possession proceedings): the court's dates.
+    court_reference: str = ""
+    proceedings_issued_on: dt.date | None = None
+    hearing_on: dt.date | None = None
+    order_on: dt.date | None = None
+
+
+@dataclass
+class SpocRequestPlan:
+    """A single point of contact asked of the Data Management Officer as (part of) a formal
+    decision (clause 5): not in force until approved at a SPOC review meeting."""
+
+    reason: str
+    incident_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
 class FormalDecision(EscalationRecord):
     reason: str
     actions: list[NewFormalAction | dict] = field(default_factory=list)
+    spoc_request: SpocRequestPlan | None = None    # may be the whole decision
+
+
+@dataclass
+class Closure:
+    """Closing a case (clause 2.2): why; why it closes with anything still open (issue 13); and
+    the closure letter, sent now unless the officer records why not."""
+
+    reason: str
+    loose_end_reason: str = ""
+    send_letter: bool = True
+    no_letter_reason: str = ""

@@ -23,9 +23,9 @@ from core.services.cases._common import (
     _load,
     _overturned,
     _today,
-    _undecided_appeals,
 )
 from core.services.cases.appeal_subjects import pvp_case_ok
+from core.services.cases.closure import closure_facts, earlier_cases, with_history
 from core.services.cases.compliance import (
     _checklist,
     _letters_sent,
@@ -56,7 +56,7 @@ def allowed_actions(actor: Actor, case_id: int, uow: UnitOfWork, today: dt.date 
 
 
 def _allowed(uow: UnitOfWork, case: Case, spoc_entries: list[SpocEntry]) -> AllowedActions:
-    verdicts = rules.next_actions(_facts(case, len(_undecided_appeals(uow, case.id))))
+    verdicts = rules.next_actions(with_history(uow, case, closure_facts(uow, case)))  # issue 13: loose ends
     verdicts = appeal_rules.with_spoc_appeals(verdicts, len(spoc_entries))
     return AllowedActions(
         case.id, case.stage, case.version,
@@ -203,4 +203,5 @@ def case_overview(actor: Actor, case_id: int, uow: UnitOfWork, today: dt.date | 
             case.service_area.name, case.stage, case.closure_reason, case.warning_review_due,
             tuple(v.kind.label for v in case.customer.vulnerabilities), warning, incidents, decisions, actions,
             spocs, _appeals(uow, case), _allowed(uow, case, entries), _case_checklist(uow, case, today),
-            _review_subjects(warning, facts, actions), _appeal_subjects(uow, case, facts, decisions, spocs))
+            _review_subjects(warning, facts, actions), _appeal_subjects(uow, case, facts, decisions, spocs),
+            earlier_cases(uow, case))

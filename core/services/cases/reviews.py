@@ -116,9 +116,8 @@ def _review_action(uow: UnitOfWork, actor: Actor, case: Case, facts: rules.CaseF
     b, a = _changed(action_before, snapshot(action))
     uow.audit(actor, "review_formal_action", action, customer_id=case.customer_id, before=b, after=a,
               reason=review.outcome.label)
-    left = [x for x in case.formal_actions if x.status == ActionStatus.ACTIVE]
-    if lifted and not left:
-        _close(uow, actor, case, review.held_on, "All restrictions lifted at review: normal relations restored.")
+    # Lifting the last restriction does not close the case by itself (issue 13): closing is the team
+    # leader's decision (cases.close_case), which checks loose ends and sends the closure letter.
     return row
 
 

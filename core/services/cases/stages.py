@@ -18,8 +18,10 @@ from core.models import (
     ServiceArea,
     ServiceReferral,
     StageEvent,
+    utcnow,
 )
 from core.permissions import Actor, Permission, require
+from core.policy import history
 from core.policy import stages as rules
 from core.policy.deadlines import (
     add_working_days,
@@ -27,7 +29,6 @@ from core.policy.deadlines import (
 from core.services.cases._common import (
     OUTCOME_LETTER_WORKING_DAYS,
     _audit_case,
-    _close,
     _decision_date,
     _event_audit,
     _evidence,
@@ -37,17 +38,19 @@ from core.services.cases._common import (
     _new_event,
     _refuse,
     _today,
-    _undecided_appeals,
     _underlying,
     _vulnerabilities,
 )
+from core.services.cases.closure import history_words, with_history
 from core.services.cases.inputs import (
     FormalDecision,
     InformalDetails,
     NewFormalAction,
+    SpocRequestPlan,
     WarningDecision,
 )
-from core.validation import clean_text, parse_enum
+from core.services.registers.spoc import add_spoc_request
+from core.validation import clean_line, clean_text, parse_enum
 
 
 def _refer(uow: UnitOfWork, actor: Actor, case: Case, details: InformalDetails) -> None:
@@ -70,7 +73,9 @@ def _add_actions(uow: UnitOfWork, actor: Actor, case: Case, event: StageEvent, p
         if plan.adjustment:
             details["adjustment"] = plan.adjustment
         action = FormalAction(case_id=case.id, stage_event=event, kind=plan.kind, terms=plan.terms, details=details,
-                              starts_on=starts_on, review_due=plan.review_due, status=ActionStatus.ACTIVE)
+                              starts_on=starts_on, review_due=plan.review_due, status=ActionStatus.ACTIVE,
+                              court_reference=plan.court_reference, proceedings_issued_on=plan.proceedings_issued_on,
+                              hearing_on=plan.hearing_on, order_on=plan.order_on)
         uow.session.add(action)
         case.formal_actions.append(action)
         uow.flush()
@@ -151,14 +156,17 @@ def issue_warning(
     decided_on = _decision_date(decision.decided_on, today)
     reason = clean_text(decision.reason, "Reason for the warning", required=True)
     skip_reason = clean_text(decision.skip_reason, "Reason for skipping the informal stage")
+    history_reason = clean_text(decision.history_reason, "Why the earlier cases justify this stage")
     if decision.review_due is None:
         raise PolicyError("Set the warning's review date (it goes in the Fair Treatment Letter).")
     if decision.review_due <= decided_on:
         raise PolicyError("The warning's review date must be after the warning is issued.")
     with uow:
         case = _load(uow, case_id, expected_version)
-        facts = _facts(case, up_to=decided_on)
-        verdict = rules.check_warning(facts, skip_reason, decision.incident_ids)
+        facts = with_history(uow, case, _facts(case, up_to=decided_on))
+        verdict = (history.check_on_history(facts, Stage.WARNING, history_reason, decision.incident_ids)
+                   or rules.check_warning(facts, skip_reason, decision.incident_ids))
+        skip_reason = history_words(history_reason) if history_reason else skip_reason
         problems = list(verdict.problems)
         underlying = _underlying(decision, case, problems)
         _refuse(problems)
@@ -191,6 +199,20 @@ def issue_warning(
         return event.id
 
 
+def _requested_at(decided_on: dt.date) -> dt.datetime:
+    """A SPOC request made with a formal decision is made on the decision's date."""
+    now = utcnow()
+    return now if decided_on >= now.date() else dt.datetime.combine(decided_on, dt.time(12), tzinfo=dt.UTC)
+
+
+def _request_spoc(uow: UnitOfWork, actor: Actor, case: Case, event: StageEvent, spoc: SpocRequestPlan) -> None:
+    """The SPOC asked of the DMO as (part of) this formal decision; its evidence defaults to the decision's."""
+    request = add_spoc_request(uow, actor, case, clean_text(spoc.reason, "Reason for the SPOC request"),
+                               spoc.incident_ids or [i.id for i in event.evidence], _requested_at(event.decided_on),
+                               formal_decision=True)
+    event.details = {**(event.details or {}), "spoc_request_id": request.id}
+
+
 def _plan(raw: NewFormalAction | dict) -> rules.ActionPlan:
     if isinstance(raw, dict):
         raw = NewFormalAction(**raw)
@@ -202,6 +224,10 @@ def _plan(raw: NewFormalAction | dict) -> rules.ActionPlan:
         review_due=raw.review_due,
         channel=channel,
         adjustment=clean_text(raw.adjustment, f"{kind.label}: adjustment"),
+        court_reference=clean_line(raw.court_reference, f"{kind.label}: court reference", max_len=60),
+        proceedings_issued_on=raw.proceedings_issued_on,
+        hearing_on=raw.hearing_on,
+        order_on=raw.order_on,
     )
 
 
@@ -214,23 +240,31 @@ def take_formal_actions(
     today: dt.date | None = None,
 ) -> int:
     """The formal stage: any combination of the clause 4.1 actions, each with terms and a review
-    date 3-12 months ahead. Returns the stage event id."""
+    date 3-12 months ahead, and/or a request to the DMO for a single point of contact (which is
+    not in force until approved: clause 5). Returns the stage event id."""
     require(actor, Permission.RUN_CASES)
     today = _today(today)
     decided_on = _decision_date(decision.decided_on, today)
     reason = clean_text(decision.reason, "Reason for the formal action", required=True)
     skip_reason = clean_text(decision.skip_reason, "Reason for skipping a stage")
+    history_reason = clean_text(decision.history_reason, "Why the earlier cases justify this stage")
     plans = [_plan(a) for a in decision.actions]
+    spoc = decision.spoc_request
+    if spoc is not None:
+        require(actor, Permission.REQUEST_SPOC)      # clause 5: a manager or team leader raises it
     with uow:
         case = _load(uow, case_id, expected_version)
-        facts = _facts(case, up_to=decided_on)
-        verdict = rules.check_formal(facts, skip_reason, decision.incident_ids)
+        facts = with_history(uow, case, _facts(case, up_to=decided_on))
+        verdict = (history.check_on_history(facts, Stage.FORMAL, history_reason, decision.incident_ids)
+                   or rules.check_formal(facts, skip_reason, decision.incident_ids))
+        skip_reason = history_words(history_reason) if history_reason else skip_reason
         problems = list(verdict.problems)
         underlying = _underlying(decision, case, problems)
         from core.services.communication import writing_needs_in  # issue 16: needs affecting writing
         problems += rules.formal_action_problems(plans, decided_on, _vulnerabilities(case),
                                                  rules.serious_on_record(facts),
-                                                 writing_needs_in(uow.session, case.customer_id))
+                                                 writing_needs_in(uow.session, case.customer_id),
+                                                 spoc_requested=spoc is not None)
         _refuse(problems)
         previous = _last_live(case, Stage.FORMAL) if case.stage == Stage.FORMAL else _last_live(case, Stage.WARNING)
         evidence = _evidence(case, decision.incident_ids, facts, previous.decided_on if previous else None,
@@ -244,37 +278,16 @@ def take_formal_actions(
             decided_on,
             reason=reason,
             skip_reason=skip_reason if verdict.needs_skip_reason else "",
-            review_due=min(p.review_due for p in plans),
+            review_due=min((p.review_due for p in plans if p.review_due), default=None),
             **underlying,
         )
         event.evidence = evidence
         _add_actions(uow, actor, case, event, plans, decided_on)
+        if spoc is not None:
+            _request_spoc(uow, actor, case, event, spoc)
         case.stage = Stage.FORMAL
         case.warning_review_due = None
         _event_audit(uow, actor, "take_formal_actions", event, reason=skip_reason)
         _audit_case(uow, actor, "case_stage_changed", case, before, reason="Formal action taken")
-        uow.commit()
-        return event.id
-
-
-def close_case(
-    actor: Actor,
-    case_id: int,
-    reason: str,
-    expected_version: int,
-    uow: UnitOfWork,
-    today: dt.date | None = None,
-) -> int:
-    """Close a case with normal relations restored. Returns the closing stage event id."""
-    require(actor, Permission.RUN_CASES)
-    today = _today(today)
-    reason = clean_text(reason, "Reason for closing the case", required=True)
-    with uow:
-        case = _load(uow, case_id, expected_version)
-        _refuse(rules.check_close(_facts(case, len(_undecided_appeals(uow, case.id)))).problems)
-        before = snapshot(case)
-        event = _close(uow, actor, case, today, reason)
-        _event_audit(uow, actor, "close_case", event, reason=reason)
-        _audit_case(uow, actor, "case_closed", case, before, reason=reason)
         uow.commit()
         return event.id

@@ -135,6 +135,18 @@ class AppealRow:
 
 
 @dataclass(frozen=True)
+class EarlierCase:
+    """One of the customer's earlier cases, shown on a new one (issue 13)."""
+
+    case_id: int
+    opened_on: dt.date
+    closed_on: dt.date | None
+    stage: Stage
+    stages: tuple[str, ...]            # each stage decision, "Warning stage (05 Jan 2026)"
+    closure_reason: str
+
+
+@dataclass(frozen=True)
 class CaseOverview:
     """Everything the case actions page shows."""
 
@@ -158,6 +170,7 @@ class CaseOverview:
     checklist: tuple[ChecklistItem, ...]
     review_subjects: tuple[Subject, ...]   # what a review may be recorded for now
     appeal_subjects: tuple[Subject, ...]   # what the customer may appeal against now
+    earlier_cases: tuple[EarlierCase, ...] = ()   # the customer's earlier cases and their stages
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,12 @@ def _formal(session: Session, case: Case, subject_id: Optional[int]) -> Body:
         FormalAction.status != ActionStatus.OVERTURNED).order_by(FormalAction.id)).all()
     warnings = [e for e in case.stage_events if e.id < event.id and e.to_stage == Stage.WARNING]
     return builders.formal(event, _event_incidents(case, event), actions,
-                           warnings[-1].decided_on if warnings else None)
+                           warnings[-1].decided_on if warnings else None, _spoc_requested(event))
+
+
+def _spoc_requested(event: StageEvent) -> bool:
+    """A formal decision that asked the DMO for a SPOC (issue 13): appeals go to ICT's AD (clause 4.2)."""
+    return bool((event.details or {}).get("spoc_request_id"))
 
 
 def _decision(session: Session, subject_type: str, subject_id: int) -> tuple[str, Optional[dt.date], bool]:
@@ -100,7 +105,7 @@ def _decision(session: Session, subject_type: str, subject_id: int) -> tuple[str
         spoc = session.scalar(select(FormalAction.id).where(
             FormalAction.stage_event_id == event.id, FormalAction.kind == FormalActionType.SPOC).limit(1))
         return (W.STAGE_DECISION_WORDS.get(event.to_stage, "our decision"),
-                clocks.stage_event_clock(event).informed_on, spoc is not None)
+                clocks.stage_event_clock(event).informed_on, spoc is not None or _spoc_requested(event))
     if subject_type == "formal_action" and (action := session.get(FormalAction, subject_id)) is not None:
         words, _, about_spoc = W.formal_action_words(action)
         return words, clocks.formal_action_clock(action).informed_on, about_spoc
@@ -185,11 +190,27 @@ def _staff(session: Session, case: Case, subject_id: Optional[int]) -> Body:
     return builders.staff_notice(case.customer_id, staff_arrangements(session, case.customer_id))
 
 
+def _spoc(session: Session, case: Case, subject_id: Optional[int]) -> Body:
+    entry = _chosen_or_latest(session, SpocEntry, subject_id,
+                              "This case has no SPOC on the register to write about: a SPOC exists only once "
+                              "the Data Management Officer has approved it.",
+                              SpocEntry.case_id == case.id, SpocEntry.status == RegisterStatus.ACTIVE)
+    return builders.spoc(entry, session.get(User, entry.spoc_user_id))
+
+
+def _closure(session: Session, case: Case, subject_id: Optional[int]) -> Body:
+    event = _stage_event(case, Stage.CLOSED, subject_id)
+    remaining = (staff_arrangements(session, case.customer_id)
+                 if case.customer.anonymised_at is None else [])
+    return builders.closure(event, remaining)
+
+
 FACT_SOURCES: dict[LetterType, Loader] = {
     LetterType.INFORMAL_SUMMARY: _informal, LetterType.WARNING: _warning, LetterType.FORMAL: _formal,
     LetterType.APPEAL_ACK: _appeal(decided=False), LetterType.APPEAL_OUTCOME: _appeal(decided=True),
     LetterType.REVIEW_OUTCOME: _review, LetterType.THIRD_PARTY: _third_party,
     LetterType.PVP_NOTICE: _pvp, LetterType.STAFF_NOTICE: _staff,
+    LetterType.SPOC: _spoc, LetterType.CLOSURE: _closure,
 }
 
 
@@ -259,12 +280,24 @@ def _staff_subjects(session: Session, case: Case, letter_type: LetterType) -> li
             if staff_arrangements(session, case.customer_id) else [])
 
 
+def _spoc_subjects(session: Session, case: Case, letter_type: LetterType) -> list[tuple[int, str]]:
+    entries = session.scalars(select(SpocEntry).where(
+        SpocEntry.case_id == case.id, SpocEntry.status == RegisterStatus.ACTIVE).order_by(SpocEntry.id)).all()
+    return [(e.id, f"SPOC from {W.british_date(e.starts_on)}") for e in entries]
+
+
+def _closure_subjects(session: Session, case: Case, letter_type: LetterType) -> list[tuple[int, str]]:
+    return [(e.id, f"Case closed {W.british_date(e.decided_on)}") for e in case.stage_events
+            if e.to_stage == Stage.CLOSED]
+
+
 SUBJECT_SOURCES = {
     LetterType.INFORMAL_SUMMARY: _stage_subjects, LetterType.WARNING: _stage_subjects,
     LetterType.FORMAL: _stage_subjects, LetterType.APPEAL_ACK: _appeal_subjects,
     LetterType.APPEAL_OUTCOME: _appeal_subjects, LetterType.REVIEW_OUTCOME: _review_subjects,
     LetterType.THIRD_PARTY: _contact_subjects, LetterType.PVP_NOTICE: _pvp_subjects,
-    LetterType.STAFF_NOTICE: _staff_subjects,
+    LetterType.STAFF_NOTICE: _staff_subjects, LetterType.SPOC: _spoc_subjects,
+    LetterType.CLOSURE: _closure_subjects,
 }
 
 

@@ -21,7 +21,7 @@ from core.services.registers.pvp_lists import (  # noqa: F401
     red_flags, sees_pvp_queue,
 )
 from core.services.registers.spoc import (  # noqa: F401
-    SpocDecision, _get_spoc_entry, end_spoc, record_spoc_meeting_and_decide, request_spoc, review_spoc,
+    SpocDecision, _get_spoc_entry, add_spoc_request, end_spoc, record_spoc_meeting_and_decide, request_spoc, review_spoc,
 )
 from core.services.registers.spoc_lists import (  # noqa: F401
     CaseChoice, EvidenceChoice, OfficerChoice, SpocRegisterRow, SpocRequestRow, spoc_evidence_choices,

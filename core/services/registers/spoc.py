@@ -40,39 +40,50 @@ class _SpocTerms:
 
 def request_spoc(actor: Actor, case_id: int, reason: str, evidence_incident_ids: list[int],
                  uow: UnitOfWork, now: Optional[dt.datetime] = None) -> int:
-    """A team leader/manager asks the DMO to consider a SPOC, with a reason and evidence."""
+    """A team leader/manager asks the DMO to consider a SPOC, with a reason and evidence, on a
+    case at the formal stage (or as the formal decision itself: cases.take_formal_actions)."""
     require(actor, Permission.REQUEST_SPOC)
     reason = clean_text(reason, "Reason for the SPOC request")
-    wanted = list(dict.fromkeys(int(i) for i in (evidence_incident_ids or [])))
     with uow:
         case = uow.session.get(Case, case_id)
         if case is None:
             raise NotFound("No such case.")
-        incidents = uow.session.scalars(select(Incident).where(Incident.id.in_(wanted))).all() if wanted else []
-        found = {i.id: i for i in incidents}
-        stray = [i for i in wanted if i not in found or found[i].customer_id != case.customer_id]
-        hearsay = [i.id for i in incidents if i.customer_id == case.customer_id and not i.counts_as_evidence]
-        pending = uow.session.scalar(select(SpocRequest.id).where(
-            SpocRequest.customer_id == case.customer_id, SpocRequest.status == RegisterStatus.PENDING))
-        active = uow.session.scalar(select(SpocEntry.id).where(
-            SpocEntry.customer_id == case.customer_id, SpocEntry.status == RegisterStatus.ACTIVE))
-        problems = rules.spoc_request_problems(
-            stage_is_formal=case.stage == Stage.FORMAL, case_closed=case.stage == Stage.CLOSED,
-            reason=reason, evidence_count=len(wanted), stray_incidents=stray,
-            hearsay_incidents=hearsay, already_pending=pending is not None,
-            already_active=active is not None)
-        if problems:
-            raise PolicyError(" ".join(problems))
-        request = SpocRequest(case_id=case.id, customer_id=case.customer_id,
-                              requested_by_id=actor.user_id, reason=reason,
-                              requested_at=now or utcnow(), status=RegisterStatus.PENDING)
-        request.evidence = [found[i] for i in wanted]
-        uow.session.add(request)
-        uow.audit(actor, "request_spoc", request,
-                  after=snapshot(request) | {"evidence_incident_ids": wanted}, reason=reason)
-        notify.spoc_request_received(uow, request)  # issue 15: email the DMO (outbox, same transaction)
+        request = add_spoc_request(uow, actor, case, reason, evidence_incident_ids, now)
         uow.commit()
         return request.id
+
+
+def add_spoc_request(uow: UnitOfWork, actor: Actor, case: Case, reason: str, evidence_incident_ids: list[int],
+                     now: Optional[dt.datetime] = None, *, formal_decision: bool = False) -> SpocRequest:
+    """The SPOC request inside an open unit of work. It is only a request: nothing is in force,
+    and no contractor sees anything, until the DMO approves it at a SPOC review meeting and it is
+    on the central register (clause 5). `formal_decision`: the request is the formal-stage decision
+    being recorded now, so the case need not be at the formal stage already."""
+    wanted = list(dict.fromkeys(int(i) for i in (evidence_incident_ids or [])))
+    incidents = uow.session.scalars(select(Incident).where(Incident.id.in_(wanted))).all() if wanted else []
+    found = {i.id: i for i in incidents}
+    stray = [i for i in wanted if i not in found or found[i].customer_id != case.customer_id]
+    hearsay = [i.id for i in incidents if i.customer_id == case.customer_id and not i.counts_as_evidence]
+    pending = uow.session.scalar(select(SpocRequest.id).where(
+        SpocRequest.customer_id == case.customer_id, SpocRequest.status == RegisterStatus.PENDING))
+    active = uow.session.scalar(select(SpocEntry.id).where(
+        SpocEntry.customer_id == case.customer_id, SpocEntry.status == RegisterStatus.ACTIVE))
+    problems = rules.spoc_request_problems(
+        stage_is_formal=formal_decision or case.stage == Stage.FORMAL, case_closed=case.stage == Stage.CLOSED,
+        reason=reason, evidence_count=len(wanted), stray_incidents=stray,
+        hearsay_incidents=hearsay, already_pending=pending is not None,
+        already_active=active is not None)
+    if problems:
+        raise PolicyError(" ".join(problems))
+    request = SpocRequest(case_id=case.id, customer_id=case.customer_id,
+                          requested_by_id=actor.user_id, reason=reason,
+                          requested_at=now or utcnow(), status=RegisterStatus.PENDING)
+    request.evidence = [found[i] for i in wanted]
+    uow.session.add(request)
+    uow.flush()
+    uow.audit(actor, "request_spoc", request,
+              after=snapshot(request) | {"evidence_incident_ids": wanted}, reason=reason)
+    return request
 
 
 def record_spoc_meeting_and_decide(
