@@ -92,10 +92,16 @@ def sample_context(letter_type: LetterType | str) -> dict:
             "arrangements": "Two officers on all visits.",
         },
         "arrangements": ["Contact limited to one channel: Email only (until reviewed by 1 October 2026)."],
-        "spoc": {"officer_name": "Priya Shah", "officer_contact": "email priya.shah@nph.example",
-                 "channels": "Email and Telephone", "contact_times": "Tuesdays 10:00-12:00",
-                 "contact_limit": "One call a week", "terms": "Emergency repairs by the usual line.",
-                 "starts_on": "1 April 2026", "review_due": "1 October 2026"},
+        "spoc": {
+            "officer_name": "Priya Shah",
+            "officer_contact": "email priya.shah@nph.example",
+            "channels": "Email and Telephone",
+            "contact_times": "Tuesdays 10:00-12:00",
+            "contact_limit": "One call a week",
+            "terms": "Emergency repairs by the usual line.",
+            "starts_on": "1 April 2026",
+            "review_due": "1 October 2026",
+        },
         "closure": {"closed_on": "1 October 2026", "remaining": []},
     }
     keep = CONTEXT_KEYS[letter_type] | {"letter_iso"}

@@ -555,11 +555,20 @@ def governance_figures(
         )
         figures["active_restrictions"] = restrictions
         figures["remedies_taken"] = [  # issue 13: clause 5's remedies taken in the period, a count per kind
-            {"remedy": FormalActionType(k).label, "taken": n} for k, n in s.execute(
-                select(FormalAction.kind, func.count()).join(Case, Case.id == FormalAction.case_id)
-                .where(FormalAction.kind.in_(EXTREME_ACTIONS), FormalAction.starts_on >= filters.start,
-                       FormalAction.starts_on <= filters.end, *_case_conds(filters))
-                .group_by(FormalAction.kind).order_by(FormalAction.kind)).all()]
+            {"remedy": FormalActionType(k).label, "taken": n}
+            for k, n in s.execute(
+                select(FormalAction.kind, func.count())
+                .join(Case, Case.id == FormalAction.case_id)
+                .where(
+                    FormalAction.kind.in_(EXTREME_ACTIONS),
+                    FormalAction.starts_on >= filters.start,
+                    FormalAction.starts_on <= filters.end,
+                    *_case_conds(filters),
+                )
+                .group_by(FormalAction.kind)
+                .order_by(FormalAction.kind)
+            ).all()
+        ]
         appeal_where = [
             Appeal.received_on >= filters.start,
             Appeal.received_on <= filters.end,
