@@ -1,12 +1,14 @@
 """Engine creation and the unit of work: one transaction per user action, committed or
 rolled back whole, with the audit entry written inside the same transaction."""
+
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import os
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine, make_url
@@ -37,10 +39,8 @@ def secure_sqlite_file(path: Path) -> None:
     database file's permissions)."""
     folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
-    try:
+    with contextlib.suppress(PermissionError):  # a shared folder owned by someone else: leave it
         folder.chmod(0o700)
-    except PermissionError:             # a shared folder owned by someone else: leave it
-        pass
     os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
     for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         try:
@@ -50,7 +50,7 @@ def secure_sqlite_file(path: Path) -> None:
             pass
 
 
-def _without_row_values(context: Any) -> Optional[Exception]:
+def _without_row_values(context: Any) -> Exception | None:
     """PostgreSQL puts the values of the failing row into an error's DETAIL ("Failing row
     contains (..., 07700 900123, ...)"), and a data error (SQLSTATE class 22, e.g. "invalid
     input syntax for type integer: ...") into its message; hide_parameters does not cover
@@ -58,26 +58,35 @@ def _without_row_values(context: Any) -> Optional[Exception]:
     without DETAIL, or for a data error only its class, in the error and in the driver error
     chained to it (what a traceback prints)."""
     from sqlalchemy.exc import DBAPIError
+
     original, wrapped = context.original_exception, context.sqlalchemy_exception
     diag = getattr(original, "diag", None)
     if diag is None or not diag.sqlstate or not isinstance(wrapped, DBAPIError):
-        return None              # e.g. a connection failure: its message names no data, keep it
+        return None  # e.g. a connection failure: its message names no data, keep it
     if diag.sqlstate.startswith("22"):
         text = f"{type(original).__name__} (SQLSTATE {diag.sqlstate}) [value hidden]"
     else:
         text = diag.message_primary or type(original).__name__
     original.args = (text,)
-    return DBAPIError.instance(wrapped.statement, context.parameters, original,
-                               context.dialect.loaded_dbapi.Error, hide_parameters=True,
-                               connection_invalidated=context.is_disconnect, dialect=context.dialect)
+    return DBAPIError.instance(
+        wrapped.statement,
+        context.parameters,
+        original,
+        context.dialect.loaded_dbapi.Error,
+        hide_parameters=True,
+        connection_invalidated=context.is_disconnect,
+        dialect=context.dialect,
+    )
 
 
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise ConfigError(f"DATABASE_URL is not a valid SQLAlchemy URL: {url!r}. "
-                          "Example: postgresql+psycopg://user:pass@host/dbname") from None
+        raise ConfigError(
+            f"DATABASE_URL is not a valid SQLAlchemy URL: {url!r}. "
+            "Example: postgresql+psycopg://user:pass@host/dbname"
+        ) from None
     if parsed.get_backend_name() == "sqlite":
         db_path = parsed.database
         if db_path and db_path != ":memory:":
@@ -89,8 +98,10 @@ def make_engine(url: str) -> Engine:
                 probe.unlink()
                 secure_sqlite_file(Path(db_path).resolve())
             except OSError:
-                raise ConfigError(f"The data folder {folder} is not writable: "
-                                  "fix its permissions or set FT_DATA_DIR / DATABASE_URL.") from None
+                raise ConfigError(
+                    f"The data folder {folder} is not writable: "
+                    "fix its permissions or set FT_DATA_DIR / DATABASE_URL."
+                ) from None
         # hide_parameters: an error's message (and so the server log) never holds the values
         # bound to a statement, e.g. an incident description or a phone number.
         engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
@@ -99,13 +110,14 @@ def make_engine(url: str) -> Engine:
     try:
         engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     except (NoSuchModuleError, ImportError):
-        raise ConfigError(f"No database driver for {parsed.drivername!r}: "
-                          "use postgresql+psycopg:// or sqlite:///") from None
+        raise ConfigError(
+            f"No database driver for {parsed.drivername!r}: use postgresql+psycopg:// or sqlite:///"
+        ) from None
     event.listen(engine, "handle_error", _without_row_values)
     return engine
 
 
-def get_engine(url: Optional[str] = None) -> Engine:
+def get_engine(url: str | None = None) -> Engine:
     """One engine (connection pool) per URL per process; no application state lives here."""
     url = url or config.database_url()
     if url not in _engines:
@@ -149,11 +161,11 @@ class UnitOfWork:
     """`with uow:` opens a session; `uow.commit()` makes the action permanent; leaving the
     block without committing (or on an error) rolls everything back."""
 
-    def __init__(self, url: Optional[str] = None) -> None:
+    def __init__(self, url: str | None = None) -> None:
         self.url = url
         self.session: Session
 
-    def __enter__(self) -> "UnitOfWork":
+    def __enter__(self) -> UnitOfWork:
         self.session = sessionmaker(bind=get_engine(self.url), expire_on_commit=False)()
         return self
 
@@ -180,10 +192,19 @@ class UnitOfWork:
             self.session.rollback()
             raise StaleRecord() from None
 
-    def audit(self, actor: Optional[Actor], action: str, entity: Any = None, *,
-              entity_type: str = "", entity_id: Optional[int] = None,
-              customer_id: Optional[int] = None, before: Optional[dict] = None,
-              after: Optional[dict] = None, reason: str = "") -> AuditEntry:
+    def audit(
+        self,
+        actor: Actor | None,
+        action: str,
+        entity: Any = None,
+        *,
+        entity_type: str = "",
+        entity_id: int | None = None,
+        customer_id: int | None = None,
+        before: dict | None = None,
+        after: dict | None = None,
+        reason: str = "",
+    ) -> AuditEntry:
         """Record who did what, in this same transaction. `entity` fills type and id."""
         if entity is not None:
             self.session.flush()
@@ -196,8 +217,13 @@ class UnitOfWork:
         entry = AuditEntry(
             user_id=actor.user_id if actor else None,
             username=actor.username if actor else "system",
-            action=action, entity_type=entity_type, entity_id=entity_id,
-            customer_id=customer_id, before=before, after=after, reason=reason,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            customer_id=customer_id,
+            before=before,
+            after=after,
+            reason=reason,
         )
         self.session.add(entry)
         return entry
@@ -216,7 +242,7 @@ def _refuse_audit_delete(*_args: Any) -> None:
 _app_locks: dict[str, Any] = {}
 
 
-def app_lock_path(url: Optional[str] = None) -> Optional[Path]:
+def app_lock_path(url: str | None = None) -> Path | None:
     """The lock file every app process holds (shared) while it serves an embedded SQLite
     database; `db.backup restore` needs it exclusively, so it refuses while the app runs."""
     parsed = make_url(url or config.database_url())
@@ -226,23 +252,24 @@ def app_lock_path(url: Optional[str] = None) -> Optional[Path]:
     return path.with_name(path.name + ".app-lock")
 
 
-def hold_app_lock(url: Optional[str] = None) -> None:
+def hold_app_lock(url: str | None = None) -> None:
     """Called by app.py on every run; the first call in a process takes a shared lock that the
     operating system releases when the process ends (even if it crashes)."""
     import fcntl
+
     path = app_lock_path(url)
     if path is None or str(path) in _app_locks:
         return
     handle = os.fdopen(os.open(path, os.O_CREAT | os.O_RDWR, 0o600), "r+")
     try:
         fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError:                     # a restore holds it: try again on the next run
+    except OSError:  # a restore holds it: try again on the next run
         handle.close()
         return
     _app_locks[str(path)] = handle
 
 
-def release_app_lock(url: Optional[str] = None) -> None:
+def release_app_lock(url: str | None = None) -> None:
     path = app_lock_path(url)
     handle = _app_locks.pop(str(path), None) if path is not None else None
     if handle is not None:

@@ -5,6 +5,7 @@ formula by a spreadsheet (CSV/formula injection), so it is prefixed with a singl
 Every export goes through `export()`, which records who exported what, and when, in the
 audit log.
 """
+
 from __future__ import annotations
 
 import csv
@@ -12,7 +13,8 @@ import dataclasses
 import datetime as dt
 import enum
 import io
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union, cast
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -22,7 +24,7 @@ from core.errors import PolicyError
 from core.permissions import Actor, Permission, require
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-Row = Union[Mapping[str, Any], Any]      # a dict, or a dataclass read model (its fields are the columns)
+Row = Mapping[str, Any] | Any  # a dict, or a dataclass read model (its fields are the columns)
 FORMATS = {
     "csv": ("csv", "text/csv"),
     "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -49,7 +51,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items())
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
     return value
 
 
@@ -59,7 +61,7 @@ def _as_mapping(row: Row) -> Mapping[str, Any]:
     return cast(Mapping[str, Any], row)
 
 
-def _columns(rows: Sequence[Row], columns: Optional[Sequence[str]]) -> list[str]:
+def _columns(rows: Sequence[Row], columns: Sequence[str] | None) -> list[str]:
     if columns:
         return list(columns)
     seen: dict[str, None] = {}
@@ -74,19 +76,23 @@ def _cells(rows: Sequence[Row], columns: list[str]) -> Iterable[list[Any]]:
         yield [neutralise(_plain(values.get(column))) for column in columns]
 
 
-def to_csv(rows: Sequence[Row], columns: Optional[Sequence[str]] = None) -> bytes:
+def to_csv(rows: Sequence[Row], columns: Sequence[str] | None = None) -> bytes:
     """UTF-8 CSV (with a byte-order mark so Excel reads accents and emoji correctly)."""
     columns = _columns(rows, columns)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([neutralise(c) for c in columns])
     for cells in _cells(rows, columns):
-        writer.writerow(["" if c is None else (c.isoformat() if isinstance(c, (dt.date, dt.datetime)) else c)
-                         for c in cells])
+        writer.writerow(
+            [
+                "" if c is None else (c.isoformat() if isinstance(c, (dt.date, dt.datetime)) else c)
+                for c in cells
+            ]
+        )
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(rows: Sequence[Row], columns: Optional[Sequence[str]] = None, sheet: str = "Export") -> bytes:
+def to_xlsx(rows: Sequence[Row], columns: Sequence[str] | None = None, sheet: str = "Export") -> bytes:
     """An Excel workbook; text cells are always stored as text, never as formulas."""
     columns = _columns(rows, columns)
     book = Workbook()
@@ -98,7 +104,7 @@ def to_xlsx(rows: Sequence[Row], columns: Optional[Sequence[str]] = None, sheet:
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             if isinstance(cell.value, str):
-                cell.data_type = "s"     # belt and braces: never a formula
+                cell.data_type = "s"  # belt and braces: never a formula
             elif isinstance(cell.value, dt.date):
                 cell.number_format = "yyyy-mm-dd"
     out = io.BytesIO()
@@ -106,9 +112,18 @@ def to_xlsx(rows: Sequence[Row], columns: Optional[Sequence[str]] = None, sheet:
     return out.getvalue()
 
 
-def export(actor: Actor, what: str, rows: Sequence[Row], fmt: str, uow: UnitOfWork, *,
-           permission: Permission, columns: Optional[Sequence[str]] = None,
-           filters: Optional[dict] = None, today: Optional[dt.date] = None) -> tuple[str, bytes, str]:
+def export(
+    actor: Actor,
+    what: str,
+    rows: Sequence[Row],
+    fmt: str,
+    uow: UnitOfWork,
+    *,
+    permission: Permission,
+    columns: Sequence[str] | None = None,
+    filters: dict | None = None,
+    today: dt.date | None = None,
+) -> tuple[str, bytes, str]:
     """Build the file and record the export (who, what, when, how many rows) in the audit log.
     Returns (file name, bytes, MIME type)."""
     require(actor, permission)
@@ -119,9 +134,18 @@ def export(actor: Actor, what: str, rows: Sequence[Row], fmt: str, uow: UnitOfWo
     extension, mime = FORMATS[fmt]
     filename = f"{what}_{(today or dt.date.today()):%Y-%m-%d}.{extension}"
     with uow:
-        uow.audit(actor, "export", entity_type=what,
-                  after={"format": fmt, "rows": len(rows), "columns": columns, "file": filename,
-                         "filters": {k: v for k, v in (filters or {}).items() if v not in (None, "")}},
-                  reason=f"Exported {what} ({len(rows)} rows) as {fmt.upper()}")
+        uow.audit(
+            actor,
+            "export",
+            entity_type=what,
+            after={
+                "format": fmt,
+                "rows": len(rows),
+                "columns": columns,
+                "file": filename,
+                "filters": {k: v for k, v in (filters or {}).items() if v not in (None, "")},
+            },
+            reason=f"Exported {what} ({len(rows)} rows) as {fmt.upper()}",
+        )
         uow.commit()
     return filename, data, mime

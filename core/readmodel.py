@@ -1,6 +1,7 @@
 """The base of the typed read models services return (frozen dataclasses with real date and
 datetime values). `row["field"]` still reads `row.field`: a bridge for callers elsewhere that
 have not moved to attributes yet; new code uses attributes."""
+
 from __future__ import annotations
 
 from typing import Any

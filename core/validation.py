@@ -1,20 +1,19 @@
 """Input cleaning shared by every service: what a tired user types becomes a clear PolicyError."""
+
 from __future__ import annotations
 
 import datetime as dt
 import re
 import unicodedata
-from typing import Optional
 
 from core.errors import PolicyError
 
-MAX_TEXT = 20_000          # long free text (descriptions, reasons)
-MAX_LINE = 200             # names, references, single-line fields
+MAX_TEXT = 20_000  # long free text (descriptions, reasons)
+MAX_LINE = 200  # names, references, single-line fields
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def clean_text(value: Optional[str], field: str, *, required: bool = False,
-               max_len: int = MAX_TEXT) -> str:
+def clean_text(value: str | None, field: str, *, required: bool = False, max_len: int = MAX_TEXT) -> str:
     """Strip, normalise and check a free-text value; keeps emoji and non-English letters."""
     text = unicodedata.normalize("NFC", (value or "")).strip()
     if _CONTROL.search(text):
@@ -26,8 +25,7 @@ def clean_text(value: Optional[str], field: str, *, required: bool = False,
     return text
 
 
-def clean_line(value: Optional[str], field: str, *, required: bool = False,
-               max_len: int = MAX_LINE) -> str:
+def clean_line(value: str | None, field: str, *, required: bool = False, max_len: int = MAX_LINE) -> str:
     text = clean_text(value, field, required=required, max_len=max_len)
     if "\n" in text or "\r" in text:
         raise PolicyError(f"{field} must be a single line.")
@@ -36,7 +34,7 @@ def clean_line(value: Optional[str], field: str, *, required: bool = False,
 
 def not_in_future(moment: dt.datetime, field: str, now: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     if moment > now + dt.timedelta(minutes=1):
         raise PolicyError(f"{field} cannot be in the future.")
     return moment
@@ -49,10 +47,10 @@ def parse_enum(enum_cls: type, value: object, field: str):
         raise PolicyError(f"{field}: {value!r} is not one of the allowed choices.") from None
 
 
-MAX_ID = 2**63 - 1         # the largest id either database can store
+MAX_ID = 2**63 - 1  # the largest id either database can store
 
 
-def record_id(value: object) -> Optional[int]:
+def record_id(value: object) -> int | None:
     """A record id typed by hand or in an address (`?customer_id=`): a positive whole number the
     databases can hold, else None (so '99999999999999999999' finds nothing instead of failing)."""
     text = str(value if value is not None else "").strip()

@@ -1,4 +1,5 @@
 """Monitoring: KPI tiles, Altair charts, filters, drill-down to cases, the governance report."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,13 +31,14 @@ def figures(who, filters: monitoring.Filters, day: dt.date, database: str, versi
 
 
 @st.cache_data(ttl=CACHE_SECONDS, max_entries=CACHE_ENTRIES, show_spinner=False)
-def areas(who, database: str, version: int) -> list[dict]:
+def areas(who, database: str, version: int) -> list[monitoring.ServiceAreaRow]:
     return monitoring.service_areas(who, uow())
 
 
 @st.cache_data(ttl=CACHE_SECONDS, max_entries=CACHE_ENTRIES, show_spinner=False)
-def cases_behind(who, filters: monitoring.Filters, kind: str, value: str, day: dt.date, database: str,
-                 version: int) -> dict:
+def cases_behind(
+    who, filters: monitoring.Filters, kind: str, value: str, day: dt.date, database: str, version: int
+) -> dict:
     return monitoring.drill_down(who, filters, kind, value, uow(), day)
 
 
@@ -46,15 +48,25 @@ st.header("Monitoring")
 default = monitoring.default_filters(today)
 area_options = {a["name"]: a["id"] for a in areas(me, database, version)}
 c1, c2, c3 = st.columns([2, 1.3, 1.7])
-period = c1.date_input("Period", value=(default.start, default.end), max_value=today, format="DD/MM/YYYY",
-                       help="Default: the last 12 months. Incident figures follow the period; "
-                            "open cases and overdue reviews are as of today.")
+period = c1.date_input(
+    "Period",
+    value=(default.start, default.end),
+    max_value=today,
+    format="DD/MM/YYYY",
+    help="Default: the last 12 months. Incident figures follow the period; "
+    "open cases and overdue reviews are as of today.",
+)
 area_name = c2.selectbox("Service area", ["All service areas", *area_options])
 category_label = c3.selectbox("Behaviour category", ["All categories", *(c.label for c in Category)])
-start, end = (period if isinstance(period, (tuple, list)) and len(period) == 2 else (default.start, default.end))
+start, end = (
+    period if isinstance(period, (tuple, list)) and len(period) == 2 else (default.start, default.end)
+)
 filters = monitoring.Filters(
-    start, end, area_options.get(area_name),
-    next((c.value for c in Category if c.label == category_label), None))
+    start,
+    end,
+    area_options.get(area_name),
+    next((c.value for c in Category if c.label == category_label), None),
+)
 
 data = figures(me, filters, today, database, version)
 k = data["kpis"]
@@ -63,26 +75,52 @@ k = data["kpis"]
 st.subheader("At a glance")
 row = st.columns(4)
 stages = k["open_cases_by_stage"]
-for col, stage in zip(row, (Stage.NONE, Stage.INFORMAL, Stage.WARNING, Stage.FORMAL)):
+for col, stage in zip(row, (Stage.NONE, Stage.INFORMAL, Stage.WARNING, Stage.FORMAL), strict=False):
     col.metric(f"Open cases: {stage.label.lower()}", stages[stage.value], border=True)
 row = st.columns(4)
-row[0].metric("Incidents in the period", k["incidents"],
-              delta=(f"{k['incidents_change']:+d}" + (f" ({k['incidents_change_pct']:+.1f}%)"
-                                                      if k["incidents_change_pct"] is not None else "")),
-              delta_color="inverse", border=True,
-              help=f"Change from the previous {filters.days} days ({k['incidents_previous']} incidents).")
-row[1].metric("Reviews overdue", k["reviews_overdue"], border=True,
-              help="Active warnings, formal actions, SPOC and PVP entries past their review date: "
-                   + ", ".join(f"{t} {n}" for t, n in k["reviews_overdue_by_type"].items()))
-row[2].metric("Appeals overdue", k["appeals_overdue"], border=True,
-              help="Appeals not decided within 5 working days of receipt.")
-row[3].metric("Service referrals open", k["referrals_open"], border=True,
-              help="Service failures referred to a service area and not yet resolved.")
+row[0].metric(
+    "Incidents in the period",
+    k["incidents"],
+    delta=(
+        f"{k['incidents_change']:+d}"
+        + (f" ({k['incidents_change_pct']:+.1f}%)" if k["incidents_change_pct"] is not None else "")
+    ),
+    delta_color="inverse",
+    border=True,
+    help=f"Change from the previous {filters.days} days ({k['incidents_previous']} incidents).",
+)
+row[1].metric(
+    "Reviews overdue",
+    k["reviews_overdue"],
+    border=True,
+    help="Active warnings, formal actions, SPOC and PVP entries past their review date: "
+    + ", ".join(f"{t} {n}" for t, n in k["reviews_overdue_by_type"].items()),
+)
+row[2].metric(
+    "Appeals overdue",
+    k["appeals_overdue"],
+    border=True,
+    help="Appeals not decided within 5 working days of receipt.",
+)
+row[3].metric(
+    "Service referrals open",
+    k["referrals_open"],
+    border=True,
+    help="Service failures referred to a service area and not yet resolved.",
+)
 row = st.columns(4)
-row[0].metric("SPOC entries due for review", k["spoc_due_for_review"], border=True,
-              help=f"Overdue or due within {monitoring.DUE_SOON_DAYS} days.")
-row[1].metric("PVP entries due for review", k["pvp_due_for_review"], border=True,
-              help=f"Overdue or due within {monitoring.DUE_SOON_DAYS} days.")
+row[0].metric(
+    "SPOC entries due for review",
+    k["spoc_due_for_review"],
+    border=True,
+    help=f"Overdue or due within {monitoring.DUE_SOON_DAYS} days.",
+)
+row[1].metric(
+    "PVP entries due for review",
+    k["pvp_due_for_review"],
+    border=True,
+    help=f"Overdue or due within {monitoring.DUE_SOON_DAYS} days.",
+)
 
 # ---------------------------------------------------------------- charts (click a bar to drill down)
 built = charts.all_charts(data, selectable=True, by_area=bool(st.session_state.get("by_area")))
@@ -132,31 +170,50 @@ choices |= {f"Behaviour: {b.label}": ("behaviour", b.value) for b in Behaviour}
 choices |= {f"Open at stage: {s.label}": ("stage", s.value) for s in Stage if s != Stage.CLOSED}
 choices |= {f"Overdue review: {t}": ("overdue_review", t) for t in monitoring.REVIEW_TYPES}
 choices |= {"Appeals overdue": ("appeal_overdue", "")}
-choices |= {f"Month: {m}": ("month", m) for m in sorted({r["month"] for r in data["incidents_by_month_category"]})}
+choices |= {
+    f"Month: {m}": ("month", m) for m in sorted({r["month"] for r in data["incidents_by_month_category"]})
+}
 choice = st.selectbox("Show the cases behind", list(choices))
 drill = picked[-1] if picked else choices[choice]
 if drill[0]:
+    found: dict | None
     try:
         found = cases_behind(me, filters, drill[0], drill[1], today, database, version)
     except PolicyError as refusal:
         st.error(str(refusal))
         found = None
     if found is not None:
-        st.caption(f"{found['total']} case(s)" + (f"; the latest {len(found['rows'])} shown." if found["limited"] else ".")
-                   + " Select a row to open the case timeline.")
+        st.caption(
+            f"{found['total']} case(s)"
+            + (f"; the latest {len(found['rows'])} shown." if found["limited"] else ".")
+            + " Select a row to open the case timeline."
+        )
         table = st.dataframe(
             [r | {"timeline": f"timeline?customer_id={r['customer_id']}"} for r in found["rows"]],
-            hide_index=True, on_select="rerun", selection_mode="single-row", key="drill_table",
+            hide_index=True,
+            on_select="rerun",
+            selection_mode="single-row",
+            key="drill_table",
             column_order=["case_id", "customer", "housing_ref", "stage", "service_area", "timeline"],
-            column_config={"case_id": "Case", "customer": "Customer", "housing_ref": "Housing ref",
-                           "stage": "Stage", "service_area": "Service area",
-                           "timeline": st.column_config.LinkColumn("Timeline", display_text="Open")})
+            column_config={
+                "case_id": "Case",
+                "customer": "Customer",
+                "housing_ref": "Housing ref",
+                "stage": "Stage",
+                "service_area": "Service area",
+                "timeline": st.column_config.LinkColumn("Timeline", display_text="Open"),
+            },
+        )
         selected = table.selection.rows if table else []
         if selected:
             customer_id = found["rows"][selected[0]]["customer_id"]
             st.session_state["customer_id"] = customer_id
-            st.page_link("pages/timeline.py", label="Open this customer's case timeline",
-                         icon=":material/timeline:", query_params={"customer_id": customer_id})
+            st.page_link(
+                "pages/timeline.py",
+                label="Open this customer's case timeline",
+                icon=":material/timeline:",
+                query_params={"customer_id": customer_id},
+            )
 
 # ---------------------------------------------------------------- governance report
 st.subheader("Quarterly governance report")
@@ -172,10 +229,16 @@ if st.button("Prepare the report", icon=":material/description:"):
         try:
             st.session_state["governance_report"] = (
                 report_filename(*labels[quarter]),
-                governance_report(me, *labels[quarter], uow(), today, filters.service_area_id))
+                governance_report(me, *labels[quarter], uow(), today, filters.service_area_id),
+            )
         except PolicyError as refusal:
             st.error(str(refusal))
 if "governance_report" in st.session_state:
     name, content = st.session_state["governance_report"]
-    st.download_button(f"Download {name}", content, file_name=name, icon=":material/download:",
-                       mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    st.download_button(
+        f"Download {name}",
+        content,
+        file_name=name,
+        icon=":material/download:",
+        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )

@@ -1,4 +1,5 @@
 """Administrator: add users, reset passwords, disable or enable accounts (all audited)."""
+
 import pandas as pd
 import streamlit as st
 
@@ -15,12 +16,14 @@ with st.form("add_user", clear_on_submit=True):
     st.subheader("Add a user")
     username = st.text_input("Username")
     name = st.text_input("Full name")
-    role = st.selectbox("Role", list(Role), format_func=lambda r: r.label)
+    roles: list[Role] = list(Role)
+    role = st.selectbox("Role", roles, format_func=lambda r: r.label)
     area = st.selectbox("Service area", ["(none)"] + list(areas))
     password = st.text_input("Initial password (12+ characters, not a common password)", type="password")
     if st.form_submit_button("Add user"):
-        ok, _ = attempt(users.add_user, me, username, name, role.value, password, uow(),
-                        service_area_id=areas.get(area))
+        ok, _ = attempt(
+            users.add_user, me, username, name, role.value, password, uow(), service_area_id=areas.get(area)
+        )
         if ok:
             st.success(f"Added {username}.")
 

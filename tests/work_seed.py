@@ -58,6 +58,7 @@ def seed_work(url: str, today: dt.date) -> Seeded:
         s = uow.session
         leader, ad, dmo, hsw = (_user(s, u) for u in ("teamleader", "ad.housing", "dmo", "hsw"))
         housing = leader.service_area_id
+        assert housing is not None, "the demo team leader works in one service area"
         old = User(
             username="teamleader.old",
             name="Former Leader",

@@ -1,11 +1,13 @@
 """Paging through a list that core returns as a `Page` (rows, total, next_after): the keyset
 cursor kept in session state per list, "First page" / "Next page" buttons, and a table of chosen
 columns under readable headings (no pandas Styler: a status is a column of words)."""
+
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -20,7 +22,7 @@ def _state(key: str, filters: tuple) -> dict:
     return state
 
 
-def cursor(key: str, filters: tuple = ()) -> Optional[tuple]:
+def cursor(key: str, filters: tuple = ()) -> tuple | None:
     """The `after` cursor of the page of list `key` to show now (None: the first page)."""
     return _state(key, filters)["stack"][-1][0]
 
@@ -46,10 +48,16 @@ def pager(key: str, page: Any, noun: str = "rows") -> None:
         left.caption(f"Showing {start + 1:,}–{start + len(page.rows):,} of {page.total:,} {noun}")
     else:
         left.caption(f"Nothing more to show ({page.total:,} {noun} in all).")
-    middle.button("First page", key=f"{key}_first", disabled=len(state["stack"]) == 1,
-                  on_click=_first, args=(key,))
-    right.button("Next page", key=f"{key}_next", disabled=page.next_after is None,
-                 on_click=_next, args=(key, page.next_after, start + len(page.rows)))
+    middle.button(
+        "First page", key=f"{key}_first", disabled=len(state["stack"]) == 1, on_click=_first, args=(key,)
+    )
+    right.button(
+        "Next page",
+        key=f"{key}_next",
+        disabled=page.next_after is None,
+        on_click=_next,
+        args=(key, page.next_after, start + len(page.rows)),
+    )
 
 
 def _cell(value: Any) -> Any:
@@ -68,6 +76,8 @@ def _cell(value: Any) -> Any:
 
 def table(rows: Sequence[Any], columns: dict[str, str]) -> None:
     """The rows' chosen attributes under readable headings (attribute -> heading)."""
-    frame = pd.DataFrame([{heading: _cell(getattr(row, attr)) for attr, heading in columns.items()}
-                          for row in rows], columns=list(columns.values()))
+    frame = pd.DataFrame(
+        [{heading: _cell(getattr(row, attr)) for attr, heading in columns.items()} for row in rows],
+        columns=list(columns.values()),
+    )
     st.dataframe(frame, hide_index=True, width="stretch")

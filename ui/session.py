@@ -1,8 +1,11 @@
 """The signed-in actor, a fresh unit of work per action, and showing a refusal as a message."""
+
 from __future__ import annotations
 
+import contextlib
 import sys
-from typing import Any, Callable, Optional, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
@@ -14,8 +17,16 @@ from core.permissions import Actor
 from ui.navigation import ROOT, page_for_file
 
 T = TypeVar("T")
-SESSION_KEYS = ("actor", "authentication_status", "username", "name", "roles", "last_seen",
-                "cookie_token", "cookie_written_at")
+SESSION_KEYS = (
+    "actor",
+    "authentication_status",
+    "username",
+    "name",
+    "roles",
+    "last_seen",
+    "cookie_token",
+    "cookie_written_at",
+)
 CHECKED = "_session_checked_this_run"
 
 
@@ -30,10 +41,8 @@ def end_session(message: str = "") -> None:
 
 
 def _to_sign_in() -> None:
-    try:
+    with contextlib.suppress(StreamlitAPIException):
         st.switch_page(str(ROOT / "app.py"))
-    except StreamlitAPIException:
-        pass
 
 
 def _still_valid(current: Actor) -> bool:
@@ -51,7 +60,7 @@ def _still_valid(current: Actor) -> bool:
 def actor() -> Actor:
     """The Actor app.py put in session state. Called at the top of a page, it also refuses a
     role the page is not for, however the page was reached (the services check again)."""
-    current: Optional[Actor] = st.session_state.get("actor")
+    current: Actor | None = st.session_state.get("actor")
     if current is None:
         # Only reachable outside app.py's router: Streamlit routes a fresh server process's
         # first request by the pages/ folder. Hand over to app.py, which signs in and then
@@ -78,7 +87,7 @@ def uow() -> UnitOfWork:
     return UnitOfWork()
 
 
-def attempt(service: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[bool, Optional[T]]:
+def attempt(service: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[bool, T | None]:
     """Call a service: (True, result), or show the PolicyError as a clear message and
     return (False, None). Clears no cache: reads must not, and cached figures are keyed on
     the database's data version (core.services.monitoring.data_version), which every
@@ -89,6 +98,27 @@ def attempt(service: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[bool,
         st.error(str(refusal))
         return False, None
     return True, result
+
+
+def read(service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call a service that reads for the page: its result, or, when the service refuses, the
+    PolicyError shown as a message and the page stopped there (nothing below it can be shown
+    without the data). Use attempt() for writes, where the page carries on after a refusal."""
+    try:
+        return service(*args, **kwargs)
+    except PolicyError as refusal:
+        st.error(str(refusal))
+        st.stop()
+
+
+def try_read(service: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    """Call a service that reads for one section of a page: its result, or None after showing
+    the PolicyError as a message (the rest of the page still shows)."""
+    try:
+        return service(*args, **kwargs)
+    except PolicyError as refusal:
+        st.error(str(refusal))
+        return None
 
 
 def data_changed() -> None:

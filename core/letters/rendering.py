@@ -10,6 +10,7 @@ Rendering is safe by construction:
 - undefined fields raise (jinja2 StrictUndefined), so a template asking for a fact the
   context lacks fails in the tests (tests/unit/test_letter_templates.py), not in front of a user.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,7 +21,7 @@ import subprocess
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from docx import Document
 from docxtpl import DocxTemplate
@@ -44,7 +45,7 @@ class _CachingEnvironment(Environment):
         self._compiled: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    def from_string(self, source, globals=None, template_class=None):  # noqa: A002
+    def from_string(self, source, globals=None, template_class=None):
         if globals is not None or template_class is not None or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
         compiled = self._compiled.get(source)
@@ -95,8 +96,9 @@ def template_version(letter_type: LetterType | str) -> str:
     return _template(letter_type)[1]
 
 
-def missing_fields(letter_type: LetterType | str, context: Optional[dict] = None,
-                   source: Optional[bytes] = None) -> set[str]:
+def missing_fields(
+    letter_type: LetterType | str, context: dict | None = None, source: bytes | None = None
+) -> set[str]:
     """Top-level fields the template uses that the context (default: CONTEXT_KEYS) lacks."""
     letter_type = LetterType(letter_type)
     data = source if source is not None else _template(letter_type)[0]
@@ -120,7 +122,10 @@ def render(letter_type: LetterType | str, context: dict, *, large_print: bool = 
     source = _template(letter_type)[0]
     if context.get("format_needs") or large_print:
         from core.letters.accessible import template_variant
-        source = template_variant(source, needs_line=bool(context.get("format_needs")), large_print=large_print)
+
+        source = template_variant(
+            source, needs_line=bool(context.get("format_needs")), large_print=large_print
+        )
     return render_docx(source, context)
 
 
@@ -151,7 +156,7 @@ def checksum(content: bytes) -> str:
 
 
 # --- PDF (optional) --------------------------------------------------------------------------
-def libreoffice_binary() -> Optional[str]:
+def libreoffice_binary() -> str | None:
     return shutil.which("libreoffice") or shutil.which("soffice")
 
 
@@ -168,13 +173,23 @@ def to_pdf(content: bytes, timeout: int = 120) -> bytes:
         folder = Path(tmp)
         source = folder / "letter.docx"
         source.write_bytes(content)
-        command = [binary, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
-                   "--norestore", "--convert-to", "pdf", "--outdir", str(folder), str(source)]
+        command = [
+            binary,
+            f"-env:UserInstallation={(folder / 'profile').as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder),
+            str(source),
+        ]
         try:
             subprocess.run(command, check=True, timeout=timeout, capture_output=True)
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError):
-            raise PolicyError("LibreOffice could not convert this letter to PDF; download the "
-                              ".docx instead.") from None
+            raise PolicyError(
+                "LibreOffice could not convert this letter to PDF; download the .docx instead."
+            ) from None
         result = folder / "letter.pdf"
         if not result.exists():
             raise PolicyError("LibreOffice did not produce a PDF; download the .docx instead.")

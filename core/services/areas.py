@@ -1,8 +1,9 @@
 """The service areas (reference data), listed in one place for every page's filter or picker."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import select
 
@@ -21,12 +22,14 @@ class ServiceAreaRow:
         return getattr(self, key)
 
 
-def service_areas(actor: Optional[Actor], uow: UnitOfWork,
-                  permission: Optional[Permission] = None) -> list[ServiceAreaRow]:
+def service_areas(
+    actor: Actor | None, uow: UnitOfWork, permission: Permission | None = None
+) -> list[ServiceAreaRow]:
     """Every service area by name. Names only, so any signed-in user may read them; a caller
     that lists them for a protected page passes that page's permission."""
     if permission is not None:
-        require(actor, permission)
+        # require() refuses a signed-out caller (None) too, but is typed for an Actor only.
+        require(actor, permission)  # type: ignore[arg-type]
     with uow:
         rows = uow.session.execute(select(ServiceArea.id, ServiceArea.name).order_by(ServiceArea.name))
         return [ServiceAreaRow(area_id, name) for area_id, name in rows]

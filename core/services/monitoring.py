@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Any, Optional
+from typing import Any
 
-from sqlalchemy import and_, case as sql_case, exists, func, join as sql_join, literal, select
+from sqlalchemy import and_, exists, func, literal, select
+from sqlalchemy import case as sql_case
+from sqlalchemy import join as sql_join
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from core.db import UnitOfWork
 from core.enums import (
@@ -77,14 +80,14 @@ class Filters:
 
     start: dt.date
     end: dt.date
-    service_area_id: Optional[int] = None
-    category: Optional[str] = None
+    service_area_id: int | None = None
+    category: str | None = None
 
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
-    def previous(self) -> "Filters":
+    def previous(self) -> Filters:
         """The period of the same length immediately before this one."""
         return replace(
             self, start=self.start - dt.timedelta(days=self.days), end=self.start - dt.timedelta(days=1)
@@ -92,7 +95,7 @@ class Filters:
 
 
 def default_filters(
-    today: dt.date, service_area_id: Optional[int] = None, category: Optional[str] = None
+    today: dt.date, service_area_id: int | None = None, category: str | None = None
 ) -> Filters:
     """The last 12 months up to and including today."""
     return Filters(add_months(today, -12) + dt.timedelta(days=1), today, service_area_id, category)
@@ -113,7 +116,7 @@ def last_full_quarter(today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def _bounds(f: Filters) -> tuple[dt.datetime, dt.datetime]:
-    utc = dt.timezone.utc
+    utc = dt.UTC
     return (
         dt.datetime.combine(f.start, dt.time(), utc),
         dt.datetime.combine(f.end + dt.timedelta(days=1), dt.time(), utc),
@@ -158,8 +161,8 @@ def _month(session: Session, column):
     return func.substr(column, 1, 7)  # SQLite stores 'YYYY-MM-DD HH:MM:SS': cheaper than strftime
 
 
-def _area_names(session: Session) -> dict[Optional[int], str]:
-    names = dict(session.execute(select(ServiceArea.id, ServiceArea.name)).all())
+def _area_names(session: Session) -> dict[int | None, str]:
+    names: dict[int | None, str] = dict(session.execute(select(ServiceArea.id, ServiceArea.name)).all())
     names[None] = UNASSIGNED_AREA
     return names
 
@@ -198,7 +201,7 @@ def _active_overdue_sources(f: Filters, today: dt.date, cutoff: dt.date) -> list
             *_customer_conds(f, PvpEntry.customer_id),
         )
     )
-    return list(zip(REVIEW_TYPES, (warning, formal, spoc, pvp)))
+    return list(zip(REVIEW_TYPES, (warning, formal, spoc, pvp), strict=False))
 
 
 # ---------------------------------------------------------------- the figures
@@ -228,7 +231,7 @@ def _kpis(s: Session, f: Filters, today: dt.date, rows: dict[str, list[dict]]) -
         .join(Case, and_(Case.id == Appeal.case_id, *_case_conds(f)))
         .where(Appeal.decided_on.is_(None), Appeal.due_on < today),
     )
-    referral_conds = [ServiceReferral.resolved_at.is_(None)]
+    referral_conds: list[ColumnElement[bool]] = [ServiceReferral.resolved_at.is_(None)]
     if f.service_area_id:
         referral_conds.append(ServiceReferral.service_area_id == f.service_area_id)
     if f.category:
@@ -399,11 +402,11 @@ def _appeals_summary(s: Session, f: Filters, today: dt.date, areas: dict) -> lis
             "service_area": areas.get(a, UNASSIGNED_AREA),
             "received": n,
             "decided_on_time": int(t or 0),
-            "decided_late": int(l or 0),
+            "decided_late": int(late_count or 0),
             "pending": int(p or 0),
             "pending_overdue": int(po or 0),
         }
-        for who, a, n, t, l, p, po in s.execute(stmt).all()
+        for who, a, n, t, late_count, p, po in s.execute(stmt).all()
     ]
 
 
@@ -423,7 +426,7 @@ def _figures(s: Session, filters: Filters, today: dt.date) -> dict[str, Any]:
 
 
 def dashboard(
-    actor: Actor, filters: Filters, uow: UnitOfWork, today: Optional[dt.date] = None
+    actor: Actor, filters: Filters, uow: UnitOfWork, today: dt.date | None = None
 ) -> dict[str, Any]:
     """Everything the monitoring page shows (tiles and chart rows), in one read-only unit of work."""
     require(actor, Permission.VIEW_MONITORING)
@@ -432,7 +435,7 @@ def dashboard(
         return _figures(uow.session, filters, today)
 
 
-def kpis(actor: Actor, filters: Filters, uow: UnitOfWork, today: Optional[dt.date] = None) -> dict:
+def kpis(actor: Actor, filters: Filters, uow: UnitOfWork, today: dt.date | None = None) -> dict:
     """Only the tiles."""
     return dashboard(actor, filters, uow, today)["kpis"]
 
@@ -504,7 +507,7 @@ def _by_vulnerability(s: Session, columns: list, counted, from_, customer_col, w
 
 
 def governance_figures(
-    actor: Actor, filters: Filters, uow: UnitOfWork, today: Optional[dt.date] = None
+    actor: Actor, filters: Filters, uow: UnitOfWork, today: dt.date | None = None
 ) -> dict[str, Any]:
     """The quarterly governance report's figures (SQL aggregates), for core.reports."""
     require(actor, Permission.VIEW_MONITORING)
@@ -552,11 +555,20 @@ def governance_figures(
         )
         figures["active_restrictions"] = restrictions
         figures["remedies_taken"] = [  # issue 13: clause 5's remedies taken in the period, a count per kind
-            {"remedy": FormalActionType(k).label, "taken": n} for k, n in s.execute(
-                select(FormalAction.kind, func.count()).join(Case, Case.id == FormalAction.case_id)
-                .where(FormalAction.kind.in_(EXTREME_ACTIONS), FormalAction.starts_on >= filters.start,
-                       FormalAction.starts_on <= filters.end, *_case_conds(filters))
-                .group_by(FormalAction.kind).order_by(FormalAction.kind)).all()]
+            {"remedy": FormalActionType(k).label, "taken": n}
+            for k, n in s.execute(
+                select(FormalAction.kind, func.count())
+                .join(Case, Case.id == FormalAction.case_id)
+                .where(
+                    FormalAction.kind.in_(EXTREME_ACTIONS),
+                    FormalAction.starts_on >= filters.start,
+                    FormalAction.starts_on <= filters.end,
+                    *_case_conds(filters),
+                )
+                .group_by(FormalAction.kind)
+                .order_by(FormalAction.kind)
+            ).all()
+        ]
         appeal_where = [
             Appeal.received_on >= filters.start,
             Appeal.received_on <= filters.end,
@@ -611,7 +623,7 @@ def drill_down(
     kind: str,
     value: str,
     uow: UnitOfWork,
-    today: Optional[dt.date] = None,
+    today: dt.date | None = None,
     limit: int = DRILL_DOWN_LIMIT,
 ) -> dict[str, Any]:
     """The cases behind one bar: {"rows": [...], "total": n, "limited": bool}.
@@ -629,6 +641,7 @@ def drill_down(
     with uow:
         s = uow.session
         case_conds = _case_conds(filters)
+        where: list[ColumnElement[bool]]
         if kind in ("category", "behaviour", "month", "service_area"):
             conds = [Incident.case_id == Case.id, *_incident_conds(filters)]
             if kind == "category":
@@ -644,9 +657,8 @@ def drill_down(
                 year, month = (int(p) for p in value.split("-"))
                 first = dt.date(year, month, 1)
                 conds += [
-                    Incident.occurred_at >= dt.datetime.combine(first, dt.time(), dt.timezone.utc),
-                    Incident.occurred_at
-                    < dt.datetime.combine(add_months(first, 1), dt.time(), dt.timezone.utc),
+                    Incident.occurred_at >= dt.datetime.combine(first, dt.time(), dt.UTC),
+                    Incident.occurred_at < dt.datetime.combine(add_months(first, 1), dt.time(), dt.UTC),
                 ]
             else:
                 conds.append(

@@ -4,8 +4,10 @@ by Playwright through Debian's Chromium (Playwright's own browser download is no
 Without Chromium these tests skip with a reason, except under CI=true where they fail.
 Screenshots of the key screens go to test-artefacts/e2e/ (git-ignored).
 """
+
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -20,14 +22,23 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = ROOT / "test-artefacts" / "e2e"
 IN_CI = os.environ.get("CI", "").lower() == "true"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PASSWORD = "fairtreatment-demo"
 STARTUP_SECONDS = 90
 HOSTILE_FIRST = '<img src=x onerror="window.__pwned=1">'
 HOSTILE_LAST = "[Smith](javascript:window.__pwned=2) <script>window.__pwned=3</script>"
-HOSTILE_DESCRIPTION = ('She wrote <b onmouseover="window.__pwned=4">hi</b> and '
-                       "![x](javascript:window.__pwned=5) {{ 7*7 }} {% raw %}")
+HOSTILE_DESCRIPTION = (
+    'She wrote <b onmouseover="window.__pwned=4">hi</b> and '
+    "![x](javascript:window.__pwned=5) {{ 7*7 }} {% raw %}"
+)
 
 
 # Sized for a shared 2-core machine: every wait ends as soon as the app is ready, so a long
@@ -43,7 +54,8 @@ _IDLE_JS = """(frames) => {
     const idle = !!app
         && app.getAttribute('data-test-connection-state') === 'CONNECTED'
         && ['notRunning', 'initial', 'compilationError'].includes(app.getAttribute('data-test-script-state'))
-        && !document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"], [data-testid="stSpinner"]');
+        && !document.querySelector(
+            '[data-testid="stStatusWidget"], [data-testid="stSkeleton"], [data-testid="stSpinner"]');
     window.__ftIdleFrames = idle ? (window.__ftIdleFrames || 0) + 1 : 0;
     return window.__ftIdleFrames >= frames;
 }"""
@@ -56,8 +68,12 @@ def wait_until_idle(page, timeout_ms: int = WAIT_MS) -> None:
 
 
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("FT_CHROMIUM"), shutil.which("chromium"),
-                      shutil.which("chromium-browser"), "/usr/bin/chromium"):
+    for candidate in (
+        os.environ.get("FT_CHROMIUM"),
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+        "/usr/bin/chromium",
+    ):
         if candidate and os.path.exists(candidate):
             return candidate
     return None
@@ -85,21 +101,30 @@ def _seed(url: str) -> dict:
 
     actors = demo_actors(url)
     fresh = a_customer(url, actors["teamleader"], ref="NPH777001", first="Eleanor", last="Testwood")
-    spoc_case = a_case_at_formal_stage(url, actors, ref="NPH777002",
-                                       customer={"first": "Marek", "last": "Seedwell"})
+    spoc_case = a_case_at_formal_stage(
+        url, actors, ref="NPH777002", customer={"first": "Marek", "last": "Seedwell"}
+    )
     with UnitOfWork(url) as uow:
-        from core.models import Incident
         from sqlalchemy import select
+
+        from core.models import Incident
+
         evidence = uow.session.scalars(select(Incident.id).where(Incident.case_id == spoc_case)).all()
     hostile = a_customer(url, actors["teamleader"], ref="NPH777003", first=HOSTILE_FIRST, last=HOSTILE_LAST)
     from tests.scenarios import an_incident
+
     an_incident(url, actors["teamleader"], hostile, description=HOSTILE_DESCRIPTION)
     reason = "Calls to six teams a week continue after the formal stage: one named contact is needed."
-    request_id = registers.request_spoc(actors["teamleader"], spoc_case, reason, list(evidence),
-                                        UnitOfWork(url))
+    request_id = registers.request_spoc(
+        actors["teamleader"], spoc_case, reason, list(evidence), UnitOfWork(url)
+    )
     dispose_engines()
-    return {"fresh_customer": fresh, "spoc_case": spoc_case, "spoc_request": request_id,
-            "spoc_reason": reason}
+    return {
+        "fresh_customer": fresh,
+        "spoc_case": spoc_case,
+        "spoc_request": request_id,
+        "spoc_reason": reason,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -122,43 +147,72 @@ def app(tmp_path_factory, chromium):
     """Start `streamlit run app.py` on a free port with a fresh demo database; stop it after."""
     folder = tmp_path_factory.mktemp("e2e")
     url = f"sqlite:///{folder / 'e2e.db'}"
-    env = dict(os.environ, DATABASE_URL=url, FT_BCRYPT_ROUNDS="4", FT_DATA_DIR=str(folder / "data"),
-               FT_SESSION_IDLE_MINUTES="30", PYTHONUNBUFFERED="1")
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        FT_BCRYPT_ROUNDS="4",
+        FT_DATA_DIR=str(folder / "data"),
+        FT_SESSION_IDLE_MINUTES="30",
+        PYTHONUNBUFFERED="1",
+    )
     env.pop("FT_COOKIE_KEY", None)
-    setup = subprocess.run([sys.executable, "-m", "db.setup", "--demo", "--size", "0.05"], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=300)
+    setup = subprocess.run(
+        [sys.executable, "-m", "db.setup", "--demo", "--size", "0.05"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert setup.returncode == 0, setup.stderr
     os.environ["FT_BCRYPT_ROUNDS"] = "4"
     seeded = _seed(url)
     port = _free_port()
-    log = open(folder / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while True:
+    with open(folder / "streamlit.log", "w") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
+                    if answer.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"The app did not start: {(folder / 'streamlit.log').read_text()[-3000:]}")
+            time.sleep(0.3)
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        yield {"base": base, "url": url, "folder": folder, **seeded}
+        proc.terminate()
         try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                if answer.read().strip() == b"ok":
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
             proc.kill()
-            pytest.fail(f"The app did not start: {(folder / 'streamlit.log').read_text()[-3000:]}")
-        time.sleep(0.3)
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    yield {"base": base, "url": url, "folder": folder, **seeded}
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=15)
-    log.close()
+            proc.wait(timeout=15)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -174,11 +228,9 @@ def browser_context(chromium, request):
     context.set_default_timeout(WAIT_MS)
     yield context
     failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:           # keep what the screen showed
+    if failed is not None and failed.failed:  # keep what the screen showed
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
         for n, page in enumerate(context.pages):
-            try:
+            with contextlib.suppress(Exception):
                 page.screenshot(path=str(ARTEFACTS / f"FAILED-{request.node.name}-{n}.png"), full_page=True)
-            except Exception:
-                pass
     context.close()

@@ -7,6 +7,7 @@
 3. Contractor (viewer): sees the customer's contact arrangement, never the reasons.
 4. Manager: the monitoring page counts an incident logged a moment ago by a team leader.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,6 +26,7 @@ expect.set_options(timeout=WAIT_MS)
 
 
 # ------------------------------------------------------------------ helpers
+
 
 def settle(page: Page) -> None:
     """Wait for the app's own finished state (tests/e2e/conftest.py: wait_until_idle)."""
@@ -81,9 +83,9 @@ def choose(page: Page, label: str, option, scope=None) -> None:
     combo = scope.get_by_role("combobox", name=label, exact=True).first
     current = combo.input_value()
     if (option == current) if isinstance(option, str) else bool(option.search(current)):
-        return                                     # already chosen
+        return  # already chosen
     combo.click()
-    combo.press("ArrowDown")                       # opens the list
+    combo.press("ArrowDown")  # opens the list
     page.get_by_role("option", name=option).first.click()
     settle(page)
 
@@ -119,6 +121,7 @@ def metric(page: Page, label: str) -> int:
 
 # ------------------------------------------------------------------ scenarios
 
+
 def test_team_leader_escalates_to_a_warning_and_downloads_the_letter(app, browser_context, tmp_path):
     page = browser_context.new_page()
     sign_in(page, app, "teamleader")
@@ -126,7 +129,9 @@ def test_team_leader_escalates_to_a_warning_and_downloads_the_letter(app, browse
 
     # Find the customer.
     open_page(page, "Customers")
-    page.get_by_label("Find a customer: name, housing reference or part of the address", exact=True).fill("Testwood")
+    page.get_by_label("Find a customer: name, housing reference or part of the address", exact=True).fill(
+        "Testwood"
+    )
     page.keyboard.press("Enter")
     expect(page.get_by_text("Eleanor Testwood").first).to_be_visible()
     shot(page, "02-customer-found")
@@ -138,15 +143,18 @@ def test_team_leader_escalates_to_a_warning_and_downloads_the_letter(app, browse
     expect(page.get_by_text("Testwood").first).to_be_visible()
     choose(page, "Action", "Record the informal stage")
     form = page.get_by_test_id("stForm")
-    for step in ("Contact the customer to try to agree an informal solution",
-                 "Set out clearly the behaviour found unacceptable",
-                 "Say how the customer is expected to change their behaviour",
-                 "Say what action will follow if the behaviour does not change",
-                 "Look for a root cause in an NPH service (something not done, or done badly)",
-                 "Offer contact via a third party (family member or friend) or mediation"):
+    for step in (
+        "Contact the customer to try to agree an informal solution",
+        "Set out clearly the behaviour found unacceptable",
+        "Say how the customer is expected to change their behaviour",
+        "Say what action will follow if the behaviour does not change",
+        "Look for a root cause in an NPH service (something not done, or done badly)",
+        "Offer contact via a third party (family member or friend) or mediation",
+    ):
         tick(form, step)
     form.get_by_label("Summary of the conversation and what was agreed", exact=True).fill(
-        "Phoned the customer: set out the behaviour, the change expected and the consequences.")
+        "Phoned the customer: set out the behaviour, the change expected and the consequences."
+    )
     form.get_by_role("button", name="Record the informal stage").click()
     expect(page.get_by_text("Informal stage recorded.")).to_be_visible()
     shot(page, "04-informal-stage")
@@ -157,11 +165,16 @@ def test_team_leader_escalates_to_a_warning_and_downloads_the_letter(app, browse
     choose(page, "Action", "Issue a warning (Fair Treatment Letter)")
     form = page.get_by_test_id("stForm")
     form.get_by_label("Why a warning: the further behaviour", exact=True).fill(
-        "Further abusive call after the informal stage was explained.")
+        "Further abusive call after the informal stage was explained."
+    )
     type_date(page, "Review date (set out in the Fair Treatment Letter)", add_months(TODAY, 3), scope=form)
     tick(form, "Underlying issues and reasonable adjustments (Equality Act 2010) were considered")
-    form.get_by_label("Underlying issues considered", exact=True).fill("No recorded vulnerability; asked about support.")
-    form.get_by_label("Reasonable adjustments this warning keeps", exact=True).fill("Large-print letters on request.")
+    form.get_by_label("Underlying issues considered", exact=True).fill(
+        "No recorded vulnerability; asked about support."
+    )
+    form.get_by_label("Reasonable adjustments this warning keeps", exact=True).fill(
+        "Large-print letters on request."
+    )
     form.get_by_role("button", name="Issue the warning").click()
     expect(page.get_by_text("Warning recorded.")).to_be_visible()
     shot(page, "05-warning-issued")
@@ -181,7 +194,8 @@ def test_team_leader_escalates_to_a_warning_and_downloads_the_letter(app, browse
     assert saved.suffix == ".docx"
     document = docx.Document(str(saved))
     text = "\n".join(p.text for p in document.paragraphs) + "\n".join(
-        cell.text for table in document.tables for row in table.rows for cell in row.cells)
+        cell.text for table in document.tables for row in table.rows for cell in row.cells
+    )
     assert "Testwood" in text
     assert british_date(appeal_deadline(TODAY)) in text
 
@@ -196,9 +210,13 @@ def test_dmo_approves_a_spoc(app, browser_context):
     expect(page.get_by_text("SPOC requests waiting for a decision")).to_be_visible()
     choose(page, "Request", re.compile(f"^Request {app['spoc_request']}: Marek Seedwell"))
     form = page.get_by_test_id("stForm").filter(has_text="SPOC review meeting")
-    form.get_by_label("Attendees (all relevant parties)", exact=True).fill("DMO, team leader, customer services lead")
+    form.get_by_label("Attendees (all relevant parties)", exact=True).fill(
+        "DMO, team leader, customer services lead"
+    )
     form.get_by_label("Discussion", exact=True).fill("Contact pattern reviewed against the incidents.")
-    form.get_by_label("Reason for the decision", exact=True).fill("Contact with six teams is disrupting services.")
+    form.get_by_label("Reason for the decision", exact=True).fill(
+        "Contact with six teams is disrupting services."
+    )
     choose(page, "Channels the customer may use", "Email", scope=form)
     form.get_by_label("Contact times", exact=True).fill("Monday to Friday 10:00-12:00")
     form.get_by_label("Contact limit (e.g. two contacts a week)", exact=True).fill("Two contacts a week")
@@ -223,8 +241,13 @@ def test_contractor_sees_the_arrangement_without_reasons(app, browser_context):
     body = page.locator("section.main, [data-testid='stMain']").first.inner_text()
     if "Single point of contact" not in body:
         pytest.fail("The SPOC approved by the DMO is not shown to the contractor: " + body[:1500])
-    for secret in (app["spoc_reason"], "Contact with six teams is disrupting services",
-                   "Contact pattern reviewed", "make your life hell", "Abuse continued"):
+    for secret in (
+        app["spoc_reason"],
+        "Contact with six teams is disrupting services",
+        "Contact pattern reviewed",
+        "make your life hell",
+        "Abuse continued",
+    ):
         assert secret not in body
     sign_out(page)
 
@@ -240,7 +263,9 @@ def test_manager_sees_a_new_incident_on_the_monitoring_page(app, browser_context
     leader = other.new_page()
     sign_in(leader, app, "teamleader")
     open_page(leader, "Customers")
-    leader.get_by_label("Find a customer: name, housing reference or part of the address", exact=True).fill("NPH777002")
+    leader.get_by_label("Find a customer: name, housing reference or part of the address", exact=True).fill(
+        "NPH777002"
+    )
     leader.keyboard.press("Enter")
     expect(leader.get_by_text("Marek Seedwell").first).to_be_visible()
     log_incident(leader, 'The customer told the repairs operative "get out of my house".')
@@ -248,8 +273,11 @@ def test_manager_sees_a_new_incident_on_the_monitoring_page(app, browser_context
 
     open_page(manager, "Customers")
     open_page(manager, "Monitoring")
-    expect(manager.get_by_test_id("stMetric").filter(has_text="Incidents in the period")
-           .get_by_test_id("stMetricValue")).to_have_text(str(before + 1))
+    expect(
+        manager.get_by_test_id("stMetric")
+        .filter(has_text="Incidents in the period")
+        .get_by_test_id("stMetricValue")
+    ).to_have_text(str(before + 1))
     shot(manager, "12-monitoring-after")
 
 
@@ -259,7 +287,9 @@ def test_hostile_text_stays_inert_in_the_browser(app, browser_context):
     page = browser_context.new_page()
     sign_in(page, app, "teamleader")
     open_page(page, "Customers")
-    page.get_by_label("Find a customer: name, housing reference or part of the address", exact=True).fill("NPH777003")
+    page.get_by_label("Find a customer: name, housing reference or part of the address", exact=True).fill(
+        "NPH777003"
+    )
     page.keyboard.press("Enter")
     settle(page)
     open_page(page, "Case timeline")

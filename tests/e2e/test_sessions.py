@@ -1,6 +1,7 @@
 """Sessions in a real browser: a page address opened while signed out leads to its page after
 signing in; a new tab (or a refresh) stays signed in through the cookie; after signing out it
 does not."""
+
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import PASSWORD
@@ -8,7 +9,7 @@ from tests.e2e.test_scenarios import settle, shot
 
 
 def fill_login(page, username: str) -> None:
-    settle(page)                                        # as a person would: the form has loaded
+    settle(page)  # as a person would: the form has loaded
     page.get_by_label("Username", exact=True).fill(username)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Login").click()
@@ -24,10 +25,10 @@ def test_links_lead_to_their_page_and_sign_out_ends_the_cookie(app, browser_cont
     assert first.url.endswith("/compliance")
     shot(first, "20-deep-link-after-sign-in")
 
-    second = browser_context.new_page()                 # a new tab: signed in by the cookie
+    second = browser_context.new_page()  # a new tab: signed in by the cookie
     second.goto(f"{app['base']}/monitoring")
     expect(second.get_by_role("heading", name="Monitoring")).to_be_visible()
-    second.reload()                                     # a refresh keeps the user signed in
+    second.reload()  # a refresh keeps the user signed in
     expect(second.get_by_role("link", name="Sign out")).to_be_visible()
 
     settle(second)
@@ -51,9 +52,11 @@ def a_team_leader(app, username: str) -> int:
     from core.db import UnitOfWork, dispose_engines
     from core.services import users
     from tests.scenarios import demo_actors
+
     admin = demo_actors(app["url"])["admin"]
-    user_id = users.add_user(admin, username, "Sam Testing", "team_leader", E2E_PASSWORD,
-                             UnitOfWork(app["url"]), service_area_id=1)
+    user_id = users.add_user(
+        admin, username, "Sam Testing", "team_leader", E2E_PASSWORD, UnitOfWork(app["url"]), service_area_id=1
+    )
     dispose_engines()
     return user_id
 
@@ -72,7 +75,7 @@ def sign_in_as(page, app, username, password=PASSWORD) -> float:
 
 def test_signing_in_takes_under_a_second_and_a_half_and_a_new_tab_stays_signed_in(app, browser_context):
     page = browser_context.new_page()
-    sign_in_as(page, app, "hsw")                               # warm-up (first run of each page)
+    sign_in_as(page, app, "hsw")  # warm-up (first run of each page)
     settle(page)
     page.get_by_role("link", name="Sign out").click()
     expect(page.get_by_role("button", name="Login")).to_be_visible()
@@ -80,7 +83,7 @@ def test_signing_in_takes_under_a_second_and_a_half_and_a_new_tab_stays_signed_i
     print(f"sign-in through the form: {took:.2f} s")
     assert took < 1.5, f"sign-in took {took:.2f} s"
     settle(page)
-    tab = browser_context.new_page()                           # the cookie was written at once
+    tab = browser_context.new_page()  # the cookie was written at once
     tab.goto(f"{app['base']}/pvp_register")
     expect(tab.get_by_role("link", name="Sign out")).to_be_visible()
     expect(tab.get_by_text("Page not found")).to_have_count(0)
@@ -90,18 +93,21 @@ def test_a_disabled_users_open_tab_is_signed_out_on_its_next_click(app, browser_
     from core.db import UnitOfWork, dispose_engines
     from core.services import users
     from tests.scenarios import demo_actors
+
     user_id = a_team_leader(app, "e2e.disabled")
     page = browser_context.new_page()
     sign_in_as(page, app, "e2e.disabled", E2E_PASSWORD)
     settle(page)
-    users.set_user_active(demo_actors(app["url"])["admin"], user_id, False, "Left NPH", UnitOfWork(app["url"]))
+    users.set_user_active(
+        demo_actors(app["url"])["admin"], user_id, False, "Left NPH", UnitOfWork(app["url"])
+    )
     dispose_engines()
-    page.get_by_role("link", name="Compliance").click()        # the next action in the open tab
+    page.get_by_role("link", name="Compliance").click()  # the next action in the open tab
     expect(page.get_by_text("account disabled")).to_be_visible()
     expect(page.get_by_role("button", name="Login")).to_be_visible()
     expect(page.get_by_role("heading", name="Compliance")).to_have_count(0)
     shot(page, "21-disabled-user-signed-out")
-    tab = browser_context.new_page()                            # a new tab with the same cookie
+    tab = browser_context.new_page()  # a new tab with the same cookie
     tab.goto(f"{app['base']}/compliance")
     expect(tab.get_by_role("button", name="Login")).to_be_visible()
     expect(tab.get_by_role("link", name="Sign out")).to_have_count(0)
@@ -109,10 +115,12 @@ def test_a_disabled_users_open_tab_is_signed_out_on_its_next_click(app, browser_
 
 def test_a_tampered_cookie_gives_the_sign_in_form(app, browser_context):
     from urllib.parse import urlparse
+
     host = urlparse(app["base"]).hostname
-    forged = ("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0."
-              "eyJzdWIiOiJhZG1pbiIsImdlbiI6MCwiZXhwIjo5OTk5OTk5OTk5fQ.")
-    browser_context.add_cookies([{"name": "fair_treatment_auth", "value": forged, "domain": host, "path": "/"}])
+    forged = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhZG1pbiIsImdlbiI6MCwiZXhwIjo5OTk5OTk5OTk5fQ."
+    browser_context.add_cookies(
+        [{"name": "fair_treatment_auth", "value": forged, "domain": host, "path": "/"}]
+    )
     page = browser_context.new_page()
     page.goto(f"{app['base']}/users")
     expect(page.get_by_role("button", name="Login")).to_be_visible()
@@ -140,6 +148,6 @@ def test_the_dataframe_toolbar_offers_no_csv_download(app, browser_context):
     frame.hover()
     toolbar = page.locator('[data-testid="stElementToolbar"]').first
     expect(toolbar).to_be_visible()
-    expect(toolbar.get_by_role("button")).not_to_have_count(0)        # the toolbar is there ...
-    expect(page.get_by_role("button", name="Download as CSV")).to_have_count(0)   # ... without CSV
+    expect(toolbar.get_by_role("button")).not_to_have_count(0)  # the toolbar is there ...
+    expect(page.get_by_role("button", name="Download as CSV")).to_have_count(0)  # ... without CSV
     shot(page, "22-dataframe-toolbar-without-csv")

@@ -4,15 +4,17 @@ The one documented helper for signing in without the form is `app_as(username)`:
 session state streamlit-authenticator sets after a successful login, then runs app.py, so the
 page under test goes through the same navigation and role checks as a real user.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.demo import load_demo_data
 from core.db import dispose_engines
+from core.demo import load_demo_data
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TIMEOUT = 30
@@ -27,10 +29,11 @@ def app_db(sqlite_url, monkeypatch) -> str:
 
 
 @pytest.fixture
-def demo_app_db(tmp_path, monkeypatch) -> str:
+def demo_app_db(tmp_path, monkeypatch) -> Iterator[str]:
     """A fresh SQLite database with a small demo data set (customers, cases, incidents)."""
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     from db.setup import migrate
+
     migrate(url)
     load_demo_data(url, size=0.02)
     monkeypatch.setenv("DATABASE_URL", url)

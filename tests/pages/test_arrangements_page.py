@@ -1,6 +1,7 @@
 """The contact-arrangements page with AppTest (clause 4.2; issue 14 items 7 and 11): a viewer
 finds a customer only by housing reference or full name plus postcode, and a hostile name,
 SPOC terms or third-party name is shown inert (no Markdown link or image)."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -35,7 +36,7 @@ def test_a_hostile_name_renders_inert_for_a_contractor(app_db):
     at.button(key="arrangements_show").click().run()
     assert not at.exception
     shown = markdown_values(at)
-    assert any(f"Eve {HOSTILE}" in v.replace("\\", "") for v in shown)           # the heading
+    assert any(f"Eve {HOSTILE}" in v.replace("\\", "") for v in shown)  # the heading
     assert any(f"Contact via third party: {HOSTILE}" in v.replace("\\", "") for v in shown)
     assert all(inert(v) for v in shown), shown
 
@@ -55,5 +56,5 @@ def test_a_contractor_finds_a_customer_by_full_name_and_postcode(app_db):
     at.button(key="arrangements_show").click().run()
     assert not at.exception
     assert any("No special arrangements" in s.value for s in at.success)
-    with UnitOfWork(app_db) as u:            # the search and the look-up are both logged
+    with UnitOfWork(app_db) as u:  # the search and the look-up are both logged
         assert u.session.scalar(select(func.count()).select_from(DisclosureLog)) == 2

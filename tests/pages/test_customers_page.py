@@ -1,5 +1,6 @@
 """The Customers page (issue 3): search, create, the record, corrections with a reason, the
 flag alert first, and who may change what."""
+
 from sqlalchemy import func, select
 
 from core.db import UnitOfWork
@@ -27,7 +28,8 @@ def test_search_finds_by_address_fragment_and_opens_the_record(app_db):
     a_customer(app_db, tl, ref="NPH900002", first="Łukasz", last="Kowalski")
     at = open_customer("kowalski")
     assert at.selectbox(key="cust_choice").options == [
-        "Łukasz Kowalski (NPH900002) 12 Abington Street, Northampton, NN1 2AA"]
+        "Łukasz Kowalski (NPH900002) 12 Abington Street, Northampton, NN1 2AA"
+    ]
     assert [s.value for s in at.subheader] == ["Łukasz Kowalski (NPH900002)"]
     at = open_customer("nobody like this")
     assert any("No customer matches" in i.value for i in at.info)
@@ -48,7 +50,9 @@ def test_create_a_customer_with_a_vulnerability(app_db):
     with UnitOfWork(app_db) as u:
         customer = u.session.scalar(select(Customer))
         assert customer.housing_ref == "NPH777001"
-        assert [(v.kind.value, v.details) for v in customer.vulnerabilities] == [("language", "Twi interpreter")]
+        assert [(v.kind.value, v.details) for v in customer.vulnerabilities] == [
+            ("language", "Twi interpreter")
+        ]
     assert any("Mensah" in s.value for s in at.subheader)
 
 
@@ -95,8 +99,15 @@ def test_the_flag_alert_shows_first_on_a_flagged_customer(app_db):
     actors = demo_actors(app_db)
     customer_id = a_customer(app_db, actors["teamleader"])
     with UnitOfWork(app_db) as u:
-        u.session.add(PvpEntry(customer_id=customer_id, proposed_by_id=actors["teamleader"].user_id,
-                               reasons="Threat", status=RegisterStatus.ACTIVE, two_officers_on_visits=True))
+        u.session.add(
+            PvpEntry(
+                customer_id=customer_id,
+                proposed_by_id=actors["teamleader"].user_id,
+                reasons="Threat",
+                status=RegisterStatus.ACTIVE,
+                two_officers_on_visits=True,
+            )
+        )
         u.commit()
     at = open_customer("NPH900001")
     assert at.error and "Red flag" in at.error[0].value
@@ -146,12 +157,20 @@ def test_two_people_correcting_one_customer_the_second_is_refused(app_db):
     """Issue 14 item 8: the second save over the first's newer correction is refused and the
     first's change survives."""
     from core.services.customers import CustomerDetails, get_customer, update_customer
+
     actors = demo_actors(app_db)
     customer_id = a_customer(app_db, actors["teamleader"])
-    at = open_customer("NPH900001")                     # the form is open at version 1
-    other = CustomerDetails(first_name="Siân", last_name="O'Brien-Nkemelu", housing_ref="NPH900001",
-                            address_line1="12 Abington Street", town="Northampton", postcode="NN1 2AA",
-                            phone="01604 000111", service_area_id=area_id(app_db))
+    at = open_customer("NPH900001")  # the form is open at version 1
+    other = CustomerDetails(
+        first_name="Siân",
+        last_name="O'Brien-Nkemelu",
+        housing_ref="NPH900001",
+        address_line1="12 Abington Street",
+        town="Northampton",
+        postcode="NN1 2AA",
+        phone="01604 000111",
+        service_area_id=area_id(app_db),
+    )
     update_customer(actors["teamleader2"], customer_id, other, "New phone", UnitOfWork(app_db))
     at.text_input(key=f"fix{customer_id}_line1").input("14 Abington Street")
     at.text_area(key="fix_customer_reason").input("House number was wrong")

@@ -1,5 +1,6 @@
 """Data-protection pages (issue 8): the DMO handles requests; DMO and administrator read the
 audit and access logs; a team leader reaches neither."""
+
 import datetime as dt
 
 import pytest
@@ -34,8 +35,9 @@ def test_dmo_sees_open_requests_with_overdue_ones_in_red(dp_db):
     at = app_as("dmo", "pages/data_requests.py")
     assert not at.exception
     assert [h.value for h in at.header] == ["Data requests"]
-    assert any("past their one-month due date" in e.value and f"#{dp_db['late_sar']}" in e.value
-               for e in at.error)
+    assert any(
+        "past their one-month due date" in e.value and f"#{dp_db['late_sar']}" in e.value for e in at.error
+    )
     assert at.dataframe
 
 
@@ -64,7 +66,9 @@ def test_dmo_builds_the_sar_pack_with_a_download(dp_db):
 
 def test_erasure_under_an_active_restriction_is_refused_and_the_page_says_why(dp_db):
     at = app_as("dmo", "pages/data_requests.py")
-    assert any("formal-stage restriction" in w.value.replace("\\", "") for w in at.warning)   # escaped Markdown
+    assert any(
+        "formal-stage restriction" in w.value.replace("\\", "") for w in at.warning
+    )  # escaped Markdown
     next(c for c in at.checkbox if c.label.startswith("I have checked this request")).check()
     _button(at, "Erase personal data").click().run()
     assert not at.exception
@@ -78,14 +82,20 @@ def test_audit_log_page_shows_entries_and_exports(dp_db, username):
     at = app_as(username, "pages/audit_log.py")
     assert not at.exception
     assert [h.value for h in at.header] == ["Audit log"]
-    assert len(at.dataframe) >= 2          # audit trail and access log
+    assert len(at.dataframe) >= 2  # audit trail and access log
     _button(at, "Prepare CSV export of these entries").click().run()
     assert not at.exception
     name, data, _ = at.session_state["audit_export"]
     assert name.startswith("audit_log_") and data
     with UnitOfWork(dp_db["url"]) as u:
-        assert u.session.scalar(select(func.count()).select_from(AuditEntry)
-                                .where(AuditEntry.action == "export", AuditEntry.username == username)) == 1
+        assert (
+            u.session.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.action == "export", AuditEntry.username == username)
+            )
+            == 1
+        )
 
 
 def test_audit_filters_narrow_the_trail(dp_db):
@@ -96,10 +106,15 @@ def test_audit_filters_narrow_the_trail(dp_db):
     assert set(at.dataframe[0].value["User"]) == {"teamleader"}
 
 
-@pytest.mark.parametrize("username, page", [
-    ("teamleader", "pages/data_requests.py"), ("teamleader", "pages/audit_log.py"),
-    ("admin", "pages/data_requests.py"), ("hsw", "pages/audit_log.py"),
-])
+@pytest.mark.parametrize(
+    "username, page",
+    [
+        ("teamleader", "pages/data_requests.py"),
+        ("teamleader", "pages/audit_log.py"),
+        ("admin", "pages/data_requests.py"),
+        ("hsw", "pages/audit_log.py"),
+    ],
+)
 def test_other_roles_cannot_reach_the_pages(app_db, username, page):
     at = app_as(username)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
@@ -142,19 +157,31 @@ def test_a_logged_request_shows_at_once_in_its_tab_with_any_similar_open_request
     assert not at.warning or not any("already has an open" in w.value for w in at.warning)
     at.text_input(key="log_q").input("NPH610001").run()
     next(t for t in at.text_area if t.label == "What is asked for or disputed").input("A copy of my file")
-    _button(at, "Log request").click().run()       # a SAR: one is already open for her
+    _button(at, "Log request").click().run()  # a SAR: one is already open for her
     assert any("logged" in s.value for s in at.success)
-    assert any("already has an open subject access request" in w.value and f"#{dp_db['late_sar']}" in w.value
-               for w in at.warning)
+    assert any(
+        "already has an open subject access request" in w.value and f"#{dp_db['late_sar']}" in w.value
+        for w in at.warning
+    )
 
 
 def _entries(url, count, customer_id=None):
     with UnitOfWork(url) as u:
         for n in range(count):
-            u.session.add(AuditEntry(username="teamleader", user_id=2, action="amend_customer",
-                                     entity_type="customer", entity_id=customer_id, customer_id=customer_id,
-                                     before={"phone": f"0{n}"}, after={"phone": f"1{n}"}, reason="typo",
-                                     at=dt.datetime(2026, 7, 1, 11, n, tzinfo=dt.timezone.utc)))
+            u.session.add(
+                AuditEntry(
+                    username="teamleader",
+                    user_id=2,
+                    action="amend_customer",
+                    entity_type="customer",
+                    entity_id=customer_id,
+                    customer_id=customer_id,
+                    before={"phone": f"0{n}"},
+                    after={"phone": f"1{n}"},
+                    reason="typo",
+                    at=dt.datetime(2026, 7, 1, 11, n, tzinfo=dt.UTC),
+                )
+            )
         u.commit()
 
 
@@ -167,7 +194,7 @@ def test_audit_page_pages_through_the_trail_in_uk_local_time(app_db):
     at.number_input[0].set_value(10)
     _button(at, "Show").click().run()
     frame = at.dataframe[0].value
-    assert len(frame) == 10 and frame["When (UK)"].iloc[0] == "01 Jul 2026 12:24:00"   # 11:24 UTC = BST
+    assert len(frame) == 10 and frame["When (UK)"].iloc[0] == "01 Jul 2026 12:24:00"  # 11:24 UTC = BST
     assert "None" not in frame.astype(str).to_numpy().ravel().tolist()
     shown = list(frame["Before"])
     _button(at, "Older entries").click().run()
@@ -198,7 +225,9 @@ def test_audit_customer_filter_uses_the_customer_picker(dp_db):
 
 
 def test_dmo_amends_a_disputed_field_from_the_rectification_tab(dp_db):
-    request = a_request(dp_db["url"], dp_db["customer_id"], "rectification", details="My phone number is wrong")
+    request = a_request(
+        dp_db["url"], dp_db["customer_id"], "rectification", details="My phone number is wrong"
+    )
     at = app_as("dmo", "pages/data_requests.py")
     assert at.selectbox(key="rect_pick").value.id == request
     assert any(t.value == "Disputed: My phone number is wrong" for t in at.text)
@@ -210,5 +239,6 @@ def test_dmo_amends_a_disputed_field_from_the_rectification_tab(dp_db):
     assert any(f"Decision on request #{request} recorded (amend)" in s.value for s in at.success)
     with UnitOfWork(dp_db["url"]) as u:
         from core.models import Customer
+
         assert u.session.get(Customer, dp_db["customer_id"]).phone == "07700 900999"
         assert u.session.get(DataRequest, request).status == "closed"

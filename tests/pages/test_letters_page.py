@@ -1,14 +1,15 @@
 """The Letters page (issue 5) with AppTest: choose a case and letter, see the facts used, edit
 the free text, preview, download, record as sent; and the batch zip with a progress bar."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy import select
 
-from core.letters import rendering
 from core.db import UnitOfWork
 from core.enums import LetterType
+from core.letters import rendering
 from core.models import Letter, StageEvent
 from tests.pages.conftest import app_as
 from tests.scenarios import demo_actors
@@ -99,7 +100,17 @@ def test_batch_drafts_the_weeks_review_letters_into_one_zip(app_db):
 
 
 HOSTILE = "[click](http://evil.example) ![x](http://evil.example/t.png)"
-MARKDOWN_ELEMENTS = ("markdown", "title", "header", "subheader", "caption", "success", "info", "warning", "error")
+MARKDOWN_ELEMENTS = (
+    "markdown",
+    "title",
+    "header",
+    "subheader",
+    "caption",
+    "success",
+    "info",
+    "warning",
+    "error",
+)
 
 
 def markdown_values(at) -> list[str]:
@@ -117,7 +128,7 @@ def test_batch_problems_show_a_hostile_customer_name_inert(app_db):
     with UnitOfWork(app_db) as u:
         event = u.session.get(StageEvent, history.warning_id)
         event.review_due = None
-        event.case.warning_review_due = None            # the warning letter cannot be drafted
+        event.case.warning_review_due = None  # the warning letter cannot be drafted
         u.commit()
     at = app_as("teamleader", PAGE)
     _choose(at.selectbox(key="lt_batch_type"), LetterType.WARNING)
@@ -128,5 +139,5 @@ def test_batch_problems_show_a_hostile_customer_name_inert(app_db):
     assert not at.exception
     problems = [w.value for w in at.warning if "review date" in w.value]
     assert len(problems) == 1
-    assert f"Eve {HOSTILE}" in problems[0].replace("\\", "")     # shown, as typed, once unescaped
+    assert f"Eve {HOSTILE}" in problems[0].replace("\\", "")  # shown, as typed, once unescaped
     assert all(inert(value) for value in markdown_values(at)), markdown_values(at)

@@ -1,5 +1,6 @@
 """Login security through the real sign-in form (AppTest): lock-out, idle expiry, cookie key,
 and the administrator's Users page."""
+
 import time
 
 from sqlalchemy import func, select
@@ -9,8 +10,10 @@ from core.db import UnitOfWork
 from core.models import AuditEntry, LoginAttempt, User
 from tests.pages.conftest import app_as, new_app
 
-LOCK_MESSAGE = ("Username or password is incorrect, or the account is locked. "
-                "After 5 failed attempts an account is locked for 15 minutes.")
+LOCK_MESSAGE = (
+    "Username or password is incorrect, or the account is locked. "
+    "After 5 failed attempts an account is locked for 15 minutes."
+)
 
 
 def try_login(username: str, password: str):
@@ -23,8 +26,9 @@ def try_login(username: str, password: str):
 
 def actions(url: str, action: str) -> int:
     with UnitOfWork(url) as u:
-        return u.session.scalar(select(func.count()).select_from(AuditEntry)
-                                .where(AuditEntry.action == action))
+        return u.session.execute(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == action)
+        ).scalar_one()
 
 
 def test_five_failures_lock_the_account_even_with_the_right_password(app_db):
@@ -41,8 +45,12 @@ def test_five_failures_lock_the_account_even_with_the_right_password(app_db):
     assert actions(app_db, "login_locked") == 1
     assert actions(app_db, "login_refused_locked") == 1
     with UnitOfWork(app_db) as u:
-        assert u.session.scalar(select(func.count()).select_from(LoginAttempt)
-                                .where(LoginAttempt.succeeded.is_(True))) == 0
+        assert (
+            u.session.scalar(
+                select(func.count()).select_from(LoginAttempt).where(LoginAttempt.succeeded.is_(True))
+            )
+            == 0
+        )
     # Another user is unaffected.
     other = try_login("dmo", "fairtreatment-demo")
     assert other.session_state["actor"].username == "dmo"
@@ -51,7 +59,7 @@ def test_five_failures_lock_the_account_even_with_the_right_password(app_db):
 def test_a_locked_account_with_a_live_session_is_signed_out(app_db):
     for _ in range(5):
         auth.record_login_attempt("teamleader", False, UnitOfWork(app_db))
-    at = app_as("teamleader")          # e.g. a re-authentication cookie: the lock still applies
+    at = app_as("teamleader")  # e.g. a re-authentication cookie: the lock still applies
     assert "actor" not in at.session_state
     assert any("locked" in i.value for i in at.info)
 
@@ -123,9 +131,11 @@ def test_admin_page_adds_resets_and_disables_a_user(app_db):
     with UnitOfWork(app_db) as u:
         user = u.session.get(User, user_id)
         assert not user.active and auth.check_password("another-long-pw-2", user.password_hash)
-        logged = u.session.scalars(select(AuditEntry.action).where(
-            AuditEntry.entity_type == "app_user", AuditEntry.entity_id == user_id)
-            .order_by(AuditEntry.id)).all()
+        logged = u.session.scalars(
+            select(AuditEntry.action)
+            .where(AuditEntry.entity_type == "app_user", AuditEntry.entity_id == user_id)
+            .order_by(AuditEntry.id)
+        ).all()
     assert logged == ["add_user", "reset_password", "disable_user"]
     refused = try_login("newofficer", "another-long-pw-2")
     assert "actor" not in refused.session_state
@@ -153,7 +163,7 @@ def test_a_disabled_users_open_tab_is_signed_out_on_its_next_action(app_db):
     assert at.session_state["actor"].username == "teamleader"
     admin = demo_actors(app_db)["admin"]
     users.set_user_active(admin, at.session_state["actor"].user_id, False, "Left NPH", UnitOfWork(app_db))
-    at.run()                                              # the next click in the open tab
+    at.run()  # the next click in the open tab
     assert not at.exception
     assert signed_out_form(at)
     assert any("account disabled" in i.value for i in at.info)
@@ -162,7 +172,9 @@ def test_a_disabled_users_open_tab_is_signed_out_on_its_next_action(app_db):
 def test_a_password_reset_ends_the_open_session(app_db):
     at = app_as("dmo")
     admin = demo_actors(app_db)["admin"]
-    users.reset_password(admin, at.session_state["actor"].user_id, "a new long passphrase", UnitOfWork(app_db))
+    users.reset_password(
+        admin, at.session_state["actor"].user_id, "a new long passphrase", UnitOfWork(app_db)
+    )
     at.run()
     assert signed_out_form(at)
     assert any("signed out" in i.value for i in at.info)
@@ -171,7 +183,7 @@ def test_a_password_reset_ends_the_open_session(app_db):
 def test_signing_out_in_one_tab_ends_the_other_tabs(app_db):
     first, second = app_as("teamleader"), app_as("teamleader")
     first.switch_page("pages/customers.py").run()
-    auth.record_logout(first.session_state["actor"], UnitOfWork(app_db))     # the Sign out page
+    auth.record_logout(first.session_state["actor"], UnitOfWork(app_db))  # the Sign out page
     second.run()
     assert signed_out_form(second)
 
@@ -186,8 +198,9 @@ def browser_cookie(monkeypatch):
 
 
 def test_a_new_tab_with_a_valid_cookie_is_signed_in(app_db, browser_cookie):
-    browser_cookie[auth.COOKIE_NAME] = auth.issue_cookie(auth.load_actor("teamleader", UnitOfWork(app_db)),
-                                                         KEY, dt.timedelta(minutes=30))
+    browser_cookie[auth.COOKIE_NAME] = auth.issue_cookie(
+        auth.load_actor("teamleader", UnitOfWork(app_db)), KEY, dt.timedelta(minutes=30)
+    )
     at = new_app().run()
     assert not at.exception
     assert at.session_state["actor"].username == "teamleader"
@@ -203,11 +216,15 @@ def test_a_new_tab_with_a_disabled_users_cookie_shows_the_form_and_says_why(app_
     assert any("account disabled" in i.value for i in at.info)
 
 
-@pytest.mark.parametrize("token", [
-    "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJ1c2VybmFtZSI6ImFkbWluIiwiZXhwX2RhdGUiOjk5OTk5OTk5OTl9.",
-    "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhZG1pbiIsImdlbiI6MCwiZXhwIjo5OTk5OTk5OTk5fQ.",
-    "not-a-token", "a.b.c",
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJ1c2VybmFtZSI6ImFkbWluIiwiZXhwX2RhdGUiOjk5OTk5OTk5OTl9.",
+        "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhZG1pbiIsImdlbiI6MCwiZXhwIjo5OTk5OTk5OTk5fQ.",
+        "not-a-token",
+        "a.b.c",
+    ],
+)
 def test_an_unsigned_or_tampered_cookie_gives_the_sign_in_form_not_a_crash(app_db, browser_cookie, token):
     browser_cookie[auth.COOKIE_NAME] = token
     at = new_app().run()
@@ -217,16 +234,18 @@ def test_an_unsigned_or_tampered_cookie_gives_the_sign_in_form_not_a_crash(app_d
 
 def test_the_cookie_is_renewed_while_the_user_keeps_working(app_db, browser_cookie):
     actor = auth.load_actor("teamleader", UnitOfWork(app_db))
-    issued_25_minutes_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=25)
-    browser_cookie[auth.COOKIE_NAME] = auth.issue_cookie(actor, KEY, dt.timedelta(minutes=30),
-                                                         now=issued_25_minutes_ago)
+    issued_25_minutes_ago = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=25)
+    browser_cookie[auth.COOKIE_NAME] = auth.issue_cookie(
+        actor, KEY, dt.timedelta(minutes=30), now=issued_25_minutes_ago
+    )
     at = new_app().run()
     assert at.session_state["actor"].username == "teamleader"
-    at.session_state["cookie_written_at"] = time.time() - 25 * 60      # still working 25 minutes on
+    at.session_state["cookie_written_at"] = time.time() - 25 * 60  # still working 25 minutes on
     at.run()
     import jwt
+
     renewed = jwt.decode(at.session_state["cookie_token"], KEY, algorithms=["HS256"])
-    assert renewed["exp"] > time.time() + 29 * 60                       # 30 minutes from now
+    assert renewed["exp"] > time.time() + 29 * 60  # 30 minutes from now
 
 
 def test_signing_in_through_the_form_needs_no_waiting(app_db, monkeypatch):
@@ -234,11 +253,12 @@ def test_signing_in_through_the_form_needs_no_waiting(app_db, monkeypatch):
     monkeypatch.setattr(time, "sleep", lambda s: slept.append(s) or original(s))
     at = try_login("teamleader", "fairtreatment-demo")
     assert at.session_state["actor"].username == "teamleader"
-    assert [s for s in slept if s >= 0.05] == []          # no fixed pause for a cookie component
+    assert [s for s in slept if s >= 0.05] == []  # no fixed pause for a cookie component
     assert auth.read_cookie(at.session_state["cookie_token"], auth.cookie_key(UnitOfWork(app_db)))
 
 
 # --- demo data and production -----------------------------------------------------------------
+
 
 def test_the_sign_in_page_warns_when_demo_accounts_exist(app_db):
     at = new_app().run()
@@ -247,6 +267,7 @@ def test_the_sign_in_page_warns_when_demo_accounts_exist(app_db):
 
 def test_no_demo_warning_without_demo_accounts(tmp_path, monkeypatch):
     from db.setup import initialise
+
     url = f"sqlite:///{tmp_path / 'prod.db'}"
     initialise(url)
     monkeypatch.setenv("DATABASE_URL", url)
@@ -267,6 +288,7 @@ def test_the_app_refuses_to_start_with_demo_accounts_in_production(app_db, monke
 
 def test_the_first_administrator_must_replace_the_one_time_password(tmp_path, monkeypatch):
     from db.setup import add_first_administrator, initialise
+
     url = f"sqlite:///{tmp_path / 'prod.db'}"
     initialise(url)
     username, password = add_first_administrator("it.lead@nph.org.uk", url)

@@ -135,8 +135,14 @@ def test_a_logged_call_and_an_attached_file_are_on_the_timeline(db_url, uow, act
     tl = actors["teamleader"]
     customer_id, incident_id = incident
     when = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
-    new = contacts.NewContact(customer_id=customer_id, occurred_at=when, channel="phone", direction="in",
-                              summary="The customer asked about the repair date.", duration_minutes=4)
+    new = contacts.NewContact(
+        customer_id=customer_id,
+        occurred_at=when,
+        channel="phone",
+        direction="in",
+        summary="The customer asked about the repair date.",
+        duration_minutes=4,
+    )
     contacts.log_contact(tl, new, uow(), now=when + dt.timedelta(hours=1))
     attachments.attach_file(tl, "incident", incident_id, "doorway.png", png_bytes(), uow())
     page = timeline.get_timeline(tl, customer_id, uow(), today=dt.date(2026, 11, 21))

@@ -1,5 +1,6 @@
 """The audit trail (clause 6: every change attributable): DMO and administrator read and export
 it with filters; nobody can change or delete an entry, through the services or the database."""
+
 import ast
 import csv
 import datetime as dt
@@ -36,18 +37,47 @@ def _entry(url, **values) -> int:
 def trail(db_url):
     first = a_full_history(db_url, "NPH900101", "Mo", "First")
     second = a_full_history(db_url, "NPH900102", "Ned", "Second")
-    day = lambda d: dt.datetime(2026, 3, d, 12, tzinfo=dt.timezone.utc)  # noqa: E731
+    day = lambda d: dt.datetime(2026, 3, d, 12, tzinfo=dt.UTC)  # noqa: E731
     ids = {
-        "early": _entry(db_url, username="teamleader", user_id=2, action="amend_customer", entity_type="customer",
-                        entity_id=min(first["customer"]), customer_id=min(first["customer"]),
-                        before={"phone": "1"}, after={"phone": "2"}, reason="typo", at=day(1)),
-        "middle": _entry(db_url, username="dmo", user_id=3, action="set_legal_hold", entity_type="customer",
-                         entity_id=min(second["customer"]), customer_id=min(second["customer"]),
-                         before={"legal_hold": False}, after={"legal_hold": True}, reason="claim", at=day(10)),
-        "late": _entry(db_url, username="teamleader", user_id=2, action="amend_incident", entity_type="incident",
-                       entity_id=min(second["incident"]), customer_id=min(second["customer"]),
-                       before={"description": "=cmd|' /C calc'!A0"}, after={"description": "fixed"},
-                       reason="wrong", at=day(20)),
+        "early": _entry(
+            db_url,
+            username="teamleader",
+            user_id=2,
+            action="amend_customer",
+            entity_type="customer",
+            entity_id=min(first["customer"]),
+            customer_id=min(first["customer"]),
+            before={"phone": "1"},
+            after={"phone": "2"},
+            reason="typo",
+            at=day(1),
+        ),
+        "middle": _entry(
+            db_url,
+            username="dmo",
+            user_id=3,
+            action="set_legal_hold",
+            entity_type="customer",
+            entity_id=min(second["customer"]),
+            customer_id=min(second["customer"]),
+            before={"legal_hold": False},
+            after={"legal_hold": True},
+            reason="claim",
+            at=day(10),
+        ),
+        "late": _entry(
+            db_url,
+            username="teamleader",
+            user_id=2,
+            action="amend_incident",
+            entity_type="incident",
+            entity_id=min(second["incident"]),
+            customer_id=min(second["customer"]),
+            before={"description": "=cmd|' /C calc'!A0"},
+            after={"description": "fixed"},
+            reason="wrong",
+            at=day(20),
+        ),
     }
     return {"first": first, "second": second, "ids": ids}
 
@@ -69,7 +99,10 @@ def test_filters_by_user_customer_record_type_and_date(uow, actors, trail):
     entries = audit.audit_entries(dmo, uow(), customer_id=second, entity_type="customer")
     middle = next(e for e in entries if e.id == ids["middle"])
     assert (middle.before, middle.after, middle.username) == (
-        {"legal_hold": False}, {"legal_hold": True}, "dmo")
+        {"legal_hold": False},
+        {"legal_hold": True},
+        "dmo",
+    )
     newest_first = [e.at for e in audit.audit_entries(dmo, uow())]
     assert newest_first == sorted(newest_first, reverse=True)
     with pytest.raises(PolicyError, match="after the 'to' date"):
@@ -86,7 +119,11 @@ def test_the_administrator_sees_actions_and_actors_but_not_case_content(uow, act
     dmo = {e.id: e for e in audit.audit_entries(actors["dmo"], uow())}
     late_admin, late_dmo = admin[ids["late"]], dmo[ids["late"]]
     assert (late_admin.username, late_admin.action, late_admin.entity_type, late_admin.at) == (
-        late_dmo.username, late_dmo.action, late_dmo.entity_type, late_dmo.at)
+        late_dmo.username,
+        late_dmo.action,
+        late_dmo.entity_type,
+        late_dmo.at,
+    )
     assert late_admin.before == late_admin.after == late_admin.reason == audit.WITHHELD_CONTENT
     assert (late_dmo.before, late_dmo.reason) == ({"description": "=cmd|' /C calc'!A0"}, "wrong")
     assert not any("calc" in str(e.before) + str(e.after) for e in admin.values())
@@ -154,8 +191,10 @@ def test_access_log_records_who_viewed_a_customer(db_url, uow, actors, trail):
     assert rows[0].username == "hsw" and rows[0].what == "case"
     assert {r.kind for r in rows} == {"case records", "arrangements"}
     assert {r.username for r in audit.access_log(actors["admin"], uow(), username="hsw")} == {"hsw"}
-    assert all(r.kind == "case records" for r in
-               audit.access_log(actors["dmo"], uow(), customer_id=cid, include_disclosures=False))
+    assert all(
+        r.kind == "case records"
+        for r in audit.access_log(actors["dmo"], uow(), customer_id=cid, include_disclosures=False)
+    )
     with pytest.raises(PermissionDenied):
         dp.record_access(actors["contractor"], cid, "case", uow())
     name, data, _ = audit.export_access_log(actors["dmo"], uow, customer_id=cid)
@@ -164,7 +203,9 @@ def test_access_log_records_who_viewed_a_customer(db_url, uow, actors, trail):
 
 # ---- no way to edit or delete an audit entry -------------------------------------------------
 
-_RAW_SQL = re.compile(r"(update\s+\"?audit_entry|delete\s+from\s+\"?audit_entry|truncate\s+\"?audit_entry)", re.I)
+_RAW_SQL = re.compile(
+    r"(update\s+\"?audit_entry|delete\s+from\s+\"?audit_entry|truncate\s+\"?audit_entry)", re.I
+)
 
 
 def _service_modules():
@@ -187,14 +228,23 @@ def _offences(source: str) -> list[str]:
             if name in ("update", "delete") and ("AuditEntry" in target or "audit_entry" in target):
                 problems.append(ast.unparse(node))
             if name in ("update", "delete") and "AuditEntry" in receiver:
-                problems.append(ast.unparse(node))       # query(AuditEntry).delete() / .update()
-            if name == "delete" and receiver.endswith("session") and first is not None and "audit" in target.lower():
-                problems.append(ast.unparse(node))       # session.delete(audit_entry)
+                problems.append(ast.unparse(node))  # query(AuditEntry).delete() / .update()
+            if (
+                name == "delete"
+                and receiver.endswith("session")
+                and first is not None
+                and "audit" in target.lower()
+            ):
+                problems.append(ast.unparse(node))  # session.delete(audit_entry)
         if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
-                        and "audit" in target.value.id.lower() and target.value.id != "audit":
-                    problems.append(ast.unparse(node))   # entry.before = ...
+            for assigned in node.targets:
+                if (
+                    isinstance(assigned, ast.Attribute)
+                    and isinstance(assigned.value, ast.Name)
+                    and "audit" in assigned.value.id.lower()
+                    and assigned.value.id != "audit"
+                ):
+                    problems.append(ast.unparse(node))  # entry.before = ...
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and _RAW_SQL.search(node.value):
             problems.append(node.value)
     return problems
@@ -213,8 +263,12 @@ def test_the_offence_detector_catches_the_ways_of_changing_an_entry():
     ]
     for line in offending:
         assert _offences(line), line
-    harmless = ["uow.audit(actor, 'erase', before={})", "s.execute(delete(T['letter']))",
-                "uow.session.delete(incident)", "select(AuditEntry).where(AuditEntry.id == 1)"]
+    harmless = [
+        "uow.audit(actor, 'erase', before={})",
+        "s.execute(delete(T['letter']))",
+        "uow.session.delete(incident)",
+        "select(AuditEntry).where(AuditEntry.id == 1)",
+    ]
     for line in harmless:
         assert not _offences(line), line
 
@@ -227,13 +281,14 @@ _SANCTIONED = {"core.services.dataprotection.erasure": "_scrub_audit_payloads"}
 def test_no_service_offers_a_way_to_change_or_delete_audit_entries():
     modules = list(_service_modules())
     assert {"dataprotection", "audit", "customers", "incidents", "erasure"} <= {
-        m.__name__.rsplit(".", 1)[1] for m in modules}
+        m.__name__.rsplit(".", 1)[1] for m in modules
+    }
     found = {}
     for module in modules:
         source = inspect.getsource(module)
         if module.__name__ in _SANCTIONED:
             scrub = inspect.getsource(getattr(module, _SANCTIONED[module.__name__]))
-            assert len(_offences(scrub)) == 1 and "REDACTED" in scrub   # the one update, to the marker
+            assert len(_offences(scrub)) == 1 and "REDACTED" in scrub  # the one update, to the marker
             source = source.replace(scrub, "")
         found[module.__name__] = _offences(source)
     assert {name: problems for name, problems in found.items() if problems} == {}
@@ -252,10 +307,13 @@ def test_the_orm_refuses_to_change_or_delete_an_entry(db_url, trail):
             u.session.flush()
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_entry SET reason = 'rewritten' WHERE id = :id",
-    "DELETE FROM audit_entry WHERE id = :id",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_entry SET reason = 'rewritten' WHERE id = :id",
+        "DELETE FROM audit_entry WHERE id = :id",
+    ],
+)
 def test_the_database_refuses_to_change_or_delete_an_entry(db_url, trail, statement):
     entry_id = trail["ids"]["early"]
     with get_engine(db_url).connect() as connection:
@@ -303,13 +361,14 @@ def _refused(url, statement, params):
 def test_raw_sql_cannot_replace_or_upsert_an_entry(db_url, trail):
     entry_id = trail["ids"]["early"]
     forms = _SQLITE_FORMS if db_url.startswith("sqlite") else _POSTGRES_FORMS
-    params = {"id": entry_id, "at": dt.datetime(2026, 3, 2, tzinfo=dt.timezone.utc)}
+    params = {"id": entry_id, "at": dt.datetime(2026, 3, 2, tzinfo=dt.UTC)}
     for statement in forms:
         _refused(db_url, statement, params)
         _unchanged(db_url, entry_id)
-    with get_engine(db_url).connect() as connection:   # a new entry still goes in
-        connection.execute(text(f"INSERT INTO audit_entry {_COLUMNS} VALUES {_VALUES}"),
-                           {**params, "id": entry_id + 1000})
+    with get_engine(db_url).connect() as connection:  # a new entry still goes in
+        connection.execute(
+            text(f"INSERT INTO audit_entry {_COLUMNS} VALUES {_VALUES}"), {**params, "id": entry_id + 1000}
+        )
         connection.commit()
 
 
@@ -317,20 +376,31 @@ def test_sqlalchemy_cannot_replace_or_upsert_an_entry(db_url, trail):
     from sqlalchemy.dialects import postgresql, sqlite
 
     entry_id = trail["ids"]["early"]
-    values = {"id": entry_id, "at": dt.datetime(2026, 3, 2, tzinfo=dt.timezone.utc), "username": "intruder",
-              "action": "rewritten", "entity_type": "customer", "reason": "forged", "before": {"phone": "9"}}
+    values = {
+        "id": entry_id,
+        "at": dt.datetime(2026, 3, 2, tzinfo=dt.UTC),
+        "username": "intruder",
+        "action": "rewritten",
+        "entity_type": "customer",
+        "reason": "forged",
+        "before": {"phone": "9"},
+    }
     dialect = sqlite if db_url.startswith("sqlite") else postgresql
-    statements = [dialect.insert(AuditEntry).values(**values).on_conflict_do_update(
-        index_elements=[AuditEntry.id], set_={"reason": "forged", "before": {"phone": "9"}})]
+    statements = [
+        dialect.insert(AuditEntry)
+        .values(**values)
+        .on_conflict_do_update(
+            index_elements=[AuditEntry.id], set_={"reason": "forged", "before": {"phone": "9"}}
+        )
+    ]
     if dialect is sqlite:
         statements.append(sqlite.insert(AuditEntry).values(**values).prefix_with("OR REPLACE"))
     for statement in statements:
-        with UnitOfWork(db_url) as u:
-            with pytest.raises(DBAPIError, match="append-only"):
-                u.session.execute(statement)
-                u.commit()
+        with UnitOfWork(db_url) as u, pytest.raises(DBAPIError, match="append-only"):
+            u.session.execute(statement)
+            u.commit()
         _unchanged(db_url, entry_id)
-    with UnitOfWork(db_url) as u:   # merge() of a forged copy is refused by the ORM
+    with UnitOfWork(db_url) as u:  # merge() of a forged copy is refused by the ORM
         u.session.merge(AuditEntry(**values))
         with pytest.raises(PermissionError):
             u.session.flush()
@@ -345,52 +415,89 @@ def test_only_the_erasure_redaction_of_an_erased_customers_payload_is_accepted(d
     redact = "UPDATE audit_entry SET before = :marker WHERE id = :id"
     if db_url.startswith("postgresql"):
         redact = "UPDATE audit_entry SET before = CAST(:marker AS json) WHERE id = :id"
-    _refused(db_url, redact, {"marker": marker, "id": early})        # customer not erased: refused
+    _refused(db_url, redact, {"marker": marker, "id": early})  # customer not erased: refused
     cid = min(trail["first"]["customer"])
     dp.erase_customer(actors["dmo"], a_request(db_url, cid, "erasure"), uow())
     for statement, params in [
         ("UPDATE audit_entry SET reason = 'forged' WHERE id = :id", {"id": early}),
         ("UPDATE audit_entry SET username = 'someone' WHERE id = :id", {"id": early}),
-        (redact.replace(":marker", "'{\"phone\": \"9\"}'"), {"id": early}),   # anything but the marker
-        (redact, {"marker": marker, "id": late}),                               # another customer's entry
+        (redact.replace(":marker", '\'{"phone": "9"}\''), {"id": early}),  # anything but the marker
+        (redact, {"marker": marker, "id": late}),  # another customer's entry
         ("DELETE FROM audit_entry WHERE id = :id", {"id": early}),
     ]:
         _refused(db_url, statement, params)
     with UnitOfWork(db_url) as u:
         entry = u.session.get(AuditEntry, early)
         assert (entry.before, entry.after, entry.reason, entry.username, entry.action) == (
-            REDACTED, REDACTED, "typo", "teamleader", "amend_customer")
+            REDACTED,
+            REDACTED,
+            "typo",
+            "teamleader",
+            "amend_customer",
+        )
         assert u.session.get(AuditEntry, late).before == {"description": "=cmd|' /C calc'!A0"}
 
 
 def test_erasure_leaves_no_erased_value_anywhere_in_the_database_file(sqlite_url):
     """Issue 14, item 11: after erasure, a VACUUM and a WAL checkpoint, none of the customer's
     name, address, phone, email or incident text is left in the file's bytes."""
+    from dataclasses import replace
+
+    from core.db import dispose_engines
     from core.services.customers import CustomerDetails, create_customer, update_customer
     from core.services.incidents import NewIncident, amend_incident, incident_form, log_incident
-    from core.db import dispose_engines
-    from dataclasses import replace
     from tests.scenarios import area_id, demo_actors
 
     url, people = sqlite_url, demo_actors(sqlite_url)
     leader, dmo = people["teamleader"], people["dmo"]
-    details = CustomerDetails(first_name="Zebedee", last_name="Quillfeatherstone", housing_ref="NPH987654",
-                              address_line1="77 Wobblegate Crescent", town="Northampton", postcode="NN9 9ZZ",
-                              phone="07700 918273", email="zq.private@example.org",
-                              service_area_id=area_id(url))
+    details = CustomerDetails(
+        first_name="Zebedee",
+        last_name="Quillfeatherstone",
+        housing_ref="NPH987654",
+        address_line1="77 Wobblegate Crescent",
+        town="Northampton",
+        postcode="NN9 9ZZ",
+        phone="07700 918273",
+        email="zq.private@example.org",
+        service_area_id=area_id(url),
+    )
     cid = create_customer(leader, details, UnitOfWork(url))
     update_customer(leader, cid, replace(details, phone="07700 564738"), "New number", UnitOfWork(url))
-    incident = log_incident(leader, NewIncident(
-        customer_id=cid, occurred_at=dt.datetime(2026, 3, 1, 9, tzinfo=dt.timezone.utc), channel="phone",
-        category="aggressive", behaviours=["threatening_language"], evidence_source="first_hand",
-        description="Shouted about the marmalade xylophone at the counter."), UnitOfWork(url))
+    incident = log_incident(
+        leader,
+        NewIncident(
+            customer_id=cid,
+            occurred_at=dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC),
+            channel="phone",
+            category="aggressive",
+            behaviours=["threatening_language"],
+            evidence_source="first_hand",
+            description="Shouted about the marmalade xylophone at the counter.",
+        ),
+        UnitOfWork(url),
+    )
     with UnitOfWork(url) as u:
         form = incident_form(u, u.session.get(Incident, incident))
-    amend_incident(leader, incident, replace(form, description="Shouted about the purple kettledrum."),
-                   "Wrong instrument", UnitOfWork(url))
+    amend_incident(
+        leader,
+        incident,
+        replace(form, description="Shouted about the purple kettledrum."),
+        "Wrong instrument",
+        UnitOfWork(url),
+    )
     dp.record_access(dmo, cid, "timeline", UnitOfWork(url))
-    secrets = ["Zebedee", "Quillfeatherstone", "Wobblegate", "NN9 9ZZ", "918273", "564738",
-               "zq.private", "marmalade xylophone", "purple kettledrum", "NPH987654"]
+    secrets = [
+        "Zebedee",
+        "Quillfeatherstone",
+        "Wobblegate",
+        "NN9 9ZZ",
+        "918273",
+        "564738",
+        "zq.private",
+        "marmalade xylophone",
+        "purple kettledrum",
+        "NPH987654",
+    ]
 
     def file_bytes() -> bytes:
         dispose_engines()
@@ -402,15 +509,20 @@ def test_erasure_leaves_no_erased_value_anywhere_in_the_database_file(sqlite_url
         return b"".join(Path(p).read_bytes() for p in (path, path + "-wal") if Path(p).exists())
 
     before = file_bytes()
-    assert all(secret.encode() in before for secret in secrets)    # the test can see them
-    request = dp.log_request(dmo, cid, "erasure", dt.date(2026, 3, 5), True, "Erase me", UnitOfWork(url),
-                             today=dt.date(2026, 3, 5))
+    assert all(secret.encode() in before for secret in secrets)  # the test can see them
+    request = dp.log_request(
+        dmo, cid, "erasure", dt.date(2026, 3, 5), True, "Erase me", UnitOfWork(url), today=dt.date(2026, 3, 5)
+    )
     result = dp.erase_customer(dmo, request, UnitOfWork(url))
     assert result["audit_payloads_redacted"] >= 4
     after = file_bytes()
     assert [s for s in secrets if s.encode() in after] == []
     assert [s for s in secrets if s.encode("utf-16-le") in after] == []
-    entries = audit.audit_entries(dmo, UnitOfWork(url), customer_id=cid)   # who did what, when: kept
+    entries = audit.audit_entries(dmo, UnitOfWork(url), customer_id=cid)  # who did what, when: kept
     done = [(e.action, e.username) for e in reversed(entries)]
     assert done[:2] == [("create_customer", "teamleader"), ("amend_customer", "teamleader")]
-    assert {("log_incident", "teamleader"), ("amend_incident", "teamleader"), ("erase_customer", "dmo")} <= set(done)
+    assert {
+        ("log_incident", "teamleader"),
+        ("amend_incident", "teamleader"),
+        ("erase_customer", "dmo"),
+    } <= set(done)

@@ -1,4 +1,5 @@
 """Backup and restore (issue 9): a round trip gives back every row of every table."""
+
 import os
 import shutil
 import subprocess
@@ -59,7 +60,7 @@ def test_backup_then_restore_gives_back_every_row(db_url, actors, tmp_path):
     restored = contents(db_url)
     audit_saved, audit_now = saved.pop("audit_entry"), restored.pop("audit_entry")
     assert restored == saved
-    assert audit_now[:len(audit_saved)] == audit_saved
+    assert audit_now[: len(audit_saved)] == audit_saved
     with UnitOfWork(db_url) as uow:
         last = uow.session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1))
         assert (last.action, last.after["file"]) == ("restore_database", "ft.backup")
@@ -76,6 +77,7 @@ def test_sqlite_backup_is_a_checked_self_contained_file(sqlite_url, tmp_path):
     file = backups.backup(sqlite_url, tmp_path / "copy.db")
     assert not Path(str(file) + ".partial").exists()
     import sqlite3
+
     with sqlite3.connect(file) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
@@ -96,8 +98,17 @@ def test_restore_refuses_a_missing_or_broken_file(sqlite_url, tmp_path):
 def test_command_line_backup_and_restore(sqlite_url, tmp_path):
     dispose_engines()
     env = dict(os.environ, DATABASE_URL=sqlite_url, FT_DATA_DIR=str(tmp_path / "data"))
-    run = lambda *args: subprocess.run([sys.executable, "-m", "db.backup", *args], cwd=ROOT,
-                                       env=env, capture_output=True, text=True, timeout=120)
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "db.backup", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
     made = run("backup")
     assert made.returncode == 0, made.stderr
     written = list((tmp_path / "data" / "backups").glob("fair_treatment-*.db"))
@@ -112,12 +123,14 @@ def test_command_line_backup_and_restore(sqlite_url, tmp_path):
 
 # --- issue 14: a restore cannot destroy ----------------------------------------------------
 
+
 def sqlite_file(url: str) -> Path:
     return Path(url.split("sqlite:///", 1)[1])
 
 
 def test_restore_refuses_a_valid_sqlite_file_that_is_not_a_fair_treatment_backup(sqlite_url, tmp_path):
     import sqlite3
+
     other = tmp_path / "other.db"
     with sqlite3.connect(other) as conn:
         conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
@@ -126,11 +139,12 @@ def test_restore_refuses_a_valid_sqlite_file_that_is_not_a_fair_treatment_backup
     with pytest.raises(ConfigError, match="not a Fair Treatment backup"):
         backups.restore(other, sqlite_url)
     assert contents(sqlite_url) == before
-    assert not list(sqlite_file(sqlite_url).parent.glob("backups/*"))     # nothing touched
+    assert not list(sqlite_file(sqlite_url).parent.glob("backups/*"))  # nothing touched
 
 
 def test_restore_refuses_a_backup_of_an_unknown_schema_revision(sqlite_url, tmp_path):
     import sqlite3
+
     file = backups.backup(sqlite_url, tmp_path / "future.db")
     with sqlite3.connect(file) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
@@ -143,8 +157,8 @@ def test_restore_refuses_a_backup_of_an_unknown_schema_revision(sqlite_url, tmp_
 def test_restore_refuses_a_file_that_fails_its_integrity_check(sqlite_url, tmp_path):
     file = backups.backup(sqlite_url, tmp_path / "damaged.db")
     data = bytearray(file.read_bytes())
-    for offset in range(4096 * 2, len(data) - 4096, 4096):      # scribble over every page header
-        data[offset:offset + 16] = b"\xff" * 16
+    for offset in range(4096 * 2, len(data) - 4096, 4096):  # scribble over every page header
+        data[offset : offset + 16] = b"\xff" * 16
     file.write_bytes(bytes(data))
     before = contents(sqlite_url)
     with pytest.raises(ConfigError):
@@ -154,8 +168,9 @@ def test_restore_refuses_a_file_that_fails_its_integrity_check(sqlite_url, tmp_p
 
 def test_restore_refuses_while_the_app_is_running(sqlite_url, tmp_path):
     from core.db import hold_app_lock, release_app_lock
+
     file = backups.backup(sqlite_url, tmp_path / "good.db")
-    hold_app_lock(sqlite_url)                       # what app.py does on every run
+    hold_app_lock(sqlite_url)  # what app.py does on every run
     try:
         with pytest.raises(ConfigError, match="stop the app"):
             backups.restore(file, sqlite_url)
@@ -167,10 +182,20 @@ def test_restore_refuses_while_the_app_is_running(sqlite_url, tmp_path):
 def test_restore_from_a_running_app_process_is_refused(sqlite_url, tmp_path):
     """Another process (like `streamlit run app.py`) holding the app lock."""
     file = backups.backup(sqlite_url, tmp_path / "good.db")
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from core.db import hold_app_lock; hold_app_lock(sys.argv[1]); "
-        "print('held', flush=True); time.sleep(60)"), sqlite_url],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time; from core.db import hold_app_lock; hold_app_lock(sys.argv[1]); "
+                "print('held', flush=True); time.sleep(60)"
+            ),
+            sqlite_url,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(ConfigError, match="running"):
@@ -181,8 +206,7 @@ def test_restore_from_a_running_app_process_is_refused(sqlite_url, tmp_path):
     backups.restore(file, sqlite_url)
 
 
-@pytest.mark.parametrize("name", ["backup #1.db", "what?.db", "with spaces and ?x=1#frag.db",
-                                  "100%.db"])
+@pytest.mark.parametrize("name", ["backup #1.db", "what?.db", "with spaces and ?x=1#frag.db", "100%.db"])
 def test_any_file_name_works(sqlite_url, actors_sqlite, tmp_path, name):
     a_customer(sqlite_url, actors_sqlite["teamleader"], ref="NPH900010")
     saved = contents(sqlite_url)
@@ -199,12 +223,13 @@ def test_any_file_name_works(sqlite_url, actors_sqlite, tmp_path, name):
 @pytest.fixture
 def actors_sqlite(sqlite_url):
     from tests.scenarios import demo_actors
+
     return demo_actors(sqlite_url)
 
 
 def test_the_restored_file_is_swapped_in_whole_with_no_stale_wal(sqlite_url, actors_sqlite, tmp_path):
     file = backups.backup(sqlite_url, tmp_path / "good.db")
-    a_customer(sqlite_url, actors_sqlite["teamleader"], ref="NPH900012")   # leaves a WAL behind
+    a_customer(sqlite_url, actors_sqlite["teamleader"], ref="NPH900012")  # leaves a WAL behind
     db = sqlite_file(sqlite_url)
     backups.restore(file, sqlite_url)
     assert not db.with_name(db.name + ".restoring").exists()
@@ -215,12 +240,14 @@ def test_the_restored_file_is_swapped_in_whole_with_no_stale_wal(sqlite_url, act
     safety = sorted((db.parent / "backups").glob("fair_treatment-before-restore-*.db"))
     assert len(safety) == 1
     import sqlite3
-    with sqlite3.connect(safety[0]) as conn:           # the safety copy has the lost customer
+
+    with sqlite3.connect(safety[0]) as conn:  # the safety copy has the lost customer
         assert conn.execute("SELECT count(*) FROM customer").fetchone()[0] == 1
 
 
 def test_backups_and_the_database_are_owner_only(sqlite_url, tmp_path):
     import stat
+
     file = backups.backup(sqlite_url, tmp_path / "private" / "copy.db")
     assert stat.S_IMODE(file.stat().st_mode) == 0o600
     assert stat.S_IMODE(file.parent.stat().st_mode) == 0o700
@@ -241,9 +268,9 @@ def test_postgres_restore_refuses_a_foreign_file_and_open_connections(db_url, tm
     file = backups.backup(db_url, tmp_path / "good #1.dump")
     assert backups.check_postgres_backup(file) in backups.known_revisions()
     from sqlalchemy import create_engine
+
     other = create_engine(db_url)
-    with other.connect():                               # an app still connected
-        with pytest.raises(ConfigError, match="running"):
-            backups.restore(file, db_url)
+    with other.connect(), pytest.raises(ConfigError, match="running"):  # an app still connected
+        backups.restore(file, db_url)
     other.dispose()
     assert backups.restore(file, db_url) is not None

@@ -23,7 +23,7 @@ from tests.services.case_scenarios import (
 
 def customer_of(url: str, case_id: int) -> int:
     with UnitOfWork(url) as uow:
-        return uow.session.get(Case, case_id).customer_id
+        return uow.session.get_one(Case, case_id).customer_id
 
 
 def draft(actors, uow, case_id):

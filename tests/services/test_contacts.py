@@ -1,6 +1,7 @@
 """Issue 16 items 1 and 2: the contact log and notes, checked against the restriction in force."""
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -18,13 +19,15 @@ MON = dt.date(2026, 11, 16)
 
 def _restriction(url: str, case_id: int) -> tuple[int, int]:
     with UnitOfWork(url) as uow:
-        case = uow.session.get(Case, case_id)
-        action = uow.session.scalars(select(FormalAction).where(FormalAction.case_id == case_id)).first()
-        return case.customer_id, action.id
+        case = uow.session.get_one(Case, case_id)
+        action_id = uow.session.execute(
+            select(FormalAction.id).where(FormalAction.case_id == case_id).limit(1)
+        ).scalar_one()
+        return case.customer_id, action_id
 
 
 def a_call(customer_id: int, day: dt.date, hour: int = 10, **kw) -> contacts.NewContact:
-    values = dict(
+    values: dict[str, Any] = dict(
         customer_id=customer_id,
         occurred_at=dt.datetime.combine(day, dt.time(hour), dt.UTC),
         channel="phone",

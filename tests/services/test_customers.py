@@ -1,6 +1,8 @@
 """Customer records: search, corrections with a reason (clause 6), vulnerabilities (2.3) and
 third-party contact that can be stopped (4.1)."""
+
 import datetime as dt
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -8,8 +10,14 @@ from sqlalchemy import func, select
 from core.errors import PermissionDenied, PolicyError
 from core.models import AuditEntry, Customer, CustomerVulnerability, ThirdPartyContact
 from core.services.customers import (
-    CustomerDetails, add_third_party_contact, get_customer, record_vulnerability, remove_vulnerability,
-    search_customers, stop_third_party_contact, update_customer,
+    CustomerDetails,
+    add_third_party_contact,
+    get_customer,
+    record_vulnerability,
+    remove_vulnerability,
+    search_customers,
+    stop_third_party_contact,
+    update_customer,
 )
 from tests.scenarios import NOW, a_customer, area_id
 
@@ -21,11 +29,20 @@ def count(uow, model, *where):
 
 def audit(uow, action):
     with uow() as u:
-        entry = u.session.scalars(select(AuditEntry).where(AuditEntry.action == action)
-                                  .order_by(AuditEntry.id.desc())).first()
-        return None if entry is None else {"before": entry.before, "after": entry.after,
-                                           "reason": entry.reason, "username": entry.username,
-                                           "customer_id": entry.customer_id}
+        entry = u.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id.desc())
+        ).first()
+        return (
+            None
+            if entry is None
+            else {
+                "before": entry.before,
+                "after": entry.after,
+                "reason": entry.reason,
+                "username": entry.username,
+                "customer_id": entry.customer_id,
+            }
+        )
 
 
 @pytest.fixture
@@ -39,9 +56,15 @@ def customer(db_url, tl):
 
 
 def details_of(db_url, **changes) -> CustomerDetails:
-    values = dict(first_name="Siân", last_name="O'Brien-Nkemelu", housing_ref="NPH900001",
-                  address_line1="12 Abington Street", town="Northampton", postcode="NN1 2AA",
-                  service_area_id=area_id(db_url))
+    values: dict[str, Any] = dict(
+        first_name="Siân",
+        last_name="O'Brien-Nkemelu",
+        housing_ref="NPH900001",
+        address_line1="12 Abington Street",
+        town="Northampton",
+        postcode="NN1 2AA",
+        service_area_id=area_id(db_url),
+    )
     values.update(changes)
     return CustomerDetails(**values)
 
@@ -50,7 +73,10 @@ def test_search_by_name_reference_and_address_fragment(tl, customer, db_url, uow
     a_customer(db_url, tl, ref="NPH900002", first="Łukasz", last="Kowalski")
     assert [c.housing_ref for c in search_customers(tl, "kowal", uow())] == ["NPH900002"]
     assert [c.housing_ref for c in search_customers(tl, "nph900002", uow())] == ["NPH900002"]
-    assert sorted(c.housing_ref for c in search_customers(tl, "abington nn1", uow())) == ["NPH900001", "NPH900002"]
+    assert sorted(c.housing_ref for c in search_customers(tl, "abington nn1", uow())) == [
+        "NPH900001",
+        "NPH900002",
+    ]
     assert [c.housing_ref for c in search_customers(tl, "siân abington", uow())] == ["NPH900001"]
 
 
@@ -60,7 +86,8 @@ def test_a_customer_record_holds_contact_details_and_vulnerabilities(tl, custome
     assert record.housing_ref == "NPH900001"
     assert record.preferred_contact == "phone"
     assert [(v.kind, v.details) for v in record.vulnerabilities] == [
-        ("language", "Polish first language; interpreter")]
+        ("language", "Polish first language; interpreter")
+    ]
 
 
 def test_correcting_a_customer_needs_a_reason(tl, customer, db_url, uow):
@@ -70,9 +97,14 @@ def test_correcting_a_customer_needs_a_reason(tl, customer, db_url, uow):
 
 
 def test_a_correction_keeps_the_earlier_values_and_marks_the_record_amended(tl, customer, db_url, uow):
-    update_customer(tl, customer, details_of(db_url, address_line1="14 Abington Street",
-                                             preferred_contact="email"),
-                    "Customer told us the house number was wrong", uow(), now=NOW)
+    update_customer(
+        tl,
+        customer,
+        details_of(db_url, address_line1="14 Abington Street", preferred_contact="email"),
+        "Customer told us the house number was wrong",
+        uow(),
+        now=NOW,
+    )
     record = get_customer(tl, customer, uow())
     assert record.address_line1 == "14 Abington Street" and record.preferred_contact == "email"
     assert record.amended_by == "Priya Shah" and record.amended_at.date() == dt.date(2026, 11, 20)
@@ -115,13 +147,17 @@ def test_third_party_contact_can_be_stopped_with_a_reason(tl, customer, uow):
     assert get_customer(tl, customer, uow()).third_party_contacts[0].active is True
     with pytest.raises(PolicyError, match="Reason for stopping the arrangement is required"):
         stop_third_party_contact(tl, contact_id, "", uow())
-    stop_third_party_contact(tl, contact_id, "Daughter shouted at the officer on 2 November",
-                             uow(), today=dt.date(2026, 11, 20))
+    stop_third_party_contact(
+        tl, contact_id, "Daughter shouted at the officer on 2 November", uow(), today=dt.date(2026, 11, 20)
+    )
     contact = get_customer(tl, customer, uow()).third_party_contacts[0]
     assert contact.active is False and contact.stopped_on == dt.date(2026, 11, 20)
     assert contact.stopped_reason == "Daughter shouted at the officer on 2 November"
     assert audit(uow, "stop_third_party_contact")["before"] == {
-        "active": True, "stopped_on": None, "stopped_reason": ""}
+        "active": True,
+        "stopped_on": None,
+        "stopped_reason": "",
+    }
     with pytest.raises(PolicyError, match="already been stopped"):
         stop_third_party_contact(tl, contact_id, "again", uow())
 
@@ -141,19 +177,33 @@ def test_only_recorders_may_change_customer_records(actors, customer, db_url, uo
 
 # --- lost updates (issue 14 item 8) ---------------------------------------------------------------
 
+
 def test_a_correction_over_someone_elses_newer_one_is_refused(actors, tl, customer, uow):
     other = actors["teamleader2"]
     seen_by_first = get_customer(tl, customer, uow()).version
     seen_by_second = get_customer(other, customer, uow()).version
-    first = CustomerDetails(first_name="Siân", last_name="O'Brien-Nkemelu", housing_ref="NPH900001",
-                            address_line1="12 Abington Street", town="Northampton", postcode="NN1 2AA",
-                            phone="01604 000111")
+    first = CustomerDetails(
+        first_name="Siân",
+        last_name="O'Brien-Nkemelu",
+        housing_ref="NPH900001",
+        address_line1="12 Abington Street",
+        town="Northampton",
+        postcode="NN1 2AA",
+        phone="01604 000111",
+    )
     update_customer(tl, customer, first, "New phone number", uow(), now=NOW, expected_version=seen_by_first)
-    second = CustomerDetails(first_name="Siân", last_name="O'Brien-Nkemelu", housing_ref="NPH900001",
-                             address_line1="14 Abington Street", town="Northampton", postcode="NN1 2AA")
+    second = CustomerDetails(
+        first_name="Siân",
+        last_name="O'Brien-Nkemelu",
+        housing_ref="NPH900001",
+        address_line1="14 Abington Street",
+        town="Northampton",
+        postcode="NN1 2AA",
+    )
     with pytest.raises(PolicyError, match="This customer changed since you opened it"):
-        update_customer(other, customer, second, "House number was wrong", uow(), now=NOW,
-                        expected_version=seen_by_second)
+        update_customer(
+            other, customer, second, "House number was wrong", uow(), now=NOW, expected_version=seen_by_second
+        )
     record = get_customer(tl, customer, uow())
     assert (record.phone, record.address_line1) == ("01604 000111", "12 Abington Street")
     assert record.version > seen_by_first

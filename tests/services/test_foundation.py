@@ -1,4 +1,5 @@
 """Create customer, log incident, open case: on SQLite and PostgreSQL, audited, role-checked."""
+
 import pytest
 from sqlalchemy import func, select, text
 
@@ -79,12 +80,10 @@ def test_search_finds_by_name_reference_and_address(actors, db_url, uow):
 
 def test_audit_entries_cannot_be_changed_even_with_sql(actors, db_url, uow):
     a_customer(db_url, actors["teamleader"])
-    with uow() as u:
-        with pytest.raises(Exception, match="append-only"):
-            u.session.execute(text("UPDATE audit_entry SET username = 'someone'"))
-    with uow() as u:
-        with pytest.raises(Exception, match="append-only"):
-            u.session.execute(text("DELETE FROM audit_entry"))
+    with uow() as u, pytest.raises(Exception, match="append-only"):
+        u.session.execute(text("UPDATE audit_entry SET username = 'someone'"))
+    with uow() as u, pytest.raises(Exception, match="append-only"):
+        u.session.execute(text("DELETE FROM audit_entry"))
     with uow() as u:
         entry = u.session.scalar(select(AuditEntry).limit(1))
         entry.username = "tampered"
@@ -96,15 +95,18 @@ def test_a_database_error_holds_no_bound_values_in_its_message_or_the_log(uow, c
     """Issue 14: an unhandled database error printed an incident description with a phone
     number; every engine is created with hide_parameters=True."""
     import logging
+
     from sqlalchemy.exc import SQLAlchemyError
+
     secret = "Called from 07700 900123 about the fence"
     caplog.set_level(logging.DEBUG)
     for name in ("sqlalchemy.engine", "sqlalchemy.engine.Engine"):
-        logging.getLogger(name).setLevel(logging.INFO)       # statement logging on, as when debugging
+        logging.getLogger(name).setLevel(logging.INFO)  # statement logging on, as when debugging
     try:
         with uow() as u, pytest.raises(SQLAlchemyError) as problem:
-            u.session.execute(text("INSERT INTO incident (id, description) VALUES (:id, :d)"),
-                              {"id": 1, "d": secret})         # refused: required columns missing
+            u.session.execute(
+                text("INSERT INTO incident (id, description) VALUES (:id, :d)"), {"id": 1, "d": secret}
+            )  # refused: required columns missing
             u.session.flush()
     finally:
         for name in ("sqlalchemy.engine", "sqlalchemy.engine.Engine"):
@@ -113,7 +115,7 @@ def test_a_database_error_holds_no_bound_values_in_its_message_or_the_log(uow, c
     assert "07700" not in str(problem.value) and "07700" not in repr(problem.value)
     assert "07700" not in caplog.text
     assert "hidden due to hide_parameters" in str(problem.value)
-    cause = problem.value.__cause__ or problem.value.orig           # what a traceback prints too
+    cause = problem.value.__cause__ or problem.value.orig  # what a traceback prints too
     assert "07700" not in str(cause)
 
 
@@ -122,6 +124,7 @@ def test_a_data_error_holds_no_typed_value(uow, db_url):
     if not db_url.startswith("postgresql"):
         pytest.skip("SQLite converts quietly; no such error")
     from sqlalchemy.exc import SQLAlchemyError
+
     with uow() as u, pytest.raises(SQLAlchemyError) as problem:
         u.session.execute(text("SELECT CAST(:v AS INTEGER)"), {"v": "07700 900123"})
     assert "07700" not in str(problem.value) and "07700" not in str(problem.value.__cause__)

@@ -2,10 +2,12 @@
 and incident_behaviour rows after every kind of write, on SQLite and PostgreSQL: logging,
 amending, retention deletion, deletion through the ORM and in bulk, bulk inserts and updates,
 and the migration's own backfill of rows that existed before it."""
+
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from typing import Any
 
 from alembic import command
 from sqlalchemy import delete, insert, select, update
@@ -13,7 +15,8 @@ from sqlalchemy import delete, insert, select, update
 from core.db import UnitOfWork, dispose_engines, get_engine
 from core.enums import Behaviour, Category
 from core.models import Incident, IncidentBehaviour, IncidentDaily
-from core.services import dataprotection as dp, monitoring
+from core.services import dataprotection as dp
+from core.services import monitoring
 from core.services.incidents import NewIncident, amend_incident
 from db.setup import alembic_config
 from tests.scenarios import NOW, a_customer, an_incident, area_id
@@ -25,8 +28,10 @@ def recount(url: str) -> Counter:
     expected: Counter = Counter()
     with UnitOfWork(url) as u:
         s = u.session
-        key = {i.id: (i.occurred_at.astimezone(dt.timezone.utc).date(), i.service_area_id, i.category.value)
-               for i in s.scalars(select(Incident))}
+        key = {
+            i.id: (i.occurred_at.astimezone(dt.UTC).date(), i.service_area_id, i.category.value)
+            for i in s.scalars(select(Incident))
+        }
         for k in key.values():
             expected[k + ("",)] += 1
         for b in s.scalars(select(IncidentBehaviour)):
@@ -36,9 +41,15 @@ def recount(url: str) -> Counter:
 
 def summary(url: str) -> Counter:
     with UnitOfWork(url) as u:
-        rows = u.session.execute(select(IncidentDaily.day, IncidentDaily.service_area_id,
-                                        IncidentDaily.category, IncidentDaily.behaviour,
-                                        IncidentDaily.incidents)).all()
+        rows = u.session.execute(
+            select(
+                IncidentDaily.day,
+                IncidentDaily.service_area_id,
+                IncidentDaily.category,
+                IncidentDaily.behaviour,
+                IncidentDaily.incidents,
+            )
+        ).all()
     assert all(n > 0 for *_, n in rows), "a summary row fell to zero or below and was kept"
     return Counter({(day, area, category, behaviour): n for day, area, category, behaviour, n in rows})
 
@@ -50,9 +61,15 @@ def assert_exact(url: str) -> Counter:
 
 
 def change(customer_id: int, **overrides) -> NewIncident:
-    values = dict(customer_id=customer_id, occurred_at=NOW - dt.timedelta(days=1), channel="phone",
-                  category="aggressive", behaviours=["threatening_language"],
-                  description="The customer shouted and swore at the call handler.", evidence_source="first_hand")
+    values: dict[str, Any] = dict(
+        customer_id=customer_id,
+        occurred_at=NOW - dt.timedelta(days=1),
+        channel="phone",
+        category="aggressive",
+        behaviours=["threatening_language"],
+        description="The customer shouted and swore at the call handler.",
+        evidence_source="first_hand",
+    )
     return NewIncident(**(values | overrides))
 
 
@@ -62,8 +79,14 @@ def test_logging_incidents_adds_them_and_their_behaviours(db_url, actors):
     customer = a_customer(db_url, leader)
     an_incident(db_url, leader, customer, behaviours=["threatening_language", "discriminatory_abuse"])
     an_incident(db_url, leader, customer)  # same day, area and category: the counts add up
-    an_incident(db_url, leader, customer, when=NOW - dt.timedelta(days=40), category="unreasonable_demands",
-                behaviours=["contact_overload"])
+    an_incident(
+        db_url,
+        leader,
+        customer,
+        when=NOW - dt.timedelta(days=40),
+        category="unreasonable_demands",
+        behaviours=["contact_overload"],
+    )
     held = assert_exact(db_url)
     day, area = (NOW - dt.timedelta(days=1)).date(), area_id(db_url)
     assert held[(day, area, "aggressive", "")] == 2
@@ -75,23 +98,48 @@ def test_logging_incidents_adds_them_and_their_behaviours(db_url, actors):
 def test_amending_moves_the_incident_and_its_behaviours(db_url, uow, actors):
     leader = actors["teamleader"]
     customer = a_customer(db_url, leader)
-    incident = an_incident(db_url, leader, customer, behaviours=["threatening_language", "discriminatory_abuse"])
+    incident = an_incident(
+        db_url, leader, customer, behaviours=["threatening_language", "discriminatory_abuse"]
+    )
     an_incident(db_url, leader, customer)
     earlier = NOW - dt.timedelta(days=100)
-    amend_incident(leader, incident, change(customer, occurred_at=earlier, category="unreasonable_demands",
-                                            behaviours=["contact_overload", "large_volumes"]),
-                   "Wrong date and category recorded.", uow(), now=NOW)
+    amend_incident(
+        leader,
+        incident,
+        change(
+            customer,
+            occurred_at=earlier,
+            category="unreasonable_demands",
+            behaviours=["contact_overload", "large_volumes"],
+        ),
+        "Wrong date and category recorded.",
+        uow(),
+        now=NOW,
+    )
     held = assert_exact(db_url)
     day, area = (NOW - dt.timedelta(days=1)).date(), area_id(db_url)
-    assert held[(day, area, "aggressive", "")] == 1 and held[(day, area, "aggressive", "discriminatory_abuse")] == 0
+    assert (
+        held[(day, area, "aggressive", "")] == 1
+        and held[(day, area, "aggressive", "discriminatory_abuse")] == 0
+    )
     assert held[(day, area, "aggressive", "threatening_language")] == 1
     assert held[(earlier.date(), area, "unreasonable_demands", "")] == 1
     assert held[(earlier.date(), area, "unreasonable_demands", "large_volumes")] == 1
     # a correction of the wording only leaves the summary as it was
-    amend_incident(leader, incident, change(customer, occurred_at=earlier, category="unreasonable_demands",
-                                            behaviours=["contact_overload", "large_volumes"],
-                                            description="The customer emailed forty times in one day."),
-                   "Description clarified.", uow(), now=NOW)
+    amend_incident(
+        leader,
+        incident,
+        change(
+            customer,
+            occurred_at=earlier,
+            category="unreasonable_demands",
+            behaviours=["contact_overload", "large_volumes"],
+            description="The customer emailed forty times in one day.",
+        ),
+        "Description clarified.",
+        uow(),
+        now=NOW,
+    )
     assert assert_exact(db_url) == held
 
 
@@ -102,18 +150,26 @@ def test_amendments_change_the_monitoring_figures(db_url, uow, actors):
     filters = monitoring.default_filters(TODAY)
     before = monitoring.dashboard(leader, filters, uow(), TODAY)
     assert before["kpis"]["incidents"] == 1 and before["kpis"]["incidents_previous"] == 0
-    amend_incident(leader, incident, change(customer, occurred_at=NOW - dt.timedelta(days=400),
-                                            behaviours=["discriminatory_abuse"]),
-                   "It happened the year before.", uow(), now=NOW)
+    amend_incident(
+        leader,
+        incident,
+        change(customer, occurred_at=NOW - dt.timedelta(days=400), behaviours=["discriminatory_abuse"]),
+        "It happened the year before.",
+        uow(),
+        now=NOW,
+    )
     after = monitoring.dashboard(leader, filters, uow(), TODAY)
     assert after["kpis"]["incidents"] == 0 and after["kpis"]["incidents_previous"] == 1
     assert after["incidents_by_month_category"] == [] and after["behaviours_by_category"] == []
 
 
 def test_retention_deletion_takes_the_incidents_out(db_url, uow, actors):
-    stale = a_full_history(db_url, "NPH800001", "Ivy", "Oldcase", start=TODAY - dt.timedelta(days=8 * 365),
-                           closed=True)
-    kept = a_full_history(db_url, "NPH800002", "Jon", "Recent", start=TODAY - dt.timedelta(days=700), closed=True)
+    stale = a_full_history(
+        db_url, "NPH800001", "Ivy", "Oldcase", start=TODAY - dt.timedelta(days=8 * 365), closed=True
+    )
+    kept = a_full_history(
+        db_url, "NPH800002", "Jon", "Recent", start=TODAY - dt.timedelta(days=700), closed=True
+    )
     before = assert_exact(db_url)
     assert sum(n for k, n in before.items() if k[3] == "") == len(stale["incident"]) + len(kept["incident"])
     dp.confirm_retention_deletion(actors["dmo"], [min(stale["case_file"])], uow(), today=TODAY)
@@ -126,8 +182,16 @@ def test_retention_deletion_takes_the_incidents_out(db_url, uow, actors):
 def test_deleting_incidents_through_the_orm_and_in_bulk(db_url, actors):
     leader = actors["teamleader"]
     customer = a_customer(db_url, leader)
-    ids = [an_incident(db_url, leader, customer, when=NOW - dt.timedelta(days=d),
-                       behaviours=["threatening_language", "discriminatory_abuse"]) for d in (1, 1, 2, 3)]
+    ids = [
+        an_incident(
+            db_url,
+            leader,
+            customer,
+            when=NOW - dt.timedelta(days=d),
+            behaviours=["threatening_language", "discriminatory_abuse"],
+        )
+        for d in (1, 1, 2, 3)
+    ]
     with UnitOfWork(db_url) as u:  # ORM: the behaviours go first (delete-orphan cascade)
         u.session.delete(u.session.get(Incident, ids[0]))
         u.commit()
@@ -160,22 +224,38 @@ def test_bulk_insert_and_update_keep_it_exact(db_url, actors):
     categories = list(Category)
     with UnitOfWork(db_url) as u:
         first = (u.session.scalar(select(Incident.id).order_by(Incident.id.desc()).limit(1)) or 0) + 1
-        rows = [dict(id=first + n, customer_id=customer, service_area_id=area,
-                     occurred_at=NOW - dt.timedelta(days=n % 37, hours=n % 24), channel="phone",
-                     category=categories[n % len(categories)].value, description=f"Bulk incident {n}",
-                     evidence_source="first_hand", recorded_by_id=leader.user_id, recorded_at=NOW)
-                for n in range(300)]
+        rows = [
+            dict(
+                id=first + n,
+                customer_id=customer,
+                service_area_id=area,
+                occurred_at=NOW - dt.timedelta(days=n % 37, hours=n % 24),
+                channel="phone",
+                category=categories[n % len(categories)].value,
+                description=f"Bulk incident {n}",
+                evidence_source="first_hand",
+                recorded_by_id=leader.user_id,
+                recorded_at=NOW,
+            )
+            for n in range(300)
+        ]
         u.session.execute(insert(Incident), rows)
-        links = [dict(incident_id=first + n, behaviour=behaviours[(n + k) % len(behaviours)].value)
-                 for n in range(300) for k in range(n % 3)]
+        links = [
+            dict(incident_id=first + n, behaviour=behaviours[(n + k) % len(behaviours)].value)
+            for n in range(300)
+            for k in range(n % 3)
+        ]
         u.session.execute(insert(IncidentBehaviour), links)
         u.commit()
     held = assert_exact(db_url)
     assert sum(n for k, n in held.items() if k[3] == "") == 300
     assert sum(n for k, n in held.items() if k[3] != "") == len(links)
     with UnitOfWork(db_url) as u:  # one statement moving many incidents to another day and category
-        u.session.execute(update(Incident).where(Incident.id < first + 150)
-                          .values(occurred_at=NOW - dt.timedelta(days=500), category=Category.AGGRESSIVE.value))
+        u.session.execute(
+            update(Incident)
+            .where(Incident.id < first + 150)
+            .values(occurred_at=NOW - dt.timedelta(days=500), category=Category.AGGRESSIVE.value)
+        )
         u.session.execute(update(Incident).where(Incident.id >= first + 250).values(description="Reworded"))
         u.commit()
     held = assert_exact(db_url)
@@ -186,8 +266,13 @@ def test_the_migration_backfills_incidents_recorded_before_it(db_url, actors):
     leader = actors["teamleader"]
     customer = a_customer(db_url, leader)
     for d in range(5):
-        an_incident(db_url, leader, customer, when=NOW - dt.timedelta(days=d * 10),
-                    behaviours=["threatening_language", "discriminatory_abuse"][: 1 + d % 2])
+        an_incident(
+            db_url,
+            leader,
+            customer,
+            when=NOW - dt.timedelta(days=d * 10),
+            behaviours=["threatening_language", "discriminatory_abuse"][: 1 + d % 2],
+        )
     expected = assert_exact(db_url)
     dispose_engines()
     with get_engine(db_url).begin() as connection:
@@ -195,10 +280,19 @@ def test_the_migration_backfills_incidents_recorded_before_it(db_url, actors):
         cfg.attributes["connection"] = connection
         command.downgrade(cfg, "0002")
     with get_engine(db_url).begin() as connection:  # an incident recorded while the summary is absent
-        connection.execute(insert(Incident).values(
-            customer_id=customer, service_area_id=area_id(db_url), occurred_at=NOW, channel="phone",
-            category="aggressive", description="Recorded before the upgrade", evidence_source="first_hand",
-            recorded_by_id=leader.user_id, recorded_at=NOW))
+        connection.execute(
+            insert(Incident).values(
+                customer_id=customer,
+                service_area_id=area_id(db_url),
+                occurred_at=NOW,
+                channel="phone",
+                category="aggressive",
+                description="Recorded before the upgrade",
+                evidence_source="first_hand",
+                recorded_by_id=leader.user_id,
+                recorded_at=NOW,
+            )
+        )
     with get_engine(db_url).begin() as connection:
         cfg = alembic_config(db_url)
         cfg.attributes["connection"] = connection

@@ -1,5 +1,6 @@
 """Login security (issue 9): lock-out after 5 failures in 15 minutes, bcrypt-only passwords,
 a cookie key that is never an example value, and audited user administration."""
+
 import datetime as dt
 
 import pytest
@@ -10,7 +11,7 @@ from core.errors import ConfigError, PermissionDenied, PolicyError
 from core.models import AuditEntry, LoginAttempt, User
 from core.services import users
 
-T0 = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 MIN = dt.timedelta(minutes=1)
 
 
@@ -21,8 +22,9 @@ def fail(uow, username, at, times=1):
 
 def audit_actions(uow, action):
     with uow() as u:
-        return u.session.scalars(select(AuditEntry.after).where(AuditEntry.action == action)
-                                 .order_by(AuditEntry.id)).all()
+        return u.session.scalars(
+            select(AuditEntry.after).where(AuditEntry.action == action).order_by(AuditEntry.id)
+        ).all()
 
 
 def test_four_failures_do_not_lock_the_fifth_does(uow):
@@ -37,7 +39,7 @@ def test_four_failures_do_not_lock_the_fifth_does(uow):
 
 def test_failures_spread_over_more_than_15_minutes_do_not_lock(uow):
     for i in range(6):
-        fail(uow, "teamleader", T0 + i * 4 * MIN)        # 6 failures, never 5 within 15 min
+        fail(uow, "teamleader", T0 + i * 4 * MIN)  # 6 failures, never 5 within 15 min
     assert not auth.is_locked_out("teamleader", uow(), now=T0 + 21 * MIN)
 
 
@@ -68,8 +70,7 @@ def test_a_success_clears_earlier_failures(uow):
 
 
 def test_passwords_are_stored_only_as_bcrypt_hashes(uow, actors, db_url):
-    users.add_user(actors["admin"], "newperson", "New Person", "viewer",
-                   "correct horse battery", uow())
+    users.add_user(actors["admin"], "newperson", "New Person", "viewer", "correct horse battery", uow())
     with uow() as u:
         hashes = u.session.scalars(select(User.password_hash)).all()
         assert hashes and all(h.startswith(("$2b$", "$2a$")) and len(h) == 60 for h in hashes)
@@ -83,8 +84,9 @@ def test_passwords_are_stored_only_as_bcrypt_hashes(uow, actors, db_url):
     assert auth.check_password("correct horse battery", new_hash)
 
 
-@pytest.mark.parametrize("value", ["some_key", "some_signature_key", "abcdef", "changeme",
-                                   "random_signature_key", "short-key"])
+@pytest.mark.parametrize(
+    "value", ["some_key", "some_signature_key", "abcdef", "changeme", "random_signature_key", "short-key"]
+)
 def test_cookie_key_refuses_example_or_short_values(uow, monkeypatch, value):
     monkeypatch.setenv("FT_COOKIE_KEY", value)
     with pytest.raises(ConfigError, match="FT_COOKIE_KEY"):
@@ -110,9 +112,11 @@ def test_admin_adds_resets_and_disables_users_all_audited(uow, actors):
         assert user.username == "newperson" and not user.active
         assert auth.check_password("second-password-2", user.password_hash)
         assert not auth.check_password("first-password-1", user.password_hash)
-        entries = u.session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "app_user",
-                                                             AuditEntry.entity_id == new_id)
-                                    .order_by(AuditEntry.id)).all()
+        entries = u.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity_type == "app_user", AuditEntry.entity_id == new_id)
+            .order_by(AuditEntry.id)
+        ).all()
         entries = [(e.action, e.username, e.after, e.reason) for e in entries]
     assert [e[0] for e in entries] == ["add_user", "reset_password", "disable_user"]
     assert all(e[1] == "admin" for e in entries)
@@ -163,7 +167,7 @@ def test_signing_out_ends_every_session_and_cookie_of_the_user(uow, actors):
     assert auth.session_problem(other_tab, uow()) == auth.ENDED
     assert auth.actor_from_cookie(cookie, key, uow) == (None, auth.ENDED)
     dmo = auth.load_actor("dmo", uow())
-    assert auth.session_problem(dmo, uow()) is None           # other users are unaffected
+    assert auth.session_problem(dmo, uow()) is None  # other users are unaffected
     assert audit_actions(uow, "logout") == [{"username": "teamleader"}]
 
 
@@ -199,25 +203,32 @@ def test_a_password_reset_ends_open_sessions_and_cookies(uow, actors):
 def _alg_none(claims: dict) -> str:
     import base64
     import json
-    part = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+
+    def part(d):
+        return base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
 
 
 def test_tampered_unsigned_expired_or_foreign_cookies_are_not_a_sign_in(uow):
     import jwt
+
     tl = auth.load_actor("teamleader", uow())
     good = auth.issue_cookie(tl, KEY, dt.timedelta(minutes=30))
     assert auth.read_cookie(good, KEY) == ("teamleader", tl.session_generation)
-    exp = int((dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)).timestamp())
+    exp = int((dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).timestamp())
     bad = [
         _alg_none({"sub": "admin", "gen": 0, "exp": exp}),
         _alg_none({"username": "admin", "exp_date": exp}),
-        good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB"),          # signature changed
+        good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB"),  # signature changed
         auth.issue_cookie(tl, "another-key-of-16-chars", dt.timedelta(minutes=30)),
-        auth.issue_cookie(tl, KEY, dt.timedelta(minutes=30), now=T0),                 # expired
-        jwt.encode({"sub": "admin", "exp": exp}, KEY, algorithm="HS256"),        # no generation
+        auth.issue_cookie(tl, KEY, dt.timedelta(minutes=30), now=T0),  # expired
+        jwt.encode({"sub": "admin", "exp": exp}, KEY, algorithm="HS256"),  # no generation
         jwt.encode({"sub": ["admin"], "gen": 0, "exp": exp}, KEY, algorithm="HS256"),
-        "not a token", "", "a.b.c", "😀.😀.😀",
+        "not a token",
+        "",
+        "a.b.c",
+        "😀.😀.😀",
     ]
     for token in bad:
         assert auth.read_cookie(token, KEY) is None, token
@@ -226,7 +237,9 @@ def test_tampered_unsigned_expired_or_foreign_cookies_are_not_a_sign_in(uow):
 
 def test_a_parallel_burst_of_12_wrong_passwords_gets_at_most_5_password_checks(uow, db_url, monkeypatch):
     import threading
+
     from core.db import UnitOfWork
+
     with uow() as u:
         real_hash = u.session.scalar(select(User.password_hash).where(User.username == "teamleader"))
     checked, lock = [], threading.Lock()
@@ -237,6 +250,7 @@ def test_a_parallel_burst_of_12_wrong_passwords_gets_at_most_5_password_checks(u
             with lock:
                 checked.append(password)
         return original(password, password_hash)
+
     monkeypatch.setattr(auth, "check_password", counting)
     start = threading.Barrier(12)
     results = []
@@ -244,6 +258,7 @@ def test_a_parallel_burst_of_12_wrong_passwords_gets_at_most_5_password_checks(u
     def attempt(n):
         start.wait()
         results.append(auth.attempt_sign_in("teamleader", f"wrong-password-{n}", lambda: UnitOfWork(db_url)))
+
     threads = [threading.Thread(target=attempt, args=(n,)) for n in range(12)]
     for t in threads:
         t.start()
@@ -262,19 +277,24 @@ def test_a_parallel_burst_of_12_wrong_passwords_gets_at_most_5_password_checks(u
 
 def test_unknown_usernames_cost_one_check_against_a_hash_of_the_same_cost(uow, monkeypatch):
     import bcrypt
+
     costs = []
     original = bcrypt.checkpw
     monkeypatch.setattr(bcrypt, "checkpw", lambda pw, h: costs.append(h[:7]) or original(pw, h))
     assert auth.attempt_sign_in("teamleader", "wrong-password-1", uow).actor is None
     assert auth.attempt_sign_in("nobody-by-this-name", "wrong-password-1", uow).actor is None
-    assert len(costs) == 2 and costs[0] == costs[1]           # e.g. b"$2b$04$" and b"$2b$04$"
+    assert len(costs) == 2 and costs[0] == costs[1]  # e.g. b"$2b$04$" and b"$2b$04$"
     # Both are counted and audited alike.
-    assert [a["username"] for a in audit_actions(uow, "login_failed")] == ["teamleader", "nobody-by-this-name"]
+    assert [a["username"] for a in audit_actions(uow, "login_failed")] == [
+        "teamleader",
+        "nobody-by-this-name",
+    ]
 
 
 def test_unknown_and_known_usernames_take_about_the_same_time(uow, monkeypatch):
     import time
-    monkeypatch.setenv("FT_BCRYPT_ROUNDS", "12")             # the production cost: bcrypt dominates
+
+    monkeypatch.setenv("FT_BCRYPT_ROUNDS", "12")  # the production cost: bcrypt dominates
     with uow() as u:
         user = u.session.scalar(select(User).where(User.username == "hsw"))
         user.password_hash = auth.hash_password("fairtreatment-demo")
@@ -284,9 +304,10 @@ def test_unknown_and_known_usernames_take_about_the_same_time(uow, monkeypatch):
         began = time.perf_counter()
         auth.attempt_sign_in(username, "wrong-password-x", uow)
         return time.perf_counter() - began
-    pairs = [(timed("hsw"), timed("no-such-user")) for _ in range(3)]     # interleaved: same load
+
+    pairs = [(timed("hsw"), timed("no-such-user")) for _ in range(3)]  # interleaved: same load
     known, unknown = min(p[0] for p in pairs), min(p[1] for p in pairs)
-    assert unknown > 0.7 * known, (known, unknown)           # was about 280 ms against 580 ms
+    assert unknown > 0.7 * known, (known, unknown)  # was about 280 ms against 580 ms
 
 
 def test_the_right_password_signs_in_and_clears_the_failures(uow):
@@ -301,9 +322,20 @@ def test_the_right_password_signs_in_and_clears_the_failures(uow):
 
 # --- NCSC passwords -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("password", ["password1234", "Password1234!", "qwertyuiop123",
-                                      "iloveyou2026", "123456789012", "PASSWORDPASSWORD",
-                                      "fairtreatment-demo", "liverpool1892"])
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "password1234",
+        "Password1234!",
+        "qwertyuiop123",
+        "iloveyou2026",
+        "123456789012",
+        "PASSWORDPASSWORD",
+        "fairtreatment-demo",
+        "liverpool1892",
+    ],
+)
 def test_common_passwords_are_refused_whatever_their_case_or_ending(uow, actors, password):
     assert len(password) >= 12
     with pytest.raises(PolicyError, match="most commonly used"):
@@ -323,8 +355,9 @@ def test_no_composition_rules_a_long_plain_passphrase_is_fine(uow, actors):
 
 def test_the_cookie_key_is_not_kept_in_the_database_when_ft_cookie_key_is_given(uow, monkeypatch):
     from core.models import AppSetting
+
     monkeypatch.delenv("FT_COOKIE_KEY", raising=False)
-    auth.cookie_key(uow())                                    # an earlier run without the variable
+    auth.cookie_key(uow())  # an earlier run without the variable
     monkeypatch.setenv("FT_COOKIE_KEY", KEY)
     assert auth.cookie_key(uow()) == KEY
     assert auth.forget_stored_cookie_key(uow())

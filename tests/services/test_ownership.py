@@ -24,7 +24,7 @@ from tests.work_seed import seed_work
 
 def _set_active(db_url: str, user_id: int, active: bool) -> None:
     with UnitOfWork(db_url) as uow:
-        uow.session.get(User, user_id).active = active
+        uow.session.get_one(User, user_id).active = active
         uow.commit()
 
 
@@ -45,7 +45,7 @@ def _second_leader(db_url: str, area_id: int) -> User:
 
 def _version(db_url: str, case_id: int) -> int:
     with UnitOfWork(db_url) as uow:
-        return uow.session.get(Case, case_id).version
+        return uow.session.get_one(Case, case_id).version
 
 
 @pytest.fixture

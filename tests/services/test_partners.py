@@ -15,7 +15,7 @@ from tests.services.case_scenarios import TODAY, a_case_at_formal_stage
 
 def customer_of_case(url: str, case_id: int) -> int:
     with UnitOfWork(url) as w:
-        return w.session.get(Case, case_id).customer_id
+        return w.session.get_one(Case, case_id).customer_id
 
 
 def test_a_marac_referral_and_a_legal_remedy_with_its_court_date(db_url, uow, actors):

@@ -401,9 +401,12 @@ def test_clause_2_2_a_new_case_after_closure_shows_the_earlier_cases_and_may_sta
 
 
 def test_clause_4_2_the_formal_letter_of_a_spoc_request_says_it_is_not_in_force_and_names_the_ict_ad(
-        db_url, actors, uow):
+    db_url, actors, uow
+):
     case_id, _ = a_spoc_requested_as_the_formal_decision(db_url, actors, uow)
     draft = letters.draft_letter(actors["teamleader"], case_id, "formal", None, None, uow(), today=TODAY)
     text = " ".join(draft.preview.split())
-    assert "asked our Data Management Officer to consider providing you with a single point of contact" in text
+    assert (
+        "asked our Data Management Officer to consider providing you with a single point of contact" in text
+    )
     assert "Assistant Director for Corporate Service and ICT" in text

@@ -1,12 +1,13 @@
 """Retention: closed cases with no activity for the retention period are listed, reviewed and,
 once the DMO confirms, deleted completely across every table (audit entries stay)."""
+
 import datetime as dt
 
 import pytest
 from sqlalchemy import func, select
 
 from core.db import UnitOfWork
-from core.enums import Channel, Category, EvidenceSource, Stage
+from core.enums import Category, Channel, EvidenceSource, Stage
 from core.errors import PermissionDenied, PolicyError
 from core.models import AuditEntry, Base, Case, Customer, Incident, Letter, StageEvent
 from core.policy import dataprotection as rules
@@ -26,28 +27,34 @@ def _present(url: str, ids: dict) -> dict[str, int]:
             table = Base.metadata.tables[name]
             if isinstance(next(iter(keys)), tuple):
                 a, b = list(table.primary_key.columns)
-                out[name] = sum(u.session.scalar(select(func.count()).select_from(table).where(
-                    a == x, b == y)) for x, y in keys)
+                out[name] = sum(
+                    u.session.scalar(select(func.count()).select_from(table).where(a == x, b == y))
+                    for x, y in keys
+                )
             else:
-                out[name] = u.session.scalar(select(func.count()).select_from(table)
-                                             .where(table.c.id.in_(keys)))
+                out[name] = u.session.execute(
+                    select(func.count()).select_from(table).where(table.c.id.in_(keys))
+                ).scalar_one()
     return out
 
 
 def _audit_count(url: str, customer_id: int) -> int:
     with UnitOfWork(url) as u:
-        return u.session.scalar(select(func.count()).select_from(AuditEntry)
-                                .where(AuditEntry.customer_id == customer_id))
+        return u.session.execute(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.customer_id == customer_id)
+        ).scalar_one()
 
 
 @pytest.fixture
 def world(db_url):
     return {
         "stale": a_full_history(db_url, "NPH800001", "Ivy", "Oldcase", start=EIGHT_YEARS_AGO, closed=True),
-        "recent": a_full_history(db_url, "NPH800002", "Jon", "Recent", start=TODAY - dt.timedelta(days=700),
-                                 closed=True),
-        "held": a_full_history(db_url, "NPH800003", "Kim", "Held", start=EIGHT_YEARS_AGO, closed=True,
-                               legal_hold=True),
+        "recent": a_full_history(
+            db_url, "NPH800002", "Jon", "Recent", start=TODAY - dt.timedelta(days=700), closed=True
+        ),
+        "held": a_full_history(
+            db_url, "NPH800003", "Kim", "Held", start=EIGHT_YEARS_AGO, closed=True, legal_hold=True
+        ),
         "open": a_full_history(db_url, "NPH800004", "Lee", "Stillopen", start=EIGHT_YEARS_AGO),
     }
 
@@ -56,25 +63,55 @@ def _old_closed_case_for(url: str, history: dict) -> dict:
     """A second, long-closed case (with an incident, a decision and a letter) for a customer."""
     with UnitOfWork(url) as u:
         s = u.session
-        first = s.get(Incident, min(history["incident"]))
-        when = dt.datetime(2015, 3, 1, 10, tzinfo=dt.timezone.utc)
-        case = Case(customer_id=first.customer_id, service_area_id=first.service_area_id, stage=Stage.CLOSED,
-                    opened_at=when, closed_at=when + dt.timedelta(days=30), opened_by_id=first.recorded_by_id)
+        first = s.get_one(Incident, min(history["incident"]))
+        when = dt.datetime(2015, 3, 1, 10, tzinfo=dt.UTC)
+        case = Case(
+            customer_id=first.customer_id,
+            service_area_id=first.service_area_id,
+            stage=Stage.CLOSED,
+            opened_at=when,
+            closed_at=when + dt.timedelta(days=30),
+            opened_by_id=first.recorded_by_id,
+        )
         s.add(case)
         s.flush()
-        incident = Incident(customer_id=first.customer_id, case_id=case.id, service_area_id=first.service_area_id,
-                            occurred_at=when, channel=Channel.EMAIL, category=Category.UNREASONABLE_DEMANDS,
-                            description="Forty emails in a day", evidence_source=EvidenceSource.FIRST_HAND,
-                            recorded_by_id=first.recorded_by_id, recorded_at=when)
-        event = StageEvent(case_id=case.id, from_stage=Stage.NONE, to_stage=Stage.CLOSED,
-                           decided_on=when.date(), decided_by_id=first.recorded_by_id, reason="Resolved",
-                           recorded_at=when)
-        letter = Letter(case_id=case.id, customer_id=first.customer_id, letter_type="informal_summary",
-                        author_id=first.recorded_by_id, content=docx_bytes("Old letter"), created_at=when)
+        incident = Incident(
+            customer_id=first.customer_id,
+            case_id=case.id,
+            service_area_id=first.service_area_id,
+            occurred_at=when,
+            channel=Channel.EMAIL,
+            category=Category.UNREASONABLE_DEMANDS,
+            description="Forty emails in a day",
+            evidence_source=EvidenceSource.FIRST_HAND,
+            recorded_by_id=first.recorded_by_id,
+            recorded_at=when,
+        )
+        event = StageEvent(
+            case_id=case.id,
+            from_stage=Stage.NONE,
+            to_stage=Stage.CLOSED,
+            decided_on=when.date(),
+            decided_by_id=first.recorded_by_id,
+            reason="Resolved",
+            recorded_at=when,
+        )
+        letter = Letter(
+            case_id=case.id,
+            customer_id=first.customer_id,
+            letter_type="informal_summary",
+            author_id=first.recorded_by_id,
+            content=docx_bytes("Old letter"),
+            created_at=when,
+        )
         s.add_all([incident, event, letter])
         u.commit()
-        return {"case_file": {case.id}, "incident": {incident.id}, "stage_event": {event.id},
-                "letter": {letter.id}}
+        return {
+            "case_file": {case.id},
+            "incident": {incident.id},
+            "stage_event": {event.id},
+            "letter": {letter.id},
+        }
 
 
 def test_retention_period_is_configurable():
@@ -115,8 +152,11 @@ def test_confirmed_deletion_is_complete_across_every_table(db_url, uow, actors, 
     with UnitOfWork(db_url) as u:
         assert u.session.get(Customer, customer_id) is None
         # the audit trail stays, and the deletion is itself recorded with ids and counts only
-        entries = u.session.scalars(select(AuditEntry).where(
-            AuditEntry.action.in_(["retention_delete_case", "retention_delete_customer"]))).all()
+        entries = u.session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action.in_(["retention_delete_case", "retention_delete_customer"])
+            )
+        ).all()
         assert {e.action for e in entries} == {"retention_delete_case", "retention_delete_customer"}
         assert all(e.username == "dmo" and "Retention" in e.reason for e in entries)
         case_entry = next(e for e in entries if e.action == "retention_delete_case")
@@ -141,8 +181,9 @@ def test_deletion_is_refused_for_a_case_not_due_or_on_hold_and_nothing_is_delete
     stale_case = min(world["stale"]["case_file"])
     for other in ("recent", "held", "open"):
         with pytest.raises(PolicyError, match="Nothing was deleted"):
-            dp.confirm_retention_deletion(actors["dmo"], [stale_case, min(world[other]["case_file"])],
-                                          uow(), today=TODAY)
+            dp.confirm_retention_deletion(
+                actors["dmo"], [stale_case, min(world[other]["case_file"])], uow(), today=TODAY
+            )
     assert all(_present(db_url, world["stale"]).values())
     with pytest.raises(PermissionDenied):
         dp.confirm_retention_deletion(actors["teamleader"], [stale_case], uow(), today=TODAY)

@@ -1,4 +1,5 @@
 """Clause 6: a subject access pack holds every record about the customer and nothing about anyone else."""
+
 import csv
 import datetime as dt
 import io
@@ -30,10 +31,16 @@ def _keys(table: str, rows: list[dict]) -> set:
 
 @pytest.fixture
 def two_customers(db_url):
-    other = a_full_history(db_url, "NPH700002", "Bartholomew", "Quince", phone="07700 900123",
-                           email="bq@example.org")
-    subject = a_full_history(db_url, "NPH700001", "Siân", "O'Brien-Nkemelu",
-                             mention="Bartholomew Quince (NPH700002, phone 07700 900123)")
+    other = a_full_history(
+        db_url, "NPH700002", "Bartholomew", "Quince", phone="07700 900123", email="bq@example.org"
+    )
+    subject = a_full_history(
+        db_url,
+        "NPH700001",
+        "Siân",
+        "O'Brien-Nkemelu",
+        mention="Bartholomew Quince (NPH700002, phone 07700 900123)",
+    )
     return subject, other
 
 
@@ -66,16 +73,22 @@ def test_pack_holds_every_row_about_the_customer_and_none_about_another(db_url, 
     for letter_id, content in subject["_letter_bytes"].items():
         path = next(n for n in z.namelist() if n.startswith(f"letters/{letter_id}-"))
         assert z.read(path) == content
-    assert not [n for n in z.namelist() if n.startswith("letters/") and
-                int(n.split("/")[1].split("-")[0]) in other["letter"]]
+    assert not [
+        n
+        for n in z.namelist()
+        if n.startswith("letters/") and int(n.split("/")[1].split("-")[0]) in other["letter"]
+    ]
 
 
 def test_other_customers_details_in_free_text_are_flagged_for_redaction(db_url, uow, actors, two_customers):
     subject, _ = two_customers
     data = dp.build_sar_pack(actors["dmo"], uow(), customer_id=min(subject["customer"]))
     z = _pack(data)
-    flags = list(csv.DictReader(io.StringIO(
-        z.read("FOR_DMO_REVIEW_remove_before_release/redactions.csv").decode("utf-8-sig"))))
+    flags = list(
+        csv.DictReader(
+            io.StringIO(z.read("FOR_DMO_REVIEW_remove_before_release/redactions.csv").decode("utf-8-sig"))
+        )
+    )
     found = {(f["table"], f["found"], f["kind"]) for f in flags}
     assert ("incident", "Bartholomew Quince", "another customer's name") in found
     assert ("incident", "NPH700002", "another customer's reference") in found
@@ -94,8 +107,12 @@ def test_building_the_pack_reports_progress_and_is_audited(db_url, uow, actors, 
     subject, _ = two_customers
     customer_id = min(subject["customer"])
     seen = []
-    dp.build_sar_pack(actors["dmo"], uow(), customer_id=customer_id,
-                      progress=lambda fraction, message: seen.append(fraction))
+    dp.build_sar_pack(
+        actors["dmo"],
+        uow(),
+        customer_id=customer_id,
+        progress=lambda fraction, message: seen.append(fraction),
+    )
     assert seen[-1] == 1.0 and seen == sorted(seen) and len(seen) >= 4
     with UnitOfWork(db_url) as u:
         entry = u.session.scalars(select(AuditEntry).where(AuditEntry.action == "build_sar_pack")).one()
@@ -121,15 +138,17 @@ def test_pack_is_refused_until_the_identity_is_checked(db_url, uow, actors, two_
 def test_logging_a_request_sets_the_due_date_one_calendar_month_later(db_url, uow, actors, two_customers):
     subject, _ = two_customers
     customer_id = min(subject["customer"])
-    request_id = dp.log_request(actors["dmo"], customer_id, "sar", dt.date(2026, 1, 31), True,
-                                "", uow(), today=TODAY)
+    request_id = dp.log_request(
+        actors["dmo"], customer_id, "sar", dt.date(2026, 1, 31), True, "", uow(), today=TODAY
+    )
     with UnitOfWork(db_url) as u:
         assert u.session.get(DataRequest, request_id).due_on == dt.date(2026, 2, 28)
     listed = {r.id: r for r in dp.list_requests(actors["dmo"], uow(), today=TODAY)}
     assert listed[request_id].overdue and listed[request_id].days_left < 0
     with pytest.raises(PolicyError, match="future"):
-        dp.log_request(actors["dmo"], customer_id, "sar", TODAY + dt.timedelta(days=1), True, "", uow(),
-                       today=TODAY)
+        dp.log_request(
+            actors["dmo"], customer_id, "sar", TODAY + dt.timedelta(days=1), True, "", uow(), today=TODAY
+        )
     with pytest.raises(PolicyError, match="required"):
         dp.log_request(actors["dmo"], customer_id, "rectification", TODAY, True, "  ", uow(), today=TODAY)
     dp.complete_request(actors["dmo"], request_id, "released", "Pack sent by recorded delivery", uow())
@@ -139,12 +158,24 @@ def test_logging_a_request_sets_the_due_date_one_calendar_month_later(db_url, uo
 def test_pack_for_a_demo_customer_matches_an_independent_query_of_every_table(tmp_path):
     """On the demo data set (SQLite): the pack for the customer with the longest history holds
     exactly the rows an independent query finds, and no other customer's rows."""
-    from db.setup import migrate
-    from core.demo import load_demo_data
-    from core.db import dispose_engines
-    from core.models import (Appeal, Case, CustomerVulnerability, FormalAction, Incident, PvpConsideration,
-                             PvpEntry, Review, SpocEntry, SpocRequest, StageEvent)
     from sqlalchemy import func
+
+    from core.db import dispose_engines
+    from core.demo import load_demo_data
+    from core.models import (
+        Appeal,
+        Case,
+        CustomerVulnerability,
+        FormalAction,
+        Incident,
+        PvpConsideration,
+        PvpEntry,
+        Review,
+        SpocEntry,
+        SpocRequest,
+        StageEvent,
+    )
+    from db.setup import migrate
     from tests.scenarios import demo_actors
 
     url = f"sqlite:///{tmp_path / 'demo.db'}"
@@ -154,23 +185,38 @@ def test_pack_for_a_demo_customer_matches_an_independent_query_of_every_table(tm
         with UnitOfWork(url) as u:
             s = u.session
             customer_id = s.scalar(select(SpocEntry.customer_id).order_by(SpocEntry.id).limit(1)) or s.scalar(
-                select(Incident.customer_id).group_by(Incident.customer_id)
-                .order_by(func.count().desc()).limit(1))
+                select(Incident.customer_id)
+                .group_by(Incident.customer_id)
+                .order_by(func.count().desc())
+                .limit(1)
+            )
             cases = set(s.scalars(select(Case.id).where(Case.customer_id == customer_id)))
             expected = {
                 "case_file": cases,
                 "incident": set(s.scalars(select(Incident.id).where(Incident.customer_id == customer_id))),
                 "stage_event": set(s.scalars(select(StageEvent.id).where(StageEvent.case_id.in_(cases)))),
-                "formal_action": set(s.scalars(select(FormalAction.id).where(FormalAction.case_id.in_(cases)))),
+                "formal_action": set(
+                    s.scalars(select(FormalAction.id).where(FormalAction.case_id.in_(cases)))
+                ),
                 "review": set(s.scalars(select(Review.id).where(Review.case_id.in_(cases)))),
                 "appeal": set(s.scalars(select(Appeal.id).where(Appeal.case_id.in_(cases)))),
-                "spoc_request": set(s.scalars(select(SpocRequest.id).where(SpocRequest.customer_id == customer_id))),
-                "spoc_entry": set(s.scalars(select(SpocEntry.id).where(SpocEntry.customer_id == customer_id))),
-                "pvp_consideration": set(s.scalars(select(PvpConsideration.id)
-                                                   .where(PvpConsideration.customer_id == customer_id))),
+                "spoc_request": set(
+                    s.scalars(select(SpocRequest.id).where(SpocRequest.customer_id == customer_id))
+                ),
+                "spoc_entry": set(
+                    s.scalars(select(SpocEntry.id).where(SpocEntry.customer_id == customer_id))
+                ),
+                "pvp_consideration": set(
+                    s.scalars(select(PvpConsideration.id).where(PvpConsideration.customer_id == customer_id))
+                ),
                 "pvp_entry": set(s.scalars(select(PvpEntry.id).where(PvpEntry.customer_id == customer_id))),
-                "customer_vulnerability": set(s.scalars(select(CustomerVulnerability.id)
-                                                        .where(CustomerVulnerability.customer_id == customer_id))),
+                "customer_vulnerability": set(
+                    s.scalars(
+                        select(CustomerVulnerability.id).where(
+                            CustomerVulnerability.customer_id == customer_id
+                        )
+                    )
+                ),
             }
         assert expected["incident"] and expected["stage_event"]
         dmo = demo_actors(url)["dmo"]
@@ -178,15 +224,18 @@ def test_pack_for_a_demo_customer_matches_an_independent_query_of_every_table(tm
         for name, ids in expected.items():
             assert _keys(name, tables[name]) == ids, name
         assert [c["id"] for c in tables["customer"]] == [customer_id]
-        assert all(r["customer_id"] == customer_id for name in ("incident", "case_file", "letter",
-                                                                  "spoc_entry", "pvp_entry", "audit_entry")
-                   for r in tables[name])
+        assert all(
+            r["customer_id"] == customer_id
+            for name in ("incident", "case_file", "letter", "spoc_entry", "pvp_entry", "audit_entry")
+            for r in tables[name]
+        )
     finally:
         dispose_engines()
 
 
-def test_the_redaction_scanner_loads_only_the_customers_the_texts_could_name(db_url, uow, actors,
-                                                                             two_customers, monkeypatch):
+def test_the_redaction_scanner_loads_only_the_customers_the_texts_could_name(
+    db_url, uow, actors, two_customers, monkeypatch
+):
     """Issue 18: the pack's cost follows the subject's records, not the number of customers. Many
     unrelated customers exist; the scanner is built from the one the free text names (by name,
     reference or phone), and the flags are those a scanner of every customer gives."""
@@ -196,9 +245,19 @@ def test_the_redaction_scanner_loads_only_the_customers_the_texts_could_name(db_
 
     subject, _other = two_customers
     with UnitOfWork(db_url) as u:
-        u.session.add_all([Customer(housing_ref=f"NPH8{n:05d}", first_name=f"Unrelated{n}", last_name="Person",
-                                    phone=f"07700 8{n:05d}", email=f"u{n}@example.org", postcode="NN1 1AA")
-                           for n in range(60)])
+        u.session.add_all(
+            [
+                Customer(
+                    housing_ref=f"NPH8{n:05d}",
+                    first_name=f"Unrelated{n}",
+                    last_name="Person",
+                    phone=f"07700 8{n:05d}",
+                    email=f"u{n}@example.org",
+                    postcode="NN1 1AA",
+                )
+                for n in range(60)
+            ]
+        )
         u.commit()
     built = []
 
@@ -212,23 +271,39 @@ def test_the_redaction_scanner_loads_only_the_customers_the_texts_could_name(db_
     request = a_request(db_url, min(subject["customer"]), "sar")
     z = _pack(dp.build_sar_pack(actors["dmo"], uow(), request_id=request))
     assert [(p.first_name, p.last_name) for p in built[0]] == [("Bartholomew", "Quince")]
-    flags = list(csv.DictReader(io.StringIO(
-        z.read("FOR_DMO_REVIEW_remove_before_release/redactions.csv").decode("utf-8-sig"))))
-    with UnitOfWork(db_url) as u:   # the same flags as a scanner built from every other customer
+    flags = list(
+        csv.DictReader(
+            io.StringIO(z.read("FOR_DMO_REVIEW_remove_before_release/redactions.csv").decode("utf-8-sig"))
+        )
+    )
+    with UnitOfWork(db_url) as u:  # the same flags as a scanner built from every other customer
         everyone = rules.RedactionScanner(
-            [rules.Identity("another customer", c.first_name, c.last_name, c.title, c.housing_ref, c.email, c.phone)
-             for c in u.session.query(Customer).where(Customer.id != min(subject["customer"]))],
-            exclude_names=["Siân O'Brien-Nkemelu", "Ms O'Brien-Nkemelu"])
+            [
+                rules.Identity(
+                    "another customer", c.first_name, c.last_name, c.title, c.housing_ref, c.email, c.phone
+                )
+                for c in u.session.query(Customer).where(Customer.id != min(subject["customer"]))
+            ],
+            exclude_names=["Siân O'Brien-Nkemelu", "Ms O'Brien-Nkemelu"],
+        )
     texts = subject_access._row_texts(_json(z)["tables"])
     expected = {(t[0], str(t[1]), t[2], found, kind) for t in texts for found, kind in everyone.scan(t[3])}
-    got = {(f["table"], f["row_id"], f["field"], f["found"], f["kind"]) for f in flags
-           if f["kind"].startswith("another")}
+    got = {
+        (f["table"], f["row_id"], f["field"], f["found"], f["kind"])
+        for f in flags
+        if f["kind"].startswith("another")
+    }
     assert got >= {e for e in expected if e[0] != "audit_entry"} and got
-    assert {k for *_, k in got} >= {"another customer's name", "another customer's reference",
-                                    "another customer's phone number"}
+    assert {k for *_, k in got} >= {
+        "another customer's name",
+        "another customer's reference",
+        "another customer's phone number",
+    }
 
 
-def test_a_repeated_request_is_refused_and_a_similar_open_one_is_pointed_out(db_url, uow, actors, two_customers):
+def test_a_repeated_request_is_refused_and_a_similar_open_one_is_pointed_out(
+    db_url, uow, actors, two_customers
+):
     """Issue 15: an identical second subject access request for the same person is not logged
     silently; a different one of the same kind is logged and the earlier one is listed."""
     subject, other = two_customers
@@ -240,8 +315,9 @@ def test_a_repeated_request_is_refused_and_a_similar_open_one_is_pointed_out(db_
     assert [r.id for r in dp.open_requests_like(actors["dmo"], second, uow(), today=TODAY)] == [first]
     erasure = dp.log_request(actors["dmo"], cid, "erasure", TODAY, True, "All my data", uow(), today=TODAY)
     assert dp.open_requests_like(actors["dmo"], erasure, uow()) == []
-    elsewhere = dp.log_request(actors["dmo"], min(other["customer"]), "sar", TODAY, True, "All my data", uow(),
-                               today=TODAY)
+    elsewhere = dp.log_request(
+        actors["dmo"], min(other["customer"]), "sar", TODAY, True, "All my data", uow(), today=TODAY
+    )
     assert dp.open_requests_like(actors["dmo"], elsewhere, uow()) == []
     with pytest.raises(PermissionDenied):
         dp.open_requests_like(actors["admin"], first, uow())

@@ -64,7 +64,7 @@ def test_deadlines_come_from_the_policy_and_say_how_late(db_url, actors):
 def test_counts_cover_everything_while_the_list_is_limited_and_most_urgent_first(db_url, actors):
     seeded = seed_work(db_url, TODAY)
     with UnitOfWork(db_url) as uow:
-        base = uow.session.get(Case, seeded.formal_case_id)
+        base = uow.session.get_one(Case, seeded.formal_case_id)
         for days in (3, 40, 1):
             uow.session.add(
                 Case(
@@ -101,7 +101,7 @@ def _warning_case(db_url, actors, seeded, review_due: dt.date, incident_days_aft
     leader = actors["teamleader"].user_id
     warned_on = review_due - dt.timedelta(days=120)
     with UnitOfWork(db_url) as uow:
-        base = uow.session.get(Case, seeded.formal_case_id)
+        base = uow.session.get_one(Case, seeded.formal_case_id)
         case = Case(
             customer_id=base.customer_id,
             service_area_id=base.service_area_id,

@@ -1,4 +1,5 @@
 """Register exports cannot carry a formula into a spreadsheet (CSV/formula injection)."""
+
 import csv
 import datetime as dt
 import io
@@ -8,8 +9,16 @@ from openpyxl import load_workbook
 
 from core.exports import neutralise, to_csv, to_xlsx
 
-DANGEROUS = ["=1+1", "+44 1604 000000", "-2+3", "@SUM(A1:A2)", "\t=cmd", "\r=cmd",
-             "=HYPERLINK(\"http://evil.example\",\"click\")", "=cmd|' /C calc'!A0"]
+DANGEROUS = [
+    "=1+1",
+    "+44 1604 000000",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "\t=cmd",
+    "\r=cmd",
+    '=HYPERLINK("http://evil.example","click")',
+    "=cmd|' /C calc'!A0",
+]
 SAFE = ["Siân O'Brien-Nkemelu 🙂", "a=b", "Email only.", "", "1+1", " =spaced"]
 
 
@@ -24,13 +33,21 @@ def test_ordinary_text_is_left_alone(text):
 
 
 def rows():
-    return [{"housing_ref": "NPH1", "terms": bad, "safe": SAFE[i % len(SAFE)], "count": -5,
-             "review_date": dt.date(2027, 5, 20)} for i, bad in enumerate(DANGEROUS)]
+    return [
+        {
+            "housing_ref": "NPH1",
+            "terms": bad,
+            "safe": SAFE[i % len(SAFE)],
+            "count": -5,
+            "review_date": dt.date(2027, 5, 20),
+        }
+        for i, bad in enumerate(DANGEROUS)
+    ]
 
 
 def test_csv_export_neutralises_every_dangerous_cell():
     data = to_csv(rows())
-    assert data.startswith(b"\xef\xbb\xbf")                     # UTF-8 BOM so Excel reads accents
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM so Excel reads accents
     parsed = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert parsed[0] == ["housing_ref", "terms", "safe", "count", "review_date"]
     assert [r[1] for r in parsed[1:]] == ["'" + d for d in DANGEROUS]
@@ -43,13 +60,13 @@ def test_xlsx_export_stores_dangerous_cells_as_quoted_text_never_formulas():
     sheet = book.active
     values = [[c for c in row] for row in sheet.iter_rows()]
     assert [c.value for c in values[0]] == ["housing_ref", "terms", "safe", "count", "review_date"]
-    for row, dangerous in zip(values[1:], DANGEROUS):
+    for row, dangerous in zip(values[1:], DANGEROUS, strict=False):
         terms = row[1]
         assert terms.value == "'" + dangerous
-        assert terms.data_type == "s"                          # text, not a formula ('f')
+        assert terms.data_type == "s"  # text, not a formula ('f')
     assert all(c.data_type != "f" for row in values for c in row)
     assert values[1][2].value == SAFE[0]
-    assert values[1][3].value == -5                             # numbers stay numbers
+    assert values[1][3].value == -5  # numbers stay numbers
     assert values[1][4].value.date() == dt.date(2027, 5, 20)
 
 
@@ -71,9 +88,15 @@ def test_dataclass_read_models_export_by_their_fields_and_are_neutralised():
         status: RegisterStatus
         review_due: dt.date
 
-    data = to_csv([Row("NPH1", "=1+1", RegisterStatus.ACTIVE, dt.date(2027, 5, 20)),
-                   Row("NPH2", "@SUM(A1)", RegisterStatus.ENDED, dt.date(2027, 6, 1))])
+    data = to_csv(
+        [
+            Row("NPH1", "=1+1", RegisterStatus.ACTIVE, dt.date(2027, 5, 20)),
+            Row("NPH2", "@SUM(A1)", RegisterStatus.ENDED, dt.date(2027, 6, 1)),
+        ]
+    )
     parsed = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    assert parsed == [["housing_ref", "terms", "status", "review_due"],
-                      ["NPH1", "'=1+1", "Active", "2027-05-20"],
-                      ["NPH2", "'@SUM(A1)", "Ended", "2027-06-01"]]
+    assert parsed == [
+        ["housing_ref", "terms", "status", "review_due"],
+        ["NPH1", "'=1+1", "Active", "2027-05-20"],
+        ["NPH2", "'@SUM(A1)", "Ended", "2027-06-01"],
+    ]

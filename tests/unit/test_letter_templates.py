@@ -1,6 +1,7 @@
 """The .docx templates themselves (issue 5): each renders with a full set of facts, a field the
 facts lack fails here rather than in front of a user, and names and text come out exactly as
 typed (autoescaping on, user text never run as template code)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +13,8 @@ import pytest
 from docx import Document
 
 from core import letters as L
-from core.letters import rendering
 from core.enums import LetterType
+from core.letters import rendering
 from core.policy.letters import letter_appeal_window_start
 
 ALL = list(LetterType)
@@ -23,7 +24,7 @@ SPECIAL = {
     "contact": "Łukasz Nowak",
     "text": "Fish & chips <b>not bold</b> \"double\" 'single' 5 > 3 < 4 – £20 €5 ✓",
 }
-POLICY_STATEMENT = [   # Appendix B of the policy, word for word
+POLICY_STATEMENT = [  # Appendix B of the policy, word for word
     "Northampton Partnership Homes believes everyone should be treated fairly.",
     "We will not tolerate racist, sexist or other offensive comments, abuse or threatening behaviour.",
     "If you are the victim of such comments or behaviour while at work you have the right to challenge "
@@ -57,7 +58,7 @@ def test_every_template_exists_and_uses_only_fields_its_facts_provide(letter_typ
 def test_every_template_renders_with_a_full_context_and_leaves_no_tags(letter_type):
     context = L.sample_context(letter_type)
     text = _text(L.render(letter_type, context))
-    assert "Northampton Partnership Homes" in text                 # letterhead
+    assert "Northampton Partnership Homes" in text  # letterhead
     assert context["customer"]["name"] in text
     for left_over in ("{{", "}}", "{%", "%}", "None"):
         assert left_over not in text
@@ -87,9 +88,13 @@ def test_a_template_with_a_field_the_context_lacks_fails_and_is_detected():
 @pytest.mark.parametrize("letter_type", ALL, ids=lambda t: t.value)
 def test_special_character_names_and_text_come_out_exactly_as_typed(letter_type):
     context = L.sample_context(letter_type)
-    context["customer"] = dict(context["customer"], name=SPECIAL["customer"],
-                               salutation=SPECIAL["customer"], address="1 Ship & Anchor <Court>",
-                               address_lines=["1 Ship & Anchor <Court>", "Northampton"])
+    context["customer"] = dict(
+        context["customer"],
+        name=SPECIAL["customer"],
+        salutation=SPECIAL["customer"],
+        address="1 Ship & Anchor <Court>",
+        address_lines=["1 Ship & Anchor <Court>", "Northampton"],
+    )
     context["officer"] = dict(context["officer"], name=SPECIAL["officer"])
     context["paragraphs"] = [SPECIAL["text"], "{{ 7*7 }} {% if true %}yes{% endif %}"]
     if "contact" in context:
@@ -99,7 +104,7 @@ def test_special_character_names_and_text_come_out_exactly_as_typed(letter_type)
     text = _text(L.render(letter_type, context))
     assert SPECIAL["customer"] in text and SPECIAL["officer"] in text and SPECIAL["text"] in text
     assert "1 Ship & Anchor <Court>" in text
-    assert "{{ 7*7 }} {% if true %}yes{% endif %}" in text        # printed, never run
+    assert "{{ 7*7 }} {% if true %}yes{% endif %}" in text  # printed, never run
     assert "&amp;" not in text and "&#39;" not in text and "&lt;" not in text
     if letter_type == LetterType.THIRD_PARTY:
         assert SPECIAL["contact"] in text
@@ -115,7 +120,7 @@ def test_dates_are_written_the_british_way():
     assert L.british_date(dt.date(2026, 3, 27)) == "27 March 2026"
     assert L.british_date(dt.date(2026, 4, 1)) == "1 April 2026"
     # an incident late on a summer evening UTC is the next day in the UK
-    assert L.british_date(dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.timezone.utc)) == "1 July 2026"
+    assert L.british_date(dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.UTC)) == "1 July 2026"
     assert L.british_date(None) == ""
     assert L.join_words(["1 May 2026", "2 May 2026", "3 May 2026"]) == "1 May 2026, 2 May 2026 and 3 May 2026"
 

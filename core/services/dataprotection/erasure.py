@@ -1,8 +1,11 @@
 """Erasure requests and legal holds."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
 
 from core.db import UnitOfWork
 from core.enums import ActionStatus, DataRequestKind, RegisterStatus
@@ -29,22 +32,39 @@ from core.services.dataprotection._common import (
     _open_request,
 )
 from core.validation import clean_text
-from sqlalchemy import delete, func, select, update
 
 # ---- erasure ------------------------------------------------------------------------------
+
 
 def _holds(s, customer: Customer) -> rules.Holds:
     cases = select(Case.id).where(Case.customer_id == customer.id)
     return rules.Holds(
-        active_formal_actions=s.scalar(select(func.count()).select_from(FormalAction).where(
-            FormalAction.case_id.in_(cases), FormalAction.status == ActionStatus.ACTIVE)) or 0,
-        active_spoc_entries=s.scalar(select(func.count()).select_from(SpocEntry).where(
-            SpocEntry.customer_id == customer.id, SpocEntry.status == RegisterStatus.ACTIVE)) or 0,
-        active_pvp_entries=s.scalar(select(func.count()).select_from(PvpEntry).where(
-            PvpEntry.customer_id == customer.id, PvpEntry.status == RegisterStatus.ACTIVE)) or 0,
-        open_appeals=s.scalar(select(func.count()).select_from(Appeal).where(
-            Appeal.case_id.in_(cases), Appeal.decided_on.is_(None))) or 0,
-        legal_hold=bool(customer.legal_hold), legal_hold_reason=customer.legal_hold_reason or "",
+        active_formal_actions=s.scalar(
+            select(func.count())
+            .select_from(FormalAction)
+            .where(FormalAction.case_id.in_(cases), FormalAction.status == ActionStatus.ACTIVE)
+        )
+        or 0,
+        active_spoc_entries=s.scalar(
+            select(func.count())
+            .select_from(SpocEntry)
+            .where(SpocEntry.customer_id == customer.id, SpocEntry.status == RegisterStatus.ACTIVE)
+        )
+        or 0,
+        active_pvp_entries=s.scalar(
+            select(func.count())
+            .select_from(PvpEntry)
+            .where(PvpEntry.customer_id == customer.id, PvpEntry.status == RegisterStatus.ACTIVE)
+        )
+        or 0,
+        open_appeals=s.scalar(
+            select(func.count())
+            .select_from(Appeal)
+            .where(Appeal.case_id.in_(cases), Appeal.decided_on.is_(None))
+        )
+        or 0,
+        legal_hold=bool(customer.legal_hold),
+        legal_hold_reason=customer.legal_hold_reason or "",
     )
 
 
@@ -58,8 +78,14 @@ def erasure_check(actor: Actor, customer_id: int, uow: UnitOfWork) -> list[str]:
 # Free text blanked on erasure; the facts (dates, categories, behaviours, stages, areas) stay.
 ERASE_FIELDS: dict[str, dict[str, Any]] = {
     "customer_vulnerability": {"details": ""},
-    "incident": {"description": "[erased]", "third_party_name": "", "witnesses": "",
-                 "staff_affected": "", "police_reference": "", "police_not_referred_reason": ""},
+    "incident": {
+        "description": "[erased]",
+        "third_party_name": "",
+        "witnesses": "",
+        "staff_affected": "",
+        "police_reference": "",
+        "police_not_referred_reason": "",
+    },
     "service_referral": {"description": "[erased]", "resolution": ""},
     "case_file": {"closure_reason": ""},
     "stage_event": {"reason": "", "skip_reason": "", "underlying_issues_notes": "", "adjustments": ""},
@@ -94,16 +120,20 @@ def _blank_records(s, records: dict[str, list[dict]]) -> tuple[dict[str, int], d
         if ids:
             s.execute(update(T[name]).where(T[name].c.id.in_(ids)).values(**values))
             blanked[name] = len(ids)
-    for name in _CHECKLIST_TABLES:   # keep yes/no checklist facts, drop any text
+    for name in _CHECKLIST_TABLES:  # keep yes/no checklist facts, drop any text
         for row in records[name]:
             details = row.get("details") or {}
             kept = {k: v for k, v in details.items() if isinstance(v, bool)}
             if kept != details:
                 s.execute(update(T[name]).where(T[name].c.id == row["id"]).values(details=kept))
     if blanked.get("case_file"):
-        s.execute(update(T["case_file"]).where(T["case_file"].c.id.in_(_ids(records["case_file"])))
-                  .values(version=T["case_file"].c.version + 1))
+        s.execute(
+            update(T["case_file"])
+            .where(T["case_file"].c.id.in_(_ids(records["case_file"])))
+            .values(version=T["case_file"].c.version + 1)
+        )
     from core.services.attachments import remove_stored_files  # issue 16: files kept in a folder
+
     remove_stored_files(records["attachment"])
     deleted = {}
     for name in ERASE_DELETE:
@@ -130,13 +160,17 @@ def _scrub_audit_payloads(s, customer_id: int) -> int:
     marker. Who did what, to which record, when and why stays; nothing can be written in.
     Entries recorded without a customer id (some record-level entries) are not reachable
     this way and stay withheld from view instead."""
-    result = s.execute(update(T["audit_entry"]).where(T["audit_entry"].c.customer_id == customer_id)
-                       .values(before=REDACTED, after=REDACTED))
+    result = s.execute(
+        update(T["audit_entry"])
+        .where(T["audit_entry"].c.customer_id == customer_id)
+        .values(before=REDACTED, after=REDACTED)
+    )
     return result.rowcount or 0
 
 
-def erase_customer(actor: Actor, request_id: int, uow: UnitOfWork, reason: str = "",
-                   now: Optional[dt.datetime] = None) -> dict:
+def erase_customer(
+    actor: Actor, request_id: int, uow: UnitOfWork, reason: str = "", now: dt.datetime | None = None
+) -> dict:
     """Erase a customer's personal data, keeping the anonymised facts used for statistics.
 
     Refused, with every reason, while a restriction or register entry is active, an appeal is
@@ -164,17 +198,34 @@ def erase_customer(actor: Actor, request_id: int, uow: UnitOfWork, reason: str =
         s.flush()
         redacted = _scrub_audit_payloads(s, customer.id)
         request = _get_request(uow, request_id)
-        uow.audit(actor, "erase_customer", entity_type="customer", entity_id=customer.id,
-                  customer_id=customer.id,
-                  before={"personal_data_fields_blanked": blanked, "records_deleted": deleted,
-                          "audit_payloads_redacted": redacted},
-                  after={"anonymised_at": now.isoformat(), "kept_for_statistics": _counts(
-                      {k: v for k, v in records.items() if k not in ERASE_DELETE and k != "audit_entry"})},
-                  reason=f"Erasure request {request_id}: {reason}")
+        uow.audit(
+            actor,
+            "erase_customer",
+            entity_type="customer",
+            entity_id=customer.id,
+            customer_id=customer.id,
+            before={
+                "personal_data_fields_blanked": blanked,
+                "records_deleted": deleted,
+                "audit_payloads_redacted": redacted,
+            },
+            after={
+                "anonymised_at": now.isoformat(),
+                "kept_for_statistics": _counts(
+                    {k: v for k, v in records.items() if k not in ERASE_DELETE and k != "audit_entry"}
+                ),
+            },
+            reason=f"Erasure request {request_id}: {reason}",
+        )
         _close(uow, actor, request, "erased", reason, now)
         uow.commit()
-        return {"customer_id": customer.id, "blanked": blanked, "deleted": deleted,
-                "audit_entries_kept": len(records["audit_entry"]), "audit_payloads_redacted": redacted}
+        return {
+            "customer_id": customer.id,
+            "blanked": blanked,
+            "deleted": deleted,
+            "audit_entries_kept": len(records["audit_entry"]),
+            "audit_payloads_redacted": redacted,
+        }
 
 
 def set_legal_hold(actor: Actor, customer_id: int, on: bool, reason: str, uow: UnitOfWork) -> None:
@@ -189,9 +240,12 @@ def set_legal_hold(actor: Actor, customer_id: int, on: bool, reason: str, uow: U
             raise PolicyError("The legal hold is already " + ("on." if on else "off."))
         before = {"legal_hold": customer.legal_hold, "legal_hold_reason": customer.legal_hold_reason}
         customer.legal_hold, customer.legal_hold_reason = bool(on), reason if on else ""
-        uow.audit(actor, "set_legal_hold", customer, before=before,
-                  after={"legal_hold": customer.legal_hold, "legal_hold_reason": customer.legal_hold_reason},
-                  reason=reason)
+        uow.audit(
+            actor,
+            "set_legal_hold",
+            customer,
+            before=before,
+            after={"legal_hold": customer.legal_hold, "legal_hold_reason": customer.legal_hold_reason},
+            reason=reason,
+        )
         uow.commit()
-
-

@@ -1,9 +1,12 @@
 """Rectification requests: amend, annotate, remove or refuse."""
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Any, Optional
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
 
 from core.db import UnitOfWork, snapshot
 from core.enums import DataRequestKind
@@ -31,27 +34,43 @@ from core.services.dataprotection._common import (
     _open_request,
 )
 from core.validation import clean_line, clean_text
-from sqlalchemy import delete, func, select, update
 
 # ---- rectification ------------------------------------------------------------------------
 
-RECTIFIABLE: dict[str, tuple[type, dict[str, bool]]] = {
+# (model class, {field: required}); every model has `id` and, but for Customer, `customer_id`.
+RECTIFIABLE: dict[str, tuple[type[Any], dict[str, bool]]] = {
     # table: (model, {field: required})
-    "customer": (Customer, {"title": False, "first_name": True, "last_name": True,
-                            "address_line1": False, "address_line2": False, "town": False,
-                            "postcode": False, "phone": False, "email": False}),
-    "incident": (Incident, {"description": True, "witnesses": False, "third_party_name": False,
-                            "staff_affected": False}),
+    "customer": (
+        Customer,
+        {
+            "title": False,
+            "first_name": True,
+            "last_name": True,
+            "address_line1": False,
+            "address_line2": False,
+            "town": False,
+            "postcode": False,
+            "phone": False,
+            "email": False,
+        },
+    ),
+    "incident": (
+        Incident,
+        {"description": True, "witnesses": False, "third_party_name": False, "staff_affected": False},
+    ),
 }
 _MULTILINE = {"description", "witnesses"}
 
 
-def _rectifiable_models() -> dict[str, tuple[type, dict[str, bool]]]:
+def _rectifiable_models() -> dict[str, tuple[type[Any], dict[str, bool]]]:
     from core.models import CustomerVulnerability, ServiceReferral, ThirdPartyContact
+
     return RECTIFIABLE | {
         "customer_vulnerability": (CustomerVulnerability, {"details": False}),
-        "third_party_contact": (ThirdPartyContact, {"name": True, "relationship_to_customer": False,
-                                                    "phone": False, "email": False}),
+        "third_party_contact": (
+            ThirdPartyContact,
+            {"name": True, "relationship_to_customer": False, "phone": False, "email": False},
+        ),
         "service_referral": (ServiceReferral, {"description": True}),
     }
 
@@ -79,13 +98,20 @@ def rectifiable_records(actor: Actor, request_id: int, uow: UnitOfWork) -> list[
         out = []
         for name, (model, fields) in models.items():
             column = model.id if name == "customer" else model.customer_id
-            for obj in uow.session.scalars(select(model).where(column == request.customer_id).order_by(model.id)):
+            for obj in uow.session.scalars(
+                select(model).where(column == request.customer_id).order_by(model.id)
+            ):
                 values = {f: getattr(obj, f) for f in fields}
                 summary = next((str(v) for v in values.values() if v), "")
-                out.append(RectifiableRecord(
-                    entity_type=name, entity_id=obj.id, fields=values,
-                    label=f"{name.replace('_', ' ')} {obj.id}: {summary[:60]}",
-                    removable=name in REMOVABLE_RECORDS))
+                out.append(
+                    RectifiableRecord(
+                        entity_type=name,
+                        entity_id=obj.id,
+                        fields=values,
+                        label=f"{name.replace('_', ' ')} {obj.id}: {summary[:60]}",
+                        removable=name in REMOVABLE_RECORDS,
+                    )
+                )
         return out
 
 
@@ -93,8 +119,9 @@ def _target(uow: UnitOfWork, customer_id: int, change: dict):
     models = _rectifiable_models()
     name = str(change.get("entity_type") or "customer")
     if name not in models:
-        raise PolicyError(f"A rectification cannot change {name.replace('_', ' ')} records here; "
-                          "annotate them instead.")
+        raise PolicyError(
+            f"A rectification cannot change {name.replace('_', ' ')} records here; annotate them instead."
+        )
     model, fields = models[name]
     entity_id = change.get("entity_id") or (customer_id if name == "customer" else None)
     obj = uow.session.get(model, entity_id) if entity_id else None
@@ -109,12 +136,17 @@ def _remove_incident(uow: UnitOfWork, incident: Incident, request_id: int) -> di
     s = uow.session
     link = T["stage_event_incident"]
     decisions = s.scalars(select(link.c.stage_event_id).where(link.c.incident_id == incident.id)).all()
-    spoc = s.scalars(select(T["spoc_request_incident"].c.spoc_request_id)
-                     .where(T["spoc_request_incident"].c.incident_id == incident.id)).all()
-    considerations = s.scalars(select(T["pvp_consideration"].c.id)
-                               .where(T["pvp_consideration"].c.incident_id == incident.id)).all()
-    on_pvp = s.scalar(select(func.count()).select_from(PvpEntry)
-                      .where(_in(PvpEntry.consideration_id, considerations)))
+    spoc = s.scalars(
+        select(T["spoc_request_incident"].c.spoc_request_id).where(
+            T["spoc_request_incident"].c.incident_id == incident.id
+        )
+    ).all()
+    considerations = s.scalars(
+        select(T["pvp_consideration"].c.id).where(T["pvp_consideration"].c.incident_id == incident.id)
+    ).all()
+    on_pvp = s.scalar(
+        select(func.count()).select_from(PvpEntry).where(_in(PvpEntry.consideration_id, considerations))
+    )
     problems = []
     if decisions:
         problems.append(f"stage decision(s) {', '.join(map(str, decisions))}")
@@ -123,14 +155,22 @@ def _remove_incident(uow: UnitOfWork, incident: Incident, request_id: int) -> di
     if on_pvp:
         problems.append("a PVP register entry")
     if problems:
-        raise PolicyError(f"Incident {incident.id} cannot be removed: it is the evidence for "
-                          f"{' and '.join(problems)}. Annotate it instead, or have the decision "
-                          "reviewed or overturned first.")
-    s.execute(update(T["service_referral"]).where(T["service_referral"].c.incident_id == incident.id)
-              .values(incident_id=None))
+        raise PolicyError(
+            f"Incident {incident.id} cannot be removed: it is the evidence for "
+            f"{' and '.join(problems)}. Annotate it instead, or have the decision "
+            "reviewed or overturned first."
+        )
+    s.execute(
+        update(T["service_referral"])
+        .where(T["service_referral"].c.incident_id == incident.id)
+        .values(incident_id=None)
+    )
     s.execute(delete(T["pvp_consideration"]).where(T["pvp_consideration"].c.incident_id == incident.id))
-    s.execute(delete(T["annotation"]).where(T["annotation"].c.entity_type == "incident",
-                                            T["annotation"].c.entity_id == incident.id))
+    s.execute(
+        delete(T["annotation"]).where(
+            T["annotation"].c.entity_type == "incident", T["annotation"].c.entity_id == incident.id
+        )
+    )
     counts = {"behaviours": len(incident.behaviours), "pvp_considerations": len(considerations)}
     s.delete(incident)
     return counts
@@ -142,29 +182,46 @@ def _conceal(before: dict) -> dict:
     return {k: f"<removed: {len(v)} characters>" if isinstance(v, str) else v for k, v in before.items()}
 
 
-def _remove_record(uow: UnitOfWork, actor: Actor, customer_id: int, request_id: int, name: str,
-                   obj: Any, why: str) -> dict:
+def _remove_record(
+    uow: UnitOfWork, actor: Actor, customer_id: int, request_id: int, name: str, obj: Any, why: str
+) -> dict:
     """Remove a whole record (an incident no decision relied on, a vulnerability, a contact)."""
     if name not in REMOVABLE_RECORDS:
-        raise PolicyError(f"A whole {name.replace('_', ' ')} record cannot be removed; "
-                          "remove or amend a field instead.")
+        raise PolicyError(
+            f"A whole {name.replace('_', ' ')} record cannot be removed; remove or amend a field instead."
+        )
     entity_id = obj.id
     if name == "customer_vulnerability":
-        customer_service.delete_vulnerability(uow, actor, entity_id, why, action="rectify_remove_record",
-                                              redact_before=lambda before: {"id": before["id"]})
+        customer_service.delete_vulnerability(
+            uow,
+            actor,
+            entity_id,
+            why,
+            action="rectify_remove_record",
+            redact_before=lambda before: {"id": before["id"]},
+        )
         return {"entity_type": name, "entity_id": entity_id, "removed": True}
     if name == "incident":
         counts = _remove_incident(uow, obj, request_id)
-    else:   # a third-party contact (stopping one keeps the row; removal deletes it)
+    else:  # a third-party contact (stopping one keeps the row; removal deletes it)
         counts = {}
         uow.session.delete(obj)
-    uow.audit(actor, "rectify_remove_record", entity_type=name, entity_id=entity_id,
-              customer_id=customer_id, before={"id": entity_id, **counts}, after=None, reason=why)
+    uow.audit(
+        actor,
+        "rectify_remove_record",
+        entity_type=name,
+        entity_id=entity_id,
+        customer_id=customer_id,
+        before={"id": entity_id, **counts},
+        after=None,
+        reason=why,
+    )
     return {"entity_type": name, "entity_id": entity_id, "removed": True}
 
 
-def _new_value(decision: str, change: dict, fields: dict[str, bool], field: str, old: Any,
-               request_id: int) -> Any:
+def _new_value(
+    decision: str, change: dict, fields: dict[str, bool], field: str, old: Any, request_id: int
+) -> Any:
     label = field.replace("_", " ").capitalize()
     if decision == "amend":
         new = change.get("value")
@@ -179,8 +236,16 @@ def _new_value(decision: str, change: dict, fields: dict[str, bool], field: str,
     return new
 
 
-def _rectify(uow: UnitOfWork, actor: Actor, customer_id: int, request_id: int, decision: str,
-             change: dict, why: str, now: dt.datetime) -> dict:
+def _rectify(
+    uow: UnitOfWork,
+    actor: Actor,
+    customer_id: int,
+    request_id: int,
+    decision: str,
+    change: dict,
+    why: str,
+    now: dt.datetime,
+) -> dict:
     """Apply one amend or remove. Customer details, incidents and vulnerabilities change through
     the same functions a team leader's correction uses (customers.apply_customer_correction,
     incidents.apply_incident_amendment, customers.delete_vulnerability), so every rule and the
@@ -189,9 +254,11 @@ def _rectify(uow: UnitOfWork, actor: Actor, customer_id: int, request_id: int, d
     field = change.get("field")
     if decision == "remove" and not field:
         return _remove_record(uow, actor, customer_id, request_id, name, obj, why)
-    if field not in fields:
-        raise PolicyError(f"{field!r} cannot be changed on a {name.replace('_', ' ')} "
-                          f"record; choose one of: {', '.join(fields)}.")
+    if not isinstance(field, str) or field not in fields:
+        raise PolicyError(
+            f"{field!r} cannot be changed on a {name.replace('_', ' ')} "
+            f"record; choose one of: {', '.join(fields)}."
+        )
     label = field.replace("_", " ").capitalize()
     old = getattr(obj, field)
     new = _new_value(decision, change, fields, field, old, request_id)
@@ -199,29 +266,38 @@ def _rectify(uow: UnitOfWork, actor: Actor, customer_id: int, request_id: int, d
     redact = _conceal if decision == "remove" else None
     if name == "customer":
         details = replace(customer_service.customer_details(obj), **{field: new})
-        customer_service.apply_customer_correction(uow, actor, obj.id, details, why, now, action=action,
-                                                   redact_before=redact)
+        customer_service.apply_customer_correction(
+            uow, actor, obj.id, details, why, now, action=action, redact_before=redact
+        )
     elif name == "incident":
         # The DMO's decision, with its reason, is the wording check: the data-requests page has
         # no language prompt, and the unchanged fields were checked when the incident was saved.
         form = replace(incident_service.incident_form(uow, obj), **{field: new}, wording_checked=True)
-        incident_service.apply_incident_amendment(uow, actor, obj.id, form, why, now, action=action,
-                                                  redact_before=redact)
-    else:   # vulnerability details, third-party contact and referral text: no other service edits them
+        incident_service.apply_incident_amendment(
+            uow, actor, obj.id, form, why, now, action=action, redact_before=redact
+        )
+    else:  # vulnerability details, third-party contact and referral text: no other service edits them
         cleaner = clean_text if field in _MULTILINE else clean_line
         new = cleaner(new, label, required=fields[field])
         if new == old:
             raise PolicyError(f"{label} already holds that value.")
         before = {field: old}
         setattr(obj, field, new)
-        uow.audit(actor, action, obj, before=redact(before) if redact else before, after={field: new},
-                  reason=why)
+        uow.audit(
+            actor, action, obj, before=redact(before) if redact else before, after={field: new}, reason=why
+        )
     return {"entity_type": name, "entity_id": obj.id, "field": field}
 
 
-def decide_rectification(actor: Actor, request_id: int, decision: str, reason: str,
-                         changes: Optional[list[dict]], uow: UnitOfWork,
-                         now: Optional[dt.datetime] = None) -> dict:
+def decide_rectification(
+    actor: Actor,
+    request_id: int,
+    decision: str,
+    reason: str,
+    changes: list[dict] | None,
+    uow: UnitOfWork,
+    now: dt.datetime | None = None,
+) -> dict:
     """Decide a rectification request: amend, annotate, remove or refuse, with a reason.
 
     `changes` is a list of {"entity_type", "entity_id", "field", "value"} (amend),
@@ -255,8 +331,14 @@ def decide_rectification(actor: Actor, request_id: int, decision: str, reason: s
                 if entity_id not in _ids(records.get(name, [])):
                     raise NotFound(f"No {name.replace('_', ' ')} {entity_id} belongs to this customer.")
                 text = clean_text(change.get("text") or reason, "Annotation", required=True)
-                note = Annotation(customer_id=customer_id, entity_type=name, entity_id=entity_id,
-                                  text=text, by_id=actor.user_id, at=now)
+                note = Annotation(
+                    customer_id=customer_id,
+                    entity_type=name,
+                    entity_id=entity_id,
+                    text=text,
+                    by_id=actor.user_id,
+                    at=now,
+                )
                 uow.session.add(note)
                 uow.audit(actor, "annotate_record", note, after=snapshot(note), reason=why)
                 applied.append({"entity_type": name, "entity_id": entity_id, "annotation_id": note.id})
@@ -266,5 +348,3 @@ def decide_rectification(actor: Actor, request_id: int, decision: str, reason: s
         _close(uow, actor, request, decision, reason, now)
         uow.commit()
         return {"request_id": request_id, "decision": decision, "applied": applied}
-
-

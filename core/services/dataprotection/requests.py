@@ -1,9 +1,11 @@
 """Logging, listing and closing data-protection requests; the access log."""
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Optional
+
+from sqlalchemy import select
 
 from core.db import UnitOfWork, snapshot
 from core.enums import DataRequestKind
@@ -22,13 +24,20 @@ from core.services.dataprotection._common import (
     _get_request,
 )
 from core.validation import clean_line, clean_text, parse_enum
-from sqlalchemy import select
 
 # ---- requests -----------------------------------------------------------------------------
 
-def log_request(actor: Actor, customer_id: int, kind: str, received_on: dt.date,
-                identity_checked: bool, details: str, uow: UnitOfWork,
-                today: Optional[dt.date] = None) -> int:
+
+def log_request(
+    actor: Actor,
+    customer_id: int,
+    kind: str,
+    received_on: dt.date,
+    identity_checked: bool,
+    details: str,
+    uow: UnitOfWork,
+    today: dt.date | None = None,
+) -> int:
     """Log a subject access, rectification or erasure request; due one calendar month later."""
     require(actor, Permission.HANDLE_DATA_REQUESTS)
     today = today or dt.date.today()
@@ -37,21 +46,33 @@ def log_request(actor: Actor, customer_id: int, kind: str, received_on: dt.date,
         raise PolicyError("Enter the date the request was received.")
     if received_on > today:
         raise PolicyError("The date received cannot be in the future.")
-    details = clean_text(details, "What the request asks for",
-                         required=kind != DataRequestKind.SAR)
+    details = clean_text(details, "What the request asks for", required=kind != DataRequestKind.SAR)
     with uow:
         customer = _customer(uow, customer_id)
         if customer.anonymised_at is not None:
             raise PolicyError("This customer's personal data has already been erased.")
-        same_kind = uow.session.execute(select(DataRequest.id, DataRequest.received_on, DataRequest.details).where(
-            DataRequest.customer_id == customer_id, DataRequest.kind == kind, DataRequest.status == "open")).all()
-        repeated = rules.identical_request([tuple(r) for r in same_kind], received_on, details)
+        same_kind = uow.session.execute(
+            select(DataRequest.id, DataRequest.received_on, DataRequest.details).where(
+                DataRequest.customer_id == customer_id, DataRequest.kind == kind, DataRequest.status == "open"
+            )
+        ).all()
+        repeated = rules.identical_request(
+            [(r.id, r.received_on, r.details) for r in same_kind], received_on, details
+        )
         if repeated is not None:
-            raise PolicyError(f"This request is already logged as request #{repeated} (received "
-                              f"{received_on:%d %B %Y}), which is still open. Nothing was logged.")
-        request = DataRequest(customer_id=customer_id, kind=kind, received_on=received_on,
-                              due_on=sar_due(received_on), identity_checked=bool(identity_checked),
-                              details=details, logged_by_id=actor.user_id)
+            raise PolicyError(
+                f"This request is already logged as request #{repeated} (received "
+                f"{received_on:%d %B %Y}), which is still open. Nothing was logged."
+            )
+        request = DataRequest(
+            customer_id=customer_id,
+            kind=kind,
+            received_on=received_on,
+            due_on=sar_due(received_on),
+            identity_checked=bool(identity_checked),
+            details=details,
+            logged_by_id=actor.user_id,
+        )
         uow.session.add(request)
         uow.audit(actor, "log_data_request", request, after=snapshot(request))
         uow.commit()
@@ -67,8 +88,14 @@ def confirm_identity(actor: Actor, request_id: int, how: str, uow: UnitOfWork) -
         if request.identity_checked:
             raise PolicyError("The identity on this request is already confirmed.")
         request.identity_checked = True
-        uow.audit(actor, "confirm_identity", request, before={"identity_checked": False},
-                  after={"identity_checked": True}, reason=how)
+        uow.audit(
+            actor,
+            "confirm_identity",
+            request,
+            before={"identity_checked": False},
+            after={"identity_checked": True},
+            reason=how,
+        )
         uow.commit()
 
 
@@ -78,7 +105,7 @@ class DataRequestRow:
 
     id: int
     customer_id: int
-    customer: str                 # "Full Name (REF)"
+    customer: str  # "Full Name (REF)"
     kind: DataRequestKind
     kind_label: str
     received_on: dt.date
@@ -90,21 +117,31 @@ class DataRequestRow:
     decision: str
     decision_reason: str
     details: str
-    logged_at: Optional[dt.datetime] = None
+    logged_at: dt.datetime | None = None
 
 
 def _as_row(r: DataRequest, c: Customer, today: dt.date) -> DataRequestRow:
     return DataRequestRow(
-        id=r.id, customer_id=c.id, customer=f"{c.full_name} ({c.housing_ref})",
-        kind=r.kind, kind_label=r.kind.label, received_on=r.received_on,
-        due_on=r.due_on, days_left=(r.due_on - today).days,
+        id=r.id,
+        customer_id=c.id,
+        customer=f"{c.full_name} ({c.housing_ref})",
+        kind=r.kind,
+        kind_label=r.kind.label,
+        received_on=r.received_on,
+        due_on=r.due_on,
+        days_left=(r.due_on - today).days,
         overdue=r.status == "open" and r.due_on < today,
-        identity_checked=r.identity_checked, status=r.status, decision=r.decision,
-        decision_reason=r.decision_reason, details=r.details)
+        identity_checked=r.identity_checked,
+        status=r.status,
+        decision=r.decision,
+        decision_reason=r.decision_reason,
+        details=r.details,
+    )
 
 
-def list_requests(actor: Actor, uow: UnitOfWork, today: Optional[dt.date] = None,
-                  include_closed: bool = False) -> list[DataRequestRow]:
+def list_requests(
+    actor: Actor, uow: UnitOfWork, today: dt.date | None = None, include_closed: bool = False
+) -> list[DataRequestRow]:
     """Requests with their due dates, soonest first; `overdue` when open past the due date.
     Open requests are few (each is answered within a month), so the list is not paged."""
     require(actor, Permission.HANDLE_DATA_REQUESTS)
@@ -117,23 +154,31 @@ def list_requests(actor: Actor, uow: UnitOfWork, today: Optional[dt.date] = None
         return [_as_row(r, c, today) for r, c in rows]
 
 
-def open_requests_like(actor: Actor, request_id: int, uow: UnitOfWork,
-                       today: Optional[dt.date] = None) -> list[DataRequestRow]:
+def open_requests_like(
+    actor: Actor, request_id: int, uow: UnitOfWork, today: dt.date | None = None
+) -> list[DataRequestRow]:
     """The other open requests of the same kind for the same person (a possible duplicate)."""
     require(actor, Permission.HANDLE_DATA_REQUESTS)
     today = today or dt.date.today()
     with uow:
         request = _get_request(uow, request_id)
         rows = uow.session.execute(
-            select(DataRequest, Customer).join(Customer, Customer.id == DataRequest.customer_id)
-            .where(DataRequest.customer_id == request.customer_id, DataRequest.kind == request.kind,
-                   DataRequest.status == "open", DataRequest.id != request.id)
-            .order_by(DataRequest.id)).all()
+            select(DataRequest, Customer)
+            .join(Customer, Customer.id == DataRequest.customer_id)
+            .where(
+                DataRequest.customer_id == request.customer_id,
+                DataRequest.kind == request.kind,
+                DataRequest.status == "open",
+                DataRequest.id != request.id,
+            )
+            .order_by(DataRequest.id)
+        ).all()
         return [_as_row(r, c, today) for r, c in rows]
 
 
-def complete_request(actor: Actor, request_id: int, outcome: str, reason: str, uow: UnitOfWork,
-                     now: Optional[dt.datetime] = None) -> None:
+def complete_request(
+    actor: Actor, request_id: int, outcome: str, reason: str, uow: UnitOfWork, now: dt.datetime | None = None
+) -> None:
     """Close a request: a SAR as 'released' once the pack is sent, or any request as 'refused'."""
     require(actor, Permission.HANDLE_DATA_REQUESTS)
     outcome = clean_line(outcome, "Outcome", required=True, max_len=20).lower()
@@ -153,6 +198,7 @@ def complete_request(actor: Actor, request_id: int, outcome: str, reason: str, u
 
 
 # ---- access log -----------------------------------------------------------------------------
+
 
 def record_access(actor: Actor, customer_id: int, what: str, uow: UnitOfWork) -> None:
     """Record that this user viewed a customer's records (who, when, what)."""

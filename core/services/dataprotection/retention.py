@@ -1,9 +1,13 @@
 """The retention review: closed cases with no activity for the retention period."""
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
 
 from core.db import UnitOfWork
 from core.enums import ActionStatus, RegisterStatus, Stage
@@ -19,6 +23,7 @@ from core.models import (
 )
 from core.permissions import Actor, Permission, require
 from core.policy import dataprotection as rules
+from core.services.attachments import remove_stored_files
 from core.services.dataprotection._common import (
     _LINK_KEYS,
     DELETE_ORDER,
@@ -27,9 +32,7 @@ from core.services.dataprotection._common import (
     _ids,
     _in,
 )
-from core.services.attachments import remove_stored_files
 from core.services.households import remove_empty_households
-from sqlalchemy import delete, func, select, update
 
 # ---- retention ----------------------------------------------------------------------------
 
@@ -46,7 +49,7 @@ _ACTIVITY = [  # (table, case column, date/time columns that count as activity)
 ]
 
 
-def _as_date(value: Any) -> Optional[dt.date]:
+def _as_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -63,7 +66,7 @@ class RetentionCandidate:
     case_id: int
     customer_id: int
     customer: str
-    closed_at: Optional[dt.date]
+    closed_at: dt.date | None
     last_activity: dt.date
     blocked: bool
     blocked_reason: str
@@ -76,72 +79,107 @@ class RetentionReview:
     cases: list[RetentionCandidate]
 
 
-def _stale_cases(s, today: dt.date, years: int,
-                 case_ids: Optional[Iterable[int]] = None) -> list[RetentionCandidate]:
+def _stale_cases(
+    s, today: dt.date, years: int, case_ids: Iterable[int] | None = None
+) -> list[RetentionCandidate]:
     cutoff = rules.retention_cutoff(today, years)
-    closed_by = dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
-    stmt = (select(Case, Customer).join(Customer, Customer.id == Case.customer_id)
-            .where(Case.stage == Stage.CLOSED, Case.closed_at < closed_by))  # closed later: not yet due
+    closed_by = dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    stmt = (
+        select(Case, Customer)
+        .join(Customer, Customer.id == Case.customer_id)
+        .where(Case.stage == Stage.CLOSED, Case.closed_at < closed_by)
+    )  # closed later: not yet due
     if case_ids is not None:
         stmt = stmt.where(_in(Case.id, case_ids))
     rows = s.execute(stmt.order_by(Case.id)).all()
     latest: dict[int, dt.date] = {}
     for case, _ in rows:
         for value in (case.opened_at, case.closed_at):
-            if _as_date(value):
-                latest[case.id] = max(latest.get(case.id, dt.date.min), _as_date(value))
+            if day := _as_date(value):
+                latest[case.id] = max(latest.get(case.id, dt.date.min), day)
     ids = [case.id for case, _ in rows]
     for name, case_col, columns in _ACTIVITY:
         table = T[name]
         for chunk in range(0, len(ids), 500):
-            part = ids[chunk:chunk + 500]
-            stmt = (select(table.c[case_col], *[func.max(table.c[col]) for col in columns])
-                    .where(table.c[case_col].in_(part)).group_by(table.c[case_col]))
+            part = ids[chunk : chunk + 500]
+            stmt = (
+                select(table.c[case_col], *[func.max(table.c[col]) for col in columns])
+                .where(table.c[case_col].in_(part))
+                .group_by(table.c[case_col])
+            )
             for case_id, *values in s.execute(stmt):
                 for value in values:
-                    if _as_date(value):
-                        latest[case_id] = max(latest.get(case_id, dt.date.min), _as_date(value))
+                    if day := _as_date(value):
+                        latest[case_id] = max(latest.get(case_id, dt.date.min), day)
     out = []
     for case, customer in rows:
         last = latest.get(case.id, dt.date.min)
         if not rules.is_due_for_deletion(True, last, today, years):
             continue
-        open_requests = s.scalar(select(func.count()).select_from(DataRequest).where(
-            DataRequest.customer_id == customer.id, DataRequest.status == "open")) or 0
-        active = s.scalar(select(func.count()).select_from(FormalAction).where(
-            FormalAction.case_id == case.id, FormalAction.status == ActionStatus.ACTIVE)) or 0
-        blockers = rules.retention_blockers(rules.Holds(
-            legal_hold=bool(customer.legal_hold), legal_hold_reason=customer.legal_hold_reason or ""))
+        open_requests = (
+            s.scalar(
+                select(func.count())
+                .select_from(DataRequest)
+                .where(DataRequest.customer_id == customer.id, DataRequest.status == "open")
+            )
+            or 0
+        )
+        active = (
+            s.scalar(
+                select(func.count())
+                .select_from(FormalAction)
+                .where(FormalAction.case_id == case.id, FormalAction.status == ActionStatus.ACTIVE)
+            )
+            or 0
+        )
+        blockers = rules.retention_blockers(
+            rules.Holds(
+                legal_hold=bool(customer.legal_hold), legal_hold_reason=customer.legal_hold_reason or ""
+            )
+        )
         if open_requests:
             blockers.append("The customer has an open data-protection request.")
         if active:
             blockers.append("A restriction on this case is still marked active.")
-        out.append(RetentionCandidate(
-            case_id=case.id, customer_id=customer.id, customer=f"{customer.full_name} ({customer.housing_ref})",
-            closed_at=_as_date(case.closed_at), last_activity=last, blocked=bool(blockers),
-            blocked_reason=" ".join(blockers)))
+        out.append(
+            RetentionCandidate(
+                case_id=case.id,
+                customer_id=customer.id,
+                customer=f"{customer.full_name} ({customer.housing_ref})",
+                closed_at=_as_date(case.closed_at),
+                last_activity=last,
+                blocked=bool(blockers),
+                blocked_reason=" ".join(blockers),
+            )
+        )
     return out
 
 
-def retention_candidates(actor: Actor, uow: UnitOfWork, today: Optional[dt.date] = None,
-                         years: Optional[int] = None) -> RetentionReview:
+def retention_candidates(
+    actor: Actor, uow: UnitOfWork, today: dt.date | None = None, years: int | None = None
+) -> RetentionReview:
     """Closed cases with no activity for the retention period (default 6 years, or
     FT_RETENTION_YEARS), for the DMO to review before confirming deletion."""
     require(actor, Permission.HANDLE_DATA_REQUESTS)
     today = today or dt.date.today()
     years = rules.retention_years(years)
     with uow:
-        return RetentionReview(years=years, cutoff=rules.retention_cutoff(today, years),
-                               cases=_stale_cases(uow.session, today, years))
+        return RetentionReview(
+            years=years,
+            cutoff=rules.retention_cutoff(today, years),
+            cases=_stale_cases(uow.session, today, years),
+        )
 
 
 def _delete_records(s, records: dict[str, list[dict]]) -> dict[str, int]:
     remove_stored_files(records.get("attachment") or [])  # issue 16: files kept in a folder
     deleted = {}
-    if records["pvp_consideration"]:   # a register entry that stays no longer points at it
-        s.execute(update(T["pvp_entry"]).where(
-            T["pvp_entry"].c.consideration_id.in_(_ids(records["pvp_consideration"])))
-            .values(consideration_id=None))
+    if records["pvp_consideration"]:  # a register entry that stays no longer points at it
+        s.execute(
+            update(T["pvp_entry"])
+            .where(T["pvp_entry"].c.consideration_id.in_(_ids(records["pvp_consideration"])))
+            .values(consideration_id=None)
+        )
     for name in DELETE_ORDER:
         rows = records.get(name) or []
         if not rows:
@@ -154,7 +192,7 @@ def _delete_records(s, records: dict[str, list[dict]]) -> dict[str, int]:
         else:
             ids = sorted(_ids(rows))
             for chunk in range(0, len(ids), 500):
-                s.execute(delete(table).where(table.c.id.in_(ids[chunk:chunk + 500])))
+                s.execute(delete(table).where(table.c.id.in_(ids[chunk : chunk + 500])))
         deleted[name] = len(rows)
     return deleted
 
@@ -162,17 +200,21 @@ def _delete_records(s, records: dict[str, list[dict]]) -> dict[str, int]:
 def _nothing_else_left(s, customer: Customer) -> bool:
     def count(model, *where) -> int:
         return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
     live = (RegisterStatus.ACTIVE, RegisterStatus.PENDING)
-    return not (customer.legal_hold
-                or count(Case, Case.customer_id == customer.id)
-                or count(Incident, Incident.customer_id == customer.id)
-                or count(SpocEntry, SpocEntry.customer_id == customer.id, SpocEntry.status.in_(live))
-                or count(PvpEntry, PvpEntry.customer_id == customer.id, PvpEntry.status.in_(live))
-                or count(DataRequest, DataRequest.customer_id == customer.id, DataRequest.status == "open"))
+    return not (
+        customer.legal_hold
+        or count(Case, Case.customer_id == customer.id)
+        or count(Incident, Incident.customer_id == customer.id)
+        or count(SpocEntry, SpocEntry.customer_id == customer.id, SpocEntry.status.in_(live))
+        or count(PvpEntry, PvpEntry.customer_id == customer.id, PvpEntry.status.in_(live))
+        or count(DataRequest, DataRequest.customer_id == customer.id, DataRequest.status == "open")
+    )
 
 
-def confirm_retention_deletion(actor: Actor, case_ids: list[int], uow: UnitOfWork,
-                               today: Optional[dt.date] = None, years: Optional[int] = None) -> dict:
+def confirm_retention_deletion(
+    actor: Actor, case_ids: list[int], uow: UnitOfWork, today: dt.date | None = None, years: int | None = None
+) -> dict:
     """Delete the confirmed cases completely, across every table and letter; the customer too
     when nothing else is left. Audit entries stay; the deletion itself is audited with record
     ids and counts only, never the deleted personal data."""
@@ -187,41 +229,61 @@ def confirm_retention_deletion(actor: Actor, case_ids: list[int], uow: UnitOfWor
     with uow:
         s = uow.session
         due = {c.case_id: c for c in _stale_cases(s, today, years, wanted)}
-        problems = [f"case {cid} is not due for deletion (not closed, or active within "
-                    f"{years} years)" for cid in wanted if cid not in due]
-        problems += [f"case {cid}: {due[cid].blocked_reason}" for cid in wanted
-                     if cid in due and due[cid].blocked]
+        problems = [
+            f"case {cid} is not due for deletion (not closed, or active within {years} years)"
+            for cid in wanted
+            if cid not in due
+        ]
+        problems += [
+            f"case {cid}: {due[cid].blocked_reason}" for cid in wanted if cid in due and due[cid].blocked
+        ]
         if problems:
             raise PolicyError("Nothing was deleted: " + "; ".join(problems) + ".")
-        rule = f"Retention: closed, no activity for {years} years (cut-off {rules.retention_cutoff(today, years):%d %B %Y})."
+        cutoff = rules.retention_cutoff(today, years)
+        rule = f"Retention: closed, no activity for {years} years (cut-off {cutoff:%d %B %Y})."
         by_customer: dict[int, set[int]] = {}
         for cid in wanted:
             by_customer.setdefault(due[cid].customer_id, set()).add(cid)
         for customer_id, cases in by_customer.items():
             records = _collect(s, customer_id, cases)
-            ids = {name: sorted(_ids(rows)) for name, rows in records.items()
-                   if rows and name not in _LINK_KEYS}
+            ids = {
+                name: sorted(_ids(rows)) for name, rows in records.items() if rows and name not in _LINK_KEYS
+            }
             deleted = _delete_records(s, records)
             for cid in sorted(cases):
-                uow.audit(actor, "retention_delete_case", entity_type="case_file", entity_id=cid,
-                          customer_id=customer_id, before={"record_ids": ids, "counts": deleted},
-                          after=None, reason=rule)
+                uow.audit(
+                    actor,
+                    "retention_delete_case",
+                    entity_type="case_file",
+                    entity_id=cid,
+                    customer_id=customer_id,
+                    before={"record_ids": ids, "counts": deleted},
+                    after=None,
+                    reason=rule,
+                )
             for name, n in deleted.items():
                 totals[name] = totals.get(name, 0) + n
             s.expire_all()
-            customer = s.get(Customer, customer_id)
+            customer = s.get_one(Customer, customer_id)
             if _nothing_else_left(s, customer):
                 rest = _collect(s, customer_id)
                 rest["audit_entry"] = []
                 gone = _delete_records(s, rest)
-                gone["household"] = remove_empty_households(s, _ids(rest["household"]))  # issue 16: an address nobody is at
-                uow.audit(actor, "retention_delete_customer", entity_type="customer",
-                          entity_id=customer_id, customer_id=customer_id,
-                          before={"counts": gone}, after=None, reason=rule)
+                gone["household"] = remove_empty_households(
+                    s, _ids(rest["household"])
+                )  # issue 16: an address nobody is at
+                uow.audit(
+                    actor,
+                    "retention_delete_customer",
+                    entity_type="customer",
+                    entity_id=customer_id,
+                    customer_id=customer_id,
+                    before={"counts": gone},
+                    after=None,
+                    reason=rule,
+                )
                 for name, n in gone.items():
                     totals[name] = totals.get(name, 0) + n
                 customers_deleted.append(customer_id)
         uow.commit()
     return {"cases_deleted": wanted, "customers_deleted": customers_deleted, "rows_deleted": totals}
-
-

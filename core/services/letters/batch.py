@@ -1,25 +1,38 @@
 """Letters due for a period, and drafting every due letter of one type into one zip."""
+
 from __future__ import annotations
 
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.enums import ActionStatus, LetterType, RegisterStatus
 from core.errors import PolicyError
-from core.models import Appeal, Case, FormalAction, Letter, PvpEntry, Review, SpocEntry, StageEvent, ThirdPartyContact
+from core.models import (
+    Appeal,
+    Case,
+    FormalAction,
+    Letter,
+    PvpEntry,
+    Review,
+    SpocEntry,
+    StageEvent,
+    ThirdPartyContact,
+)
 from core.permissions import Actor, Permission, require
 from core.policy.letters import STAGE_OF_LETTER
 from core.services.letters.drafting import draft_in, today_or
 from core.validation import parse_enum
 
-Progress = Optional[Callable[[int, int], None]]
-Row = tuple[Optional[Case], int, dt.date, str]     # (case, subject id, date, what)
+Progress = Callable[[int, int], None] | None
+# (case, subject id, date, what); the date columns are nullable in the models, and every query
+# below selects only rows whose date falls in the period.
+Row = tuple[Case | None, int, dt.date | None, str]
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,7 @@ class DueLetter:
 @dataclass(frozen=True)
 class BatchProblem:
     """A due letter that could not be drafted, and why."""
+
     due: DueLetter
     problem: str
 
@@ -65,72 +79,101 @@ def _already_sent(session: Session, letter_type: LetterType, since: dt.date) -> 
     return set(session.scalars(stmt))
 
 
-def _latest_case(session: Session, customer_id: int) -> Optional[Case]:
-    return session.scalar(select(Case).where(Case.customer_id == customer_id)
-                          .order_by(Case.id.desc()).limit(1))
+def _latest_case(session: Session, customer_id: int) -> Case | None:
+    return session.scalar(
+        select(Case).where(Case.customer_id == customer_id).order_by(Case.id.desc()).limit(1)
+    )
 
 
 def _stage_rows(session: Session, letter_type: LetterType, since: dt.date, until: dt.date) -> list[Row]:
-    events = session.scalars(select(StageEvent).where(
-        StageEvent.to_stage == STAGE_OF_LETTER[letter_type],
-        StageEvent.decided_on.between(since, until)).order_by(StageEvent.decided_on, StageEvent.id))
+    events = session.scalars(
+        select(StageEvent)
+        .where(
+            StageEvent.to_stage == STAGE_OF_LETTER[letter_type], StageEvent.decided_on.between(since, until)
+        )
+        .order_by(StageEvent.decided_on, StageEvent.id)
+    )
     return [(e.case, e.id, e.decided_on, f"{e.to_stage.label} decided") for e in events]
 
 
 def _appeal_ack_rows(session: Session, letter_type: LetterType, since: dt.date, until: dt.date) -> list[Row]:
-    appeals = session.scalars(select(Appeal).where(Appeal.received_on.between(since, until))
-                              .order_by(Appeal.received_on, Appeal.id))
+    appeals = session.scalars(
+        select(Appeal).where(Appeal.received_on.between(since, until)).order_by(Appeal.received_on, Appeal.id)
+    )
     return [(session.get(Case, a.case_id), a.id, a.received_on, "Appeal received") for a in appeals]
 
 
-def _appeal_outcome_rows(session: Session, letter_type: LetterType, since: dt.date, until: dt.date) -> list[Row]:
-    appeals = session.scalars(select(Appeal).where(Appeal.outcome.is_not(None),
-                                                   Appeal.decided_on.between(since, until))
-                              .order_by(Appeal.decided_on, Appeal.id))
+def _appeal_outcome_rows(
+    session: Session, letter_type: LetterType, since: dt.date, until: dt.date
+) -> list[Row]:
+    appeals = session.scalars(
+        select(Appeal)
+        .where(Appeal.outcome.is_not(None), Appeal.decided_on.between(since, until))
+        .order_by(Appeal.decided_on, Appeal.id)
+    )
     return [(session.get(Case, a.case_id), a.id, a.decided_on, "Appeal decided") for a in appeals]
 
 
 def _review_rows(session: Session, letter_type: LetterType, since: dt.date, until: dt.date) -> list[Row]:
-    reviews = session.scalars(select(Review).where(Review.case_id.is_not(None),
-                                                   Review.held_on.between(since, until))
-                              .order_by(Review.held_on, Review.id))
+    reviews = session.scalars(
+        select(Review)
+        .where(Review.case_id.is_not(None), Review.held_on.between(since, until))
+        .order_by(Review.held_on, Review.id)
+    )
     return [(session.get(Case, r.case_id), r.id, r.held_on, f"Review: {r.outcome.label}") for r in reviews]
 
 
 def _third_party_rows(session: Session, letter_type: LetterType, since: dt.date, until: dt.date) -> list[Row]:
-    contacts = session.scalars(select(ThirdPartyContact).where(
-        ThirdPartyContact.active.is_(True), ThirdPartyContact.started_on.between(since, until)))
-    return [(_latest_case(session, c.customer_id), c.id, c.started_on, "Third-party contact") for c in contacts]
+    contacts = session.scalars(
+        select(ThirdPartyContact).where(
+            ThirdPartyContact.active.is_(True), ThirdPartyContact.started_on.between(since, until)
+        )
+    )
+    return [
+        (_latest_case(session, c.customer_id), c.id, c.started_on, "Third-party contact") for c in contacts
+    ]
 
 
 def _pvp_rows(session: Session, letter_type: LetterType, since: dt.date, until: dt.date) -> list[Row]:
-    entries = session.scalars(select(PvpEntry).where(
-        PvpEntry.status == RegisterStatus.ACTIVE, PvpEntry.starts_on.between(since, until)))
+    entries = session.scalars(
+        select(PvpEntry).where(
+            PvpEntry.status == RegisterStatus.ACTIVE, PvpEntry.starts_on.between(since, until)
+        )
+    )
     return [(_latest_case(session, p.customer_id), p.id, p.starts_on, "PVP marker placed") for p in entries]
 
 
 def _staff_rows(session: Session, letter_type: LetterType, since: dt.date, until: dt.date) -> list[Row]:
     """Customers whose arrangements started in the period."""
     queries = [
-        select(Case.customer_id, FormalAction.starts_on).join(Case).where(
-            FormalAction.status == ActionStatus.ACTIVE, FormalAction.starts_on.between(since, until)),
+        select(Case.customer_id, FormalAction.starts_on)
+        .join(Case)
+        .where(FormalAction.status == ActionStatus.ACTIVE, FormalAction.starts_on.between(since, until)),
         select(SpocEntry.customer_id, SpocEntry.starts_on).where(
-            SpocEntry.status == RegisterStatus.ACTIVE, SpocEntry.starts_on.between(since, until)),
+            SpocEntry.status == RegisterStatus.ACTIVE, SpocEntry.starts_on.between(since, until)
+        ),
         select(PvpEntry.customer_id, PvpEntry.starts_on).where(
-            PvpEntry.status == RegisterStatus.ACTIVE, PvpEntry.starts_on.between(since, until)),
+            PvpEntry.status == RegisterStatus.ACTIVE, PvpEntry.starts_on.between(since, until)
+        ),
     ]
     starts: dict[int, dt.date] = {}
     for query in queries:
         for customer_id, day in session.execute(query):
-            starts[customer_id] = min(day, starts.get(customer_id, day))
+            if day is not None:  # always, given the period filter: this narrows the nullable column
+                starts[customer_id] = min(day, starts.get(customer_id, day))
     return [(_latest_case(session, cid), cid, day, "Arrangements started") for cid, day in starts.items()]
 
 
 DUE_SOURCES: dict[LetterType, Callable[[Session, LetterType, dt.date, dt.date], list[Row]]] = {
-    LetterType.INFORMAL_SUMMARY: _stage_rows, LetterType.WARNING: _stage_rows, LetterType.FORMAL: _stage_rows,
-    LetterType.APPEAL_ACK: _appeal_ack_rows, LetterType.APPEAL_OUTCOME: _appeal_outcome_rows,
-    LetterType.REVIEW_OUTCOME: _review_rows, LetterType.THIRD_PARTY: _third_party_rows,
-    LetterType.PVP_NOTICE: _pvp_rows, LetterType.STAFF_NOTICE: _staff_rows,
+    LetterType.INFORMAL_SUMMARY: _stage_rows,
+    LetterType.WARNING: _stage_rows,
+    LetterType.FORMAL: _stage_rows,
+    LetterType.APPEAL_ACK: _appeal_ack_rows,
+    LetterType.APPEAL_OUTCOME: _appeal_outcome_rows,
+    LetterType.REVIEW_OUTCOME: _review_rows,
+    LetterType.THIRD_PARTY: _third_party_rows,
+    LetterType.PVP_NOTICE: _pvp_rows,
+    LetterType.STAFF_NOTICE: _staff_rows,
 }
 
 
@@ -138,34 +181,47 @@ def letters_due(actor: Actor, letter_type: str, uow, since: dt.date, until: dt.d
     """Letters of one type due for the period (e.g. review outcomes for reviews held this
     week) that have not been recorded as sent."""
     require(actor, Permission.DRAFT_LETTERS)
-    letter_type = parse_enum(LetterType, letter_type, "Letter type")
+    kind: LetterType = parse_enum(LetterType, letter_type, "Letter type")
     if since > until:
         raise PolicyError("The start of the period must be on or before its end.")
     with uow:
-        sent = _already_sent(uow.session, letter_type, since)
-        rows = DUE_SOURCES[letter_type](uow.session, letter_type, since, until)
-        return [DueLetter(case.id, subject_id, day, what, case.customer.full_name, case.customer.housing_ref)
-                for case, subject_id, day, what in rows
-                if case is not None and subject_id not in sent and case.customer.anonymised_at is None]
+        sent = _already_sent(uow.session, kind, since)
+        rows = DUE_SOURCES[kind](uow.session, kind, since, until)
+        return [
+            DueLetter(case.id, subject_id, day, what, case.customer.full_name, case.customer.housing_ref)
+            for case, subject_id, day, what in rows
+            if case is not None
+            and day is not None
+            and subject_id not in sent
+            and case.customer.anonymised_at is None
+        ]
 
 
-def batch_zip(actor: Actor, letter_type: str, uow, since: dt.date, until: dt.date,
-              today: Optional[dt.date] = None, progress: Progress = None) -> Batch:
+def batch_zip(
+    actor: Actor,
+    letter_type: str,
+    uow,
+    since: dt.date,
+    until: dt.date,
+    today: dt.date | None = None,
+    progress: Progress = None,
+) -> Batch:
     """Draft every due letter of one type into one zip (nothing is recorded as sent).
     `progress(done, total)` is called after each letter. A letter whose records are incomplete
     is listed in `problems` instead of stopping the batch."""
     require(actor, Permission.DRAFT_LETTERS)
-    letter_type = parse_enum(LetterType, letter_type, "Letter type")
+    kind: LetterType = parse_enum(LetterType, letter_type, "Letter type")
     today = today_or(today)
-    due = letters_due(actor, letter_type.value, uow, since, until)
+    due = letters_due(actor, kind.value, uow, since, until)
     buffer = io.BytesIO()
     names: list[str] = []
     problems: list[BatchProblem] = []
     with uow, zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         for done, item in enumerate(due, start=1):
             try:
-                draft = draft_in(uow, actor, item.case_id, letter_type, item.subject_id, None, today,
-                                 with_preview=False)
+                draft = draft_in(
+                    uow, actor, item.case_id, kind, item.subject_id, None, today, with_preview=False
+                )
             except PolicyError as refusal:
                 problems.append(BatchProblem(item, str(refusal)))
             else:
@@ -173,8 +229,13 @@ def batch_zip(actor: Actor, letter_type: str, uow, since: dt.date, until: dt.dat
                 names.append(draft.filename)
             if progress is not None:
                 progress(done, len(due))
-    return Batch(buffer.getvalue(), len(names), tuple(names), tuple(problems),
-                 f"{letter_type.value}_{since.isoformat()}_{until.isoformat()}.zip")
+    return Batch(
+        buffer.getvalue(),
+        len(names),
+        tuple(names),
+        tuple(problems),
+        f"{kind.value}_{since.isoformat()}_{until.isoformat()}.zip",
+    )
 
 
 def week_of(day: dt.date) -> tuple[dt.date, dt.date]:

@@ -24,6 +24,7 @@ values from it in one controlled way, and the audit/access queries get the index
 Revision ID: 0004
 Revises: 0003
 """
+
 from alembic import op
 
 revision = "0004"
@@ -41,13 +42,26 @@ INDEXES = [
     ("ix_disclosure_log_at", "disclosure_log", ["at"]),
 ]
 
-MARKER = '{"redacted": "personal data erased"}'   # core.services.dataprotection.erasure.REDACTED
+MARKER = '{"redacted": "personal data erased"}'  # core.services.dataprotection.erasure.REDACTED
 
-_SQLITE_SAME = " AND ".join(f'NEW."{c}" IS OLD."{c}"' for c in (
-    "id", "at", "user_id", "username", "action", "entity_type", "entity_id", "customer_id", "reason"))
+_SQLITE_SAME = " AND ".join(
+    f'NEW."{c}" IS OLD."{c}"'
+    for c in (
+        "id",
+        "at",
+        "user_id",
+        "username",
+        "action",
+        "entity_type",
+        "entity_id",
+        "customer_id",
+        "reason",
+    )
+)
 _SQLITE_PAYLOAD = " AND ".join(
     f"""(NEW."{c}" IS OLD."{c}" OR (json_valid(NEW."{c}") AND json(NEW."{c}") = json('{MARKER}')))"""
-    for c in ("before", "after"))
+    for c in ("before", "after")
+)
 SQLITE_UP = [
     """CREATE TRIGGER audit_entry_no_replace BEFORE INSERT ON audit_entry
        WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM audit_entry WHERE id = NEW.id)
@@ -66,11 +80,24 @@ SQLITE_DOWN = [
        BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END""",
 ]
 
-_PG_SAME = " AND ".join(f'NEW."{c}" IS NOT DISTINCT FROM OLD."{c}"' for c in (
-    "id", "at", "user_id", "username", "action", "entity_type", "entity_id", "customer_id", "reason"))
+_PG_SAME = " AND ".join(
+    f'NEW."{c}" IS NOT DISTINCT FROM OLD."{c}"'
+    for c in (
+        "id",
+        "at",
+        "user_id",
+        "username",
+        "action",
+        "entity_type",
+        "entity_id",
+        "customer_id",
+        "reason",
+    )
+)
 _PG_PAYLOAD = " AND ".join(
     f"""(NEW."{c}"::jsonb IS NOT DISTINCT FROM OLD."{c}"::jsonb OR NEW."{c}"::jsonb = '{MARKER}'::jsonb)"""
-    for c in ("before", "after"))
+    for c in ("before", "after")
+)
 POSTGRES_UP = [
     f"""CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger AS $$
        BEGIN

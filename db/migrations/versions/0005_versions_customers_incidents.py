@@ -9,6 +9,7 @@ it once (issue 13 item 10).
 Revision ID: 0005
 Revises: 0004
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -8,6 +8,7 @@ may already exist.
 Revision ID: 0006
 Revises: 0005
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -31,8 +32,7 @@ def upgrade() -> None:
     for name, type_, default in COLUMNS:
         if name not in existing:
             server_default = sa.false() if isinstance(type_, sa.Boolean) else sa.text(default)
-            op.add_column("app_user", sa.Column(name, type_, nullable=False,
-                                                server_default=server_default))
+            op.add_column("app_user", sa.Column(name, type_, nullable=False, server_default=server_default))
 
 
 def downgrade() -> None:
