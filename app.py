@@ -1,11 +1,11 @@
 """Fair Treatment: sign-in and navigation. Each role sees only the pages its permissions allow."""
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import time
 from pathlib import Path
-from typing import Optional
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
@@ -33,22 +33,31 @@ def _lifetime() -> dt.timedelta:
     return dt.timedelta(minutes=config.session_idle_minutes())
 
 
-def write_cookie(token: Optional[str]) -> None:
+def write_cookie(token: str | None) -> None:
     """Set (or, with None, delete) the sign-in cookie in the browser. The token is a JWT
     (base64url and dots only), so it is safe inside the script."""
     if token is None:
         value, age = "", 0
     else:
         value, age = token, int(_lifetime().total_seconds())
-    st.html(f"""<script>document.cookie = "{auth.COOKIE_NAME}={value}; path=/; max-age={age}; SameSite=Strict"
+    st.html(
+        f"""<script>document.cookie = "{auth.COOKIE_NAME}={value}; path=/; max-age={age}; SameSite=Strict"
                 + (location.protocol === "https:" ? "; Secure" : "");</script>""",
-            unsafe_allow_javascript=True, width="content")
+        unsafe_allow_javascript=True,
+        width="content",
+    )
 
 
 def start_session(actor) -> None:
-    st.session_state.update(actor=actor, authentication_status=True, username=actor.username,
-                            name=actor.name, last_seen=time.time(), cookie_checked=True)
-    st.session_state.pop("cookie_written_at", None)          # write a cookie on the next run
+    st.session_state.update(
+        actor=actor,
+        authentication_status=True,
+        username=actor.username,
+        name=actor.name,
+        last_seen=time.time(),
+        cookie_checked=True,
+    )
+    st.session_state.pop("cookie_written_at", None)  # write a cookie on the next run
 
 
 def sign_out(message: str = "") -> None:
@@ -91,7 +100,7 @@ def signed_in_actor():
         sign_out(problem)
         return None
     st.session_state["last_seen"] = time.time()
-    st.session_state[CHECKED] = True                  # the page's ui.session.actor() need not re-check
+    st.session_state[CHECKED] = True  # the page's ui.session.actor() need not re-check
     return actor
 
 
@@ -104,7 +113,7 @@ def sign_in_from_cookie() -> None:
     st.session_state["cookie_checked"] = True
     try:
         token = st.context.cookies.get(auth.COOKIE_NAME)
-    except Exception:          # no browser request (e.g. a test harness)
+    except Exception:  # no browser request (e.g. a test harness)
         token = None
     if not token or not isinstance(token, str):
         return
@@ -121,7 +130,9 @@ def keep_cookie_fresh(actor) -> None:
     """Renew the sign-in cookie while the user is active, so it lasts the idle limit from the
     latest action (not from signing in)."""
     if time.time() - st.session_state.get("cookie_written_at", 0) > COOKIE_RENEW_SECONDS:
-        st.session_state["cookie_token"] = auth.issue_cookie(actor, auth.cookie_key(UnitOfWork()), _lifetime())
+        st.session_state["cookie_token"] = auth.issue_cookie(
+            actor, auth.cookie_key(UnitOfWork()), _lifetime()
+        )
         st.session_state["cookie_written_at"] = time.time()
     with st.sidebar:
         write_cookie(st.session_state["cookie_token"])
@@ -153,9 +164,12 @@ def change_password_page() -> None:
     """After signing in with a one-time password: choose a new one before anything else."""
     actor = st.session_state["actor"]
     from core.services.users import change_own_password
+
     st.title("Choose a new password")
-    st.info("You signed in with a one-time password. Choose your own password (12 or more "
-            "characters; a few unrelated words work well) to continue.")
+    st.info(
+        "You signed in with a one-time password. Choose your own password (12 or more "
+        "characters; a few unrelated words work well) to continue."
+    )
     with st.form("change_password"):
         current = st.text_input("One-time password", type="password")
         new = st.text_input("New password", type="password")
@@ -171,7 +185,7 @@ def change_password_page() -> None:
 
 def logout_page() -> None:
     if st.session_state.get("actor") is not None:
-        auth.record_logout(st.session_state["actor"], UnitOfWork())   # ends every tab and cookie
+        auth.record_logout(st.session_state["actor"], UnitOfWork())  # ends every tab and cookie
     sign_out("You have signed out.")
     st.rerun()
 
@@ -185,26 +199,34 @@ def navigation(actor) -> dict[str, list]:
         if allowed:
             st.switch_page(allowed[0].path)
         st.info("Your role has no pages yet: ask an administrator.")
-    sections: dict[str, list] = {"": [st.Page(home, title="Home", url_path="start", default=True,
-                                              visibility="hidden")]}
+
+    sections: dict[str, list] = {
+        "": [st.Page(home, title="Home", url_path="start", default=True, visibility="hidden")]
+    }
     for page in allowed:
-        sections.setdefault(page.section, []).append(st.Page(page.path, title=nav_title(page, actor), icon=page.icon))
+        sections.setdefault(page.section, []).append(
+            st.Page(page.path, title=nav_title(page, actor), icon=page.icon)
+        )
     sections.setdefault("Account", []).append(
-        st.Page(logout_page, title="Sign out", icon=":material/logout:", url_path="logout"))
+        st.Page(logout_page, title="Sign out", icon=":material/logout:", url_path="logout")
+    )
     return sections
 
 
 def signed_out_router() -> list:
     """While signed out every page address shows the sign-in form, so a link opened before
     signing in (or in a new tab) leads to its page once the user has signed in."""
-    def page_for(title: str, url_path: Optional[str] = None):
+
+    def page_for(title: str, url_path: str | None = None):
         def signed_out_page() -> None:
             if st.session_state.pop("delete_cookie", False):
                 write_cookie(None)
             if message := st.session_state.pop("sign_out_message", None):
                 st.info(message)
             sign_in_form()
+
         return st.Page(signed_out_page, title=title, url_path=url_path, default=url_path is None)
+
     return [page_for("Sign in")] + [page_for(p.title, Path(p.path).stem) for p in PAGES]
 
 
@@ -212,19 +234,21 @@ def refuse_demo_in_production() -> bool:
     demo = auth.demo_accounts_present(UnitOfWork())
     st.session_state["demo_accounts"] = demo
     if demo and config.production():
-        st.error("Fair Treatment will not start: FT_PRODUCTION=1 is set but demo accounts with the "
-                 "published password exist. Set up a production database with "
-                 "`python -m db.setup --no-demo --admin EMAIL`.")
+        st.error(
+            "Fair Treatment will not start: FT_PRODUCTION=1 is set but demo accounts with the "
+            "published password exist. Set up a production database with "
+            "`python -m db.setup --no-demo --admin EMAIL`."
+        )
         return True
     return False
 
 
 def main() -> None:
     try:
-        hold_app_lock()                             # `make restore` refuses while this app runs
+        hold_app_lock()  # `make restore` refuses while this app runs
         actor = signed_in_actor()
         if actor is None:
-            auth.cookie_key(UnitOfWork())          # an example or short FT_COOKIE_KEY stops here
+            auth.cookie_key(UnitOfWork())  # an example or short FT_COOKIE_KEY stops here
             if refuse_demo_in_production():
                 return
             sign_in_from_cookie()
@@ -240,16 +264,19 @@ def main() -> None:
         return
     except SQLAlchemyError as problem:
         log.error("database unreachable: %s", problem.__class__.__name__)
-        st.error(f"Fair Treatment cannot reach its database ({problem.__class__.__name__}). "
-                 "Check DATABASE_URL and run `make run` to create or migrate it.")
+        st.error(
+            f"Fair Treatment cannot reach its database ({problem.__class__.__name__}). "
+            "Check DATABASE_URL and run `make run` to create or migrate it."
+        )
         return
     if actor.must_change_password:
-        st.navigation([st.Page(change_password_page, title="Choose a new password", default=True)],
-                      position="hidden").run()
+        st.navigation(
+            [st.Page(change_password_page, title="Choose a new password", default=True)], position="hidden"
+        ).run()
         return
     st.sidebar.markdown(f"**{md_escape(actor.name)}**  \n{actor.role.label}")
     router = st.navigation(navigation(actor))
-    wanted = st.session_state.pop("wanted_page", None)   # a page asked for before signing in
+    wanted = st.session_state.pop("wanted_page", None)  # a page asked for before signing in
     if wanted and wanted[0] in {page.path for page in pages_for(actor)}:
         st.switch_page(wanted[0], query_params=wanted[1])
     router.run()

@@ -5,6 +5,7 @@ every stage with reviews and appeals both on time and overdue.
 customers with cases); 100 and 200 are the benchmark volumes (500,000 and 1,000,000).
 Rows are inserted in bulk, not through the services, so large volumes load in minutes.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,25 +14,54 @@ import json
 import random
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
 
 from core.auth import hash_password
 from core.db import UnitOfWork
 from core.enums import (
-    BEHAVIOURS_BY_CATEGORY, ActionStatus, AppealOutcome, Category, Channel, EvidenceSource,
-    FormalActionType, RegisterStatus, ReviewOutcome, Role, Stage, Vulnerability,
+    BEHAVIOURS_BY_CATEGORY,
+    ActionStatus,
+    AppealOutcome,
+    Category,
+    Channel,
+    EvidenceSource,
+    FormalActionType,
+    RegisterStatus,
+    ReviewOutcome,
+    Role,
+    Stage,
+    Vulnerability,
 )
 from core.models import (
-    Appeal, Case, CheckNote, Customer, CustomerVulnerability, FormalAction, Incident, IncidentBehaviour,
-    PvpConsideration, PvpEntry, Review, ServiceArea, ServiceReferral, SpocEntry, SpocRequest, StageEvent, User,
+    Appeal,
+    Case,
+    CheckNote,
+    Customer,
+    CustomerVulnerability,
+    FormalAction,
+    Incident,
+    IncidentBehaviour,
+    PvpConsideration,
+    PvpEntry,
+    Review,
+    ServiceArea,
+    ServiceReferral,
+    SpocEntry,
+    SpocRequest,
+    StageEvent,
+    User,
     stage_event_incident,
 )
 from core.policy.deadlines import add_months, appeal_decision_due
 from core.policy.incidents import DEFAULT_INTERIM_ARRANGEMENT
 
 DEMO_PASSWORD = "fairtreatment-demo"
-SERVICE_AREAS = ["Housing Management", "Repairs and Maintenance", "Income and Tenancy",
-                 "Customer Services", "Corporate Service and ICT"]
+SERVICE_AREAS = [
+    "Housing Management",
+    "Repairs and Maintenance",
+    "Income and Tenancy",
+    "Customer Services",
+    "Corporate Service and ICT",
+]
 # username, name, role, service area index (None: corporate)
 DEMO_USERS = [
     ("teamleader", "Priya Shah", Role.TEAM_LEADER, 0),
@@ -46,35 +76,120 @@ DEMO_USERS = [
     ("contractor", "Lee Contractor (Acme Repairs)", Role.VIEWER, None),
     ("admin", "System Administrator", Role.ADMIN, None),
 ]
-FIRST = ["Siân", "Łukasz", "Zoë", "James", "Olivia", "Mohammed", "Amelia", "Kwame", "Grace",
-         "Connor", "Fatima", "Daniel", "Chloe", "Tariq", "Megan", "Oluwaseun", "Ewa", "Ryan",
-         "Hannah", "Dmitri", "Bethany", "Aaliyah", "Callum", "Precious", "Liam", "Niamh"]
-LAST = ["O'Brien-Nkemelu", "Kowalski", "Jones", "Smith", "Patel", "Williams", "Brown", "Taylor",
-        "Davies", "Evans", "Wilson", "Thomas", "Roberts", "Khan", "Lewis", "Walker", "Hughes",
-        "Green", "Mensah", "Ahmed", "Clarke", "Wright", "Novak", "Murphy", "Okoro", "Hall"]
-STREETS = ["Abington Street", "Wellingborough Road", "Kettering Road", "St James Road",
-           "Harlestone Road", "Kingsthorpe Grove", "Semilong Road", "Lumbertubs Way",
-           "Blackthorn Bridge Court", "Eastfield Road", "Spencer Bridge Road", "Billing Road"]
+FIRST = [
+    "Siân",
+    "Łukasz",
+    "Zoë",
+    "James",
+    "Olivia",
+    "Mohammed",
+    "Amelia",
+    "Kwame",
+    "Grace",
+    "Connor",
+    "Fatima",
+    "Daniel",
+    "Chloe",
+    "Tariq",
+    "Megan",
+    "Oluwaseun",
+    "Ewa",
+    "Ryan",
+    "Hannah",
+    "Dmitri",
+    "Bethany",
+    "Aaliyah",
+    "Callum",
+    "Precious",
+    "Liam",
+    "Niamh",
+]
+LAST = [
+    "O'Brien-Nkemelu",
+    "Kowalski",
+    "Jones",
+    "Smith",
+    "Patel",
+    "Williams",
+    "Brown",
+    "Taylor",
+    "Davies",
+    "Evans",
+    "Wilson",
+    "Thomas",
+    "Roberts",
+    "Khan",
+    "Lewis",
+    "Walker",
+    "Hughes",
+    "Green",
+    "Mensah",
+    "Ahmed",
+    "Clarke",
+    "Wright",
+    "Novak",
+    "Murphy",
+    "Okoro",
+    "Hall",
+]
+STREETS = [
+    "Abington Street",
+    "Wellingborough Road",
+    "Kettering Road",
+    "St James Road",
+    "Harlestone Road",
+    "Kingsthorpe Grove",
+    "Semilong Road",
+    "Lumbertubs Way",
+    "Blackthorn Bridge Court",
+    "Eastfield Road",
+    "Spencer Bridge Road",
+    "Billing Road",
+]
 DESCRIPTIONS = {
     Category.AGGRESSIVE: "During a call about a repair the customer shouted and swore at the "
-                         "officer and said he would 'come down and sort you out'. The call was ended.",
+    "officer and said he would 'come down and sort you out'. The call was ended.",
     Category.UNREASONABLE_BEHAVIOUR: "The customer refused to say which repair the complaint was "
-                                     "about despite three offers of help, then changed the complaint.",
+    "about despite three offers of help, then changed the complaint.",
     Category.UNREASONABLE_DEMANDS: "The customer sent 27 emails in two days demanding copies of all "
-                                   "records held since 2015 and a reply within the hour.",
+    "records held since 2015 and a reply within the hour.",
     Category.UNREASONABLE_PERSISTENCE: "The customer raised the same fence complaint for the sixth "
-                                       "time with no new information after the final response.",
+    "time with no new information after the final response.",
 }
-REFERRALS = ["Outstanding repair to the back fence reported 18 months ago.",
-             "Rent account query unanswered after three chasers.",
-             "Damp and mould in the bedroom not yet inspected.",
-             "Complaint response sent after the 10-day target."]
-CHANNELS, CATEGORIES, SOURCES, VULNERABILITIES = list(Channel), list(Category), list(EvidenceSource), list(Vulnerability)
+REFERRALS = [
+    "Outstanding repair to the back fence reported 18 months ago.",
+    "Rent account query unanswered after three chasers.",
+    "Damp and mould in the bedroom not yet inspected.",
+    "Complaint response sent after the 10-day target.",
+]
+CHANNELS, CATEGORIES, SOURCES, VULNERABILITIES = (
+    list(Channel),
+    list(Category),
+    list(EvidenceSource),
+    list(Vulnerability),
+)
 CUSTOMERS_PER_BATCH = 2_000
 # Column order of the rows each table gets: rows are built as dicts and written as plain tuples.
-TABLES = [ServiceArea, User, Customer, CustomerVulnerability, Case, Incident, IncidentBehaviour, ServiceReferral,
-          StageEvent, stage_event_incident, FormalAction, Review, Appeal, SpocRequest, SpocEntry,
-          PvpConsideration, PvpEntry, CheckNote]
+TABLES = [
+    ServiceArea,
+    User,
+    Customer,
+    CustomerVulnerability,
+    Case,
+    Incident,
+    IncidentBehaviour,
+    ServiceReferral,
+    StageEvent,
+    stage_event_incident,
+    FormalAction,
+    Review,
+    Appeal,
+    SpocRequest,
+    SpocEntry,
+    PvpConsideration,
+    PvpEntry,
+    CheckNote,
+]
 
 
 def _table(model):
@@ -106,9 +221,13 @@ class _Writer:
     def _write(self, table, rows: list[dict]) -> None:
         columns = [c.name for c in table.columns if c.name in rows[0]]
         # Python-side column defaults (created_at and the like), worked out once per batch.
-        defaults = {c.name: (c.default.arg if c.default.is_scalar else c.default.arg(None))
-                    for c in table.columns if c.name not in rows[0] and c.default is not None
-                    and (c.default.is_scalar or c.default.is_callable)}
+        defaults = {
+            c.name: (c.default.arg if c.default.is_scalar else c.default.arg(None))
+            for c in table.columns
+            if c.name not in rows[0]
+            and c.default is not None
+            and (c.default.is_scalar or c.default.is_callable)
+        }
         names = ", ".join(columns + list(defaults))
         if self.postgres:
             extra = tuple(_pg_value(v) for v in defaults.values())
@@ -119,8 +238,10 @@ class _Writer:
             return
         extra = tuple(_sqlite_value(v) for v in defaults.values())
         marks = ", ".join("?" * (len(columns) + len(extra)))
-        self.connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})",
-                                        [tuple(_sqlite_value(row[c]) for c in columns) + extra for row in rows])
+        self.connection.exec_driver_sql(
+            f"INSERT INTO {table.name} ({names}) VALUES ({marks})",
+            [tuple(_sqlite_value(row[c]) for c in columns) + extra for row in rows],
+        )
 
 
 def _sqlite_value(value):
@@ -151,7 +272,8 @@ def _summary_triggers_off(uow: UnitOfWork):
     else:
         saved = connection.exec_driver_sql(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-            "AND tbl_name IN ('incident', 'incident_behaviour')").all()
+            "AND tbl_name IN ('incident', 'incident_behaviour')"
+        ).all()
         for name, _sql in saved:
             connection.exec_driver_sql(f"DROP TRIGGER {name}")
     yield
@@ -166,7 +288,13 @@ def _summary_triggers_off(uow: UnitOfWork):
 
 def _summary_migration():
     """Migration 0003 defines the one backfill query; its file name is not importable as a module."""
-    path = Path(__file__).resolve().parent.parent / "db" / "migrations" / "versions" / "0003_incident_daily_summary.py"
+    path = (
+        Path(__file__).resolve().parent.parent
+        / "db"
+        / "migrations"
+        / "versions"
+        / "0003_incident_daily_summary.py"
+    )
     spec = importlib.util.spec_from_file_location("ft_migration_0003", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -190,7 +318,7 @@ def _incident_counts(rng: random.Random, n_customers: int, n_incidents: int) -> 
     if n_customers == 0:
         return []
     alpha, mean = 1.6, n_incidents / n_customers
-    cap = max(20, min(800, int(0.6 * n_incidents ** 0.5)))
+    cap = max(20, min(800, int(0.6 * n_incidents**0.5)))
     scale = mean * (alpha - 1) / alpha
     counts = [min(cap, max(1, round(scale * rng.paretovariate(alpha)))) for _ in range(n_customers)]
     diff = n_incidents - sum(counts)
@@ -206,17 +334,33 @@ def _incident_counts(rng: random.Random, n_customers: int, n_incidents: int) -> 
 
 
 def _staff(ids: _Ids, password_hash: str) -> tuple[list[dict], list[dict]]:
-    areas = [{"id": ids("area"), "name": n, "is_corporate_ict": "ICT" in n, "assistant_director_id": None}
-             for n in SERVICE_AREAS]
-    users = [{"id": ids("user"), "username": u, "name": n, "role": r.value, "email": f"{u}@nph.example",
-              "password_hash": password_hash, "active": True,
-              "service_area_id": areas[a]["id"] if a is not None else None}
-             for u, n, r, a in DEMO_USERS]
+    areas = [
+        {"id": ids("area"), "name": n, "is_corporate_ict": "ICT" in n, "assistant_director_id": None}
+        for n in SERVICE_AREAS
+    ]
+    users = [
+        {
+            "id": ids("user"),
+            "username": u,
+            "name": n,
+            "role": r.value,
+            "email": f"{u}@nph.example",
+            "password_hash": password_hash,
+            "active": True,
+            "service_area_id": areas[a]["id"] if a is not None else None,
+        }
+        for u, n, r, a in DEMO_USERS
+    ]
     return areas, users
 
 
-def load_demo_data(url: Optional[str] = None, size: float = 1.0, seed: int = 20260327,
-                   today: Optional[dt.date] = None, staff_only: bool = False) -> dict[str, int]:
+def load_demo_data(
+    url: str | None = None,
+    size: float = 1.0,
+    seed: int = 20260327,
+    today: dt.date | None = None,
+    staff_only: bool = False,
+) -> dict[str, int]:
     """Fill an empty database. Returns row counts by table. `staff_only` loads just the service
     areas and one account per role (the tests' starting point). Customers are generated and
     written in batches, so memory stays flat whatever the size."""
@@ -227,10 +371,13 @@ def load_demo_data(url: Optional[str] = None, size: float = 1.0, seed: int = 202
     ids = _Ids()
     areas, users = _staff(ids, hash_password(DEMO_PASSWORD))
     ad_by_area = {u["service_area_id"]: u["id"] for u in users if u["role"] == Role.ASSISTANT_DIRECTOR.value}
-    staff = {"leaders": [u["id"] for u in users if u["role"] == Role.TEAM_LEADER.value],
-             "dmo": next(u["id"] for u in users if u["role"] == Role.DMO.value),
-             "hsw": next(u["id"] for u in users if u["role"] == Role.HSW_OFFICER.value),
-             "ad_by_area": ad_by_area, "operational": [a["id"] for a in areas if not a["is_corporate_ict"]]}
+    staff = {
+        "leaders": [u["id"] for u in users if u["role"] == Role.TEAM_LEADER.value],
+        "dmo": next(u["id"] for u in users if u["role"] == Role.DMO.value),
+        "hsw": next(u["id"] for u in users if u["role"] == Role.HSW_OFFICER.value),
+        "ad_by_area": ad_by_area,
+        "operational": [a["id"] for a in areas if not a["is_corporate_ict"]],
+    }
     counts = _incident_counts(rng, n_customers, n_incidents)
 
     with UnitOfWork(url) as uow:
@@ -247,15 +394,28 @@ def load_demo_data(url: Optional[str] = None, size: float = 1.0, seed: int = 202
                 if (i + 1) % CUSTOMERS_PER_BATCH == 0:
                     out.flush()
             out.flush()
-        uow.audit(None, "load_demo_data", entity_type="database",
-                  after={"incidents": out.counts["incident"], "customers": out.counts["customer"], "seed": seed})
+        uow.audit(
+            None,
+            "load_demo_data",
+            entity_type="database",
+            after={"incidents": out.counts["incident"], "customers": out.counts["customer"], "seed": seed},
+        )
         _advance_sequences(uow)
         uow.commit()
     letters = 0 if staff_only else _send_recent_letters(url, today)
     c = out.counts
-    return {"customers": c["customer"], "incidents": c["incident"], "cases": c["case_file"], "letters": letters,
-            "stage_events": c["stage_event"], "formal_actions": c["formal_action"], "appeals": c["appeal"],
-            "reviews": c["review"], "spoc_entries": c["spoc_entry"], "pvp_entries": c["pvp_entry"]}
+    return {
+        "customers": c["customer"],
+        "incidents": c["incident"],
+        "cases": c["case_file"],
+        "letters": letters,
+        "stage_events": c["stage_event"],
+        "formal_actions": c["formal_action"],
+        "appeals": c["appeal"],
+        "reviews": c["review"],
+        "spoc_entries": c["spoc_entry"],
+        "pvp_entries": c["pvp_entry"],
+    }
 
 
 def _customer(rng, ids, today, i, count, staff, out) -> None:
@@ -264,48 +424,91 @@ def _customer(rng, ids, today, i, count, staff, out) -> None:
     first, last = rng.choice(FIRST), rng.choice(LAST)
     ref = f"NPH{100000 + i}"
     line1 = f"{rng.randint(1, 240)} {rng.choice(STREETS)}"
-    postcode = f"NN{rng.randint(1, 7)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    postcode = f"NN{rng.randint(1, 7)} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
     cid = ids("customer")
     area_id = rng.choice(operational)
-    out["customer"].append({
-        "id": cid, "housing_ref": ref, "title": "",
-        "first_name": first, "last_name": last, "address_line1": line1, "address_line2": "",
-        "town": "Northampton", "postcode": postcode, "phone": f"01604 {rng.randint(100000, 999999)}",
-        "email": f"customer{i}@example.org", "preferred_contact": rng.choice(CHANNELS).value,
-        "service_area_id": area_id, "legal_hold": False, "legal_hold_reason": "",
-        "search_text": f"{first} {last} {ref} {line1} northampton {postcode}".lower(),
-    })
+    out["customer"].append(
+        {
+            "id": cid,
+            "housing_ref": ref,
+            "title": "",
+            "first_name": first,
+            "last_name": last,
+            "address_line1": line1,
+            "address_line2": "",
+            "town": "Northampton",
+            "postcode": postcode,
+            "phone": f"01604 {rng.randint(100000, 999999)}",
+            "email": f"customer{i}@example.org",
+            "preferred_contact": rng.choice(CHANNELS).value,
+            "service_area_id": area_id,
+            "legal_hold": False,
+            "legal_hold_reason": "",
+            "search_text": f"{first} {last} {ref} {line1} northampton {postcode}".lower(),
+        }
+    )
     if rng.random() < 0.25:
         kind = rng.choice(VULNERABILITIES)
-        out["customer_vulnerability"].append({"id": ids("vuln"), "customer_id": cid, "kind": kind.value,
-                                              "details": f"Recorded {kind.label.lower()} need",
-                                              "recorded_by_id": leaders[0]})
+        out["customer_vulnerability"].append(
+            {
+                "id": ids("vuln"),
+                "customer_id": cid,
+                "kind": kind.value,
+                "details": f"Recorded {kind.label.lower()} need",
+                "recorded_by_id": leaders[0],
+            }
+        )
     start = today - dt.timedelta(days=3650)
-    moments = sorted(dt.datetime.combine(start + dt.timedelta(days=int(3650 * (rng.random() ** 0.6))),
-                                         dt.time(rng.randint(8, 18), rng.choice([0, 15, 30, 45])))
-                     for _ in range(count))
+    moments = sorted(
+        dt.datetime.combine(
+            start + dt.timedelta(days=int(3650 * (rng.random() ** 0.6))),
+            dt.time(rng.randint(8, 18), rng.choice([0, 15, 30, 45])),
+        )
+        for _ in range(count)
+    )
     rows, failures = [], []
     for occurred in moments:
         category = rng.choices(CATEGORIES, weights=[35, 25, 20, 20])[0]
         violent = category == Category.AGGRESSIVE and rng.random() < 0.2
         source = rng.choices(SOURCES, weights=[80, 12, 8])[0]
-        if source == EvidenceSource.HEARSAY:  # issue 13: not an incident, a note that something needs checking
-            out["check_note"].append({"customer_id": cid, "service_area_id": area_id, "noted_on": occurred.date(),
-                                      "who_to_ask": "Kim Ward (neighbourhood warden)",
-                                      "recorded_by_id": rng.choice(leaders), "recorded_at": occurred})
+        if (
+            source == EvidenceSource.HEARSAY
+        ):  # issue 13: not an incident, a note that something needs checking
+            out["check_note"].append(
+                {
+                    "customer_id": cid,
+                    "service_area_id": area_id,
+                    "noted_on": occurred.date(),
+                    "who_to_ask": "Kim Ward (neighbourhood warden)",
+                    "recorded_by_id": rng.choice(leaders),
+                    "recorded_at": occurred,
+                }
+            )
             source = EvidenceSource.FIRST_HAND  # ...and the incident itself was seen first-hand
         iid = ids("incident")
         row = {
-            "id": iid, "customer_id": cid, "case_id": None,
-            "service_area_id": area_id, "occurred_at": occurred,
-            "channel": rng.choice(CHANNELS).value, "category": category.value,
-            "description": DESCRIPTIONS[category], "evidence_source": source.value,
-            "third_party_name": "Kim Ward (neighbourhood warden)" if source == EvidenceSource.TRUSTED_THIRD_PARTY else "",
-            "witnesses": "", "staff_affected": rng.choice(["Call handler", "Repairs operative", "Housing officer"]),
-            "violence_or_threat": violent, "police_reference": f"NP-{rng.randint(10000, 99999)}" if violent else "",
-            "police_not_referred_reason": "", "in_person_adjustment": violent,
+            "id": iid,
+            "customer_id": cid,
+            "case_id": None,
+            "service_area_id": area_id,
+            "occurred_at": occurred,
+            "channel": rng.choice(CHANNELS).value,
+            "category": category.value,
+            "description": DESCRIPTIONS[category],
+            "evidence_source": source.value,
+            "third_party_name": "Kim Ward (neighbourhood warden)"
+            if source == EvidenceSource.TRUSTED_THIRD_PARTY
+            else "",
+            "witnesses": "",
+            "staff_affected": rng.choice(["Call handler", "Repairs operative", "Housing officer"]),
+            "violence_or_threat": violent,
+            "police_reference": f"NP-{rng.randint(10000, 99999)}" if violent else "",
+            "police_not_referred_reason": "",
+            "in_person_adjustment": violent,
             "in_person_arrangement": DEFAULT_INTERIM_ARRANGEMENT if violent else "",
-            "service_failure": rng.random() < 0.1, "recorded_by_id": rng.choice(leaders),
+            "service_failure": rng.random() < 0.1,
+            "recorded_by_id": rng.choice(leaders),
             "recorded_at": occurred + dt.timedelta(hours=2),
         }
         rows.append(row)
@@ -320,13 +523,21 @@ def _customer(rng, ids, today, i, count, staff, out) -> None:
     for row in failures:
         occurred = row["occurred_at"]
         resolved = occurred.date() < today - dt.timedelta(days=60) and rng.random() < 0.85
-        out["service_referral"].append({
-            "id": ids("referral"), "incident_id": row["id"], "customer_id": cid, "case_id": row["case_id"],
-            "service_area_id": rng.choice(operational), "raised_by_id": row["recorded_by_id"],
-            "description": rng.choice(REFERRALS), "raised_at": row["recorded_at"],
-            "resolved_at": occurred + dt.timedelta(days=rng.randint(5, 50)) if resolved else None,
-            "resolved_by_id": row["recorded_by_id"] if resolved else None,
-            "resolution": "Repair completed and confirmed with the customer." if resolved else ""})
+        out["service_referral"].append(
+            {
+                "id": ids("referral"),
+                "incident_id": row["id"],
+                "customer_id": cid,
+                "case_id": row["case_id"],
+                "service_area_id": rng.choice(operational),
+                "raised_by_id": row["recorded_by_id"],
+                "description": rng.choice(REFERRALS),
+                "raised_at": row["recorded_at"],
+                "resolved_at": occurred + dt.timedelta(days=rng.randint(5, 50)) if resolved else None,
+                "resolved_by_id": row["recorded_by_id"] if resolved else None,
+                "resolution": "Repair completed and confirmed with the customer." if resolved else "",
+            }
+        )
 
 
 def _advance_sequences(uow: UnitOfWork) -> None:
@@ -335,19 +546,29 @@ def _advance_sequences(uow: UnitOfWork) -> None:
     if uow.session.get_bind().dialect.name != "postgresql":
         return
     from sqlalchemy import text
+
     from core.models import Base
+
     for table in Base.metadata.sorted_tables:
         if "id" in table.c and table.c.id.primary_key and table.c.id.autoincrement:
-            uow.session.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
+            uow.session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+                )
+            )
 
 
 def _build_case(rng, ids, today, customer_id, rows, staff, out) -> None:
     """One case per customer; the stage reached follows how many counting incidents there are."""
     leaders, ad_by_area, dmo, hsw = staff["leaders"], staff["ad_by_area"], staff["dmo"], staff["hsw"]
     cases, events, event_links, reviews, appeals = (
-        out["case_file"], out["stage_event"], out["stage_event_incident"], out["review"], out["appeal"])
+        out["case_file"],
+        out["stage_event"],
+        out["stage_event_incident"],
+        out["review"],
+        out["appeal"],
+    )
     spoc_requests, spoc_entries = out["spoc_request"], out["spoc_entry"]
     considerations, pvp_entries = out["pvp_consideration"], out["pvp_entry"]
     actions = []  # this case's formal actions
@@ -364,34 +585,72 @@ def _build_case(rng, ids, today, customer_id, rows, staff, out) -> None:
     # the earliest ones for a case that has since closed.
     steps = [Stage.NONE, Stage.INFORMAL, Stage.WARNING, Stage.FORMAL].index(target)
     picks = (counting[:steps] if closing else counting[-steps:]) if steps else []
-    case = {"id": case_id, "customer_id": customer_id, "service_area_id": area_id,
-            "stage": Stage.NONE.value, "opened_at": rows[0]["recorded_at"], "opened_by_id": leader, "owner_id": leader,
-            "closed_at": None, "closure_reason": "", "warning_review_due": None, "version": 1}
+    case = {
+        "id": case_id,
+        "customer_id": customer_id,
+        "service_area_id": area_id,
+        "stage": Stage.NONE.value,
+        "opened_at": rows[0]["recorded_at"],
+        "opened_by_id": leader,
+        "owner_id": leader,
+        "closed_at": None,
+        "closure_reason": "",
+        "warning_review_due": None,
+        "version": 1,
+    }
     cases.append(case)
     for r in rows:
         r["case_id"] = case_id
         if r["violence_or_threat"]:
-            considerations.append({"id": ids("consideration"), "incident_id": r["id"],
-                                   "customer_id": customer_id, "raised_at": r["recorded_at"],
-                                   "status": "open", "closed_reason": ""})
+            considerations.append(
+                {
+                    "id": ids("consideration"),
+                    "incident_id": r["id"],
+                    "customer_id": customer_id,
+                    "raised_at": r["recorded_at"],
+                    "status": "open",
+                    "closed_reason": "",
+                }
+            )
 
     def event(frm: Stage, to: Stage, incident: dict, **extra) -> dict:
         decided = min(incident["occurred_at"].date() + dt.timedelta(days=rng.randint(1, 6)), today)
-        row = {"id": ids("event"), "case_id": case_id, "from_stage": frm.value, "to_stage": to.value,
-               "decided_on": decided, "decided_by_id": leader, "reason": "Behaviour set out in the incident record.",
-               "skip_reason": "", "underlying_issues_considered": True,
-               "underlying_issues_notes": "No recorded vulnerability affects this decision.",
-               "adjustments": "", "review_due": None, "notified_on": decided, "details": {},
-               "recorded_at": dt.datetime.combine(decided, dt.time(16))} | extra
+        row = {
+            "id": ids("event"),
+            "case_id": case_id,
+            "from_stage": frm.value,
+            "to_stage": to.value,
+            "decided_on": decided,
+            "decided_by_id": leader,
+            "reason": "Behaviour set out in the incident record.",
+            "skip_reason": "",
+            "underlying_issues_considered": True,
+            "underlying_issues_notes": "No recorded vulnerability affects this decision.",
+            "adjustments": "",
+            "review_due": None,
+            "notified_on": decided,
+            "details": {},
+            "recorded_at": dt.datetime.combine(decided, dt.time(16)),
+        } | extra
         events.append(row)
         event_links.append({"stage_event_id": row["id"], "incident_id": incident["id"]})
         return row
 
     stage = Stage.NONE
     if target in (Stage.INFORMAL, Stage.WARNING, Stage.FORMAL):
-        event(Stage.NONE, Stage.INFORMAL, picks[0], details={
-            "contact_made": True, "behaviour_set_out": True, "expectations_stated": True,
-            "consequences_stated": True, "root_cause_looked_for": True, "third_party_offered": True})
+        event(
+            Stage.NONE,
+            Stage.INFORMAL,
+            picks[0],
+            details={
+                "contact_made": True,
+                "behaviour_set_out": True,
+                "expectations_stated": True,
+                "consequences_stated": True,
+                "root_cause_looked_for": True,
+                "third_party_offered": True,
+            },
+        )
         stage = Stage.INFORMAL
     if target in (Stage.WARNING, Stage.FORMAL):
         warn = event(Stage.INFORMAL, Stage.WARNING, picks[1])
@@ -399,89 +658,170 @@ def _build_case(rng, ids, today, customer_id, rows, staff, out) -> None:
         case["warning_review_due"] = warn["review_due"]
         stage = Stage.WARNING
         _maybe_appeal(rng, ids, today, case_id, "stage_event", warn, ad_by_area[area_id], appeals)
-        if target == Stage.WARNING and warn["review_due"] < today - dt.timedelta(days=14) and rng.random() < 0.75:
-            reviews.append({"id": ids("review"), "case_id": case_id, "subject_type": "warning",
-                            "subject_id": warn["id"], "held_on": warn["review_due"], "reviewed_by_id": leader,
-                            "evidence_considered": "No incidents that count as evidence since the warning.",
-                            "outcome": ReviewOutcome.NO_FURTHER_ACTION.value, "next_review_due": None, "notes": ""})
+        if (
+            target == Stage.WARNING
+            and warn["review_due"] < today - dt.timedelta(days=14)
+            and rng.random() < 0.75
+        ):
+            reviews.append(
+                {
+                    "id": ids("review"),
+                    "case_id": case_id,
+                    "subject_type": "warning",
+                    "subject_id": warn["id"],
+                    "held_on": warn["review_due"],
+                    "reviewed_by_id": leader,
+                    "evidence_considered": "No incidents that count as evidence since the warning.",
+                    "outcome": ReviewOutcome.NO_FURTHER_ACTION.value,
+                    "next_review_due": None,
+                    "notes": "",
+                }
+            )
             closing, closure = True, "Warning review: no further incidents, no further action."
             closure_day = warn["review_due"]
     if target == Stage.FORMAL:
         formal = event(Stage.WARNING, Stage.FORMAL, picks[2])
         stage = Stage.FORMAL
-        kinds = rng.sample([FormalActionType.ONE_CHANNEL, FormalActionType.CONTACT_LIMITS,
-                            FormalActionType.ISSUE_LIMIT, FormalActionType.DECLINE_WITHOUT_EVIDENCE],
-                           k=rng.choice([1, 2]))
+        kinds = rng.sample(
+            [
+                FormalActionType.ONE_CHANNEL,
+                FormalActionType.CONTACT_LIMITS,
+                FormalActionType.ISSUE_LIMIT,
+                FormalActionType.DECLINE_WITHOUT_EVIDENCE,
+            ],
+            k=rng.choice([1, 2]),
+        )
         for kind in kinds:
             months = rng.choice([3, 6, 12])
-            action = {"id": ids("action"), "case_id": case_id, "stage_event_id": formal["id"],
-                      "kind": kind.value, "terms": "Contact by email only, answered within 10 working days"
-                      if kind == FormalActionType.ONE_CHANNEL else "Up to two contacts a week, Monday to Friday 10:00-12:00",
-                      "details": {}, "starts_on": formal["decided_on"],
-                      "review_due": add_months(formal["decided_on"], months),
-                      "status": ActionStatus.ACTIVE.value, "ended_on": None, "ended_reason": ""}
+            action = {
+                "id": ids("action"),
+                "case_id": case_id,
+                "stage_event_id": formal["id"],
+                "kind": kind.value,
+                "terms": "Contact by email only, answered within 10 working days"
+                if kind == FormalActionType.ONE_CHANNEL
+                else "Up to two contacts a week, Monday to Friday 10:00-12:00",
+                "details": {},
+                "starts_on": formal["decided_on"],
+                "review_due": add_months(formal["decided_on"], months),
+                "status": ActionStatus.ACTIVE.value,
+                "ended_on": None,
+                "ended_reason": "",
+            }
             actions.append(action)
             if action["review_due"] < today and rng.random() < 0.6:
                 held = action["review_due"] - dt.timedelta(days=rng.randint(0, 10))
                 outcome = rng.choice([ReviewOutcome.LIFT, ReviewOutcome.CONTINUE])
                 next_due = add_months(held, 6) if outcome == ReviewOutcome.CONTINUE else None
-                reviews.append({"id": ids("review"), "case_id": case_id, "subject_type": "formal_action",
-                                "subject_id": action["id"], "held_on": held, "reviewed_by_id": leader,
-                                "evidence_considered": "No further counting incidents since the restriction began.",
-                                "outcome": outcome.value, "next_review_due": next_due, "notes": ""})
+                reviews.append(
+                    {
+                        "id": ids("review"),
+                        "case_id": case_id,
+                        "subject_type": "formal_action",
+                        "subject_id": action["id"],
+                        "held_on": held,
+                        "reviewed_by_id": leader,
+                        "evidence_considered": "No further counting incidents since the restriction began.",
+                        "outcome": outcome.value,
+                        "next_review_due": next_due,
+                        "notes": "",
+                    }
+                )
                 if outcome == ReviewOutcome.LIFT:
-                    action.update(status=ActionStatus.LIFTED.value, ended_on=held, ended_reason="Lifted at review")
+                    action.update(
+                        status=ActionStatus.LIFTED.value, ended_on=held, ended_reason="Lifted at review"
+                    )
                 else:
                     action["review_due"] = next_due
         out["formal_action"].extend(actions)
         _maybe_appeal(rng, ids, today, case_id, "stage_event", formal, ad_by_area[area_id], appeals)
         if rng.random() < 0.3:
-            _spoc(rng, ids, today, case_id, rows[0]["customer_id"], formal, leader, dmo, counting,
-                  spoc_requests, spoc_entries)
+            _spoc(
+                rng,
+                ids,
+                today,
+                case_id,
+                rows[0]["customer_id"],
+                formal,
+                leader,
+                dmo,
+                counting,
+                spoc_requests,
+                spoc_entries,
+            )
     violent = [r for r in rows if r["violence_or_threat"]]
     if violent and rng.random() < 0.5:
         start = violent[-1]["occurred_at"].date() + dt.timedelta(days=7)
         if start <= today:
-            pvp_entries.append({
-                "id": ids("pvp"), "customer_id": customer_id, "consideration_id": None,
-                "proposed_by_id": leader, "proposed_at": dt.datetime.combine(start, dt.time(9)),
-                "reasons": "Threat of violence to a repairs operative (police referred).",
-                "flag_type": "PVP", "arrangements": "Two officers on all visits; no lone working.",
-                "two_officers_on_visits": True, "status": RegisterStatus.ACTIVE.value,
-                "approved_by_id": hsw, "approved_at": dt.datetime.combine(start, dt.time(15)),
-                "starts_on": start, "review_due": add_months(start, 12),
-                "customer_notified_on": start, "not_notified_reason": "", "reconsider_notice_on": None,
-                "ended_on": None, "ended_reason": ""})
+            pvp_entries.append(
+                {
+                    "id": ids("pvp"),
+                    "customer_id": customer_id,
+                    "consideration_id": None,
+                    "proposed_by_id": leader,
+                    "proposed_at": dt.datetime.combine(start, dt.time(9)),
+                    "reasons": "Threat of violence to a repairs operative (police referred).",
+                    "flag_type": "PVP",
+                    "arrangements": "Two officers on all visits; no lone working.",
+                    "two_officers_on_visits": True,
+                    "status": RegisterStatus.ACTIVE.value,
+                    "approved_by_id": hsw,
+                    "approved_at": dt.datetime.combine(start, dt.time(15)),
+                    "starts_on": start,
+                    "review_due": add_months(start, 12),
+                    "customer_notified_on": start,
+                    "not_notified_reason": "",
+                    "reconsider_notice_on": None,
+                    "ended_on": None,
+                    "ended_reason": "",
+                }
+            )
     if closing:
-        close = event(stage, Stage.CLOSED, counting[-1], reason=closure,
-                      **({"decided_on": closure_day} if closure_day else {}))
+        close = event(
+            stage,
+            Stage.CLOSED,
+            counting[-1],
+            reason=closure,
+            **({"decided_on": closure_day} if closure_day else {}),
+        )
         case.update(closed_at=dt.datetime.combine(close["decided_on"], dt.time(17)), closure_reason=closure)
         for action in actions:
             if action["status"] == ActionStatus.ACTIVE.value:
-                action.update(status=ActionStatus.LIFTED.value, ended_on=close["decided_on"],
-                              ended_reason="Case closed")
+                action.update(
+                    status=ActionStatus.LIFTED.value, ended_on=close["decided_on"], ended_reason="Case closed"
+                )
         stage = Stage.CLOSED
     case["stage"] = stage.value
 
 
-def _send_recent_letters(url: Optional[str], today: dt.date, days: int = 365, limit: int = 80) -> int:
+def _send_recent_letters(url: str | None, today: dt.date, days: int = 365, limit: int = 80) -> int:
     """Decision letters for recent stage decisions, drafted from the real templates and sent
     through the letters service on the decision date (which starts each appeal window)."""
     from sqlalchemy import select
+
     from core.auth import actor_from_user
     from core.enums import LetterType
     from core.services.letters import mark_sent
 
-    letter_for = {Stage.INFORMAL: LetterType.INFORMAL_SUMMARY, Stage.WARNING: LetterType.WARNING,
-                  Stage.FORMAL: LetterType.FORMAL}
+    letter_for = {
+        Stage.INFORMAL: LetterType.INFORMAL_SUMMARY,
+        Stage.WARNING: LetterType.WARNING,
+        Stage.FORMAL: LetterType.FORMAL,
+    }
     with UnitOfWork(url) as uow:
         recent = uow.session.execute(
             select(StageEvent.id, StageEvent.case_id, StageEvent.to_stage, StageEvent.decided_on, User)
             .join(User, User.id == StageEvent.decided_by_id)
-            .where(StageEvent.to_stage.in_(list(letter_for)),
-                   StageEvent.decided_on >= today - dt.timedelta(days=days))
-            .order_by(StageEvent.decided_on.desc()).limit(limit)).all()
-        decisions = [(e_id, case_id, stage, day, actor_from_user(user)) for e_id, case_id, stage, day, user in recent]
+            .where(
+                StageEvent.to_stage.in_(list(letter_for)),
+                StageEvent.decided_on >= today - dt.timedelta(days=days),
+            )
+            .order_by(StageEvent.decided_on.desc())
+            .limit(limit)
+        ).all()
+        decisions = [
+            (e_id, case_id, stage, day, actor_from_user(user)) for e_id, case_id, stage, day, user in recent
+        ]
     for event_id, case_id, stage, day, actor in decisions:
         mark_sent(actor, case_id, letter_for[stage].value, event_id, None, UnitOfWork(url), today=day)
     return len(decisions)
@@ -496,42 +836,78 @@ def _maybe_appeal(rng, ids, today, case_id, subject_type, decision, ad_id, appea
         return
     due = appeal_decision_due(received)
     roll = rng.random()
-    if recent:      # still waiting for the Assistant Director: some within 5 working days, some overdue
+    if recent:  # still waiting for the Assistant Director: some within 5 working days, some overdue
         decided = None
     elif roll < 0.3:
         decided = due + dt.timedelta(days=rng.randint(1, 5))
     else:
         decided = due - dt.timedelta(days=rng.randint(0, 3))
-    appeals.append({
-        "id": ids("appeal"), "case_id": case_id, "subject_type": subject_type, "subject_id": decision["id"],
-        "received_on": received, "late": received > decision["decided_on"] + dt.timedelta(days=28),
-        "late_accepted_reason": "", "grounds": "The customer says the incident has been misdescribed.",
-        "decision_maker_id": ad_id, "due_on": due, "decided_on": decided,
-        "outcome": rng.choice([AppealOutcome.UPHELD, AppealOutcome.UPHELD, AppealOutcome.VARIED]).value if decided else None,
-        "decision_notes": "Decision reviewed against the incident records." if decided else "",
-        "recorded_by_id": decision["decided_by_id"],
-        "recorded_at": dt.datetime.combine(received, dt.time(10))})
+    appeals.append(
+        {
+            "id": ids("appeal"),
+            "case_id": case_id,
+            "subject_type": subject_type,
+            "subject_id": decision["id"],
+            "received_on": received,
+            "late": received > decision["decided_on"] + dt.timedelta(days=28),
+            "late_accepted_reason": "",
+            "grounds": "The customer says the incident has been misdescribed.",
+            "decision_maker_id": ad_id,
+            "due_on": due,
+            "decided_on": decided,
+            "outcome": rng.choice([AppealOutcome.UPHELD, AppealOutcome.UPHELD, AppealOutcome.VARIED]).value
+            if decided
+            else None,
+            "decision_notes": "Decision reviewed against the incident records." if decided else "",
+            "recorded_by_id": decision["decided_by_id"],
+            "recorded_at": dt.datetime.combine(received, dt.time(10)),
+        }
+    )
 
 
-def _spoc(rng, ids, today, case_id, customer_id, formal, leader, dmo, counting, spoc_requests, spoc_entries) -> None:
+def _spoc(
+    rng, ids, today, case_id, customer_id, formal, leader, dmo, counting, spoc_requests, spoc_entries
+) -> None:
     request_id = ids("spoc_request")
     meeting = formal["decided_on"] + dt.timedelta(days=7)
     if meeting > today:
         return
     approved = rng.random() < 0.8
-    spoc_requests.append({
-        "id": request_id, "case_id": case_id, "customer_id": customer_id, "requested_by_id": leader,
-        "requested_at": dt.datetime.combine(formal["decided_on"], dt.time(12)),
-        "reason": "Contact with several teams continues despite the warning; one named contact is needed.",
-        "status": (RegisterStatus.ACTIVE if approved else RegisterStatus.REJECTED).value,
-        "meeting_on": meeting, "attendees": "DMO, team leader, housing officer",
-        "discussion": "Reviewed the incident log and the warning letter.",
-        "decision_reason": "Evidence of repeated contact across teams." if approved else "Other formal actions suffice.",
-        "decided_by_id": dmo, "decided_at": dt.datetime.combine(meeting, dt.time(15))})
+    spoc_requests.append(
+        {
+            "id": request_id,
+            "case_id": case_id,
+            "customer_id": customer_id,
+            "requested_by_id": leader,
+            "requested_at": dt.datetime.combine(formal["decided_on"], dt.time(12)),
+            "reason": "Contact with several teams continues despite the warning; one named contact is needed.",
+            "status": (RegisterStatus.ACTIVE if approved else RegisterStatus.REJECTED).value,
+            "meeting_on": meeting,
+            "attendees": "DMO, team leader, housing officer",
+            "discussion": "Reviewed the incident log and the warning letter.",
+            "decision_reason": "Evidence of repeated contact across teams."
+            if approved
+            else "Other formal actions suffice.",
+            "decided_by_id": dmo,
+            "decided_at": dt.datetime.combine(meeting, dt.time(15)),
+        }
+    )
     if approved:
-        spoc_entries.append({
-            "id": ids("spoc_entry"), "request_id": request_id, "customer_id": customer_id, "case_id": case_id,
-            "spoc_user_id": leader, "channels": ["email"], "contact_times": "Monday to Friday, 10:00-12:00",
-            "contact_limit": "Two contacts a week", "terms": "All contact through the named officer by email.",
-            "starts_on": meeting, "review_due": add_months(meeting, rng.choice([3, 6, 12])),
-            "status": RegisterStatus.ACTIVE.value, "ended_on": None, "ended_reason": ""})
+        spoc_entries.append(
+            {
+                "id": ids("spoc_entry"),
+                "request_id": request_id,
+                "customer_id": customer_id,
+                "case_id": case_id,
+                "spoc_user_id": leader,
+                "channels": ["email"],
+                "contact_times": "Monday to Friday, 10:00-12:00",
+                "contact_limit": "Two contacts a week",
+                "terms": "All contact through the named officer by email.",
+                "starts_on": meeting,
+                "review_due": add_months(meeting, rng.choice([3, 6, 12])),
+                "status": RegisterStatus.ACTIVE.value,
+                "ended_on": None,
+                "ended_reason": "",
+            }
+        )

@@ -2,12 +2,13 @@
 
 Each enum's value is the stored code; `label` is the plain-English wording shown to people.
 """
+
 from __future__ import annotations
 
 import enum
 
 
-class LabelledEnum(str, enum.Enum):
+class LabelledEnum(enum.StrEnum):
     """A string enum whose members carry a human label: Member = ("code", "Label")."""
 
     label: str  # set per member by __new__; declared so type checkers know every member has it
@@ -22,11 +23,11 @@ class LabelledEnum(str, enum.Enum):
         return self.value
 
     @classmethod
-    def choices(cls) -> list["LabelledEnum"]:
+    def choices(cls) -> list[LabelledEnum]:
         return list(cls)
 
     @classmethod
-    def from_code(cls, code: str) -> "LabelledEnum":
+    def from_code(cls, code: str) -> LabelledEnum:
         return cls(code)
 
 
@@ -50,26 +51,44 @@ class Behaviour(LabelledEnum):
     # Aggressive or abusive behaviour or harassment (clause 3)
     PHYSICAL_VIOLENCE = ("physical_violence", "Physical violence that may result in harm or injury")
     VIOLENCE_TO_PROPERTY = ("violence_to_property", "Physical violence against property")
-    THREATENING_LANGUAGE = ("threatening_language", "Threatening, intimidating or abusive language or behaviour")
+    THREATENING_LANGUAGE = (
+        "threatening_language",
+        "Threatening, intimidating or abusive language or behaviour",
+    )
     HARASSMENT = ("harassment", "Harassment of staff or contractors")
     DISCRIMINATORY_ABUSE = ("discriminatory_abuse", "Discriminatory comments or abuse")
     SOCIAL_MEDIA_ABUSE = ("social_media_abuse", "Social-media abuse of staff or contractors")
-    INFLAMMATORY_ALLEGATIONS = ("inflammatory_allegations", "Inflammatory statements and unsubstantiated allegations")
+    INFLAMMATORY_ALLEGATIONS = (
+        "inflammatory_allegations",
+        "Inflammatory statements and unsubstantiated allegations",
+    )
     AGGRESSIVE_OTHER = ("aggressive_other", "Other aggressive or abusive behaviour")
     # Unreasonable behaviour
     REFUSING_DETAILS = ("refusing_details", "Refusing to specify complaint details")
     CHANGING_BASIS = ("changing_basis", "Changing the basis of a complaint")
     DENYING_STATEMENTS = ("denying_statements", "Denying or changing earlier statements")
-    UNJUSTIFIED_STAFF_COMPLAINTS = ("unjustified_staff_complaints", "Unjustified complaints about staff and demands to replace them")
+    UNJUSTIFIED_STAFF_COMPLAINTS = (
+        "unjustified_staff_complaints",
+        "Unjustified complaints about staff and demands to replace them",
+    )
     COVERT_RECORDING = ("covert_recording", "Covert recording of meetings or conversations")
     FALSIFIED_DOCUMENTS = ("falsified_documents", "Submitting falsified documents")
-    REFUSING_DECISION = ("refusing_decision", "Refusing to accept a decision; re-arguing without new evidence")
+    REFUSING_DECISION = (
+        "refusing_decision",
+        "Refusing to accept a decision; re-arguing without new evidence",
+    )
     UNREALISTIC_OUTCOME = ("unrealistic_outcome", "Persisting with an outcome explained as unrealistic")
     BEHAVIOUR_OTHER = ("behaviour_other", "Other unreasonable behaviour")
     # Unreasonable demands
     LARGE_VOLUMES = ("large_volumes", "Requesting large volumes of information")
-    UNREASONABLE_TIMESCALES = ("unreasonable_timescales", "Demanding responses within an unreasonable timescale")
-    INSISTING_ON_PERSON = ("insisting_on_person", "Refusing to speak to someone or insisting on another person")
+    UNREASONABLE_TIMESCALES = (
+        "unreasonable_timescales",
+        "Demanding responses within an unreasonable timescale",
+    )
+    INSISTING_ON_PERSON = (
+        "insisting_on_person",
+        "Refusing to speak to someone or insisting on another person",
+    )
     CONTACT_OVERLOAD = ("contact_overload", "Overload of letters, calls, emails or social-media contact")
     DEMANDS_OTHER = ("demands_other", "Other unreasonable demands")
     # Unreasonable persistence
@@ -81,22 +100,37 @@ class Behaviour(LabelledEnum):
 
 BEHAVIOURS_BY_CATEGORY: dict[Category, tuple[Behaviour, ...]] = {
     Category.AGGRESSIVE: (
-        Behaviour.PHYSICAL_VIOLENCE, Behaviour.VIOLENCE_TO_PROPERTY, Behaviour.THREATENING_LANGUAGE,
-        Behaviour.HARASSMENT, Behaviour.DISCRIMINATORY_ABUSE, Behaviour.SOCIAL_MEDIA_ABUSE,
-        Behaviour.INFLAMMATORY_ALLEGATIONS, Behaviour.AGGRESSIVE_OTHER,
+        Behaviour.PHYSICAL_VIOLENCE,
+        Behaviour.VIOLENCE_TO_PROPERTY,
+        Behaviour.THREATENING_LANGUAGE,
+        Behaviour.HARASSMENT,
+        Behaviour.DISCRIMINATORY_ABUSE,
+        Behaviour.SOCIAL_MEDIA_ABUSE,
+        Behaviour.INFLAMMATORY_ALLEGATIONS,
+        Behaviour.AGGRESSIVE_OTHER,
     ),
     Category.UNREASONABLE_BEHAVIOUR: (
-        Behaviour.REFUSING_DETAILS, Behaviour.CHANGING_BASIS, Behaviour.DENYING_STATEMENTS,
-        Behaviour.UNJUSTIFIED_STAFF_COMPLAINTS, Behaviour.COVERT_RECORDING,
-        Behaviour.FALSIFIED_DOCUMENTS, Behaviour.REFUSING_DECISION,
-        Behaviour.UNREALISTIC_OUTCOME, Behaviour.BEHAVIOUR_OTHER,
+        Behaviour.REFUSING_DETAILS,
+        Behaviour.CHANGING_BASIS,
+        Behaviour.DENYING_STATEMENTS,
+        Behaviour.UNJUSTIFIED_STAFF_COMPLAINTS,
+        Behaviour.COVERT_RECORDING,
+        Behaviour.FALSIFIED_DOCUMENTS,
+        Behaviour.REFUSING_DECISION,
+        Behaviour.UNREALISTIC_OUTCOME,
+        Behaviour.BEHAVIOUR_OTHER,
     ),
     Category.UNREASONABLE_DEMANDS: (
-        Behaviour.LARGE_VOLUMES, Behaviour.UNREASONABLE_TIMESCALES, Behaviour.INSISTING_ON_PERSON,
-        Behaviour.CONTACT_OVERLOAD, Behaviour.DEMANDS_OTHER,
+        Behaviour.LARGE_VOLUMES,
+        Behaviour.UNREASONABLE_TIMESCALES,
+        Behaviour.INSISTING_ON_PERSON,
+        Behaviour.CONTACT_OVERLOAD,
+        Behaviour.DEMANDS_OTHER,
     ),
     Category.UNREASONABLE_PERSISTENCE: (
-        Behaviour.REFUSING_ANSWER, Behaviour.SAME_MATTER, Behaviour.CHANGING_COMPLAINT,
+        Behaviour.REFUSING_ANSWER,
+        Behaviour.SAME_MATTER,
+        Behaviour.CHANGING_COMPLAINT,
         Behaviour.PERSISTENCE_OTHER,
     ),
 }
@@ -150,15 +184,21 @@ class FormalActionType(LabelledEnum):
     ONE_CHANNEL = ("one_channel", "Contact limited to one channel")
     CONTACT_LIMITS = ("contact_limits", "Contact limited to certain times or a number of contacts")
     ISSUE_LIMIT = ("issue_limit", "Only a number of issues considered per period")
-    DECLINE_WITHOUT_EVIDENCE = ("decline_without_evidence", "Declining further consideration without new evidence")
+    DECLINE_WITHOUT_EVIDENCE = (
+        "decline_without_evidence",
+        "Declining further consideration without new evidence",
+    )
     OTHER = ("other", "Other proportionate action")
     POLICE_REFERRAL = ("police_referral", "Police referral")
-    LEGAL_ACTION = ("legal_action", "Legal action")    # before issue 13; new records name the remedy
+    LEGAL_ACTION = ("legal_action", "Legal action")  # before issue 13; new records name the remedy
     # The policy's legal remedies (clause 5), each with its court dates.
     INJUNCTION = ("injunction", "Legal action: injunction")
     DEMOTION = ("demotion", "Legal action: demotion of tenancy")
     POSSESSION = ("possession", "Legal action: possession proceedings")
-    HOUSING_REGISTER_REMOVAL = ("housing_register_removal", "Removal of entitlement to join the Housing Register")
+    HOUSING_REGISTER_REMOVAL = (
+        "housing_register_removal",
+        "Removal of entitlement to join the Housing Register",
+    )
 
 
 class ActionStatus(LabelledEnum):
@@ -213,14 +253,14 @@ class SubjectType(enum.StrEnum):
 
     A StrEnum, so members compare equal to the stored strings."""
 
-    STAGE_EVENT = "stage_event"            # an informal, warning or formal stage decision
-    FORMAL_ACTION = "formal_action"        # one restriction taken at the formal stage
-    SPOC_ENTRY = "spoc_entry"              # a single point of contact on the SPOC register
-    PVP_ENTRY = "pvp_entry"                # a marker on the PVP register
-    APPEAL = "appeal"                      # letters: appeal acknowledgement and outcome
-    REVIEW = "review"                      # letters: review outcome
+    STAGE_EVENT = "stage_event"  # an informal, warning or formal stage decision
+    FORMAL_ACTION = "formal_action"  # one restriction taken at the formal stage
+    SPOC_ENTRY = "spoc_entry"  # a single point of contact on the SPOC register
+    PVP_ENTRY = "pvp_entry"  # a marker on the PVP register
+    APPEAL = "appeal"  # letters: appeal acknowledgement and outcome
+    REVIEW = "review"  # letters: review outcome
     THIRD_PARTY_CONTACT = "third_party_contact"  # letters: third-party contact arrangement
-    CUSTOMER = "customer"                  # letters: staff notice
+    CUSTOMER = "customer"  # letters: staff notice
     # A warning being reviewed: the input to record_review, and what core/demo.py still stores for
     # a warning review (the services store STAGE_EVENT for it).
     WARNING = "warning"

@@ -89,7 +89,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset({P.MANAGE_USERS, P.VIEW_AUDIT, P.READ_OUTBOX}),
 }
 ROLE_PERMISSIONS = {
-    role: perms | {P.VIEW_MY_WORK} if role != Role.VIEWER else perms for role, perms in ROLE_PERMISSIONS.items()
+    role: perms | {P.VIEW_MY_WORK} if role != Role.VIEWER else perms
+    for role, perms in ROLE_PERMISSIONS.items()
 }
 
 
@@ -102,8 +103,8 @@ class Actor:
     name: str
     role: Role
     service_area_id: int | None = None
-    session_generation: int = 0            # the user's number when this session signed in
-    must_change_password: bool = False     # signed in with a one-time password
+    session_generation: int = 0  # the user's number when this session signed in
+    must_change_password: bool = False  # signed in with a one-time password
 
     def can(self, permission: Permission) -> bool:
         return permission in ROLE_PERMISSIONS.get(self.role, frozenset())

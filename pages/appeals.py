@@ -1,6 +1,7 @@
 """Appeals (clause 4.2): log an appeal received directly (Assistant Directors, the Data
 Management Officer, team leaders), and, for Assistant Directors, the appeals assigned to me:
 due dates and the decision form."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -58,17 +59,33 @@ if not rows:
     st.info("No appeals are waiting for your decision.")
     st.stop()
 
-st.dataframe(pd.DataFrame([{
-    "Appeal": r.appeal_id, "Customer": r.customer, "Housing ref": r.housing_ref, "Against": r.subject,
-    "Received": r.received_on, "Decision due": r.due_on, "Overdue": r.overdue,
-    "Late appeal": r.late, "Decided": r.decided_on, "Outcome": r.outcome.label if r.outcome else "",
-} for r in rows]), hide_index=True)
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "Appeal": r.appeal_id,
+                "Customer": r.customer,
+                "Housing ref": r.housing_ref,
+                "Against": r.subject,
+                "Received": r.received_on,
+                "Decision due": r.due_on,
+                "Overdue": r.overdue,
+                "Late appeal": r.late,
+                "Decided": r.decided_on,
+                "Outcome": r.outcome.label if r.outcome else "",
+            }
+            for r in rows
+        ]
+    ),
+    hide_index=True,
+)
 
 waiting = {r.appeal_id: r for r in rows if r.decided_on is None}
 if not waiting:
     st.stop()
-appeal_id = st.selectbox("Decide appeal", list(waiting),
-                         format_func=lambda a: f"#{a} {waiting[a].customer}: {waiting[a].subject}")
+appeal_id = st.selectbox(
+    "Decide appeal", list(waiting), format_func=lambda a: f"#{a} {waiting[a].customer}: {waiting[a].subject}"
+)
 row = waiting[appeal_id]
 # The case version seen when this appeal was opened (optimistic locking).
 seen_key = f"appeal_case_version_{appeal_id}"
@@ -82,22 +99,33 @@ if row.late:
     st.text(row.late_accepted_reason)
 
 with st.form("decide_appeal"):
-    outcome = st.selectbox("Outcome", [o.value for o in AppealOutcome], format_func=lambda o: AppealOutcome(o).label)
+    outcome = st.selectbox(
+        "Outcome", [o.value for o in AppealOutcome], format_func=lambda o: AppealOutcome(o).label
+    )
     notes = st.text_area("Reasons for the decision")
     varied = st.text_area("How the decision is varied (varied only)")
     new_review = st.date_input("New review date (varied only)", value=None, format="DD/MM/YYYY")
     spoc: dict[str, Any] = {}
     if row.subject_type == SubjectType.SPOC_ENTRY:
         st.caption("Varying a SPOC: leave a field blank to keep it as it is.")
-        spoc["channels"] = st.multiselect("New contact channels", [c.value for c in Channel],
-                                          format_func=lambda c: Channel(c).label) or None
+        spoc["channels"] = (
+            st.multiselect(
+                "New contact channels", [c.value for c in Channel], format_func=lambda c: Channel(c).label
+            )
+            or None
+        )
         spoc["contact_times"] = st.text_input("New contact times") or None
         spoc["contact_limit"] = st.text_input("New contact limit") or None
     if st.form_submit_button("Record the decision"):
-        decision = cases.AppealDecision(outcome, notes, varied_terms=varied, new_review_due=new_review, **spoc)
-        ok, result = attempt(cases.decide_appeal, me, appeal_id, decision, st.session_state[seen_key], uow(), today)
+        decision = cases.AppealDecision(
+            outcome, notes, varied_terms=varied, new_review_due=new_review, **spoc
+        )
+        ok, result = attempt(
+            cases.decide_appeal, me, appeal_id, decision, st.session_state[seen_key], uow(), today
+        )
         if ok:
             st.session_state.pop(seen_key, None)
-            st.session_state["appeal_done"] = (f"Appeal decided: {result.outcome.label}. "
-                                               "Send the appeal outcome letter.")
+            st.session_state["appeal_done"] = (
+                f"Appeal decided: {result.outcome.label}. Send the appeal outcome letter."
+            )
             st.rerun()

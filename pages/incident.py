@@ -4,12 +4,12 @@ The category and the evidence source are chosen above the form, so the behaviour
 the category; everything else is read inside `st.form` and checked by `core.services.incidents`
 (nothing is saved if any check fails). Hearsay is not recorded as an incident: the third tab keeps
 a note that something needs checking, and whom to ask (clauses 4.2 and 6)."""
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import uuid
-from typing import Optional
 from zoneinfo import ZoneInfo
 
 import streamlit as st
@@ -18,7 +18,13 @@ from core.enums import BEHAVIOURS_BY_CATEGORY, Behaviour, Category, Channel, Evi
 from core.policy.incidents import INTERIM_ARRANGEMENTS, OTHER_INTERIM_ARRANGEMENT, RECORDABLE_EVIDENCE_SOURCES
 from core.services.check_notes import record_check_note
 from core.services.incidents import (
-    IncidentRecord, NewIncident, amend_incident, get_incident, language_flags, list_incidents, log_incident,
+    IncidentRecord,
+    NewIncident,
+    amend_incident,
+    get_incident,
+    language_flags,
+    list_incidents,
+    log_incident,
     saved_incident,
 )
 from core.services.users import list_service_areas
@@ -27,8 +33,10 @@ from ui.customer_picker import md, pick_customer
 from ui.session import actor, attempt, uow
 
 LONDON = ZoneInfo("Europe/London")
-SOURCE_HELP = ("Record first-hand accounts, or name the trusted third party who saw it. Hearsay or "
-               "opinion is not recorded as an incident (clauses 4.2 and 6): use 'Something to check'.")
+SOURCE_HELP = (
+    "Record first-hand accounts, or name the trusted third party who saw it. Hearsay or "
+    "opinion is not recorded as an incident (clauses 4.2 and 6): use 'Something to check'."
+)
 ARRANGEMENT_CHOICES = [*INTERIM_ARRANGEMENTS, OTHER_INTERIM_ARRANGEMENT]
 
 
@@ -36,45 +44,58 @@ def _label(enum_cls):
     return lambda code: enum_cls(code).label
 
 
-def _default(defaults: Optional[IncidentRecord], field: str, fallback=""):
+def _default(defaults: IncidentRecord | None, field: str, fallback=""):
     """The value the form starts from: the incident being corrected, or the fallback."""
     return getattr(defaults, field) if defaults is not None else fallback
 
 
-def _category_and_source(prefix: str, defaults: Optional[IncidentRecord]) -> tuple[Optional[str], str]:
+def _category_and_source(prefix: str, defaults: IncidentRecord | None) -> tuple[str | None, str]:
     categories = [c.value for c in Category]
     category = st.selectbox(
-        "Behaviour category", categories, format_func=_label(Category), key=f"{prefix}_category",
+        "Behaviour category",
+        categories,
+        format_func=_label(Category),
+        key=f"{prefix}_category",
         index=categories.index(defaults.category) if defaults is not None else None,
         placeholder="Choose one of the four categories",
-        help="The behaviours you can pick below follow this category (clause 3).")
+        help="The behaviours you can pick below follow this category (clause 3).",
+    )
     sources = [s.value for s in RECORDABLE_EVIDENCE_SOURCES]
     current = _default(defaults, "evidence_source", EvidenceSource.FIRST_HAND.value)
-    source = st.selectbox("Evidence source", sources, format_func=_label(EvidenceSource),
-                          key=f"{prefix}_source",
-                          index=sources.index(current) if current in sources else 0, help=SOURCE_HELP)
+    source = st.selectbox(
+        "Evidence source",
+        sources,
+        format_func=_label(EvidenceSource),
+        key=f"{prefix}_source",
+        index=sources.index(current) if current in sources else 0,
+        help=SOURCE_HELP,
+    )
     return category, source
 
 
-def _arrangement_fields(prefix: str, defaults: Optional[IncidentRecord]) -> dict:
+def _arrangement_fields(prefix: str, defaults: IncidentRecord | None) -> dict:
     """The interim in-person arrangement a violent incident puts in force at once (clause 4.1)."""
     wording = _default(defaults, "in_person_arrangement", "")
     chosen = wording if wording in INTERIM_ARRANGEMENTS else (OTHER_INTERIM_ARRANGEMENT if wording else None)
     col1, col2 = st.columns(2)
     arrangement = col1.selectbox(
-        "Interim in-person arrangement (if violence or a threat)", ARRANGEMENT_CHOICES,
+        "Interim in-person arrangement (if violence or a threat)",
+        ARRANGEMENT_CHOICES,
         key=f"{prefix}_arrangement",
         index=ARRANGEMENT_CHOICES.index(chosen) if chosen else 0,
         format_func=lambda c: "Other (write it)" if c == OTHER_INTERIM_ARRANGEMENT else c,
         help="Shown at once to everyone who contacts or visits the customer, without reasons, until the "
-             "H&S Well-being Officer decides the PVP consideration.")
-    other = col2.text_input("Other arrangement", key=f"{prefix}_arrangement_other",
-                            value=wording if chosen == OTHER_INTERIM_ARRANGEMENT else "")
+        "H&S Well-being Officer decides the PVP consideration.",
+    )
+    other = col2.text_input(
+        "Other arrangement",
+        key=f"{prefix}_arrangement_other",
+        value=wording if chosen == OTHER_INTERIM_ARRANGEMENT else "",
+    )
     return {"in_person_arrangement": arrangement or "", "in_person_arrangement_other": other}
 
 
-def _incident_fields(prefix: str, category: Optional[str], source: str,
-                     defaults: Optional[IncidentRecord]) -> dict:
+def _incident_fields(prefix: str, category: str | None, source: str, defaults: IncidentRecord | None) -> dict:
     """The widgets inside the form; returns the values read."""
     now = dt.datetime.now(LONDON)
     when = _default(defaults, "occurred_at", None)
@@ -82,64 +103,126 @@ def _incident_fields(prefix: str, category: Optional[str], source: str,
     col1, col2, col3 = st.columns(3)
     # A new incident starts with no date: a date the calendar refuses (out of range) then leaves
     # it empty and the save is refused, rather than silently saving today's date.
-    day = col1.date_input("Date of the incident", value=local.date() if when else None,
-                          key=f"{prefix}_date", format="DD/MM/YYYY")
+    day = col1.date_input(
+        "Date of the incident",
+        value=local.date() if when else None,
+        key=f"{prefix}_date",
+        format="DD/MM/YYYY",
+    )
     time = col2.time_input("Time", value=local.time().replace(second=0, microsecond=0), key=f"{prefix}_time")
     channels = [c.value for c in Channel]
-    channel = col3.selectbox("Channel", channels, format_func=_label(Channel), key=f"{prefix}_channel",
-                             index=channels.index(_default(defaults, "channel", Channel.PHONE.value)))
+    channel = col3.selectbox(
+        "Channel",
+        channels,
+        format_func=_label(Channel),
+        key=f"{prefix}_channel",
+        index=channels.index(_default(defaults, "channel", Channel.PHONE.value)),
+    )
     options = [b.value for b in BEHAVIOURS_BY_CATEGORY[Category(category)]] if category else []
     behaviours = st.multiselect(
-        "Behaviours", options, format_func=_label(Behaviour), key=f"{prefix}_behaviours",
+        "Behaviours",
+        options,
+        format_func=_label(Behaviour),
+        key=f"{prefix}_behaviours",
         default=[b for b in _default(defaults, "behaviours", []) if b in options],
-        placeholder="Choose one or more" if category else "Choose the category above first")
+        placeholder="Choose one or more" if category else "Choose the category above first",
+    )
     description = st.text_area(
-        "What happened (factual description)", value=_default(defaults, "description", ""), key=f"{prefix}_description",
+        "What happened (factual description)",
+        value=_default(defaults, "description", ""),
+        key=f"{prefix}_description",
         help="Describe what was said and done. Put the customer's own words in quotation marks. "
-             "No opinion, hearsay, personal comments or diagnoses (clause 6).")
+        "No opinion, hearsay, personal comments or diagnoses (clause 6).",
+    )
     col1, col2 = st.columns(2)
-    third_party = col1.text_input("Trusted third party's name (if that is the source)",
-                                  value=_default(defaults, "third_party_name", ""), key=f"{prefix}_third_party")
-    witnesses = col2.text_input("Witnesses", value=_default(defaults, "witnesses", ""), key=f"{prefix}_witnesses")
-    staff = st.text_input("Staff member or contractor affected", value=_default(defaults, "staff_affected", ""),
-                          key=f"{prefix}_staff")
+    third_party = col1.text_input(
+        "Trusted third party's name (if that is the source)",
+        value=_default(defaults, "third_party_name", ""),
+        key=f"{prefix}_third_party",
+    )
+    witnesses = col2.text_input(
+        "Witnesses", value=_default(defaults, "witnesses", ""), key=f"{prefix}_witnesses"
+    )
+    staff = st.text_input(
+        "Staff member or contractor affected",
+        value=_default(defaults, "staff_affected", ""),
+        key=f"{prefix}_staff",
+    )
     st.markdown("**Violence or threats of violence**")
-    violence = st.checkbox("Actual violence or a threat of violence was involved",
-                           value=_default(defaults, "violence_or_threat", False), key=f"{prefix}_violence",
-                           help="Then a police referral decision is required; in-person contact is "
-                                "adjusted at once and the H&S Well-being Officer is asked to consider "
-                                "the PVP register.")
+    violence = st.checkbox(
+        "Actual violence or a threat of violence was involved",
+        value=_default(defaults, "violence_or_threat", False),
+        key=f"{prefix}_violence",
+        help="Then a police referral decision is required; in-person contact is "
+        "adjusted at once and the H&S Well-being Officer is asked to consider "
+        "the PVP register.",
+    )
     col1, col2 = st.columns(2)
-    police_ref = col1.text_input("Police reference number", value=_default(defaults, "police_reference", ""),
-                                 key=f"{prefix}_police_ref")
-    police_reason = col2.text_area("Or: why it was not referred to the police",
-                                   value=_default(defaults, "police_not_referred_reason", ""),
-                                   key=f"{prefix}_police_reason", height=68)
+    police_ref = col1.text_input(
+        "Police reference number",
+        value=_default(defaults, "police_reference", ""),
+        key=f"{prefix}_police_ref",
+    )
+    police_reason = col2.text_area(
+        "Or: why it was not referred to the police",
+        value=_default(defaults, "police_not_referred_reason", ""),
+        key=f"{prefix}_police_reason",
+        height=68,
+    )
     arrangement = _arrangement_fields(prefix, defaults)
     st.markdown("**Service failure**")
-    failure = st.checkbox("An NPH service failure lies behind this (something not done, or done badly)",
-                          value=_default(defaults, "service_failure", False), key=f"{prefix}_service_failure")
+    failure = st.checkbox(
+        "An NPH service failure lies behind this (something not done, or done badly)",
+        value=_default(defaults, "service_failure", False),
+        key=f"{prefix}_service_failure",
+    )
     areas = {a["id"]: a["name"] for a in list_service_areas(uow())}
     own = _default(defaults, "service_area_id", actor().service_area_id)
-    area = st.selectbox("Service area it happened in (its case is that area's)", list(areas),
-                        format_func=areas.get,
-                        index=list(areas).index(own) if own in areas else None, key=f"{prefix}_area",
-                        placeholder="Choose the service area")
+    area = st.selectbox(
+        "Service area it happened in (its case is that area's)",
+        list(areas),
+        format_func=areas.get,
+        index=list(areas).index(own) if own in areas else None,
+        key=f"{prefix}_area",
+        placeholder="Choose the service area",
+    )
     col1, col2 = st.columns(2)
-    referral_area = col1.selectbox("Refer to service area", list(areas), format_func=areas.get, index=None,
-                                   key=f"{prefix}_referral_area", placeholder="Choose the service area")
-    referral_description = col2.text_area("What needs putting right", key=f"{prefix}_referral_desc", height=68)
-    wording_ok = st.checkbox("I have checked the wording of the description", key=f"{prefix}_wording_ok",
-                             help="Tick to save wording that the language check flagged, once you are sure "
-                                  "it is factual (e.g. a quotation).")
+    referral_area = col1.selectbox(
+        "Refer to service area",
+        list(areas),
+        format_func=areas.get,
+        index=None,
+        key=f"{prefix}_referral_area",
+        placeholder="Choose the service area",
+    )
+    referral_description = col2.text_area(
+        "What needs putting right", key=f"{prefix}_referral_desc", height=68
+    )
+    wording_ok = st.checkbox(
+        "I have checked the wording of the description",
+        key=f"{prefix}_wording_ok",
+        help="Tick to save wording that the language check flagged, once you are sure "
+        "it is factual (e.g. a quotation).",
+    )
     return {
         "occurred_at": dt.datetime.combine(day, time, tzinfo=LONDON) if day and time else None,
-        "channel": channel, "category": category or "", "behaviours": behaviours, "description": description,
-        "evidence_source": source, "third_party_name": third_party, "witnesses": witnesses,
-        "staff_affected": staff, "violence_or_threat": violence, "police_reference": police_ref,
-        "police_not_referred_reason": police_reason, "service_failure": failure,
-        "referral_service_area_id": referral_area, "referral_description": referral_description,
-        "wording_checked": wording_ok, "service_area_id": area, **arrangement,
+        "channel": channel,
+        "category": category or "",
+        "behaviours": behaviours,
+        "description": description,
+        "evidence_source": source,
+        "third_party_name": third_party,
+        "witnesses": witnesses,
+        "staff_affected": staff,
+        "violence_or_threat": violence,
+        "police_reference": police_ref,
+        "police_not_referred_reason": police_reason,
+        "service_failure": failure,
+        "referral_service_area_id": referral_area,
+        "referral_description": referral_description,
+        "wording_checked": wording_ok,
+        "service_area_id": area,
+        **arrangement,
     }
 
 
@@ -180,8 +263,12 @@ with log_tab:
             st.error("Find and choose the customer first.")
         else:
             token = _submission_token(customer_id, values)
-            ok, incident_id = attempt(log_incident, me, NewIncident(customer_id=customer_id, submission_token=token,
-                                                                    **values), uow())
+            ok, incident_id = attempt(
+                log_incident,
+                me,
+                NewIncident(customer_id=customer_id, submission_token=token, **values),
+                uow(),
+            )
             if ok:
                 ok, saved = attempt(saved_incident, me, incident_id, uow())
                 st.success(saved.message if ok else f"Incident #{incident_id} saved.")
@@ -194,8 +281,10 @@ with correct_tab:
         st.info("Find and choose the customer whose incident you want to correct.")
     else:
         ok, incidents = attempt(list_incidents, me, customer_id, uow())
-        rows = {i.id: f"#{i.id} {i.occurred_at.astimezone(LONDON):%d/%m/%Y %H:%M} {i.category_label}"
-                for i in incidents or []}
+        rows = {
+            i.id: f"#{i.id} {i.occurred_at.astimezone(LONDON):%d/%m/%Y %H:%M} {i.category_label}"
+            for i in incidents or []
+        }
         if not rows:
             st.info("This customer has no incidents recorded.")
         else:
@@ -206,26 +295,38 @@ with correct_tab:
                 category, source = _category_and_source(prefix, current)
                 with st.form(f"correct_form_{chosen}"):
                     values = _incident_fields(prefix, category, source, current)
-                    reason = st.text_area("Reason for the correction (required; kept in the audit log)",
-                                          key=f"{prefix}_reason")
+                    reason = st.text_area(
+                        "Reason for the correction (required; kept in the audit log)", key=f"{prefix}_reason"
+                    )
                     fixed = st.form_submit_button("Save correction", key=f"{prefix}_submit")
                 # the version seen when the form was first drawn (optimistic locking)
                 seen = st.session_state.setdefault(f"{prefix}_version", current.version)
                 if fixed:
-                    ok, _ = attempt(amend_incident, me, chosen, NewIncident(customer_id=customer_id, **values),
-                                    reason, uow(), expected_version=seen)
+                    ok, _ = attempt(
+                        amend_incident,
+                        me,
+                        chosen,
+                        NewIncident(customer_id=customer_id, **values),
+                        reason,
+                        uow(),
+                        expected_version=seen,
+                    )
                     if ok or seen != current.version:
                         st.session_state.pop(f"{prefix}_version", None)
                     if ok:
-                        st.success(f"Incident #{chosen} corrected; the earlier version is kept in the audit log.")
+                        st.success(
+                            f"Incident #{chosen} corrected; the earlier version is kept in the audit log."
+                        )
                         _timeline_link(customer_id)
                     else:
                         _show_wording_advice(values)
 
 with check_tab:
-    st.caption("Heard something second-hand? It is not recorded as an incident (clauses 4.2 and 6). Get a "
-               "first-hand account, or name the trusted third party who saw it. Until then you can keep a "
-               "note that something needs checking and whom to ask: not what was said.")
+    st.caption(
+        "Heard something second-hand? It is not recorded as an incident (clauses 4.2 and 6). Get a "
+        "first-hand account, or name the trusted third party who saw it. Until then you can keep a "
+        "note that something needs checking and whom to ask: not what was said."
+    )
     with st.form("check_note_form"):
         who = st.text_input("Who to ask (the person who could give a first-hand account)", key="note_who")
         noted = st.form_submit_button("Keep the note", key="note_submit")

@@ -13,6 +13,7 @@ with the Fair Treatment Statement quoted verbatim), clause 4.1 (formal-stage act
 third-party contact) and clause 4.2 (appeals within 28 days to the responsible officer,
 decided within 5 working days; reviews; staff told of arrangements but not the reasons).
 """
+
 from __future__ import annotations
 
 import sys
@@ -51,7 +52,8 @@ class Letter:
         self.doc.core_properties.author = ORGANISATION
         self.doc.core_properties.comments = (
             "Fair Treatment letter template. Edit the wording freely; keep the fields in double "
-            "curly brackets and the lines starting with a curly bracket and percent sign intact.")
+            "curly brackets and the lines starting with a curly bracket and percent sign intact."
+        )
 
     def _styles(self) -> None:
         styles = self.doc.styles
@@ -91,13 +93,24 @@ class Letter:
         footer = section.footer.paragraphs[0]
         footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
         note = footer.add_run(
-            f"{ORGANISATION} · Private and confidential" if self.customer
-            else f"{ORGANISATION} · Internal: staff and contractors only")
+            f"{ORGANISATION} · Private and confidential"
+            if self.customer
+            else f"{ORGANISATION} · Internal: staff and contractors only"
+        )
         note.font.size = Pt(8)
 
     # --- building blocks -------------------------------------------------------------------
-    def p(self, text: str = "", *, bold: bool = False, italic: bool = False, style: str | None = None,
-          align=None, indent_cm: float = 0.0, after: float | None = None):
+    def p(
+        self,
+        text: str = "",
+        *,
+        bold: bool = False,
+        italic: bool = False,
+        style: str | None = None,
+        align=None,
+        indent_cm: float = 0.0,
+        after: float | None = None,
+    ):
         para = self.doc.add_paragraph(style=style)
         if text:
             run = para.add_run(text)
@@ -155,18 +168,22 @@ class Letter:
 
     def appeal(self, lead: str = "You can appeal against any decision in this letter."):
         self.heading("Your right to appeal")
-        self.p(lead + " To appeal, contact {{ appeal_route.officer_name }}, the officer responsible "
-               "({{ appeal_route.officer_contact }}), by {{ appeal_route.by }}, saying which decision "
-               "you disagree with and why. You can write, email or ask someone to appeal for you. "
-               "Your appeal will be considered by {{ appeal_route.decided_by }}, who will decide it "
-               "within 5 working days of receiving it.")
+        self.p(
+            lead + " To appeal, contact {{ appeal_route.officer_name }}, the officer responsible "
+            "({{ appeal_route.officer_contact }}), by {{ appeal_route.by }}, saying which decision "
+            "you disagree with and why. You can write, email or ask someone to appeal for you. "
+            "Your appeal will be considered by {{ appeal_route.decided_by }}, who will decide it "
+            "within 5 working days of receiving it."
+        )
 
     def ombudsman(self):
         self.heading("The Housing Ombudsman")
-        self.p("If you remain unhappy once our process, including any appeal, has been completed, "
-               "you have the right to ask the Housing Ombudsman Service to look at the matter: "
-               "www.housing-ombudsman.org.uk, telephone 0300 111 3000, "
-               "email info@housing-ombudsman.org.uk.")
+        self.p(
+            "If you remain unhappy once our process, including any appeal, has been completed, "
+            "you have the right to ask the Housing Ombudsman Service to look at the matter: "
+            "www.housing-ombudsman.org.uk, telephone 0300 111 3000, "
+            "email info@housing-ombudsman.org.uk."
+        )
 
     def sign_off(self):
         self.p("Yours sincerely,", after=30)
@@ -185,22 +202,32 @@ def informal_summary() -> Letter:
     """Appendix A: the informal stage, confirming a conversation in writing."""
     t = Letter("Fair Treatment Letter: informal stage")
     t.top("Fair Treatment Letter – informal stage – summary of our conversation")
-    t.p("I am writing to confirm the content of our discussion on {{ conversation_date }} about "
-        "the following:")
+    t.p(
+        "I am writing to confirm the content of our discussion on {{ conversation_date }} about "
+        "the following:"
+    )
     t.bullets("i in incidents", "On {{ i.date }} ({{ i.channel }}): {{ i.behaviours }}. {{ i.description }}")
-    t.p("As discussed, this behaviour is unacceptable, and we do not expect customers to treat our "
+    t.p(
+        "As discussed, this behaviour is unacceptable, and we do not expect customers to treat our "
         "staff in this way. This has been logged and your records with Northampton Partnership "
-        "Homes will be noted accordingly.")
+        "Homes will be noted accordingly."
+    )
     t.free_text()
-    t.p("If you would find it helpful, you can ask us to contact you through a third party, such "
+    t.p(
+        "If you would find it helpful, you can ask us to contact you through a third party, such "
         "as a family member or friend. If that person behaves in a way that we consider "
-        "unacceptable under our policy, we will stop that arrangement and deal directly with you.")
-    t.p("I hope that you now have a better understanding of our expectations about your behaviour "
+        "unacceptable under our policy, we will stop that arrangement and deal directly with you."
+    )
+    t.p(
+        "I hope that you now have a better understanding of our expectations about your behaviour "
         "toward our staff. I trust that this will be the last incident of this type. If it is not, "
         "we will send you a Fair Treatment Letter under the warning stage of our Unacceptable "
-        "Behaviour Policy.")
-    t.p("If you have any questions, please do not hesitate to contact me. My contact details are "
-        "at the top of this letter.")
+        "Behaviour Policy."
+    )
+    t.p(
+        "If you have any questions, please do not hesitate to contact me. My contact details are "
+        "at the top of this letter."
+    )
     t.appeal()
     t.ombudsman()
     t.sign_off()
@@ -218,16 +245,23 @@ def warning() -> Letter:
     for line in FAIR_TREATMENT_STATEMENT:
         t.p(line, italic=True, indent_cm=1.0)
     t.tag("{%p if previous_incidents %}")
-    t.p("This is not the first time, and we have been in touch with you to discuss a previous "
-        "incident on {{ previous_incident_dates }}.")
+    t.p(
+        "This is not the first time, and we have been in touch with you to discuss a previous "
+        "incident on {{ previous_incident_dates }}."
+    )
     t.tag("{%p endif %}")
-    t.p("I am writing to warn you that should any other incidents of unacceptable behaviour occur, "
+    t.p(
+        "I am writing to warn you that should any other incidents of unacceptable behaviour occur, "
         "we will move to the formal stage of our policy which could include providing a Single "
         "Point of Contact, limiting your contact with us, or any other actions we deem to be "
-        "appropriate and proportionate.")
-    t.labelled("Review date: ", "{{ review_date }}. We will review this warning then. If there are "
-               "no further incidents of unacceptable behaviour by that date, there will be no "
-               "further action.")
+        "appropriate and proportionate."
+    )
+    t.labelled(
+        "Review date: ",
+        "{{ review_date }}. We will review this warning then. If there are "
+        "no further incidents of unacceptable behaviour by that date, there will be no "
+        "further action.",
+    )
     t.p("If you have any questions about the contents of this letter, please feel free to contact me.")
     t.appeal("You can appeal against this warning.")
     t.ombudsman()
@@ -240,23 +274,29 @@ def formal() -> Letter:
     t = Letter("Unacceptable Behaviour Policy: formal stage")
     t.top("Unacceptable Behaviour Policy – formal stage: how we will manage contact with you")
     t.tag("{%p if warning_date %}")
-    t.p("I wrote to you on {{ warning_date }} to warn you that further incidents of unacceptable "
-        "behaviour would lead to the formal stage of our policy.")
+    t.p(
+        "I wrote to you on {{ warning_date }} to warn you that further incidents of unacceptable "
+        "behaviour would lead to the formal stage of our policy."
+    )
     t.tag("{%p endif %}")
     t.p("I am writing about the following, which was reported to me:")
     t.bullets("i in incidents", "On {{ i.date }} ({{ i.channel }}): {{ i.behaviours }}. {{ i.description }}")
     t.free_text()
-    t.p("We have therefore decided on {{ decision_date }} to take the following action. Each action "
+    t.p(
+        "We have therefore decided on {{ decision_date }} to take the following action. Each action "
         "is temporary and will be reviewed by the date shown, with the aim of returning to normal "
-        "ways of working:")
+        "ways of working:"
+    )
     t.tag("{%p for r in restrictions %}")
     t.p("{{ r.kind }}", bold=True, style="List Bullet", after=0)
     t.p("Terms: {{ r.terms }}", indent_cm=1.27, after=0)
     t.p("From {{ r.starts_on }}; review date {{ r.review_due }}.", indent_cm=1.27)
     t.tag("{%p endfor %}")
-    t.p("If there are further incidents we may take further action. In extreme cases, such as "
+    t.p(
+        "If there are further incidents we may take further action. In extreme cases, such as "
         "physical violence, threats or harassment, this could include referring the matter to the "
-        "police and taking legal action.")
+        "police and taking legal action."
+    )
     t.appeal("You can appeal against any of these actions.")
     t.ombudsman()
     t.sign_off()
@@ -266,22 +306,30 @@ def formal() -> Letter:
 def appeal_ack() -> Letter:
     t = Letter("Appeal acknowledgement")
     t.top("Your appeal – acknowledgement")
-    t.p("Thank you for your appeal, which we received on {{ appeal.received_on }}, against "
-        "{{ appeal.decision }} made on {{ appeal.decision_date }}.")
+    t.p(
+        "Thank you for your appeal, which we received on {{ appeal.received_on }}, against "
+        "{{ appeal.decision }} made on {{ appeal.decision_date }}."
+    )
     t.p("The period for appealing against that decision ended on {{ appeal.window_ended }}.")
     t.tag("{%p if appeal.late %}")
     t.p("Your appeal reached us after that date. {{ appeal.late_note }}")
     t.tag("{%p endif %}")
-    t.p("Your appeal will be considered by {{ appeal.decision_maker }}. We will write to you with "
-        "the decision by {{ appeal.decision_due }}, within 5 working days of receiving your appeal.")
+    t.p(
+        "Your appeal will be considered by {{ appeal.decision_maker }}. We will write to you with "
+        "the decision by {{ appeal.decision_due }}, within 5 working days of receiving your appeal."
+    )
     t.free_text()
-    t.p("If you want to add anything to your appeal, please contact {{ appeal_route.officer_name }} "
-        "({{ appeal_route.officer_contact }}) as soon as possible.")
+    t.p(
+        "If you want to add anything to your appeal, please contact {{ appeal_route.officer_name }} "
+        "({{ appeal_route.officer_contact }}) as soon as possible."
+    )
     t.heading("Appealing other decisions")
-    t.p("You can appeal against any other decision we make under our Unacceptable Behaviour Policy "
+    t.p(
+        "You can appeal against any other decision we make under our Unacceptable Behaviour Policy "
         "by contacting the officer responsible within 28 days of it; for a decision we tell you "
         "about today that would be by {{ appeal_route.by }}. Appeals are considered by "
-        "{{ appeal_route.decided_by }}.")
+        "{{ appeal_route.decided_by }}."
+    )
     t.ombudsman()
     t.sign_off()
     return t
@@ -290,8 +338,10 @@ def appeal_ack() -> Letter:
 def appeal_outcome() -> Letter:
     t = Letter("Appeal outcome")
     t.top("The outcome of your appeal")
-    t.p("Your appeal, received on {{ appeal.received_on }}, against {{ appeal.decision }} made on "
-        "{{ appeal.decision_date }} has been considered by {{ appeal.decision_maker }}.")
+    t.p(
+        "Your appeal, received on {{ appeal.received_on }}, against {{ appeal.decision }} made on "
+        "{{ appeal.decision_date }} has been considered by {{ appeal.decision_maker }}."
+    )
     t.labelled("Decision: ", "on {{ appeal.decided_on }} your appeal was decided: {{ appeal.outcome }}.")
     t.free_text()
     t.p("This completes our appeal process for that decision.")
@@ -304,23 +354,33 @@ def appeal_outcome() -> Letter:
 def review_outcome() -> Letter:
     t = Letter("Review outcome")
     t.top("Review of {{ review.subject }}")
-    t.p("We reviewed {{ review.subject }} on {{ review.held_on }}, as we said we would. Our aim is "
-        "to return to normal ways of working once the behaviour is no longer an issue.")
+    t.p(
+        "We reviewed {{ review.subject }} on {{ review.held_on }}, as we said we would. Our aim is "
+        "to return to normal ways of working once the behaviour is no longer an issue."
+    )
     t.tag("{%p if review.outcome_code == 'lift' %}")
-    t.p("Outcome: lifted. The arrangement ended on {{ review.held_on }} and we will deal with you "
-        "in the normal way. Thank you.", bold=False)
+    t.p(
+        "Outcome: lifted. The arrangement ended on {{ review.held_on }} and we will deal with you "
+        "in the normal way. Thank you.",
+        bold=False,
+    )
     t.tag("{%p endif %}")
     t.tag("{%p if review.outcome_code == 'vary' %}")
-    t.p("Outcome: varied. The arrangement continues with the changes set out below and will be "
-        "reviewed again by {{ review.next_review_due }}.")
+    t.p(
+        "Outcome: varied. The arrangement continues with the changes set out below and will be "
+        "reviewed again by {{ review.next_review_due }}."
+    )
     t.tag("{%p endif %}")
     t.tag("{%p if review.outcome_code == 'continue' %}")
-    t.p("Outcome: continued. The arrangement stays in place unchanged and will be reviewed again "
-        "by {{ review.next_review_due }}.")
+    t.p(
+        "Outcome: continued. The arrangement stays in place unchanged and will be reviewed again "
+        "by {{ review.next_review_due }}."
+    )
     t.tag("{%p endif %}")
     t.tag("{%p if review.outcome_code == 'no_further_action' %}")
-    t.p("Outcome: no further action. There have been no further incidents, so we will take no "
-        "further action.")
+    t.p(
+        "Outcome: no further action. There have been no further incidents, so we will take no further action."
+    )
     t.tag("{%p endif %}")
     t.free_text()
     t.appeal("You can appeal against the outcome of this review.")
@@ -332,11 +392,15 @@ def review_outcome() -> Letter:
 def third_party() -> Letter:
     t = Letter("Third-party contact arrangement")
     t.top("Contact through a third party")
-    t.p("As you asked, from {{ contact.started_on }} we will contact you through {{ contact.name }} "
-        "({{ contact.relationship }}).")
-    t.p("If {{ contact.name }} behaves in a way that we consider unacceptable under our "
+    t.p(
+        "As you asked, from {{ contact.started_on }} we will contact you through {{ contact.name }} "
+        "({{ contact.relationship }})."
+    )
+    t.p(
+        "If {{ contact.name }} behaves in a way that we consider unacceptable under our "
         "Unacceptable Behaviour Policy, we will stop this arrangement and deal directly with you. "
-        "You can ask us to end the arrangement at any time.")
+        "You can ask us to end the arrangement at any time."
+    )
     t.free_text()
     t.appeal()
     t.ombudsman()
@@ -347,21 +411,28 @@ def third_party() -> Letter:
 def pvp_notice() -> Letter:
     t = Letter("Potentially Violent Person marker: notice")
     t.top("A Potentially Violent Person marker on our records")
-    t.p("I am writing to tell you that from {{ pvp.starts_on }} a Potentially Violent Person (PVP) "
+    t.p(
+        "I am writing to tell you that from {{ pvp.starts_on }} a Potentially Violent Person (PVP) "
         "marker has been placed against your name on our records, under our Potentially Violent "
-        "Person Framework.")
+        "Person Framework."
+    )
     t.labelled("Why: ", "{{ pvp.reasons }}")
     t.labelled("What this means: ", "{{ pvp.arrangements }}")
-    t.labelled("Review date: ", "{{ pvp.review_due }}. We will review the marker by then and remove "
-               "it once we have evidence that it is no longer needed.")
+    t.labelled(
+        "Review date: ",
+        "{{ pvp.review_due }}. We will review the marker by then and remove "
+        "it once we have evidence that it is no longer needed.",
+    )
     t.free_text()
     t.heading("How to challenge the marker")
-    t.p("If you think the marker should not have been placed, or that it is based on inaccurate "
+    t.p(
+        "If you think the marker should not have been placed, or that it is based on inaccurate "
         "information, you can challenge it. Contact {{ appeal_route.officer_name }} "
         "({{ appeal_route.officer_contact }}) by {{ appeal_route.by }}, saying why. Your challenge "
         "will be considered by {{ appeal_route.decided_by }} within 5 working days of receiving it. "
         "You can also ask our Data Management Officer to correct or remove inaccurate information "
-        "(HousingInformationRequests.NPH@nph.org.uk).")
+        "(HousingInformationRequests.NPH@nph.org.uk)."
+    )
     t.ombudsman()
     t.sign_off()
     return t
@@ -371,9 +442,11 @@ def spoc() -> Letter:
     """Clause 5: a SPOC approved at the review meeting and on the central register (issue 13)."""
     t = Letter("Single point of contact arrangement")
     t.top("Your single point of contact")
-    t.p("Following a SPOC review meeting, we have decided that from {{ spoc.starts_on }} your contact "
+    t.p(
+        "Following a SPOC review meeting, we have decided that from {{ spoc.starts_on }} your contact "
         "with us will go through a single point of contact (SPOC), under our Unacceptable Behaviour "
-        "Policy and our Single Point of Contact Protocol.")
+        "Policy and our Single Point of Contact Protocol."
+    )
     t.labelled("Your single point of contact: ", "{{ spoc.officer_name }}, {{ spoc.officer_contact }}")
     t.labelled("How to contact them: ", "{{ spoc.channels }}")
     t.labelled("When: ", "{{ spoc.contact_times }}")
@@ -382,15 +455,22 @@ def spoc() -> Letter:
     t.labelled("Other terms: ", "{{ spoc.terms }}")
     t.tag("{%p endif %}")
     t.labelled("Starts: ", "{{ spoc.starts_on }}")
-    t.labelled("Review date: ", "{{ spoc.review_due }}. We will review this arrangement by then, with "
-               "the aim of returning to normal ways of working once the behaviour is no longer an issue.")
-    t.p("Please do not contact other members of staff about your enquiries while this arrangement is "
+    t.labelled(
+        "Review date: ",
+        "{{ spoc.review_due }}. We will review this arrangement by then, with "
+        "the aim of returning to normal ways of working once the behaviour is no longer an issue.",
+    )
+    t.p(
+        "Please do not contact other members of staff about your enquiries while this arrangement is "
         "in place: they will pass your contact to {{ spoc.officer_name }}. Emergency repairs can still "
-        "be reported in the usual way.")
+        "be reported in the usual way."
+    )
     t.free_text()
-    t.appeal("You can appeal against our decision to provide a single point of contact. Appeals about "
-             "a single point of contact are considered by the Assistant Director for Corporate "
-             "Service and ICT.")
+    t.appeal(
+        "You can appeal against our decision to provide a single point of contact. Appeals about "
+        "a single point of contact are considered by the Assistant Director for Corporate "
+        "Service and ICT."
+    )
     t.ombudsman()
     t.sign_off()
     return t
@@ -400,16 +480,22 @@ def closure() -> Letter:
     """Clause 2.2: actions are temporary; closing the case restores normal ways of working."""
     t = Letter("Case closed: normal arrangements restored")
     t.top("Normal arrangements restored")
-    t.p("I am writing to let you know that on {{ closure.closed_on }} we closed the case we opened "
+    t.p(
+        "I am writing to let you know that on {{ closure.closed_on }} we closed the case we opened "
         "under our Unacceptable Behaviour Policy. Any actions we took under the policy were always "
-        "intended to be temporary.")
+        "intended to be temporary."
+    )
     t.tag("{%p if closure.remaining %}")
-    t.p("Our normal ways of working with you are restored, except for the following arrangements, "
-        "which continue until they are reviewed:")
+    t.p(
+        "Our normal ways of working with you are restored, except for the following arrangements, "
+        "which continue until they are reviewed:"
+    )
     t.bullets("a in closure.remaining", "{{ a }}")
     t.tag("{%p else %}")
-    t.p("From {{ closure.closed_on }} we will deal with you in the normal way: any restrictions on how "
-        "you contact us have ended. Thank you.")
+    t.p(
+        "From {{ closure.closed_on }} we will deal with you in the normal way: any restrictions on how "
+        "you contact us have ended. Thank you."
+    )
     t.tag("{%p endif %}")
     t.free_text()
     t.appeal("If you disagree with anything in this letter, you can ask us to look at it again.")
@@ -427,20 +513,29 @@ def staff_notice() -> Letter:
     t.p("From {{ letter_date }}, the following arrangements apply when you deal with this customer:")
     t.bullets("a in arrangements", "{{ a }}")
     t.free_text()
-    t.p("Follow these arrangements until you are told they have changed. You are told about them "
+    t.p(
+        "Follow these arrangements until you are told they have changed. You are told about them "
         "only because you need to know them to do your work: do not share this notice, and do not "
         "discuss it with the customer or anyone else. If you have questions, contact "
-        "{{ officer.name }} ({{ officer.contact }}).")
+        "{{ officer.name }} ({{ officer.contact }})."
+    )
     t.p("{{ officer.name }}", bold=True, after=0)
     t.p("{{ officer.job_title }}, {{ officer.service_area }}")
     return t
 
 
 BUILDERS = {
-    "informal_summary": informal_summary, "warning": warning, "formal": formal,
-    "appeal_ack": appeal_ack, "appeal_outcome": appeal_outcome, "review_outcome": review_outcome,
-    "third_party": third_party, "pvp_notice": pvp_notice, "staff_notice": staff_notice,
-    "spoc": spoc, "closure": closure,
+    "informal_summary": informal_summary,
+    "warning": warning,
+    "formal": formal,
+    "appeal_ack": appeal_ack,
+    "appeal_outcome": appeal_outcome,
+    "review_outcome": review_outcome,
+    "third_party": third_party,
+    "pvp_notice": pvp_notice,
+    "staff_notice": staff_notice,
+    "spoc": spoc,
+    "closure": closure,
 }
 
 

@@ -75,13 +75,20 @@ def a_legacy_hearsay_incident(url: str, actor: Actor, form: NewIncident) -> int:
     with UnitOfWork(url) as uow:
         customer = uow.session.get(Customer, form.customer_id)
         incident = Incident(
-            customer_id=form.customer_id, service_area_id=form.service_area_id or actor.service_area_id
-            or customer.service_area_id, recorded_by_id=actor.user_id, occurred_at=form.occurred_at,
-            channel=Channel(form.channel), category=Category(form.category), description=form.description,
-            evidence_source=EvidenceSource.HEARSAY, third_party_name=form.third_party_name,
-            violence_or_threat=form.violence_or_threat, police_reference=form.police_reference,
+            customer_id=form.customer_id,
+            service_area_id=form.service_area_id or actor.service_area_id or customer.service_area_id,
+            recorded_by_id=actor.user_id,
+            occurred_at=form.occurred_at,
+            channel=Channel(form.channel),
+            category=Category(form.category),
+            description=form.description,
+            evidence_source=EvidenceSource.HEARSAY,
+            third_party_name=form.third_party_name,
+            violence_or_threat=form.violence_or_threat,
+            police_reference=form.police_reference,
             police_not_referred_reason=form.police_not_referred_reason,
-            in_person_adjustment=form.violence_or_threat)
+            in_person_adjustment=form.violence_or_threat,
+        )
         incident.behaviours = [IncidentBehaviour(behaviour=Behaviour(b)) for b in form.behaviours]
         apply_incident_effects(uow, actor, incident, form)
         uow.commit()

@@ -1,4 +1,5 @@
 """The flag alert: shown first whenever anyone opens a flagged customer or starts an incident."""
+
 from __future__ import annotations
 
 import re
@@ -38,15 +39,20 @@ def contact_lines(view) -> list[str]:
     for spoc in view.single_point_of_contact:
         parts = [", ".join(spoc.channels), spoc.contact_times, spoc.contact_limit]
         detail = "; ".join(md_escape(p) for p in parts if p)
-        lines.append(f"**Single point of contact: {md_escape(spoc.contact)}**"
-                     + (f" ({detail})" if detail else ""))
+        lines.append(
+            f"**Single point of contact: {md_escape(spoc.contact)}**" + (f" ({detail})" if detail else "")
+        )
         if spoc.terms:
             lines.append(f"SPOC terms: {md_escape(spoc.terms)}")
-    lines += [f"{md_escape(r.arrangement)}" + (f": {md_escape(r.terms)}" if r.terms else "")
-              for r in view.restrictions]
-    lines += [f"Contact via third party: {md_escape(t.name)}"
-              + (f" ({md_escape(t.relationship)})" if t.relationship else "")
-              for t in view.third_party_contact]
+    lines += [
+        f"{md_escape(r.arrangement)}" + (f": {md_escape(r.terms)}" if r.terms else "")
+        for r in view.restrictions
+    ]
+    lines += [
+        f"Contact via third party: {md_escape(t.name)}"
+        + (f" ({md_escape(t.relationship)})" if t.relationship else "")
+        for t in view.third_party_contact
+    ]
     return lines
 
 

@@ -1,4 +1,5 @@
 """Which pages each role is offered: one table, filtered by the permissions in core."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,28 +20,61 @@ class PageSpec(NamedTuple):
 
 
 HOME_PAGE = "pages/home.py"  # issue 15: every role's first screen (first in the list: the default page)
-PAGES = [PageSpec(*row) for row in [
-    ("My work", HOME_PAGE, "My work", ":material/home:", P.VIEW_MY_WORK),
-    ("Cases", "pages/customers.py", "Customers", ":material/person_search:", P.VIEW_CASES),
-    ("Cases", "pages/incident.py", "Log an incident", ":material/edit_note:", P.RECORD_INCIDENTS),
-    ("Cases", "pages/timeline.py", "Case timeline", ":material/timeline:", P.VIEW_CASES),
-    ("Cases", "pages/contacts.py", "Contacts and notes", ":material/call_log:", P.RECORD_INCIDENTS),
-    ("Cases", "pages/case_actions.py", "Case actions", ":material/rule:", P.RUN_CASES),
-    ("Cases", "pages/compliance.py", "Compliance", ":material/fact_check:", P.RUN_CASES),
-    ("Cases", "pages/appeals.py", "Appeals", ":material/gavel:", P.RECORD_APPEALS),
-    ("Cases", "pages/letters.py", "Letters", ":material/mail:", P.DRAFT_LETTERS),
-    ("Cases", "pages/case_owner.py", "Case owner", ":material/supervisor_account:", P.CHANGE_CASE_OWNER),
-    ("Registers", "pages/spoc_register.py", "SPOC register", ":material/contact_phone:", P.VIEW_REGISTERS),
-    ("Registers", "pages/pvp_register.py", "PVP register", ":material/flag:", P.VIEW_REGISTERS),
-    ("Registers", "pages/spoc_officer.py", "SPOC officer", ":material/swap_horiz:", P.MANAGE_SPOC_REGISTER),
-    ("Registers", "pages/arrangements.py", "Contact arrangements", ":material/badge:", P.VIEW_ARRANGEMENTS),
-    ("Registers", "pages/visit_planning.py", "Visit planning", ":material/home_pin:", P.VIEW_ARRANGEMENTS),
-    ("Monitoring", "pages/monitoring.py", "Monitoring", ":material/monitoring:", P.VIEW_MONITORING),
-    ("Data protection", "pages/data_requests.py", "Data requests", ":material/folder_shared:", P.HANDLE_DATA_REQUESTS),
-    ("Data protection", "pages/audit_log.py", "Audit log", ":material/history:", P.VIEW_AUDIT),
-    ("Administration", "pages/users.py", "Users", ":material/manage_accounts:", P.MANAGE_USERS),
-    ("Administration", "pages/outbox.py", "Outbox", ":material/outbox:", P.READ_OUTBOX),
-]]
+PAGES = [
+    PageSpec(*row)
+    for row in [
+        ("My work", HOME_PAGE, "My work", ":material/home:", P.VIEW_MY_WORK),
+        ("Cases", "pages/customers.py", "Customers", ":material/person_search:", P.VIEW_CASES),
+        ("Cases", "pages/incident.py", "Log an incident", ":material/edit_note:", P.RECORD_INCIDENTS),
+        ("Cases", "pages/timeline.py", "Case timeline", ":material/timeline:", P.VIEW_CASES),
+        ("Cases", "pages/contacts.py", "Contacts and notes", ":material/call_log:", P.RECORD_INCIDENTS),
+        ("Cases", "pages/case_actions.py", "Case actions", ":material/rule:", P.RUN_CASES),
+        ("Cases", "pages/compliance.py", "Compliance", ":material/fact_check:", P.RUN_CASES),
+        ("Cases", "pages/appeals.py", "Appeals", ":material/gavel:", P.RECORD_APPEALS),
+        ("Cases", "pages/letters.py", "Letters", ":material/mail:", P.DRAFT_LETTERS),
+        ("Cases", "pages/case_owner.py", "Case owner", ":material/supervisor_account:", P.CHANGE_CASE_OWNER),
+        (
+            "Registers",
+            "pages/spoc_register.py",
+            "SPOC register",
+            ":material/contact_phone:",
+            P.VIEW_REGISTERS,
+        ),
+        ("Registers", "pages/pvp_register.py", "PVP register", ":material/flag:", P.VIEW_REGISTERS),
+        (
+            "Registers",
+            "pages/spoc_officer.py",
+            "SPOC officer",
+            ":material/swap_horiz:",
+            P.MANAGE_SPOC_REGISTER,
+        ),
+        (
+            "Registers",
+            "pages/arrangements.py",
+            "Contact arrangements",
+            ":material/badge:",
+            P.VIEW_ARRANGEMENTS,
+        ),
+        (
+            "Registers",
+            "pages/visit_planning.py",
+            "Visit planning",
+            ":material/home_pin:",
+            P.VIEW_ARRANGEMENTS,
+        ),
+        ("Monitoring", "pages/monitoring.py", "Monitoring", ":material/monitoring:", P.VIEW_MONITORING),
+        (
+            "Data protection",
+            "pages/data_requests.py",
+            "Data requests",
+            ":material/folder_shared:",
+            P.HANDLE_DATA_REQUESTS,
+        ),
+        ("Data protection", "pages/audit_log.py", "Audit log", ":material/history:", P.VIEW_AUDIT),
+        ("Administration", "pages/users.py", "Users", ":material/manage_accounts:", P.MANAGE_USERS),
+        ("Administration", "pages/outbox.py", "Outbox", ":material/outbox:", P.READ_OUTBOX),
+    ]
+]
 
 
 def page_for_file(filename: str) -> PageSpec | None:

@@ -20,12 +20,14 @@ class AuditEntry(Base):
     """
 
     __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),
-                      # migration 0004: keyset paging and the filtered audit page
-                      Index("ix_audit_entity_at", "entity_type", "at"),
-                      Index("ix_audit_username_at", "username", "at"),
-                      Index("ix_audit_customer_at", "customer_id", "at"),
-                      Index("ix_audit_action_at", "action", "at"))
+    __table_args__ = (
+        Index("ix_audit_entity", "entity_type", "entity_id"),
+        # migration 0004: keyset paging and the filtered audit page
+        Index("ix_audit_entity_at", "entity_type", "at"),
+        Index("ix_audit_username_at", "username", "at"),
+        Index("ix_audit_customer_at", "customer_id", "at"),
+        Index("ix_audit_action_at", "action", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
@@ -44,7 +46,7 @@ class AccessLog(Base):
     """Viewing a customer's records is itself recorded (who looked, when, at what)."""
 
     __tablename__ = "access_log"
-    __table_args__ = (Index("ix_access_log_at", "at"),)   # migration 0004
+    __table_args__ = (Index("ix_access_log_at", "at"),)  # migration 0004
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)

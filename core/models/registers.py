@@ -118,7 +118,7 @@ class DisclosureLog(Base):
     """Who saw which customer's arrangements on a need-to-know basis, and when."""
 
     __tablename__ = "disclosure_log"
-    __table_args__ = (Index("ix_disclosure_log_at", "at"),)   # migration 0004
+    __table_args__ = (Index("ix_disclosure_log_at", "at"),)  # migration 0004
 
     id: Mapped[int] = mapped_column(primary_key=True)
     viewer_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)

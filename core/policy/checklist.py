@@ -2,11 +2,11 @@
 
 Each item is pass or missing, and a missing item says exactly what is missing.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Optional
 
 from core.enums import FormalActionType, Stage
 
@@ -17,18 +17,19 @@ EXPECTED_FROM = {Stage.INFORMAL: Stage.NONE, Stage.WARNING: Stage.INFORMAL, Stag
 @dataclass(frozen=True)
 class DecisionFact:
     """A decision (informal, warning or formal stage) as recorded."""
+
     id: int
     from_stage: Stage
     to_stage: Stage
     decided_on: dt.date
     reason: str = ""
     skip_reason: str = ""
-    counting_evidence: int = 0          # linked incidents that are not hearsay
+    counting_evidence: int = 0  # linked incidents that are not hearsay
     underlying_issues_considered: bool = False
-    letter_sent: bool = False           # a decision letter (with the appeal route) was sent
-    review_due: Optional[dt.date] = None
+    letter_sent: bool = False  # a decision letter (with the appeal route) was sent
+    review_due: dt.date | None = None
     overturned: bool = False
-    reviewed: bool = False              # a warning whose review is done
+    reviewed: bool = False  # a warning whose review is done
 
 
 @dataclass(frozen=True)
@@ -89,30 +90,48 @@ def _item(key: str, missing: list[str], detail: str = "") -> ChecklistItem:
     return ChecklistItem(key, LABELS[key], not missing, tuple(missing), detail)
 
 
-def case_checklist(decisions: list[DecisionFact], restrictions: list[RestrictionFact],
-                   referrals: list[ReferralFact], today: dt.date,
-                   warning_review_due: Optional[dt.date] = None, stage: Stage = Stage.NONE) -> list[ChecklistItem]:
+def case_checklist(
+    decisions: list[DecisionFact],
+    restrictions: list[RestrictionFact],
+    referrals: list[ReferralFact],
+    today: dt.date,
+    warning_review_due: dt.date | None = None,
+    stage: Stage = Stage.NONE,
+) -> list[ChecklistItem]:
     """The eight clause 2.3 principles, in the policy's order."""
-    live = sorted((d for d in decisions if not d.overturned and d.to_stage in EXPECTED_FROM),
-                  key=lambda d: (d.decided_on, d.id))
+    live = sorted(
+        (d for d in decisions if not d.overturned and d.to_stage in EXPECTED_FROM),
+        key=lambda d: (d.decided_on, d.id),
+    )
 
-    policy = [f"{_upper_first(_name(d))} skipped the {EXPECTED_FROM[d.to_stage].label.lower()} "
-              "without a recorded reason." for d in live
-              if d.from_stage != EXPECTED_FROM[d.to_stage] and d.from_stage != d.to_stage
-              and not d.skip_reason.strip()]
+    policy = [
+        f"{_upper_first(_name(d))} skipped the {EXPECTED_FROM[d.to_stage].label.lower()} "
+        "without a recorded reason."
+        for d in live
+        if d.from_stage != EXPECTED_FROM[d.to_stage]
+        and d.from_stage != d.to_stage
+        and not d.skip_reason.strip()
+    ]
 
     proportionate = [f"No reason recorded for {_name(d)}." for d in live if not d.reason.strip()]
-    proportionate += [f"No terms recorded for the {r.kind.label.lower()} restriction." for r in restrictions
-                      if r.active and not r.terms.strip()]
+    proportionate += [
+        f"No terms recorded for the {r.kind.label.lower()} restriction."
+        for r in restrictions
+        if r.active and not r.terms.strip()
+    ]
 
-    evidence = [f"No incident counting as evidence is linked to {_name(d)} (hearsay does not count)."
-                for d in live if d.counting_evidence == 0]
+    evidence = [
+        f"No incident counting as evidence is linked to {_name(d)} (hearsay does not count)."
+        for d in live
+        if d.counting_evidence == 0
+    ]
 
     warned: list[str] = []
     warned_detail = "No formal action yet." if not any(d.to_stage == Stage.FORMAL for d in live) else ""
     for d in (d for d in live if d.to_stage == Stage.FORMAL):
-        earlier_warning = any(w.to_stage == Stage.WARNING and (w.decided_on, w.id) <= (d.decided_on, d.id)
-                              for w in live)
+        earlier_warning = any(
+            w.to_stage == Stage.WARNING and (w.decided_on, w.id) <= (d.decided_on, d.id) for w in live
+        )
         if earlier_warning:
             continue
         if d.skip_reason.strip():
@@ -120,20 +139,31 @@ def case_checklist(decisions: list[DecisionFact], restrictions: list[Restriction
             continue
         warned.append(f"No warning was given before {_name(d)}.")
 
-    appeal = [f"No decision letter with the appeal route has been sent for {_name(d)}."
-              for d in live if not d.letter_sent]
+    appeal = [
+        f"No decision letter with the appeal route has been sent for {_name(d)}."
+        for d in live
+        if not d.letter_sent
+    ]
 
-    reviewed = [f"The {r.kind.label.lower()} restriction was due for review on {_fmt(r.review_due)}."
-                for r in restrictions if r.active and r.review_due < today]
+    reviewed = [
+        f"The {r.kind.label.lower()} restriction was due for review on {_fmt(r.review_due)}."
+        for r in restrictions
+        if r.active and r.review_due < today
+    ]
     if stage == Stage.WARNING and warning_review_due and warning_review_due < today:
         reviewed.append(f"The warning was due for review on {_fmt(warning_review_due)}.")
 
-    resolved = [f"Service referral to {r.service_area} still open: {r.description}"
-                for r in referrals if not r.resolved]
+    resolved = [
+        f"Service referral to {r.service_area} still open: {r.description}"
+        for r in referrals
+        if not r.resolved
+    ]
 
-    underlying = [f"Underlying issues and reasonable adjustments were not recorded as considered for {_name(d)}."
-                  for d in live if d.to_stage in (Stage.WARNING, Stage.FORMAL)
-                  and not d.underlying_issues_considered]
+    underlying = [
+        f"Underlying issues and reasonable adjustments were not recorded as considered for {_name(d)}."
+        for d in live
+        if d.to_stage in (Stage.WARNING, Stage.FORMAL) and not d.underlying_issues_considered
+    ]
 
     return [
         _item("policy_followed", policy),

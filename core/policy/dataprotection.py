@@ -1,13 +1,14 @@
 """Data-protection rules (clause 6) as plain functions: retention, erasure blockers and the
 free-text scan that flags other people's personal data before a subject access pack is released.
 No database, no clock: callers pass `today` and plain values in."""
+
 from __future__ import annotations
 
 import datetime as dt
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
 
 from core.errors import PolicyError
 from core.policy.deadlines import add_months
@@ -18,8 +19,9 @@ RETENTION_ENV = "FT_RETENTION_YEARS"
 RECTIFICATION_DECISIONS = ("amend", "annotate", "remove", "refuse")
 
 
-def identical_request(open_same_kind: Iterable[tuple[int, dt.date, str]], received_on: dt.date,
-                      details: str) -> Optional[int]:
+def identical_request(
+    open_same_kind: Iterable[tuple[int, dt.date, str]], received_on: dt.date, details: str
+) -> int | None:
     """The open request of the same kind for the same person that a new one merely repeats
     (same date received, same wording), or None. (id, received_on, details) per open request."""
     wanted = " ".join((details or "").split()).casefold()
@@ -29,7 +31,7 @@ def identical_request(open_same_kind: Iterable[tuple[int, dt.date, str]], receiv
     return None
 
 
-def retention_years(years: Optional[int] = None, environ: Optional[dict] = None) -> int:
+def retention_years(years: int | None = None, environ: dict | None = None) -> int:
     """The retention period in years: the parameter, else FT_RETENTION_YEARS, else 6."""
     if years is None:
         raw = (environ if environ is not None else os.environ).get(RETENTION_ENV, "").strip()
@@ -70,13 +72,17 @@ def erasure_blockers(holds: Holds) -> list[str]:
     """Why a customer's data cannot be erased now (empty list: it can)."""
     reasons = []
     if holds.active_formal_actions:
-        reasons.append(f"{holds.active_formal_actions} formal-stage restriction(s) are still active; "
-                       "they must be lifted or ended at review first.")
+        reasons.append(
+            f"{holds.active_formal_actions} formal-stage restriction(s) are still active; "
+            "they must be lifted or ended at review first."
+        )
     if holds.active_spoc_entries:
         reasons.append("The customer is on the SPOC register with an active entry; end it first.")
     if holds.active_pvp_entries:
-        reasons.append("The customer is on the PVP register with an active entry; the H&S Well-being "
-                       "Officer must end it first.")
+        reasons.append(
+            "The customer is on the PVP register with an active entry; the H&S Well-being "
+            "Officer must end it first."
+        )
     if holds.open_appeals:
         reasons.append(f"{holds.open_appeals} appeal(s) are still awaiting a decision.")
     if holds.legal_hold:
@@ -115,7 +121,7 @@ def _phone_key(text: str) -> str:
 class Identity:
     """Another person's identifiers to look for in free text."""
 
-    label: str                       # e.g. "another customer"
+    label: str  # e.g. "another customer"
     first_name: str = ""
     last_name: str = ""
     title: str = ""
@@ -167,9 +173,9 @@ class RedactionScanner:
             for n in range(2, self.max_len + 1):
                 if i + n > len(words):
                     break
-                key = tuple(words[i:i + n])
+                key = tuple(words[i : i + n])
                 if key in self.names:
-                    found.append((text[spans[i][1]:spans[i + n - 1][2]], self.names[key]))
+                    found.append((text[spans[i][1] : spans[i + n - 1][2]], self.names[key]))
         for match in _EMAIL.finditer(text):
             if match.group(0).casefold() in self.emails:
                 found.append((match.group(0), self.emails[match.group(0).casefold()]))
@@ -185,10 +191,10 @@ class LookupKeys:
     last name, reference, email or phone appears in the texts can be found by the scan, so
     the scanner never needs anyone else (its cost follows the texts, not the customer count)."""
 
-    phrases: frozenset[str]       # words and runs of up to 3 words, as written (last names)
-    references: frozenset[str]    # single words of 4+ characters, upper-cased (housing references)
-    emails: frozenset[str]        # e-mail addresses, lower-cased
-    phones: frozenset[str]        # phone keys (digits only, 0 for +44)
+    phrases: frozenset[str]  # words and runs of up to 3 words, as written (last names)
+    references: frozenset[str]  # single words of 4+ characters, upper-cased (housing references)
+    emails: frozenset[str]  # e-mail addresses, lower-cased
+    phones: frozenset[str]  # phone keys (digits only, 0 for +44)
 
 
 def lookup_keys(texts: Iterable[str], max_words: int = 3) -> LookupKeys:
@@ -206,7 +212,7 @@ def lookup_keys(texts: Iterable[str], max_words: int = 3) -> LookupKeys:
                 references.add(word.upper())
             for n in range(1, max_words + 1):
                 if i + n <= len(words):
-                    phrases.add(" ".join(words[i:i + n]))
+                    phrases.add(" ".join(words[i : i + n]))
         emails.update(m.group(0).casefold() for m in _EMAIL.finditer(text))
         phones.update(k for k in (_phone_key(m.group(0)) for m in _DIGITS.finditer(text)) if len(k) >= 9)
     return LookupKeys(frozenset(phrases), frozenset(references), frozenset(emails), frozenset(phones))

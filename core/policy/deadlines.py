@@ -3,6 +3,7 @@
 Working days exclude weekends and England & Wales bank holidays, taken from the maintained
 `holidays` library (substitute days included), never a hand-typed list.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -75,7 +76,8 @@ def check_review_date(starts_on: dt.date, review_due: dt.date) -> dt.date:
     if not earliest <= review_due <= latest:
         raise PolicyError(
             f"The review date must be between 3 and 12 months after the start "
-            f"({earliest:%d %B %Y} to {latest:%d %B %Y}).")
+            f"({earliest:%d %B %Y} to {latest:%d %B %Y})."
+        )
     return review_due
 
 

@@ -1,10 +1,12 @@
 """What makes an incident record acceptable (clauses 3, 4.1, 4.2 and 6)."""
+
 from __future__ import annotations
 
 from core.enums import BEHAVIOURS_BY_CATEGORY, Behaviour, Category, EvidenceSource
 
-VIOLENCE_BEHAVIOURS = frozenset({Behaviour.PHYSICAL_VIOLENCE, Behaviour.VIOLENCE_TO_PROPERTY,
-                                 Behaviour.THREATENING_LANGUAGE})
+VIOLENCE_BEHAVIOURS = frozenset(
+    {Behaviour.PHYSICAL_VIOLENCE, Behaviour.VIOLENCE_TO_PROPERTY, Behaviour.THREATENING_LANGUAGE}
+)
 
 
 def behaviour_problems(category: Category, behaviours: list[Behaviour]) -> list[str]:
@@ -24,12 +26,15 @@ def evidence_problems(source: EvidenceSource, third_party_name: str) -> list[str
     return []
 
 
-def violence_problems(violence_or_threat: bool, police_reference: str,
-                      police_not_referred_reason: str) -> list[str]:
+def violence_problems(
+    violence_or_threat: bool, police_reference: str, police_not_referred_reason: str
+) -> list[str]:
     """Violence or threats need a police referral decision: a reference, or why not."""
     if violence_or_threat and not (police_reference or police_not_referred_reason):
-        return ["Violence or threats were ticked: record the police reference number, "
-                "or the reason the matter was not referred to the police."]
+        return [
+            "Violence or threats were ticked: record the police reference number, "
+            "or the reason the matter was not referred to the police."
+        ]
     return []
 
 

@@ -7,6 +7,7 @@ The word list lives here and only here (`PHRASES`). Words inside quotation marks
 the customer's own words, quoted as evidence, and are not flagged: "he called her a 'stupid cow'"
 is a factual record of what was said.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,36 +23,140 @@ DIAGNOSIS = "diagnosis by staff"
 # kind -> phrases (lower case; a phrase matches whole words only).
 PHRASES: dict[str, tuple[str, ...]] = {
     HEARSAY: (
-        "apparently", "allegedly", "supposedly", "reportedly", "i heard", "i've heard", "i have heard",
-        "we heard", "we've heard", "i was told", "we were told", "i'm told", "rumour", "rumours",
-        "rumoured", "rumor", "rumored", "people say", "people are saying", "everyone knows",
-        "everybody knows", "word is", "word has it", "someone said", "somebody said",
-        "the neighbours say", "neighbours say", "it is said", "it's said", "so i'm told",
+        "apparently",
+        "allegedly",
+        "supposedly",
+        "reportedly",
+        "i heard",
+        "i've heard",
+        "i have heard",
+        "we heard",
+        "we've heard",
+        "i was told",
+        "we were told",
+        "i'm told",
+        "rumour",
+        "rumours",
+        "rumoured",
+        "rumor",
+        "rumored",
+        "people say",
+        "people are saying",
+        "everyone knows",
+        "everybody knows",
+        "word is",
+        "word has it",
+        "someone said",
+        "somebody said",
+        "the neighbours say",
+        "neighbours say",
+        "it is said",
+        "it's said",
+        "so i'm told",
     ),
     OPINION: (
-        "i think", "i believe", "i feel", "i reckon", "i suspect", "i guess", "i assume",
-        "in my opinion", "in my view", "my impression", "it seems", "seems to me", "seemed to me",
-        "obviously", "no doubt", "must have been", "probably", "i bet", "clearly lying",
-        "he is lying", "she is lying", "they are lying", "is a liar", "attention seeking",
+        "i think",
+        "i believe",
+        "i feel",
+        "i reckon",
+        "i suspect",
+        "i guess",
+        "i assume",
+        "in my opinion",
+        "in my view",
+        "my impression",
+        "it seems",
+        "seems to me",
+        "seemed to me",
+        "obviously",
+        "no doubt",
+        "must have been",
+        "probably",
+        "i bet",
+        "clearly lying",
+        "he is lying",
+        "she is lying",
+        "they are lying",
+        "is a liar",
+        "attention seeking",
         "attention-seeking",
     ),
     PERSONAL_COMMENT: (
-        "nasty", "horrible", "vile", "disgusting", "pathetic", "lazy", "scrounger", "scroungers",
-        "troublemaker", "trouble maker", "trouble-maker", "nightmare", "smelly",
-        "filthy", "ugly", "always causing trouble", "difficult customer",
-        "known for it", "nasty piece of work", "waste of space", "thinks he's", "thinks she's",
+        "nasty",
+        "horrible",
+        "vile",
+        "disgusting",
+        "pathetic",
+        "lazy",
+        "scrounger",
+        "scroungers",
+        "troublemaker",
+        "trouble maker",
+        "trouble-maker",
+        "nightmare",
+        "smelly",
+        "filthy",
+        "ugly",
+        "always causing trouble",
+        "difficult customer",
+        "known for it",
+        "nasty piece of work",
+        "waste of space",
+        "thinks he's",
+        "thinks she's",
     ),
     INSULT: (
-        "idiot", "idiots", "stupid", "moron", "imbecile", "nutter", "nutcase", "nut job",
-        "thug", "lunatic", "scum", "scumbag", "yob", "chav", "cow", "loser",
-        "retard", "retarded", "halfwit", "dimwit", "bully",
+        "idiot",
+        "idiots",
+        "stupid",
+        "moron",
+        "imbecile",
+        "nutter",
+        "nutcase",
+        "nut job",
+        "thug",
+        "lunatic",
+        "scum",
+        "scumbag",
+        "yob",
+        "chav",
+        "cow",
+        "loser",
+        "retard",
+        "retarded",
+        "halfwit",
+        "dimwit",
+        "bully",
     ),
     DIAGNOSIS: (
-        "psycho", "psychopath", "psychopathic", "psychotic", "sociopath", "schizo",
-        "schizophrenic", "bipolar", "mentally ill", "mental case", "mentally unstable",
-        "unhinged", "deranged", "crazy", "mad", "insane", "paranoid", "delusional",
-        "personality disorder", "autistic", "adhd", "ocd", "on drugs", "alcoholic",
-        "off his meds", "off her meds", "off their meds", "needs sectioning",
+        "psycho",
+        "psychopath",
+        "psychopathic",
+        "psychotic",
+        "sociopath",
+        "schizo",
+        "schizophrenic",
+        "bipolar",
+        "mentally ill",
+        "mental case",
+        "mentally unstable",
+        "unhinged",
+        "deranged",
+        "crazy",
+        "mad",
+        "insane",
+        "paranoid",
+        "delusional",
+        "personality disorder",
+        "autistic",
+        "adhd",
+        "ocd",
+        "on drugs",
+        "alcoholic",
+        "off his meds",
+        "off her meds",
+        "off their meds",
+        "needs sectioning",
     ),
 }
 
@@ -73,7 +178,8 @@ def _pattern(phrase: str) -> str:
 
 _MATCHERS: list[tuple[str, str, re.Pattern[str]]] = [
     (kind, phrase, re.compile(_pattern(phrase), re.IGNORECASE))
-    for kind, phrases in PHRASES.items() for phrase in phrases
+    for kind, phrases in PHRASES.items()
+    for phrase in phrases
 ]
 
 
@@ -102,7 +208,7 @@ def check_language(text: str) -> list[LanguageFlag]:
     found: list[LanguageFlag] = []
     for kind, _phrase, matcher in _MATCHERS:
         for m in matcher.finditer(searchable):
-            found.append(LanguageFlag(raw[m.start():m.end()], kind, ADVICE[kind], m.start()))
+            found.append(LanguageFlag(raw[m.start() : m.end()], kind, ADVICE[kind], m.start()))
     found.sort(key=lambda f: (f.start, -len(f.phrase)))
     kept: list[LanguageFlag] = []
     end = -1
@@ -111,4 +217,3 @@ def check_language(text: str) -> list[LanguageFlag]:
             kept.append(flag)
             end = flag.start + len(flag.phrase)
     return kept
-

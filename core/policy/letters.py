@@ -1,9 +1,9 @@
 """Letter rules (policy Appendices A and B, clause 4.2): which letters notify a decision, and
 from which day the 28-day appeal window a letter states runs. Pure: pass `today` in."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 from core.enums import LetterType, Stage
 from core.policy.deadlines import appeal_window_start
@@ -11,21 +11,32 @@ from core.policy.deadlines import appeal_window_start
 # Sending these is what tells the customer of the decision and starts the 28-day appeal window:
 # every letter about a decision the customer may appeal (clause 4.2). A later copy repeats the
 # first letter's appeal-by date.
-STARTS_APPEAL_WINDOW = frozenset({LetterType.INFORMAL_SUMMARY, LetterType.WARNING, LetterType.FORMAL,
-                                  LetterType.REVIEW_OUTCOME, LetterType.PVP_NOTICE})
+STARTS_APPEAL_WINDOW = frozenset(
+    {
+        LetterType.INFORMAL_SUMMARY,
+        LetterType.WARNING,
+        LetterType.FORMAL,
+        LetterType.REVIEW_OUTCOME,
+        LetterType.PVP_NOTICE,
+    }
+)
 # Letters to the customer (each states the appeal route); the staff notice goes to staff only.
 CUSTOMER_LETTERS = frozenset(t for t in LetterType if t != LetterType.STAFF_NOTICE)
 # The stage decision each stage letter is about.
-STAGE_OF_LETTER = {LetterType.INFORMAL_SUMMARY: Stage.INFORMAL, LetterType.WARNING: Stage.WARNING,
-                   LetterType.FORMAL: Stage.FORMAL}
+STAGE_OF_LETTER = {
+    LetterType.INFORMAL_SUMMARY: Stage.INFORMAL,
+    LetterType.WARNING: Stage.WARNING,
+    LetterType.FORMAL: Stage.FORMAL,
+}
 
 
 def starts_appeal_window(letter_type: LetterType) -> bool:
     return letter_type in STARTS_APPEAL_WINDOW
 
 
-def letter_appeal_window_start(letter_type: LetterType, first_sent_on: Optional[dt.date],
-                               today: dt.date) -> dt.date:
+def letter_appeal_window_start(
+    letter_type: LetterType, first_sent_on: dt.date | None, today: dt.date
+) -> dt.date:
     """The day the 28-day appeal window runs from, as the letter should state it.
 
     A decision the customer may appeal (informal, warning, formal, review outcome, PVP marker) is

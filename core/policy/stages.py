@@ -12,11 +12,12 @@ Stages: no stage yet -> informal -> warning -> formal -> closed.
   behaviour may too, with a recorded reason (the decision records who decided).
 - Before a warning or formal action, underlying issues and adjustments (Equality Act) are considered.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
 
 from core.enums import (
     Behaviour,
@@ -35,17 +36,30 @@ from core.policy.decision_records import (  # noqa: F401  (re-exported: their ho
     underlying_issue_problems,
 )
 from core.policy.remedies import (  # noqa: F401  (re-exported: the remedies' rules live there)
-    EXTREME_ACTIONS, LEGAL_REMEDIES, SPOC_ONLY_BY_REQUEST, STEPS_ABOUT_CUSTOMER, ActionPlan, court_date_problems,
-    loose_ends)
+    EXTREME_ACTIONS,
+    LEGAL_REMEDIES,
+    SPOC_ONLY_BY_REQUEST,
+    STEPS_ABOUT_CUSTOMER,
+    ActionPlan,
+    court_date_problems,
+    loose_ends,
+)
 
 # Behaviours that allow a stage to be skipped (clause 4.1: "physical violence, threats or harassment").
-SKIP_BEHAVIOURS = frozenset({
-    Behaviour.PHYSICAL_VIOLENCE, Behaviour.VIOLENCE_TO_PROPERTY, Behaviour.THREATENING_LANGUAGE,
-    Behaviour.HARASSMENT, Behaviour.DISCRIMINATORY_ABUSE, Behaviour.SOCIAL_MEDIA_ABUSE,
-})
+SKIP_BEHAVIOURS = frozenset(
+    {
+        Behaviour.PHYSICAL_VIOLENCE,
+        Behaviour.VIOLENCE_TO_PROPERTY,
+        Behaviour.THREATENING_LANGUAGE,
+        Behaviour.HARASSMENT,
+        Behaviour.DISCRIMINATORY_ABUSE,
+        Behaviour.SOCIAL_MEDIA_ABUSE,
+    }
+)
 # Recorded needs that may affect a customer's ability to communicate in writing.
-WRITING_VULNERABILITIES = frozenset({Vulnerability.DISABILITY, Vulnerability.LEARNING_DIFFICULTIES,
-                                     Vulnerability.LANGUAGE})
+WRITING_VULNERABILITIES = frozenset(
+    {Vulnerability.DISABILITY, Vulnerability.LEARNING_DIFFICULTIES, Vulnerability.LANGUAGE}
+)
 WRITTEN_CHANNELS = frozenset({Channel.LETTER, Channel.EMAIL})
 DECISION_STAGES = (Stage.INFORMAL, Stage.WARNING, Stage.FORMAL)
 
@@ -69,19 +83,20 @@ class CaseAction(LabelledEnum):
 class IncidentFact:
     id: int
     occurred_on: dt.date
-    counts: bool                  # not hearsay (clauses 4.2, 6)
-    serious: bool = False         # violence, threats or harassment
+    counts: bool  # not hearsay (clauses 4.2, 6)
+    serious: bool = False  # violence, threats or harassment
 
 
 @dataclass(frozen=True)
 class EventFact:
     """A stage decision on record."""
+
     id: int
     to_stage: Stage
     decided_on: dt.date
     evidence_ids: frozenset[int] = frozenset()
     overturned: bool = False
-    review_due: Optional[dt.date] = None
+    review_due: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -99,15 +114,16 @@ class CaseFacts:
     incidents: tuple[IncidentFact, ...] = ()
     events: tuple[EventFact, ...] = ()
     actions: tuple[ActionFact, ...] = ()
-    warning_review_due: Optional[dt.date] = None
+    warning_review_due: dt.date | None = None
     undecided_appeals: int = 0
-    loose_ends: tuple[str, ...] = ()       # open referrals, live SPOC/PVP entries or requests (closure)
-    earlier_stage: Stage = Stage.NONE      # the furthest stage the customer's earlier closed cases reached
+    loose_ends: tuple[str, ...] = ()  # open referrals, live SPOC/PVP entries or requests (closure)
+    earlier_stage: Stage = Stage.NONE  # the furthest stage the customer's earlier closed cases reached
 
 
 @dataclass(frozen=True)
 class Verdict:
     """Whether an action is allowed; if not, every missing step in plain words."""
+
     action: CaseAction
     problems: tuple[str, ...] = ()
     needs_skip_reason: bool = False
@@ -129,27 +145,33 @@ def _fmt(day: dt.date) -> str:
 
 def live_events(facts: CaseFacts, stage: Stage) -> list[EventFact]:
     """Decisions of that stage still standing (not overturned on appeal), oldest first."""
-    return sorted((e for e in facts.events if e.to_stage == stage and not e.overturned),
-                  key=lambda e: (e.decided_on, e.id))
+    return sorted(
+        (e for e in facts.events if e.to_stage == stage and not e.overturned),
+        key=lambda e: (e.decided_on, e.id),
+    )
 
 
-def used_evidence(facts: CaseFacts, since: Optional[dt.date] = None) -> frozenset[int]:
+def used_evidence(facts: CaseFacts, since: dt.date | None = None) -> frozenset[int]:
     """The evidence of the standing decisions taken on or after `since` (all, when None)."""
     live = [e for e in facts.events if not e.overturned and (since is None or e.decided_on >= since)]
     return frozenset(i for e in live for i in e.evidence_ids)
 
 
-def counting_incidents_since(facts: CaseFacts, since: Optional[dt.date]) -> list[IncidentFact]:
+def counting_incidents_since(facts: CaseFacts, since: dt.date | None) -> list[IncidentFact]:
     """Further counting incidents since a decision of `since`: on or after that day and not the
     evidence of a decision taken since. An incident that supported an earlier decision may still
     support a later one (each decision names its own evidence); with no `since`, every one counts."""
     used = used_evidence(facts, since) if since is not None else frozenset()
-    return [i for i in facts.incidents if i.counts and i.id not in used
-            and (since is None or i.occurred_on >= since)]
+    return [
+        i
+        for i in facts.incidents
+        if i.counts and i.id not in used and (since is None or i.occurred_on >= since)
+    ]
 
 
-def _later_evidence(facts: CaseFacts, since: Optional[dt.date], evidence_ids: Optional[Iterable[int]],
-                    after_what: str) -> list[str]:
+def _later_evidence(
+    facts: CaseFacts, since: dt.date | None, evidence_ids: Iterable[int] | None, after_what: str
+) -> list[str]:
     later = counting_incidents_since(facts, since)
     if evidence_ids is not None:
         chosen = set(evidence_ids)
@@ -157,8 +179,10 @@ def _later_evidence(facts: CaseFacts, since: Optional[dt.date], evidence_ids: Op
     if later:
         return []
     when = f" since {after_what}" if after_what else ""
-    return [f"Record a further incident{when} that counts as evidence (first-hand or from a named "
-            "trusted third party); hearsay or opinion cannot be the grounds for a decision."]
+    return [
+        f"Record a further incident{when} that counts as evidence (first-hand or from a named "
+        "trusted third party); hearsay or opinion cannot be the grounds for a decision."
+    ]
 
 
 def serious_on_record(facts: CaseFacts) -> bool:
@@ -166,14 +190,18 @@ def serious_on_record(facts: CaseFacts) -> bool:
     return any(i.serious and i.counts for i in facts.incidents)
 
 
-def incidents_during(incidents: Iterable[IncidentFact], starts_on: dt.date,
-                     until: Optional[dt.date] = None) -> list[IncidentFact]:
+def incidents_during(
+    incidents: Iterable[IncidentFact], starts_on: dt.date, until: dt.date | None = None
+) -> list[IncidentFact]:
     """Counting incidents while a restriction is in force: from its start to `until` (None: no end)."""
-    return [i for i in incidents if i.counts and starts_on <= i.occurred_on
-            and (until is None or i.occurred_on <= until)]
+    return [
+        i
+        for i in incidents
+        if i.counts and starts_on <= i.occurred_on and (until is None or i.occurred_on <= until)
+    ]
 
 
-def warning_in_force(facts: CaseFacts) -> Optional[EventFact]:
+def warning_in_force(facts: CaseFacts) -> EventFact | None:
     """The warning the case is at, if it is at the warning stage and the warning still stands."""
     warnings = live_events(facts, Stage.WARNING) if facts.stage == Stage.WARNING else []
     return warnings[-1] if warnings else None
@@ -184,83 +212,119 @@ def reviewable_actions(facts: CaseFacts) -> list[ActionFact]:
     return [a for a in facts.actions if a.active]
 
 
-def _closed(facts: CaseFacts, action: CaseAction) -> Optional[Verdict]:
+def _closed(facts: CaseFacts, action: CaseAction) -> Verdict | None:
     if facts.stage == Stage.CLOSED:
         return Verdict(action, ("The case is closed: a new incident opens a new case.",))
     return None
 
 
-def check_informal(facts: CaseFacts, evidence_ids: Optional[Iterable[int]] = None) -> Verdict:
-    if (v := _closed(facts, CaseAction.INFORMAL)):
+def check_informal(facts: CaseFacts, evidence_ids: Iterable[int] | None = None) -> Verdict:
+    if v := _closed(facts, CaseAction.INFORMAL):
         return v
     problems: list[str] = []
     if facts.stage != Stage.NONE:
-        problems.append(f"The informal stage is already behind this case (it is at the "
-                        f"{facts.stage.label.lower()}).")
+        problems.append(
+            f"The informal stage is already behind this case (it is at the {facts.stage.label.lower()})."
+        )
     else:
         problems += _later_evidence(facts, None, evidence_ids, "")
     return Verdict(CaseAction.INFORMAL, tuple(problems))
 
 
-def _skip_verdict(action: CaseAction, facts: CaseFacts, base_problems: list[str], skip_reason: str,
-                  skipped: str) -> Verdict:
+def _skip_verdict(
+    action: CaseAction, facts: CaseFacts, base_problems: list[str], skip_reason: str, skipped: str
+) -> Verdict:
     """A stage is missing (clause 4.1: each case on its merits). Violence, threats or harassment
     always qualify to skip it, with a recorded reason; another serious behaviour may, with a
     recorded reason saying why (the decision records who decided)."""
     serious = serious_on_record(facts)
     if (skip_reason or "").strip():
-        why = "because of violence, threats or harassment" if serious else \
-            "for another serious behaviour, with the reason saying why"
-        return Verdict(action, tuple(base_problems), needs_skip_reason=True, note=f"Skipping the {skipped} {why}.")
+        why = (
+            "because of violence, threats or harassment"
+            if serious
+            else "for another serious behaviour, with the reason saying why"
+        )
+        return Verdict(
+            action, tuple(base_problems), needs_skip_reason=True, note=f"Skipping the {skipped} {why}."
+        )
     if serious:
-        return Verdict(action, tuple(base_problems) + (
-            f"Record the reason for skipping the {skipped}: violence, threats or harassment are on "
-            "record, so a stage may be skipped only with a recorded reason.",), needs_skip_reason=True)
-    return Verdict(action, tuple(base_problems) + (
-        f"Record the {skipped} first, or record why this behaviour is serious enough to skip it "
-        "(violence, threats and harassment always qualify).",), needs_skip_reason=True)
+        return Verdict(
+            action,
+            tuple(base_problems)
+            + (
+                f"Record the reason for skipping the {skipped}: violence, threats or harassment are on "
+                "record, so a stage may be skipped only with a recorded reason.",
+            ),
+            needs_skip_reason=True,
+        )
+    return Verdict(
+        action,
+        tuple(base_problems)
+        + (
+            f"Record the {skipped} first, or record why this behaviour is serious enough to skip it "
+            "(violence, threats and harassment always qualify).",
+        ),
+        needs_skip_reason=True,
+    )
 
 
-def _further_formal(facts: CaseFacts, last: EventFact, reason: str,
-                    evidence_ids: Optional[Iterable[int]]) -> Verdict:
+def _further_formal(
+    facts: CaseFacts, last: EventFact, reason: str, evidence_ids: Iterable[int] | None
+) -> Verdict:
     """At the formal stage a further proportionate action may follow a further incident, or rest
     on the evidence already on the case with a recorded reason, naming that evidence."""
     if not _later_evidence(facts, last.decided_on, evidence_ids, ""):
         return Verdict(CaseAction.FORMAL)
     if not (reason or "").strip():
-        return Verdict(CaseAction.FORMAL, (
-            f"No further incident is recorded since the last formal action on {_fmt(last.decided_on)}: "
-            "record the reason for a further action on the evidence already on the case.",),
-            needs_skip_reason=True, note="A further action needs a further incident or a recorded reason.")
+        return Verdict(
+            CaseAction.FORMAL,
+            (
+                f"No further incident is recorded since the last formal action on {_fmt(last.decided_on)}: "
+                "record the reason for a further action on the evidence already on the case.",
+            ),
+            needs_skip_reason=True,
+            note="A further action needs a further incident or a recorded reason.",
+        )
     counting = {i.id for i in facts.incidents if i.counts}
     if not evidence_ids or not set(evidence_ids) & counting:
-        return Verdict(CaseAction.FORMAL, ("Name the incidents on the case this further action rests on.",), True)
-    return Verdict(CaseAction.FORMAL, (), True, "Further action on the evidence already on the case (reason recorded).")
+        return Verdict(
+            CaseAction.FORMAL, ("Name the incidents on the case this further action rests on.",), True
+        )
+    return Verdict(
+        CaseAction.FORMAL, (), True, "Further action on the evidence already on the case (reason recorded)."
+    )
 
 
-def check_warning(facts: CaseFacts, skip_reason: str = "",
-                  evidence_ids: Optional[Iterable[int]] = None) -> Verdict:
+def check_warning(
+    facts: CaseFacts, skip_reason: str = "", evidence_ids: Iterable[int] | None = None
+) -> Verdict:
     """A warning needs an earlier informal stage and a later counting incident."""
-    if (v := _closed(facts, CaseAction.WARNING)):
+    if v := _closed(facts, CaseAction.WARNING):
         return v
     if facts.stage in (Stage.WARNING, Stage.FORMAL):
-        return Verdict(CaseAction.WARNING, (
-            f"The case is already at the {facts.stage.label.lower()}: record a review, or take "
-            "formal action if there were further incidents.",))
+        return Verdict(
+            CaseAction.WARNING,
+            (
+                f"The case is already at the {facts.stage.label.lower()}: record a review, or take "
+                "formal action if there were further incidents.",
+            ),
+        )
     informal = live_events(facts, Stage.INFORMAL)
     if not informal:
         evidence = _later_evidence(facts, None, evidence_ids, "")
         return _skip_verdict(CaseAction.WARNING, facts, evidence, skip_reason, "informal stage")
     last = informal[-1]
-    problems = _later_evidence(facts, last.decided_on, evidence_ids,
-                               f"the informal stage on {_fmt(last.decided_on)}")
+    problems = _later_evidence(
+        facts, last.decided_on, evidence_ids, f"the informal stage on {_fmt(last.decided_on)}"
+    )
     return Verdict(CaseAction.WARNING, tuple(problems))
 
 
-def check_formal(facts: CaseFacts, skip_reason: str = "",
-                 evidence_ids: Optional[Iterable[int]] = None) -> Verdict:
+def check_formal(
+    facts: CaseFacts, skip_reason: str = "", evidence_ids: Iterable[int] | None = None
+) -> Verdict:
     """A formal action needs a warning on record and a later counting incident."""
-    if (v := _closed(facts, CaseAction.FORMAL)):
+    if v := _closed(facts, CaseAction.FORMAL):
         return v
     formal = live_events(facts, Stage.FORMAL)
     if facts.stage == Stage.FORMAL and formal:
@@ -273,29 +337,42 @@ def check_formal(facts: CaseFacts, skip_reason: str = "",
             missing = "informal and warning stages"
         return _skip_verdict(CaseAction.FORMAL, facts, evidence, skip_reason, missing)
     last = warnings[-1]
-    problems = _later_evidence(facts, last.decided_on, evidence_ids,
-                               f"the warning on {_fmt(last.decided_on)}")
+    problems = _later_evidence(
+        facts, last.decided_on, evidence_ids, f"the warning on {_fmt(last.decided_on)}"
+    )
     return Verdict(CaseAction.FORMAL, tuple(problems))
 
 
-def formal_action_problems(plans: list[ActionPlan], starts_on: dt.date, vulnerabilities: Iterable[Vulnerability],
-                           serious_on_record: bool, communication_needs: Iterable[str] = (),
-                           spoc_requested: bool = False) -> list[str]:
+def formal_action_problems(
+    plans: list[ActionPlan],
+    starts_on: dt.date,
+    vulnerabilities: Iterable[Vulnerability],
+    serious_on_record: bool,
+    communication_needs: Iterable[str] = (),
+    spoc_requested: bool = False,
+) -> list[str]:
     """Each proposed action: terms, a 3-12 month review, extreme actions only for extreme behaviour, no
     written-only restriction without an adjustment for a customer whose recorded needs may affect writing.
     A SPOC request can itself be the decision."""
     problems: list[str] = []
     if not plans:
-        return [] if spoc_requested else ["Choose at least one formal action, or request a single point of "
-                                          "contact from the Data Management Officer."]
+        return (
+            []
+            if spoc_requested
+            else [
+                "Choose at least one formal action, or request a single point of "
+                "contact from the Data Management Officer."
+            ]
+        )
     if any(p.kind == FormalActionType.SPOC for p in plans):
         problems.append(SPOC_ONLY_BY_REQUEST)
     kinds = [p.kind for p in plans]
     if len(set(kinds)) != len(kinds):
         problems.append("Each kind of formal action can be chosen once per decision.")
     earliest, latest = review_window(starts_on)
-    writing_needs = sorted({v.label.lower() for v in vulnerabilities if v in WRITING_VULNERABILITIES}
-                           | set(communication_needs))  # issue 16
+    writing_needs = sorted(
+        {v.label.lower() for v in vulnerabilities if v in WRITING_VULNERABILITIES} | set(communication_needs)
+    )  # issue 16
     for plan in plans:
         name = plan.kind.label
         if not (plan.terms or "").strip():
@@ -304,8 +381,10 @@ def formal_action_problems(plans: list[ActionPlan], starts_on: dt.date, vulnerab
         if plan.review_due is None:
             problems.append(f"{name}: set a review date between {_fmt(earliest)} and {_fmt(latest)}.")
         elif not earliest <= plan.review_due <= latest:
-            problems.append(f"{name}: the review date must be between 3 and 12 months after the start "
-                            f"({_fmt(earliest)} to {_fmt(latest)}).")
+            problems.append(
+                f"{name}: the review date must be between 3 and 12 months after the start "
+                f"({_fmt(earliest)} to {_fmt(latest)})."
+            )
         if plan.kind == FormalActionType.ONE_CHANNEL:
             if plan.channel is None:
                 problems.append(f"{name}: choose the one channel contact is limited to.")
@@ -314,25 +393,34 @@ def formal_action_problems(plans: list[ActionPlan], starts_on: dt.date, vulnerab
                     f"{name}: limiting contact to {plan.channel.label.lower()} only is a written-only "
                     f"restriction, and the customer has a recorded {', '.join(writing_needs)} need that may "
                     "affect writing. Record the reasonable adjustment it keeps (for example, a named "
-                    "officer phones to go through each letter) before this action can be taken.")
+                    "officer phones to go through each letter) before this action can be taken."
+                )
         if plan.kind in EXTREME_ACTIONS and not serious_on_record:
-            problems.append(f"{name} is for extreme cases (physical violence, threats or harassment), "
-                            "and none is recorded on this case.")
+            problems.append(
+                f"{name} is for extreme cases (physical violence, threats or harassment), "
+                "and none is recorded on this case."
+            )
         problems += court_date_problems(plan, starts_on)
     return problems
 
 
 def check_review(facts: CaseFacts) -> Verdict:
-    if (v := _closed(facts, CaseAction.REVIEW)):
+    if v := _closed(facts, CaseAction.REVIEW):
         return v
     if warning_in_force(facts) or reviewable_actions(facts):
         return Verdict(CaseAction.REVIEW)
     return Verdict(CaseAction.REVIEW, ("There is no warning or active restriction to review.",))
 
 
-def review_outcome_problems(subject: str, outcome: ReviewOutcome, held_on: dt.date,
-                            next_review_due: Optional[dt.date], counting_since: int,
-                            evidence_considered: str, new_terms: str = "") -> list[str]:
+def review_outcome_problems(
+    subject: str,
+    outcome: ReviewOutcome,
+    held_on: dt.date,
+    next_review_due: dt.date | None,
+    counting_since: int,
+    evidence_considered: str,
+    new_terms: str = "",
+) -> list[str]:
     """`subject` is 'warning' or 'formal_action'. `counting_since`: counting incidents since it began."""
     problems: list[str] = []
     if not (evidence_considered or "").strip():
@@ -341,9 +429,11 @@ def review_outcome_problems(subject: str, outcome: ReviewOutcome, held_on: dt.da
         if outcome not in REVIEW_OUTCOMES[SubjectType.WARNING]:
             problems.append("A warning review ends in 'no further action' or 'continued' with a new date.")
         if outcome == ReviewOutcome.NO_FURTHER_ACTION and counting_since:
-            problems.append(f"'No further action' is not possible: {counting_since} further incident(s) "
-                            "counting as evidence happened since the warning. Continue the warning "
-                            "with a new date, or take formal action.")
+            problems.append(
+                f"'No further action' is not possible: {counting_since} further incident(s) "
+                "counting as evidence happened since the warning. Continue the warning "
+                "with a new date, or take formal action."
+            )
     else:
         if outcome not in REVIEW_OUTCOMES[SubjectType.FORMAL_ACTION]:
             problems.append("A restriction review ends in lifted, varied or continued.")
@@ -354,22 +444,32 @@ def review_outcome_problems(subject: str, outcome: ReviewOutcome, held_on: dt.da
         if next_review_due is None:
             problems.append(f"Set the next review date, between {_fmt(earliest)} and {_fmt(latest)}.")
         elif not earliest <= next_review_due <= latest:
-            problems.append(f"The next review date must be between 3 and 12 months after this review "
-                            f"({_fmt(earliest)} to {_fmt(latest)}).")
+            problems.append(
+                f"The next review date must be between 3 and 12 months after this review "
+                f"({_fmt(earliest)} to {_fmt(latest)})."
+            )
     return problems
 
 
 def check_close(facts: CaseFacts, loose_end_reason: str = "") -> Verdict:
     """A case closes only when nothing is left open, unless the officer records why (issue 13)."""
-    if (v := _closed(facts, CaseAction.CLOSE)):
+    if v := _closed(facts, CaseAction.CLOSE):
         return v
     ends = loose_ends(facts)
     if not ends:
         return Verdict(CaseAction.CLOSE)
     if (loose_end_reason or "").strip():
-        return Verdict(CaseAction.CLOSE, needs_skip_reason=True, note="Closing with open items: " + "; ".join(ends))
-    return Verdict(CaseAction.CLOSE, ("Still open on this case: " + "; ".join(ends) + ". Deal with each "
-                                      "first, or record why the case closes anyway.",), needs_skip_reason=True)
+        return Verdict(
+            CaseAction.CLOSE, needs_skip_reason=True, note="Closing with open items: " + "; ".join(ends)
+        )
+    return Verdict(
+        CaseAction.CLOSE,
+        (
+            "Still open on this case: " + "; ".join(ends) + ". Deal with each "
+            "first, or record why the case closes anyway.",
+        ),
+        needs_skip_reason=True,
+    )
 
 
 def check_appeal(facts: CaseFacts) -> Verdict:
@@ -382,13 +482,21 @@ def next_actions(facts: CaseFacts) -> list[Verdict]:
     """Every action with whether the policy allows it now, and why not. Skip reasons are form
     input, so an escalation that needs one is shown as allowed with a note."""
     verdicts = []
-    counting = [i.id for i in facts.incidents if i.counts]   # the form lets the officer name them
-    for verdict in (check_informal(facts), check_warning(facts, skip_reason="?"),
-                    check_formal(facts, "?", counting), check_review(facts), check_appeal(facts),
-                    check_close(facts, loose_end_reason="?")):
+    counting = [i.id for i in facts.incidents if i.counts]  # the form lets the officer name them
+    for verdict in (
+        check_informal(facts),
+        check_warning(facts, skip_reason="?"),
+        check_formal(facts, "?", counting),
+        check_review(facts),
+        check_appeal(facts),
+        check_close(facts, loose_end_reason="?"),
+    ):
         if verdict.allowed and verdict.needs_skip_reason:
-            need = ("Record why it closes anyway." if verdict.action == CaseAction.CLOSE
-                    else "A reason for skipping must be recorded.")
+            need = (
+                "Record why it closes anyway."
+                if verdict.action == CaseAction.CLOSE
+                else "A reason for skipping must be recorded."
+            )
             verdict = Verdict(verdict.action, (), True, f"{verdict.note} {need}")
         verdicts.append(verdict)
     return verdicts

@@ -4,11 +4,12 @@ contact, never the reasons, incidents, categories or letters. Viewer look-ups ar
 The view is built from an explicit list of fields (never a whole row), so no argument a
 caller passes can make it return more: there is deliberately no "include details" switch.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Optional, Sequence
 
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session, aliased
@@ -17,12 +18,21 @@ from core.db import UnitOfWork
 from core.enums import ActionStatus, FormalActionType, RegisterStatus, Stage, channel_labels
 from core.errors import NotFound
 from core.models import (
-    Case, Customer, DisclosureLog, FormalAction, Incident, PvpConsideration, PvpEntry, ServiceArea, SpocEntry,
-    ThirdPartyContact, User,
+    Case,
+    Customer,
+    DisclosureLog,
+    FormalAction,
+    Incident,
+    PvpConsideration,
+    PvpEntry,
+    ServiceArea,
+    SpocEntry,
+    ThirdPartyContact,
+    User,
 )
 from core.permissions import Actor, Permission, require
-from core.policy.remedies import STEPS_ABOUT_CUSTOMER
 from core.policy.disclosure import ViewerSearch, normalise_name, viewer_search
+from core.policy.remedies import STEPS_ABOUT_CUSTOMER
 from core.services.customers import search_customers
 from core.validation import clean_line
 
@@ -31,48 +41,49 @@ from core.validation import clean_line
 # A SPOC is shown only from the SPOC register (clause 5, issue 13), never from a formal action.
 CONTACT_ARRANGEMENT_KINDS = frozenset(FormalActionType) - STEPS_ABOUT_CUSTOMER - {FormalActionType.SPOC}
 NO_SPOC_OFFICER = "The Data Management Officer (SPOC officer being replaced)"
-VIEWER_POSTCODE_LIMIT = 500     # customers sharing one postcode: a street, never the whole register
+VIEWER_POSTCODE_LIMIT = 500  # customers sharing one postcode: a street, never the whole register
 
 
 @dataclass(frozen=True)
 class SpocArrangement:
-    contact: str                      # the named single point of contact
-    email: Optional[str]
-    channels: tuple[str, ...]         # plain-English labels (core.enums.channel_labels)
-    contact_times: Optional[str]
-    contact_limit: Optional[str]
-    terms: Optional[str]
-    starts_on: Optional[dt.date]
+    contact: str  # the named single point of contact
+    email: str | None
+    channels: tuple[str, ...]  # plain-English labels (core.enums.channel_labels)
+    contact_times: str | None
+    contact_limit: str | None
+    terms: str | None
+    starts_on: dt.date | None
 
 
 @dataclass(frozen=True)
 class Restriction:
-    arrangement: str                  # the kind's label
-    terms: Optional[str]
-    starts_on: Optional[dt.date]
-    review_due: Optional[dt.date]
+    arrangement: str  # the kind's label
+    terms: str | None
+    starts_on: dt.date | None
+    review_due: dt.date | None
 
 
 @dataclass(frozen=True)
 class ThirdParty:
     contact_id: int
     name: str
-    relationship: Optional[str]
-    phone: Optional[str]
-    email: Optional[str]
-    started_on: Optional[dt.date]
+    relationship: str | None
+    phone: str | None
+    email: str | None
+    started_on: dt.date | None
 
 
 @dataclass(frozen=True)
 class Contact:
     name: str
-    email: Optional[str]
+    email: str | None
     about: str
 
 
 @dataclass(frozen=True)
 class Arrangements:
     """The arrangements in force for one customer and whom to contact: never a reason."""
+
     customer_id: int
     name: str
     housing_ref: str
@@ -91,8 +102,13 @@ class Arrangements:
     @property
     def in_force(self) -> bool:
         """True when anything is in force (the one test of "has arrangements")."""
-        return bool(self.single_point_of_contact or self.restrictions or self.red_flag
-                    or self.third_party_contact or self.interim_in_person)
+        return bool(
+            self.single_point_of_contact
+            or self.restrictions
+            or self.red_flag
+            or self.third_party_contact
+            or self.interim_in_person
+        )
 
 
 def arrangements_in_force(session: Session, customer_id: int, today: dt.date) -> Arrangements:
@@ -103,40 +119,68 @@ def arrangements_in_force(session: Session, customer_id: int, today: dt.date) ->
     customer = session.get(Customer, customer_id)
     if customer is None or customer.anonymised_at is not None:
         raise NotFound("No such customer.")
-    officer, deputy = aliased(User), aliased(User)   # issue 15: never name a disabled account
-    named = case((officer.active.is_(True), officer.name), (deputy.active.is_(True), deputy.name),
-                 else_=literal(NO_SPOC_OFFICER))
-    email = case((officer.active.is_(True), officer.email), (deputy.active.is_(True), deputy.email), else_=None)
+    officer, deputy = aliased(User), aliased(User)  # issue 15: never name a disabled account
+    named = case(
+        (officer.active.is_(True), officer.name),
+        (deputy.active.is_(True), deputy.name),
+        else_=literal(NO_SPOC_OFFICER),
+    )
+    email = case(
+        (officer.active.is_(True), officer.email), (deputy.active.is_(True), deputy.email), else_=None
+    )
     spocs = session.execute(
-        select(SpocEntry, named, email).join(officer, officer.id == SpocEntry.spoc_user_id)
+        select(SpocEntry, named, email)
+        .join(officer, officer.id == SpocEntry.spoc_user_id)
         .outerjoin(deputy, deputy.id == SpocEntry.deputy_user_id)
         .where(SpocEntry.customer_id == customer_id, SpocEntry.status == RegisterStatus.ACTIVE)
-        .order_by(SpocEntry.starts_on, SpocEntry.id)).all()
-    pvp = session.scalars(select(PvpEntry).where(PvpEntry.customer_id == customer_id,
-                                                 PvpEntry.status == RegisterStatus.ACTIVE)
-                          .order_by(PvpEntry.id)).all()
-    actions = session.scalars(select(FormalAction).where(
-        FormalAction.case.has(customer_id=customer_id), FormalAction.status == ActionStatus.ACTIVE,
-        FormalAction.kind.in_(CONTACT_ARRANGEMENT_KINDS))
-        .order_by(FormalAction.starts_on, FormalAction.id)).all()
-    third_parties = session.scalars(select(ThirdPartyContact).where(
-        ThirdPartyContact.customer_id == customer_id, ThirdPartyContact.active.is_(True))
-        .order_by(ThirdPartyContact.id)).all()
+        .order_by(SpocEntry.starts_on, SpocEntry.id)
+    ).all()
+    pvp = session.scalars(
+        select(PvpEntry)
+        .where(PvpEntry.customer_id == customer_id, PvpEntry.status == RegisterStatus.ACTIVE)
+        .order_by(PvpEntry.id)
+    ).all()
+    actions = session.scalars(
+        select(FormalAction)
+        .where(
+            FormalAction.case.has(customer_id=customer_id),
+            FormalAction.status == ActionStatus.ACTIVE,
+            FormalAction.kind.in_(CONTACT_ARRANGEMENT_KINDS),
+        )
+        .order_by(FormalAction.starts_on, FormalAction.id)
+    ).all()
+    third_parties = session.scalars(
+        select(ThirdPartyContact)
+        .where(ThirdPartyContact.customer_id == customer_id, ThirdPartyContact.active.is_(True))
+        .order_by(ThirdPartyContact.id)
+    ).all()
     view = Arrangements(
-        customer_id=customer.id, name=customer.full_name, housing_ref=customer.housing_ref,
+        customer_id=customer.id,
+        name=customer.full_name,
+        housing_ref=customer.housing_ref,
         address=customer.address,
         single_point_of_contact=tuple(
-            SpocArrangement(name, email, tuple(channel_labels(entry.channels)), entry.contact_times,
-                            entry.contact_limit, entry.terms, entry.starts_on)
-            for entry, name, email in spocs),
+            SpocArrangement(
+                name,
+                email,
+                tuple(channel_labels(entry.channels)),
+                entry.contact_times,
+                entry.contact_limit,
+                entry.terms,
+                entry.starts_on,
+            )
+            for entry, name, email in spocs
+        ),
         restrictions=tuple(Restriction(a.kind.label, a.terms, a.starts_on, a.review_due) for a in actions),
         two_officers_on_visits=any(p.two_officers_on_visits for p in pvp),
         red_flag=bool(pvp),
         visit_arrangements=tuple(p.arrangements for p in pvp if p.arrangements),
-        third_party_contact=tuple(ThirdParty(t.id, t.name, t.relationship_to_customer, t.phone, t.email,
-                                             t.started_on)
-                                  for t in third_parties),
-        interim_in_person=interim_in_person(session, customer_id))
+        third_party_contact=tuple(
+            ThirdParty(t.id, t.name, t.relationship_to_customer, t.phone, t.email, t.started_on)
+            for t in third_parties
+        ),
+        interim_in_person=interim_in_person(session, customer_id),
+    )
     if not view.in_force:
         return view
     return replace(view, whom_to_contact=_whom_to_contact(session, customer_id, view, pvp))
@@ -149,35 +193,46 @@ def interim_in_person(session: Session, customer_id: int) -> tuple[str, ...]:
     rows = session.scalars(
         select(Incident.in_person_arrangement)
         .join(PvpConsideration, PvpConsideration.incident_id == Incident.id)
-        .where(Incident.customer_id == customer_id, Incident.in_person_arrangement != "",
-               PvpConsideration.status != "closed")
-        .order_by(Incident.occurred_at, Incident.id)).all()
+        .where(
+            Incident.customer_id == customer_id,
+            Incident.in_person_arrangement != "",
+            PvpConsideration.status != "closed",
+        )
+        .order_by(Incident.occurred_at, Incident.id)
+    ).all()
     return tuple(dict.fromkeys(rows))
 
 
-def _whom_to_contact(session: Session, customer_id: int, view: Arrangements,
-                     pvp: Sequence[PvpEntry]) -> tuple[Contact, ...]:
+def _whom_to_contact(
+    session: Session, customer_id: int, view: Arrangements, pvp: Sequence[PvpEntry]
+) -> tuple[Contact, ...]:
     """The named SPOC; otherwise the (active) owner of each of the customer's open cases; and the H&S
     Well-being Officer for visit arrangements when a red flag is present."""
-    people = [Contact(spoc.contact, spoc.email, "Single point of contact: all contact")
-              for spoc in view.single_point_of_contact]
+    people = [
+        Contact(spoc.contact, spoc.email, "Single point of contact: all contact")
+        for spoc in view.single_point_of_contact
+    ]
     if not people:  # the officer of each open case: a customer may have one per service area
         rows = session.execute(
             select(User.name, User.email, ServiceArea.name)
-            .join(Case, Case.owner_id == User.id).join(ServiceArea, ServiceArea.id == Case.service_area_id)
+            .join(Case, Case.owner_id == User.id)
+            .join(ServiceArea, ServiceArea.id == Case.service_area_id)
             .where(Case.customer_id == customer_id, Case.stage != Stage.CLOSED, User.active.is_(True))
-            .order_by(Case.id.desc())).all()
+            .order_by(Case.id.desc())
+        ).all()
         people += [Contact(name, email, f"These arrangements ({area})") for name, email, area in rows]
     approvers = {p.approved_by_id for p in pvp if p.approved_by_id}
     if approvers:
-        for name, email in session.execute(select(User.name, User.email).where(User.id.in_(approvers))
-                                           .order_by(User.id)).all():
+        for name, email in session.execute(
+            select(User.name, User.email).where(User.id.in_(approvers)).order_by(User.id)
+        ).all():
             people.append(Contact(name, email, "Visit arrangements (H&S Well-being Officer)"))
     return tuple(people)
 
 
-def arrangements_for(actor: Actor, customer_id: int, uow: UnitOfWork,
-                     today: Optional[dt.date] = None) -> Arrangements:
+def arrangements_for(
+    actor: Actor, customer_id: int, uow: UnitOfWork, today: dt.date | None = None
+) -> Arrangements:
     """Arrangements in force. A viewer's look-up is recorded in the disclosure log, whether or
     not any arrangement is found."""
     require(actor, Permission.VIEW_ARRANGEMENTS)
@@ -196,28 +251,34 @@ def has_arrangements(view: Arrangements) -> bool:
 @dataclass(frozen=True)
 class DisclosureRow:
     at: dt.datetime
-    viewer: str          # username
+    viewer: str  # username
     viewer_name: str
     customer_id: int
     customer: str
     housing_ref: str
 
 
-def disclosure_log(actor: Actor, uow: UnitOfWork, customer_id: Optional[int] = None,
-                   limit: int = 500) -> list[DisclosureRow]:
+def disclosure_log(
+    actor: Actor, uow: UnitOfWork, customer_id: int | None = None, limit: int = 500
+) -> list[DisclosureRow]:
     """The DMO's record that arrangements were shared on a need-to-know basis: who saw which
     customer's arrangements (or found them by a search), and when (newest first)."""
     require(actor, Permission.VIEW_DISCLOSURES)
     with uow:
-        stmt = (select(DisclosureLog, User.username, User.name, Customer)
-                .join(User, User.id == DisclosureLog.viewer_id)
-                .join(Customer, Customer.id == DisclosureLog.customer_id))
+        stmt = (
+            select(DisclosureLog, User.username, User.name, Customer)
+            .join(User, User.id == DisclosureLog.viewer_id)
+            .join(Customer, Customer.id == DisclosureLog.customer_id)
+        )
         if customer_id is not None:
             stmt = stmt.where(DisclosureLog.customer_id == customer_id)
-        rows = uow.session.execute(stmt.order_by(DisclosureLog.at.desc(), DisclosureLog.id.desc())
-                                   .limit(limit)).all()
-        return [DisclosureRow(log.at, username, name, c.id, c.full_name, c.housing_ref)
-                for log, username, name, c in rows]
+        rows = uow.session.execute(
+            stmt.order_by(DisclosureLog.at.desc(), DisclosureLog.id.desc()).limit(limit)
+        ).all()
+        return [
+            DisclosureRow(log.at, username, name, c.id, c.full_name, c.housing_ref)
+            for log, username, name, c in rows
+        ]
 
 
 @dataclass(frozen=True)
@@ -239,11 +300,17 @@ def _viewer_matches(session: Session, wanted: ViewerSearch) -> list[Customer]:
         return [found] if found is not None else []
     # Postcodes are ASCII, so the database narrows by postcode; names (Łukasz, Siân) are
     # compared casefolded in Python, where every alphabet folds the same way on both databases.
-    same_postcode = session.scalars(select(Customer).where(
-        func.upper(func.replace(Customer.postcode, " ", "")) == wanted.postcode, live)
-        .order_by(Customer.id).limit(VIEWER_POSTCODE_LIMIT)).all()
-    return [c for c in same_postcode
-            if wanted.full_name in (normalise_name(f"{c.first_name} {c.last_name}"), normalise_name(c.full_name))]
+    same_postcode = session.scalars(
+        select(Customer)
+        .where(func.upper(func.replace(Customer.postcode, " ", "")) == wanted.postcode, live)
+        .order_by(Customer.id)
+        .limit(VIEWER_POSTCODE_LIMIT)
+    ).all()
+    return [
+        c
+        for c in same_postcode
+        if wanted.full_name in (normalise_name(f"{c.first_name} {c.last_name}"), normalise_name(c.full_name))
+    ]
 
 
 def find_customers(actor: Actor, query: str, uow: UnitOfWork) -> list[CustomerMatch]:
@@ -253,8 +320,10 @@ def find_customers(actor: Actor, query: str, uow: UnitOfWork) -> list[CustomerMa
     customer a viewer's search shows is recorded in the disclosure log."""
     require(actor, Permission.VIEW_ARRANGEMENTS)
     if actor.can(Permission.VIEW_CASES):
-        return [CustomerMatch(r["id"], r["name"], r["housing_ref"], r["address"])
-                for r in search_customers(actor, query, uow)]
+        return [
+            CustomerMatch(r["id"], r["name"], r["housing_ref"], r["address"])
+            for r in search_customers(actor, query, uow)
+        ]
     wanted = viewer_search(clean_line(query, "Search", max_len=100))
     with uow:
         found = _viewer_matches(uow.session, wanted)

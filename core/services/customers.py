@@ -1,10 +1,11 @@
 """Customer records: create, find, read, correct (with a reason, clause 6), vulnerabilities
 (clause 2.3) and third-party contact (clause 4.1)."""
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 from sqlalchemy import func, or_, select
 
@@ -32,13 +33,12 @@ class CustomerDetails:
     phone: str = ""
     email: str = ""
     preferred_contact: str = Channel.PHONE.value
-    service_area_id: Optional[int] = None
-    vulnerabilities: dict[str, str] = field(default_factory=dict)   # kind code -> details
+    service_area_id: int | None = None
+    vulnerabilities: dict[str, str] = field(default_factory=dict)  # kind code -> details
 
 
 def search_text_for(c: Customer) -> str:
-    parts = (c.first_name, c.last_name, c.housing_ref, c.address_line1, c.address_line2,
-             c.town, c.postcode)
+    parts = (c.first_name, c.last_name, c.housing_ref, c.address_line1, c.address_line2, c.town, c.postcode)
     return " ".join(p for p in parts if p).lower()[:600]
 
 
@@ -46,8 +46,9 @@ def _clean(details: CustomerDetails) -> dict:
     return {
         "first_name": clean_line(details.first_name, "First name", required=True, max_len=100),
         "last_name": clean_line(details.last_name, "Last name", required=True, max_len=100),
-        "housing_ref": clean_line(details.housing_ref, "Housing-system reference", required=True,
-                                  max_len=40).upper(),
+        "housing_ref": clean_line(
+            details.housing_ref, "Housing-system reference", required=True, max_len=40
+        ).upper(),
         "title": clean_line(details.title, "Title", max_len=20),
         "address_line1": clean_line(details.address_line1, "Address line 1"),
         "address_line2": clean_line(details.address_line2, "Address line 2"),
@@ -69,16 +70,22 @@ def create_customer(actor: Actor, details: CustomerDetails, uow: UnitOfWork) -> 
         customer = Customer(**values)
         customer.search_text = search_text_for(customer)
         for kind, text in details.vulnerabilities.items():
-            customer.vulnerabilities.append(CustomerVulnerability(
-                kind=parse_enum(Vulnerability, kind, "Vulnerability"),
-                details=clean_text(text, "Vulnerability details"), recorded_by_id=actor.user_id))
+            customer.vulnerabilities.append(
+                CustomerVulnerability(
+                    kind=parse_enum(Vulnerability, kind, "Vulnerability"),
+                    details=clean_text(text, "Vulnerability details"),
+                    recorded_by_id=actor.user_id,
+                )
+            )
         uow.session.add(customer)
         uow.audit(actor, "create_customer", customer, after=snapshot(customer))
         uow.commit()
         return customer.id
 
 
-def search_customers(actor: Actor, query: str, uow: UnitOfWork, limit: int = SEARCH_LIMIT) -> list[CustomerRow]:
+def search_customers(
+    actor: Actor, query: str, uow: UnitOfWork, limit: int = SEARCH_LIMIT
+) -> list[CustomerRow]:
     """Find by name, housing reference or address fragment (case-insensitive)."""
     if not (actor.can(Permission.VIEW_CASES) or actor.can(Permission.VIEW_ARRANGEMENTS)):
         require(actor, Permission.VIEW_CASES)
@@ -86,26 +93,34 @@ def search_customers(actor: Actor, query: str, uow: UnitOfWork, limit: int = SEA
     if not words:
         return []
     with uow:
-        if len(words) == 1:   # an exact housing reference: one indexed look-up
-            exact = uow.session.scalar(select(Customer).where(Customer.housing_ref == words[0].upper(),
-                                                              Customer.anonymised_at.is_(None)))
+        if len(words) == 1:  # an exact housing reference: one indexed look-up
+            exact = uow.session.scalar(
+                select(Customer).where(
+                    Customer.housing_ref == words[0].upper(), Customer.anonymised_at.is_(None)
+                )
+            )
             if exact is not None:
                 return [_summary(exact)]
         stmt = select(Customer).where(Customer.anonymised_at.is_(None))
         for word in words[:5]:
             pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            stmt = stmt.where(or_(Customer.search_text.like(pattern, escape="\\"),
-                                  Customer.housing_ref == word.upper()))
+            stmt = stmt.where(
+                or_(Customer.search_text.like(pattern, escape="\\"), Customer.housing_ref == word.upper())
+            )
         # Ordering by an expression (not the indexed column) keeps the planner from walking the
         # last-name index row by row, which is ~10x slower when few customers match (bench/timeline.py).
-        rows = uow.session.scalars(stmt.order_by(func.lower(Customer.last_name), func.lower(Customer.first_name),
-                                                 Customer.id).limit(limit))
+        rows = uow.session.scalars(
+            stmt.order_by(func.lower(Customer.last_name), func.lower(Customer.first_name), Customer.id).limit(
+                limit
+            )
+        )
         return [_summary(c) for c in rows]
 
 
 @dataclass(frozen=True)
 class CustomerRow(ReadModel):
     """One search result."""
+
     id: int
     name: str
     housing_ref: str
@@ -123,14 +138,15 @@ class VulnerabilityRow(ReadModel):
 @dataclass(frozen=True)
 class ContactRow(ReadModel):
     """Contact via a third party (clause 4.1)."""
+
     id: int
     name: str
     relationship_to_customer: str
     phone: str
     email: str
     active: bool
-    started_on: Optional[dt.date]
-    stopped_on: Optional[dt.date]
+    started_on: dt.date | None
+    stopped_on: dt.date | None
     stopped_reason: str
 
 
@@ -138,6 +154,7 @@ class ContactRow(ReadModel):
 class CustomerRecord(ReadModel):
     """A customer's record as the Customers page shows and corrects it. `version` is what a
     correction sends back as expected_version."""
+
     id: int
     name: str
     housing_ref: str
@@ -153,10 +170,10 @@ class CustomerRecord(ReadModel):
     email: str
     preferred_contact: Channel
     preferred_contact_label: str
-    service_area_id: Optional[int]
+    service_area_id: int | None
     legal_hold: bool
-    created_at: Optional[dt.datetime]
-    amended_at: Optional[dt.datetime]
+    created_at: dt.datetime | None
+    amended_at: dt.datetime | None
     amended_by: str
     version: int
     vulnerabilities: tuple[VulnerabilityRow, ...]
@@ -168,9 +185,17 @@ def _summary(c: Customer) -> CustomerRow:
 
 
 def _contact(t: ThirdPartyContact) -> ContactRow:
-    return ContactRow(id=t.id, name=t.name, relationship_to_customer=t.relationship_to_customer, phone=t.phone,
-                      email=t.email, active=t.active, started_on=t.started_on, stopped_on=t.stopped_on,
-                      stopped_reason=t.stopped_reason)
+    return ContactRow(
+        id=t.id,
+        name=t.name,
+        relationship_to_customer=t.relationship_to_customer,
+        phone=t.phone,
+        email=t.email,
+        active=t.active,
+        started_on=t.started_on,
+        stopped_on=t.stopped_on,
+        stopped_reason=t.stopped_reason,
+    )
 
 
 def get_customer(actor: Actor, customer_id: int, uow: UnitOfWork) -> CustomerRecord:
@@ -181,15 +206,33 @@ def get_customer(actor: Actor, customer_id: int, uow: UnitOfWork) -> CustomerRec
             raise NotFound("No such customer.")
         amended_by = uow.session.get(User, c.amended_by_id) if c.amended_by_id else None
         return CustomerRecord(
-            id=c.id, name=c.full_name, housing_ref=c.housing_ref, title=c.title, first_name=c.first_name,
-            last_name=c.last_name, address=c.address, address_line1=c.address_line1,
-            address_line2=c.address_line2, town=c.town, postcode=c.postcode, phone=c.phone, email=c.email,
-            preferred_contact=c.preferred_contact, preferred_contact_label=c.preferred_contact.label,
-            service_area_id=c.service_area_id, legal_hold=c.legal_hold, created_at=c.created_at,
-            amended_at=c.amended_at, amended_by=amended_by.name if amended_by else "", version=c.version,
-            vulnerabilities=tuple(VulnerabilityRow(id=v.id, kind=v.kind, label=v.kind.label, details=v.details)
-                                  for v in c.vulnerabilities),
-            third_party_contacts=tuple(_contact(t) for t in c.third_party_contacts))
+            id=c.id,
+            name=c.full_name,
+            housing_ref=c.housing_ref,
+            title=c.title,
+            first_name=c.first_name,
+            last_name=c.last_name,
+            address=c.address,
+            address_line1=c.address_line1,
+            address_line2=c.address_line2,
+            town=c.town,
+            postcode=c.postcode,
+            phone=c.phone,
+            email=c.email,
+            preferred_contact=c.preferred_contact,
+            preferred_contact_label=c.preferred_contact.label,
+            service_area_id=c.service_area_id,
+            legal_hold=c.legal_hold,
+            created_at=c.created_at,
+            amended_at=c.amended_at,
+            amended_by=amended_by.name if amended_by else "",
+            version=c.version,
+            vulnerabilities=tuple(
+                VulnerabilityRow(id=v.id, kind=v.kind, label=v.kind.label, details=v.details)
+                for v in c.vulnerabilities
+            ),
+            third_party_contacts=tuple(_contact(t) for t in c.third_party_contacts),
+        )
 
 
 def _get(uow: UnitOfWork, customer_id: int, lock: bool = False) -> Customer:
@@ -201,15 +244,24 @@ def _get(uow: UnitOfWork, customer_id: int, lock: bool = False) -> Customer:
     return customer
 
 
-def add_third_party_contact(actor: Actor, customer_id: int, name: str, relationship: str,
-                            uow: UnitOfWork, phone: str = "", email: str = "") -> int:
+def add_third_party_contact(
+    actor: Actor,
+    customer_id: int,
+    name: str,
+    relationship: str,
+    uow: UnitOfWork,
+    phone: str = "",
+    email: str = "",
+) -> int:
     require(actor, Permission.RECORD_INCIDENTS)
     with uow:
         customer = _get(uow, customer_id)
         contact = ThirdPartyContact(
             name=clean_line(name, "Third party's name", required=True),
             relationship_to_customer=clean_line(relationship, "Relationship", max_len=100),
-            phone=clean_line(phone, "Phone", max_len=40), email=clean_line(email, "Email"))
+            phone=clean_line(phone, "Phone", max_len=40),
+            email=clean_line(email, "Email"),
+        )
         customer.third_party_contacts.append(contact)
         uow.audit(actor, "add_third_party_contact", contact, after=snapshot(contact))
         uow.commit()
@@ -220,17 +272,33 @@ def customer_details(customer: Customer) -> CustomerDetails:
     """A customer's current details, as a correction starts from them (vulnerabilities are
     recorded and removed on their own, so they are left out)."""
     return CustomerDetails(
-        first_name=customer.first_name, last_name=customer.last_name, housing_ref=customer.housing_ref,
-        title=customer.title, address_line1=customer.address_line1, address_line2=customer.address_line2,
-        town=customer.town, postcode=customer.postcode, phone=customer.phone, email=customer.email,
-        preferred_contact=customer.preferred_contact.value, service_area_id=customer.service_area_id)
+        first_name=customer.first_name,
+        last_name=customer.last_name,
+        housing_ref=customer.housing_ref,
+        title=customer.title,
+        address_line1=customer.address_line1,
+        address_line2=customer.address_line2,
+        town=customer.town,
+        postcode=customer.postcode,
+        phone=customer.phone,
+        email=customer.email,
+        preferred_contact=customer.preferred_contact.value,
+        service_area_id=customer.service_area_id,
+    )
 
 
-def apply_customer_correction(uow: UnitOfWork, actor: Actor, customer_id: int, details: CustomerDetails,
-                              reason: str, now: Optional[dt.datetime] = None, *,
-                              action: str = "amend_customer",
-                              redact_before: Optional[Callable[[dict], dict]] = None,
-                              expected_version: Optional[int] = None) -> dict:
+def apply_customer_correction(
+    uow: UnitOfWork,
+    actor: Actor,
+    customer_id: int,
+    details: CustomerDetails,
+    reason: str,
+    now: dt.datetime | None = None,
+    *,
+    action: str = "amend_customer",
+    redact_before: Callable[[dict], dict] | None = None,
+    expected_version: int | None = None,
+) -> dict:
     """The one place a customer's details are corrected (clause 6): checks the details, changes
     the record, refreshes its search text, marks it 'amended on ... by ...' and audits the
     before/after with the reason. It does not check permissions or commit: the caller does both
@@ -248,7 +316,8 @@ def apply_customer_correction(uow: UnitOfWork, actor: Actor, customer_id: int, d
     if customer.anonymised_at is not None:
         raise PolicyError("This customer's record has been anonymised and cannot be changed.")
     if values["housing_ref"] != customer.housing_ref and uow.session.scalar(
-            select(Customer.id).where(Customer.housing_ref == values["housing_ref"])):
+        select(Customer.id).where(Customer.housing_ref == values["housing_ref"])
+    ):
         raise PolicyError(f"A customer with reference {values['housing_ref']} already exists.")
     before = snapshot(customer)
     for key, value in values.items():
@@ -259,14 +328,21 @@ def apply_customer_correction(uow: UnitOfWork, actor: Actor, customer_id: int, d
         raise PolicyError("Nothing was changed, so there is nothing to correct.")
     customer.amended_at = now or utcnow()
     customer.amended_by_id = actor.user_id
-    uow.audit(actor, action, customer, before=redact_before(old) if redact_before else old,
-              after=new, reason=reason)
+    uow.audit(
+        actor, action, customer, before=redact_before(old) if redact_before else old, after=new, reason=reason
+    )
     return new
 
 
-def update_customer(actor: Actor, customer_id: int, details: CustomerDetails, reason: str,
-                    uow: UnitOfWork, now: Optional[dt.datetime] = None,
-                    expected_version: Optional[int] = None) -> None:
+def update_customer(
+    actor: Actor,
+    customer_id: int,
+    details: CustomerDetails,
+    reason: str,
+    uow: UnitOfWork,
+    now: dt.datetime | None = None,
+    expected_version: int | None = None,
+) -> None:
     """Correct a customer's details (clause 6). The reason is required; the earlier values stay
     in the audit log and the record shows 'amended on ... by ...'. Vulnerabilities are recorded
     and removed on their own (record_vulnerability / remove_vulnerability). `expected_version`
@@ -275,15 +351,15 @@ def update_customer(actor: Actor, customer_id: int, details: CustomerDetails, re
     reason = clean_text(reason, "Reason for the correction", required=True, max_len=2000)
     try:
         with uow:
-            apply_customer_correction(uow, actor, customer_id, details, reason, now,
-                                      expected_version=expected_version)
+            apply_customer_correction(
+                uow, actor, customer_id, details, reason, now, expected_version=expected_version
+            )
             uow.commit()
     except StaleRecord:
         raise StaleRecord("customer") from None
 
 
-def record_vulnerability(actor: Actor, customer_id: int, kind: str, details: str,
-                         uow: UnitOfWork) -> int:
+def record_vulnerability(actor: Actor, customer_id: int, kind: str, details: str, uow: UnitOfWork) -> int:
     """Record an underlying issue to consider (clause 2.3): disability, mental health,
     learning difficulties, language or another vulnerability."""
     require(actor, Permission.RECORD_INCIDENTS)
@@ -291,17 +367,24 @@ def record_vulnerability(actor: Actor, customer_id: int, kind: str, details: str
     text = clean_text(details, "Vulnerability details", max_len=2000)
     with uow:
         customer = _get(uow, customer_id)
-        vulnerability = CustomerVulnerability(kind=vulnerability_kind, details=text,
-                                              recorded_by_id=actor.user_id)
+        vulnerability = CustomerVulnerability(
+            kind=vulnerability_kind, details=text, recorded_by_id=actor.user_id
+        )
         customer.vulnerabilities.append(vulnerability)
         uow.audit(actor, "record_vulnerability", vulnerability, after=snapshot(vulnerability))
         uow.commit()
         return vulnerability.id
 
 
-def delete_vulnerability(uow: UnitOfWork, actor: Actor, vulnerability_id: int, reason: str, *,
-                         action: str = "remove_vulnerability",
-                         redact_before: Optional[Callable[[dict], dict]] = None) -> int:
+def delete_vulnerability(
+    uow: UnitOfWork,
+    actor: Actor,
+    vulnerability_id: int,
+    reason: str,
+    *,
+    action: str = "remove_vulnerability",
+    redact_before: Callable[[dict], dict] | None = None,
+) -> int:
     """The one place a recorded vulnerability is removed: deletes it and audits the removed entry
     with the reason. No permission check and no commit: the caller does both (see
     apply_customer_correction). Returns the customer's id."""
@@ -312,9 +395,15 @@ def delete_vulnerability(uow: UnitOfWork, actor: Actor, vulnerability_id: int, r
         raise NotFound("No such vulnerability record.")
     before = snapshot(vulnerability)
     customer_id = vulnerability.customer_id
-    uow.audit(actor, action, entity_type="customer_vulnerability", entity_id=vulnerability.id,
-              customer_id=customer_id, before=redact_before(before) if redact_before else before,
-              reason=reason)
+    uow.audit(
+        actor,
+        action,
+        entity_type="customer_vulnerability",
+        entity_id=vulnerability.id,
+        customer_id=customer_id,
+        before=redact_before(before) if redact_before else before,
+        reason=reason,
+    )
     uow.session.delete(vulnerability)
     return customer_id
 
@@ -329,8 +418,9 @@ def remove_vulnerability(actor: Actor, vulnerability_id: int, reason: str, uow: 
         uow.commit()
 
 
-def stop_third_party_contact(actor: Actor, contact_id: int, reason: str, uow: UnitOfWork,
-                             today: Optional[dt.date] = None) -> None:
+def stop_third_party_contact(
+    actor: Actor, contact_id: int, reason: str, uow: UnitOfWork, today: dt.date | None = None
+) -> None:
     """Stop contact via a third party (clause 4.1: e.g. that person behaved unacceptably);
     NPH then deals directly with the customer. The reason is required."""
     require(actor, Permission.RECORD_INCIDENTS)
@@ -354,6 +444,7 @@ def stop_third_party_contact(actor: Actor, contact_id: int, reason: str, uow: Un
 class OpenCaseRow(ReadModel):
     """One of a customer's open cases, for a case chooser: a customer may have an open case in
     each service area, each on its own stage (clause 5). `can_act`: the actor may change it."""
+
     case_id: int
     service_area_id: int
     service_area: str
@@ -370,7 +461,11 @@ def open_cases(actor: Actor, customer_id: int, uow: UnitOfWork) -> list[OpenCase
         rows = uow.session.execute(
             select(Case.id, Case.service_area_id, ServiceArea.name, Case.stage)
             .join(ServiceArea, ServiceArea.id == Case.service_area_id)
-            .where(Case.customer_id == customer_id, Case.stage != Stage.CLOSED).order_by(Case.id)).all()
-        found = [OpenCaseRow(i, area_id, area, stage, stage.label, acts_in_area(actor, area_id))
-                 for i, area_id, area, stage in rows]
+            .where(Case.customer_id == customer_id, Case.stage != Stage.CLOSED)
+            .order_by(Case.id)
+        ).all()
+        found = [
+            OpenCaseRow(i, area_id, area, stage, stage.label, acts_in_area(actor, area_id))
+            for i, area_id, area, stage in rows
+        ]
         return sorted(found, key=lambda r: (r.service_area_id != actor.service_area_id, r.case_id))

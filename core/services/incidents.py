@@ -4,11 +4,12 @@ interim in-person arrangement a violent incident puts in force (clause 4.1) and 
 factual-language prompt. An incident joins the customer's open case in the service area it
 happened in, or opens one there (clause 5). Corrections (clause 6) need a reason and keep the
 earlier version in the audit log."""
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,15 +18,29 @@ from core.db import UnitOfWork, changed_fields, snapshot
 from core.enums import Behaviour, Category, Channel, EvidenceSource, Stage
 from core.errors import NotFound, PolicyError, StaleRecord
 from core.models import (
-    Case, Customer, Incident, IncidentBehaviour, PvpConsideration, ServiceArea, ServiceReferral, utcnow,
+    Case,
+    Customer,
+    Incident,
+    IncidentBehaviour,
+    PvpConsideration,
+    ServiceArea,
+    ServiceReferral,
+    utcnow,
 )
 from core.permissions import Actor, Permission, require, require_area
 from core.policy import incidents as rules
 from core.policy.language import check_language
 from core.services import registers
 from core.services.incident_records import (  # noqa: F401  (public names, kept importable here)
-    IncidentRecord, IncidentRow, ReferralRow, SavedIncident, get_incident, list_incidents,
-    list_service_referrals, resolve_service_referral, saved_incident,
+    IncidentRecord,
+    IncidentRow,
+    ReferralRow,
+    SavedIncident,
+    get_incident,
+    list_incidents,
+    list_service_referrals,
+    resolve_service_referral,
+    saved_incident,
 )
 from core.validation import clean_line, clean_text, not_in_future, parse_enum
 
@@ -39,20 +54,20 @@ class NewIncident:
     behaviours: list[str]
     description: str
     evidence_source: str
-    service_area_id: Optional[int] = None
+    service_area_id: int | None = None
     third_party_name: str = ""
     witnesses: str = ""
     staff_affected: str = ""
     violence_or_threat: bool = False
     police_reference: str = ""
     police_not_referred_reason: str = ""
-    in_person_arrangement: str = ""    # violence: one of rules.INTERIM_ARRANGEMENTS, or "other"
+    in_person_arrangement: str = ""  # violence: one of rules.INTERIM_ARRANGEMENTS, or "other"
     in_person_arrangement_other: str = ""
     service_failure: bool = False
-    referral_service_area_id: Optional[int] = None
+    referral_service_area_id: int | None = None
     referral_description: str = ""
-    wording_checked: bool = False      # the recorder saw the language prompt and keeps the wording
-    submission_token: str = ""         # one per form submission: saving the same one twice saves once
+    wording_checked: bool = False  # the recorder saw the language prompt and keeps the wording
+    submission_token: str = ""  # one per form submission: saving the same one twice saves once
     extra: dict = field(default_factory=dict)
 
 
@@ -74,13 +89,13 @@ class WordingToCheck(PolicyError):
         super().__init__(
             f"Check the wording of the description before saving. Please rephrase: {listed}. "
             "Records must be factual, first-hand and free of personal comments. If the wording is "
-            "right as it stands, tick 'I have checked the wording' and save again.")
+            "right as it stands, tick 'I have checked the wording' and save again."
+        )
 
 
 def language_flags(description: str) -> list[dict]:
     """The phrases in a description to rephrase, with the kind of problem and advice."""
-    return [{"phrase": f.phrase, "kind": f.kind, "advice": f.advice}
-            for f in check_language(description)]
+    return [{"phrase": f.phrase, "kind": f.kind, "advice": f.advice} for f in check_language(description)]
 
 
 def _validated(actor: Actor, new: NewIncident, now: dt.datetime) -> dict:
@@ -117,8 +132,10 @@ def _validated(actor: Actor, new: NewIncident, now: dt.datetime) -> dict:
         "staff_affected": check(clean_line, new.staff_affected, "Staff or contractor affected") or "",
         "violence_or_threat": bool(new.violence_or_threat),
         "police_reference": check(clean_line, new.police_reference, "Police reference", max_len=60) or "",
-        "police_not_referred_reason": check(clean_text, new.police_not_referred_reason,
-                                            "Reason for no police referral", max_len=2000) or "",
+        "police_not_referred_reason": check(
+            clean_text, new.police_not_referred_reason, "Reason for no police referral", max_len=2000
+        )
+        or "",
         "service_failure": bool(new.service_failure),
     }
     if category is not None and None not in behaviours:
@@ -127,10 +144,12 @@ def _validated(actor: Actor, new: NewIncident, now: dt.datetime) -> dict:
         problems += rules.recordable_source_problems(source)
         problems += rules.evidence_problems(source, values["third_party_name"])
     other = check(clean_line, new.in_person_arrangement_other, "Interim in-person arrangement") or ""
-    problems += rules.interim_arrangement_problems(values["violence_or_threat"], new.in_person_arrangement,
-                                                   other)
-    problems += rules.violence_problems(values["violence_or_threat"], values["police_reference"],
-                                        values["police_not_referred_reason"])
+    problems += rules.interim_arrangement_problems(
+        values["violence_or_threat"], new.in_person_arrangement, other
+    )
+    problems += rules.violence_problems(
+        values["violence_or_threat"], values["police_reference"], values["police_not_referred_reason"]
+    )
     if new.service_failure and not new.referral_service_area_id:
         problems.append("Name the service area the service failure is referred to.")
     if new.service_failure and not (new.referral_description or "").strip():
@@ -141,8 +160,9 @@ def _validated(actor: Actor, new: NewIncident, now: dt.datetime) -> dict:
     if flags and not new.wording_checked:
         raise WordingToCheck(flags)
     values["in_person_adjustment"] = values["violence_or_threat"]
-    values["in_person_arrangement"] = rules.interim_arrangement(values["violence_or_threat"],
-                                                                new.in_person_arrangement, other)
+    values["in_person_arrangement"] = rules.interim_arrangement(
+        values["violence_or_threat"], new.in_person_arrangement, other
+    )
     return values | {"behaviours": behaviours, "language_flags_kept": [f["phrase"] for f in flags]}
 
 
@@ -152,22 +172,37 @@ def open_case_for(uow: UnitOfWork, actor: Actor, customer: Customer, service_are
     # Lock the customer's row first (a no-op UPDATE: a row lock on PostgreSQL, the write lock
     # on SQLite), so two incidents logged at once for the same customer join one case rather
     # than each opening a case of its own.
-    uow.session.execute(update(Customer).where(Customer.id == customer.id)
-                        .values(id=Customer.id).execution_options(synchronize_session=False))
+    uow.session.execute(
+        update(Customer)
+        .where(Customer.id == customer.id)
+        .values(id=Customer.id)
+        .execution_options(synchronize_session=False)
+    )
     case = uow.session.scalar(
-        select(Case).where(Case.customer_id == customer.id, Case.service_area_id == service_area_id,
-                           Case.stage != Stage.CLOSED)
-        .order_by(Case.id.desc()).limit(1))
+        select(Case)
+        .where(
+            Case.customer_id == customer.id,
+            Case.service_area_id == service_area_id,
+            Case.stage != Stage.CLOSED,
+        )
+        .order_by(Case.id.desc())
+        .limit(1)
+    )
     if case is None:
-        case = Case(customer_id=customer.id, service_area_id=service_area_id,
-                    opened_by_id=actor.user_id, stage=Stage.NONE)
+        case = Case(
+            customer_id=customer.id,
+            service_area_id=service_area_id,
+            opened_by_id=actor.user_id,
+            stage=Stage.NONE,
+        )
         uow.session.add(case)
         uow.audit(actor, "open_case", case, after=snapshot(case))
     return case
 
 
-def apply_incident_effects(uow: UnitOfWork, actor: Actor, incident: Incident, form: NewIncident,
-                           before: Optional[dict] = None) -> None:
+def apply_incident_effects(
+    uow: UnitOfWork, actor: Actor, incident: Incident, form: NewIncident, before: dict | None = None
+) -> None:
     """The one place for what follows from an incident, when it is logged and when it is corrected
     (`before`: the incident's values before the correction): the case it belongs to is found or
     opened; violence or a threat newly on record (or a violent incident that newly counts as
@@ -189,9 +224,13 @@ def apply_incident_effects(uow: UnitOfWork, actor: Actor, incident: Incident, fo
         if uow.session.get(ServiceArea, form.referral_service_area_id) is None:
             raise PolicyError("The service area for the referral does not exist.")
         referral = ServiceReferral(
-            incident_id=incident.id, customer_id=incident.customer_id, case_id=incident.case_id,
-            service_area_id=form.referral_service_area_id, raised_by_id=actor.user_id,
-            description=clean_text(form.referral_description, "Referral description", required=True))
+            incident_id=incident.id,
+            customer_id=incident.customer_id,
+            case_id=incident.case_id,
+            service_area_id=form.referral_service_area_id,
+            raised_by_id=actor.user_id,
+            description=clean_text(form.referral_description, "Referral description", required=True),
+        )
         uow.session.add(referral)
         uow.audit(actor, "raise_service_referral", referral, after=snapshot(referral))
 
@@ -205,8 +244,7 @@ def _raise_pvp_consideration(uow: UnitOfWork, actor: Actor, incident: Incident) 
     uow.audit(actor, "raise_pvp_consideration", consideration, after=snapshot(consideration))
 
 
-def log_incident(actor: Actor, new: NewIncident, uow: UnitOfWork,
-                 now: Optional[dt.datetime] = None) -> int:
+def log_incident(actor: Actor, new: NewIncident, uow: UnitOfWork, now: dt.datetime | None = None) -> int:
     """Record an incident; returns its id. Nothing is saved if any check fails. Saving the same
     form submission again (same `submission_token`) returns the first incident's id and saves
     nothing more: no second incident, PVP consideration or referral."""
@@ -225,24 +263,33 @@ def log_incident(actor: Actor, new: NewIncident, uow: UnitOfWork,
         area_id = new.service_area_id or actor.service_area_id or customer.service_area_id
         if area_id is None or uow.session.get(ServiceArea, area_id) is None:
             raise PolicyError("Choose the service area the incident belongs to.")
-        incident = Incident(customer_id=customer.id, service_area_id=area_id,
-                            recorded_by_id=actor.user_id, submission_token=token, **values)
+        incident = Incident(
+            customer_id=customer.id,
+            service_area_id=area_id,
+            recorded_by_id=actor.user_id,
+            submission_token=token,
+            **values,
+        )
         incident.behaviours = [IncidentBehaviour(behaviour=b) for b in behaviours]
         try:
             apply_incident_effects(uow, actor, incident, new)
-            uow.audit(actor, "log_incident", incident,
-                      after=snapshot(incident) | {"behaviours": [b.value for b in behaviours]},
-                      reason=(f"Wording checked by the recorder; kept: {', '.join(kept)}" if kept else ""))
+            uow.audit(
+                actor,
+                "log_incident",
+                incident,
+                after=snapshot(incident) | {"behaviours": [b.value for b in behaviours]},
+                reason=(f"Wording checked by the recorder; kept: {', '.join(kept)}" if kept else ""),
+            )
             uow.commit()
         except IntegrityError:
-            uow.session.rollback()          # the same submission saved at the same moment: keep that one
+            uow.session.rollback()  # the same submission saved at the same moment: keep that one
             if token and (earlier := _saved_by(uow, token)) is not None:
                 return earlier
             raise
         return incident.id
 
 
-def _saved_by(uow: UnitOfWork, token: str) -> Optional[int]:
+def _saved_by(uow: UnitOfWork, token: str) -> int | None:
     return uow.session.scalar(select(Incident.id).where(Incident.submission_token == token))
 
 
@@ -256,19 +303,33 @@ def _incident_values(incident: Incident) -> dict:
 def incident_form(uow: UnitOfWork, incident: Incident) -> NewIncident:
     """An incident's current values as the correction form holds them, so a caller can change
     one field and amend. The wording counts as checked: it was checked when it was saved."""
-    referral = uow.session.scalar(select(ServiceReferral).where(ServiceReferral.incident_id == incident.id)
-                                  .order_by(ServiceReferral.id).limit(1))
+    referral = uow.session.scalar(
+        select(ServiceReferral)
+        .where(ServiceReferral.incident_id == incident.id)
+        .order_by(ServiceReferral.id)
+        .limit(1)
+    )
     return NewIncident(
-        customer_id=incident.customer_id, occurred_at=incident.occurred_at, channel=incident.channel.value,
-        category=incident.category.value, behaviours=[b.behaviour.value for b in incident.behaviours],
-        description=incident.description, evidence_source=incident.evidence_source.value,
-        service_area_id=incident.service_area_id, third_party_name=incident.third_party_name,
-        witnesses=incident.witnesses, staff_affected=incident.staff_affected,
-        violence_or_threat=incident.violence_or_threat, police_reference=incident.police_reference,
+        customer_id=incident.customer_id,
+        occurred_at=incident.occurred_at,
+        channel=incident.channel.value,
+        category=incident.category.value,
+        behaviours=[b.behaviour.value for b in incident.behaviours],
+        description=incident.description,
+        evidence_source=incident.evidence_source.value,
+        service_area_id=incident.service_area_id,
+        third_party_name=incident.third_party_name,
+        witnesses=incident.witnesses,
+        staff_affected=incident.staff_affected,
+        violence_or_threat=incident.violence_or_threat,
+        police_reference=incident.police_reference,
         police_not_referred_reason=incident.police_not_referred_reason,
-        **_arrangement_choice(incident.in_person_arrangement), service_failure=incident.service_failure,
+        **_arrangement_choice(incident.in_person_arrangement),
+        service_failure=incident.service_failure,
         referral_service_area_id=referral.service_area_id if referral else None,
-        referral_description=referral.description if referral else "", wording_checked=True)
+        referral_description=referral.description if referral else "",
+        wording_checked=True,
+    )
 
 
 def _arrangement_choice(wording: str) -> dict:
@@ -277,10 +338,18 @@ def _arrangement_choice(wording: str) -> dict:
     return {"in_person_arrangement": rules.OTHER_INTERIM_ARRANGEMENT, "in_person_arrangement_other": wording}
 
 
-def apply_incident_amendment(uow: UnitOfWork, actor: Actor, incident_id: int, changes: NewIncident,
-                             reason: str, now: dt.datetime, *, action: str = "amend_incident",
-                             redact_before: Optional[Callable[[dict], dict]] = None,
-                             expected_version: Optional[int] = None) -> dict:
+def apply_incident_amendment(
+    uow: UnitOfWork,
+    actor: Actor,
+    incident_id: int,
+    changes: NewIncident,
+    reason: str,
+    now: dt.datetime,
+    *,
+    action: str = "amend_incident",
+    redact_before: Callable[[dict], dict] | None = None,
+    expected_version: int | None = None,
+) -> dict:
     """The one place an incident is corrected (clause 6): every check made when logging, then
     the change, 'amended on ... by ...', the audit entry with the earlier version and the reason,
     and a PVP consideration or referral for newly ticked violence or service failure (the
@@ -302,11 +371,15 @@ def apply_incident_amendment(uow: UnitOfWork, actor: Actor, incident_id: int, ch
         raise StaleRecord("incident")
     require_area(actor, incident.service_area_id, "correct this incident")
     if changes.service_area_id and changes.service_area_id != incident.service_area_id:
-        raise PolicyError("An incident cannot be moved to another service area: it is filed to the case "
-                          "of the area it happened in.")
+        raise PolicyError(
+            "An incident cannot be moved to another service area: it is filed to the case "
+            "of the area it happened in."
+        )
     if changes.customer_id and changes.customer_id != incident.customer_id:
-        raise PolicyError("An incident cannot be moved to another customer: "
-                          "log it against the right customer and correct this one.")
+        raise PolicyError(
+            "An incident cannot be moved to another customer: "
+            "log it against the right customer and correct this one."
+        )
     if not changes.in_person_arrangement and incident.violence_or_threat and values["violence_or_threat"]:
         values["in_person_arrangement"] = incident.in_person_arrangement  # no new wording chosen: kept
     before = _incident_values(incident)
@@ -324,14 +397,21 @@ def apply_incident_amendment(uow: UnitOfWork, actor: Actor, incident_id: int, ch
     incident.amended_at = now
     incident.amended_by_id = actor.user_id
     apply_incident_effects(uow, actor, incident, changes, before=before)
-    uow.audit(actor, action, incident, before=redact_before(old) if redact_before else old,
-              after=new, reason=reason)
+    uow.audit(
+        actor, action, incident, before=redact_before(old) if redact_before else old, after=new, reason=reason
+    )
     return new
 
 
-def amend_incident(actor: Actor, incident_id: int, changes: NewIncident, reason: str,
-                   uow: UnitOfWork, now: Optional[dt.datetime] = None,
-                   expected_version: Optional[int] = None) -> None:
+def amend_incident(
+    actor: Actor,
+    incident_id: int,
+    changes: NewIncident,
+    reason: str,
+    uow: UnitOfWork,
+    now: dt.datetime | None = None,
+    expected_version: int | None = None,
+) -> None:
     """Correct an incident (clause 6). The reason is required; the earlier version stays in the
     audit log; the incident shows 'amended on ... by ...'. The customer cannot be changed.
     Newly ticked violence raises a PVP consideration; a newly ticked service failure raises
@@ -341,8 +421,9 @@ def amend_incident(actor: Actor, incident_id: int, changes: NewIncident, reason:
     reason = clean_text(reason, "Reason for the correction", required=True, max_len=2000)
     try:
         with uow:
-            apply_incident_amendment(uow, actor, incident_id, changes, reason, now,
-                                     expected_version=expected_version)
+            apply_incident_amendment(
+                uow, actor, incident_id, changes, reason, now, expected_version=expected_version
+            )
             uow.commit()
     except StaleRecord:
         raise StaleRecord("incident") from None

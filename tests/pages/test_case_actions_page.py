@@ -1,5 +1,6 @@
 """The case actions page (AppTest): escalate a case through every stage, see a refused
 escalation explained, and see a stale change refused clearly."""
+
 import datetime as dt
 
 from core.db import UnitOfWork
@@ -14,10 +15,15 @@ PAGE = "pages/case_actions.py"
 
 def incident_now(url, actor, customer_id, days_ago=0):
     now = utcnow()
-    new = NewIncident(customer_id=customer_id, occurred_at=now - dt.timedelta(days=days_ago, minutes=5),
-                      channel="email", category="unreasonable_demands", behaviours=["contact_overload"],
-                      description="27 emails in two days demanding a reply within the hour.",
-                      evidence_source="first_hand")
+    new = NewIncident(
+        customer_id=customer_id,
+        occurred_at=now - dt.timedelta(days=days_ago, minutes=5),
+        channel="email",
+        category="unreasonable_demands",
+        behaviours=["contact_overload"],
+        description="27 emails in two days demanding a reply within the hour.",
+        evidence_source="first_hand",
+    )
     return log_incident(actor, new, UnitOfWork(url), now=now)
 
 
@@ -47,7 +53,9 @@ def stage_metric(at):
 
 def underlying(at):
     labelled(at.checkbox, "Underlying issues and reasonable adjustments").check()
-    labelled(at.text_area, "Underlying issues considered").input("No recorded vulnerability; asked about support.")
+    labelled(at.text_area, "Underlying issues considered").input(
+        "No recorded vulnerability; asked about support."
+    )
 
 
 def test_escalate_through_every_stage_and_see_refusals_explained(app_db):
@@ -62,8 +70,10 @@ def test_escalate_through_every_stage_and_see_refusals_explained(app_db):
     # Issue 13: skipping a stage is not limited to a fixed list of behaviours; any serious behaviour
     # may skip one with a recorded reason, so the skip is offered with that condition.
     allowed = " ".join(texts(at.success))
-    assert "Allowed: Issue a warning (Fair Treatment Letter). Skipping the informal stage for another serious " \
-           "behaviour, with the reason saying why. A reason for skipping must be recorded." in allowed
+    assert (
+        "Allowed: Issue a warning (Fair Treatment Letter). Skipping the informal stage for another serious "
+        "behaviour, with the reason saying why. A reason for skipping must be recorded." in allowed
+    )
     assert "Not allowed: Issue a warning" not in " ".join(texts(at.warning))
 
     # Informal stage: leaving a step out is refused and named.
@@ -80,7 +90,9 @@ def test_escalate_through_every_stage_and_see_refusals_explained(app_db):
     assert stage_metric(at) == "Informal stage"
     assert any("Informal stage recorded" in s for s in texts(at.success))
     # A warning now needs a further incident: the refusal says so.
-    assert any("Not allowed: Issue a warning" in w and "since the informal stage on" in w for w in texts(at.warning))
+    assert any(
+        "Not allowed: Issue a warning" in w and "since the informal stage on" in w for w in texts(at.warning)
+    )
 
     # Warning: a further incident, then the Equality Act step is required.
     incident_now(app_db, tl, customer_id)
@@ -107,8 +119,10 @@ def test_escalate_through_every_stage_and_see_refusals_explained(app_db):
     assert not at.exception, at.exception
     assert stage_metric(at) == "Formal stage", texts(at.error)
     # Issue 13: closing with an active restriction needs a recorded reason.
-    assert any("Allowed: Close the case" in w and "active restriction" in w and "Record why" in w
-               for w in texts(at.success))
+    assert any(
+        "Allowed: Close the case" in w and "active restriction" in w and "Record why" in w
+        for w in texts(at.success)
+    )
 
     # Review: lifting the only restriction restores normal working; it does not close the case by itself.
     choose(at, "review")
@@ -134,10 +148,21 @@ def test_stale_change_is_refused_with_a_clear_message(app_db):
         case_id = u.session.get(Incident, incident_id).case_id
     # Someone else (another session of the area's team leader: teamleader2 is Repairs and may not
     # act on a Housing case, issue 13 item 6) records the informal stage after this page opened it.
-    cases.record_informal_stage(tl, case_id, cases.InformalDetails(
-        summary="Done by a colleague.", contact_made=True, behaviour_set_out=True, expectations_stated=True,
-        consequences_stated=True, root_cause_looked_for=True, third_party_offered=True),
-        cases.case_overview(tl, case_id, UnitOfWork(app_db)).version, UnitOfWork(app_db))
+    cases.record_informal_stage(
+        tl,
+        case_id,
+        cases.InformalDetails(
+            summary="Done by a colleague.",
+            contact_made=True,
+            behaviour_set_out=True,
+            expectations_stated=True,
+            consequences_stated=True,
+            root_cause_looked_for=True,
+            third_party_offered=True,
+        ),
+        cases.case_overview(tl, case_id, UnitOfWork(app_db)).version,
+        UnitOfWork(app_db),
+    )
     at.run()
     assert any("changed since you opened it" in w for w in texts(at.warning))
     choose(at, "close")
@@ -160,18 +185,29 @@ def test_appeal_against_a_spoc_on_the_register_goes_to_the_ict_ad(app_db):
     tl = actors["teamleader"]
     customer_id = a_customer(app_db, tl)
     incident_id = incident_now(app_db, tl, customer_id, days_ago=3)
-    with UnitOfWork(app_db) as u:   # set-up: the stage workflow is tested above; here the case just is formal
+    with UnitOfWork(app_db) as u:  # set-up: the stage workflow is tested above; here the case just is formal
         case_id = u.session.get(Incident, incident_id).case_id
         u.session.get(Case, case_id).stage = Stage.FORMAL
         u.commit()
     today = dt.date.today()
-    request_id = registers.request_spoc(tl, case_id, "Contact with five teams a day.", [incident_id],
-                                        UnitOfWork(app_db))
+    request_id = registers.request_spoc(
+        tl, case_id, "Contact with five teams a day.", [incident_id], UnitOfWork(app_db)
+    )
     entry_id = registers.record_spoc_meeting_and_decide(
-        actors["dmo"], request_id, today, "DMO; team leader", "Reviewed the incident log.", True,
-        "Repeated contact across teams.", UnitOfWork(app_db), spoc_user_id=tl.user_id, channels=["email"],
-        terms="All contact through the named officer by email.", starts_on=today,
-        review_due=add_months(today, 6)).entry_id
+        actors["dmo"],
+        request_id,
+        today,
+        "DMO; team leader",
+        "Reviewed the incident log.",
+        True,
+        "Repeated contact across teams.",
+        UnitOfWork(app_db),
+        spoc_user_id=tl.user_id,
+        channels=["email"],
+        terms="All contact through the named officer by email.",
+        starts_on=today,
+        review_due=add_months(today, 6),
+    ).entry_id
 
     at = case_page(customer_id)
     assert not at.exception
@@ -179,7 +215,7 @@ def test_appeal_against_a_spoc_on_the_register_goes_to_the_ict_ad(app_db):
     subject = labelled(at.selectbox, "Appeal against")
     spoc_options = [o for o in subject.options if o.startswith("Single point of contact (SPOC register)")]
     assert len(spoc_options) == 1
-    subject.set_value(f"spoc_entry:{entry_id}").run()   # the option is "<subject type>:<id>"
+    subject.set_value(f"spoc_entry:{entry_id}").run()  # the option is "<subject type>:<id>"
     assert any("Corporate Service and ICT" in i for i in texts(at.info))
     labelled(at.text_area, "Grounds of appeal").input("I need to speak to the repairs team directly.")
     labelled(at.button, "Record the appeal").click().run()
@@ -204,4 +240,7 @@ def test_appeal_against_a_spoc_on_the_register_goes_to_the_ict_ad(app_db):
     with UnitOfWork(app_db) as u:
         entry = u.session.get(SpocEntry, entry_id)
         assert (entry.channels, entry.contact_limit, entry.terms) == (
-            ["email", "phone"], "Three contacts a week", "All contact through the named officer by email.")
+            ["email", "phone"],
+            "Three contacts a week",
+            "All contact through the named officer by email.",
+        )

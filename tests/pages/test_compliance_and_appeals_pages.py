@@ -1,4 +1,5 @@
 """Compliance and appeals pages (AppTest)."""
+
 import datetime as dt
 
 from sqlalchemy import select
@@ -20,14 +21,36 @@ def a_warned_case(url, actors):
         case_id = u.session.get(Incident, first).case_id
     today = dt.date.today()
     version = lambda: cases.case_overview(tl, case_id, UnitOfWork(url)).version  # noqa: E731
-    informal = cases.record_informal_stage(tl, case_id, cases.InformalDetails(
-        summary="Spoke to the customer.", contact_made=True, behaviour_set_out=True, expectations_stated=True,
-        consequences_stated=True, root_cause_looked_for=True, third_party_offered=True,
-        decided_on=today - dt.timedelta(days=35)), version(), UnitOfWork(url))
+    informal = cases.record_informal_stage(
+        tl,
+        case_id,
+        cases.InformalDetails(
+            summary="Spoke to the customer.",
+            contact_made=True,
+            behaviour_set_out=True,
+            expectations_stated=True,
+            consequences_stated=True,
+            root_cause_looked_for=True,
+            third_party_offered=True,
+            decided_on=today - dt.timedelta(days=35),
+        ),
+        version(),
+        UnitOfWork(url),
+    )
     incident_now(url, tl, customer_id, days_ago=20)
-    warning = cases.issue_warning(tl, case_id, cases.WarningDecision(
-        reason="Further emails.", review_due=today - dt.timedelta(days=2), underlying_issues_considered=True,
-        underlying_issues_notes="None recorded.", decided_on=today - dt.timedelta(days=15)), version(), UnitOfWork(url))
+    warning = cases.issue_warning(
+        tl,
+        case_id,
+        cases.WarningDecision(
+            reason="Further emails.",
+            review_due=today - dt.timedelta(days=2),
+            underlying_issues_considered=True,
+            underlying_issues_notes="None recorded.",
+            decided_on=today - dt.timedelta(days=15),
+        ),
+        version(),
+        UnitOfWork(url),
+    )
     return customer_id, case_id, informal, warning, version
 
 
@@ -49,8 +72,16 @@ def test_compliance_page_lists_failing_cases_and_filters_by_area(app_db):
 def test_ad_decides_an_appeal_assigned_to_them(app_db):
     actors = demo_actors(app_db)
     _, case_id, _, warning, version = a_warned_case(app_db, actors)
-    cases.record_appeal(actors["teamleader"], case_id, "stage_event", warning, dt.date.today(),
-                        "The emails were about a real repair.", version(), UnitOfWork(app_db))
+    cases.record_appeal(
+        actors["teamleader"],
+        case_id,
+        "stage_event",
+        warning,
+        dt.date.today(),
+        "The emails were about a real repair.",
+        version(),
+        UnitOfWork(app_db),
+    )
     other = app_as("ad.repairs", "pages/appeals.py")
     assert any("No appeals are waiting" in i for i in texts(other.info))
     at = app_as("ad.housing", "pages/appeals.py")
@@ -86,16 +117,42 @@ def open_cases_in_bulk(url, actors, n):
     from sqlalchemy import insert
 
     from core.models import Customer, StageEvent
+
     leader = actors["teamleader"].user_id
     area = area_id(url)
     with UnitOfWork(url) as u:
-        u.session.execute(insert(Customer), [{"id": 5000 + i, "housing_ref": f"BULK{i:04d}", "first_name": "Bulk",
-                                              "last_name": f"Case{i:04d}"} for i in range(n)])
-        u.session.execute(insert(Case), [{"id": 5000 + i, "customer_id": 5000 + i, "service_area_id": area,
-                                          "stage": Stage.INFORMAL} for i in range(n)])
-        u.session.execute(insert(StageEvent), [{"case_id": 5000 + i, "from_stage": Stage.NONE,
-                                                "to_stage": Stage.INFORMAL, "decided_on": dt.date.today(),
-                                                "decided_by_id": leader} for i in range(n)])
+        u.session.execute(
+            insert(Customer),
+            [
+                {
+                    "id": 5000 + i,
+                    "housing_ref": f"BULK{i:04d}",
+                    "first_name": "Bulk",
+                    "last_name": f"Case{i:04d}",
+                }
+                for i in range(n)
+            ],
+        )
+        u.session.execute(
+            insert(Case),
+            [
+                {"id": 5000 + i, "customer_id": 5000 + i, "service_area_id": area, "stage": Stage.INFORMAL}
+                for i in range(n)
+            ],
+        )
+        u.session.execute(
+            insert(StageEvent),
+            [
+                {
+                    "case_id": 5000 + i,
+                    "from_stage": Stage.NONE,
+                    "to_stage": Stage.INFORMAL,
+                    "decided_on": dt.date.today(),
+                    "decided_by_id": leader,
+                }
+                for i in range(n)
+            ],
+        )
         u.commit()
 
 

@@ -1,16 +1,17 @@
 """The incident form as a team leader uses it (issue 3): fill it in, save it, see it on the
 timeline; clear errors, and nothing saved, for the form's mistakes."""
+
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
+from core import enums
 from core.db import UnitOfWork
+from core.enums import Behaviour, Category
 from core.models import AuditEntry, Case, Incident, PvpConsideration, ServiceReferral
 from tests.pages.conftest import app_as
-from core import enums
-from core.enums import Behaviour, Category
 from tests.scenarios import a_customer, area_id, demo_actors
 
 LONDON = ZoneInfo("Europe/London")
@@ -33,8 +34,15 @@ def incident_page(customer_id):
     return at
 
 
-def fill(at, *, category="aggressive", behaviours=("threatening_language",), source="first_hand",
-         description="The customer shouted and swore at the call handler.", when=None):
+def fill(
+    at,
+    *,
+    category="aggressive",
+    behaviours=("threatening_language",),
+    source="first_hand",
+    description="The customer shouted and swore at the call handler.",
+    when=None,
+):
     if category:
         at.selectbox(key="inc_category").select(category).run()
     at.selectbox(key="inc_source").select(source).run()
@@ -82,6 +90,7 @@ def test_behaviour_choices_follow_the_category(app_db, customer):
 def test_hearsay_is_not_a_selectable_source_and_is_kept_only_as_a_note(app_db, customer):
     """Issue 13 item 7: hearsay is not recorded as an incident; the note keeps who to ask only."""
     from core.models import CheckNote
+
     at = incident_page(customer)
     assert "hearsay" not in at.selectbox(key="inc_source").options
     at.text_input(key="note_who").input("Mrs Patel at no. 14")
@@ -162,8 +171,12 @@ def test_flagged_wording_is_shown_before_saving_then_saved_once_checked(app_db, 
 
 
 def test_service_failure_creates_a_referral(app_db, customer):
-    at = fill(incident_page(customer), category="unreasonable_persistence", behaviours=("same_matter",),
-              description="Sixth call about the same fence repair.")
+    at = fill(
+        incident_page(customer),
+        category="unreasonable_persistence",
+        behaviours=("same_matter",),
+        description="Sixth call about the same fence repair.",
+    )
     at.checkbox(key="inc_service_failure").check()
     at.selectbox(key="inc_referral_area").set_value(area_id(app_db, "Repairs and Maintenance"))
     at.text_area(key="inc_referral_desc").input("Fence reported broken 18 months ago.")
@@ -195,6 +208,7 @@ def test_a_correction_needs_a_reason_and_is_marked_on_the_timeline(app_db, custo
 def test_submitting_the_form_twice_saves_one_incident_and_one_pvp_consideration(app_db, customer):
     """Issue 13 item 10: a double submission of the same form saves once."""
     from core.models import PvpConsideration
+
     at = fill(incident_page(customer), behaviours=("physical_violence",))
     at.checkbox(key="inc_violence").check()
     at.text_input(key="inc_police_ref").input("NP-24-77")

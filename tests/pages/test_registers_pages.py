@@ -1,5 +1,6 @@
 """The register pages per role (AppTest): the DMO approves a SPOC, the H&S Well-being Officer
 approves a PVP entry, and a contractor sees an arrangement without its reasons."""
+
 import datetime as dt
 
 from sqlalchemy import func, select
@@ -23,19 +24,35 @@ def uow_factory(url):
 
 def a_spoc_request(url, actors):
     case = a_formal_case(url, uow_factory(url), actors["teamleader"])
-    request_id = registers.request_spoc(actors["teamleader"], case["case"], REASON, case["counting"],
-                                        UnitOfWork(url), now=NOW)
+    request_id = registers.request_spoc(
+        actors["teamleader"], case["case"], REASON, case["counting"], UnitOfWork(url), now=NOW
+    )
     return case, request_id
 
 
 def a_pvp_proposal(url, actors, customer):
-    incident = an_incident(url, actors["teamleader"], customer, behaviours=["physical_violence"],
-                           violence_or_threat=True, police_reference="NP-1",
-                           description="The customer pushed the repairs operative at the door.")
+    incident = an_incident(
+        url,
+        actors["teamleader"],
+        customer,
+        behaviours=["physical_violence"],
+        violence_or_threat=True,
+        police_reference="NP-1",
+        description="The customer pushed the repairs operative at the door.",
+    )
     with UnitOfWork(url) as u:
-        consideration = u.session.scalar(select(PvpConsideration.id).where(PvpConsideration.incident_id == incident))
-    return registers.propose_pvp(actors["teamleader"], customer, consideration, PVP_REASONS,
-                                 "Meet at the area office only.", True, UnitOfWork(url))
+        consideration = u.session.scalar(
+            select(PvpConsideration.id).where(PvpConsideration.incident_id == incident)
+        )
+    return registers.propose_pvp(
+        actors["teamleader"],
+        customer,
+        consideration,
+        PVP_REASONS,
+        "Meet at the area office only.",
+        True,
+        UnitOfWork(url),
+    )
 
 
 def all_text(at) -> str:
@@ -52,7 +69,7 @@ def test_dmo_records_the_meeting_and_approves_a_spoc(app_db):
     case, request_id = a_spoc_request(app_db, actors)
     at = app_as("dmo", "pages/spoc_register.py")
     assert not at.exception
-    assert REASON in all_text(at)                           # the DMO sees the request's reason
+    assert REASON in all_text(at)  # the DMO sees the request's reason
     at.text_area(key="spoc_attendees").input("DMO; team leader; housing officer")
     at.text_area(key="spoc_discussion").input("Reviewed the incident log.")
     at.text_area(key="spoc_decision_reason").input("Repeated contact across teams.")
@@ -66,7 +83,7 @@ def test_dmo_records_the_meeting_and_approves_a_spoc(app_db):
         entry = u.session.scalars(select(SpocEntry)).one()
         assert entry.request_id == request_id and entry.channels == ["email"]
         assert entry.review_due == add_months(TODAY, 6)
-    assert "Mon-Fri 10:00-12:00" in all_text(at)            # now on the register
+    assert "Mon-Fri 10:00-12:00" in all_text(at)  # now on the register
 
 
 def test_dmo_sees_a_refusal_for_an_incomplete_meeting_record(app_db):
@@ -104,9 +121,14 @@ def test_hsw_approves_a_pvp_entry_and_it_joins_the_red_flag_list(app_db):
         assert entry.status.value == "active" and entry.customer_notified_on == TODAY
         assert entry.review_due == add_months(TODAY, 12)
     frames = [f.value for f in at.dataframe]
-    flags = [f for f in frames if list(f.columns) == ["housing_ref", "flag_type", "start_date", "review_date"]]
+    flags = [
+        f for f in frames if list(f.columns) == ["housing_ref", "flag_type", "start_date", "review_date"]
+    ]
     assert flags and flags[0]["housing_ref"].tolist() == ["NPH900001"]
-    assert {b.label for b in at.get("download_button")} >= {"Download red flags (CSV)", "Download red flags (Excel)"}
+    assert {b.label for b in at.get("download_button")} >= {
+        "Download red flags (CSV)",
+        "Download red flags (Excel)",
+    }
 
 
 def test_hsw_not_notifying_without_a_reason_is_refused_on_the_page(app_db):
@@ -125,10 +147,20 @@ def test_contractor_sees_the_arrangement_without_reasons_and_is_logged(app_db):
     actors = demo_actors(app_db)
     case, request_id = a_spoc_request(app_db, actors)
     registers.record_spoc_meeting_and_decide(
-        actors["dmo"], request_id, TODAY, "DMO; team leader", "Reviewed the incident log.", True,
-        "Repeated contact across teams.", UnitOfWork(app_db), spoc_user_id=actors["teamleader"].user_id,
-        channels=["email"], contact_times="Mon-Fri 10:00-12:00", starts_on=TODAY,
-        review_due=add_months(TODAY, 6))
+        actors["dmo"],
+        request_id,
+        TODAY,
+        "DMO; team leader",
+        "Reviewed the incident log.",
+        True,
+        "Repeated contact across teams.",
+        UnitOfWork(app_db),
+        spoc_user_id=actors["teamleader"].user_id,
+        channels=["email"],
+        contact_times="Mon-Fri 10:00-12:00",
+        starts_on=TODAY,
+        review_due=add_months(TODAY, 6),
+    )
     entry_id = a_pvp_proposal(app_db, actors, case["customer"])
     registers.approve_pvp(actors["hsw"], entry_id, add_months(TODAY, 12), True, UnitOfWork(app_db))
 
@@ -141,8 +173,16 @@ def test_contractor_sees_the_arrangement_without_reasons_and_is_logged(app_db):
     text = all_text(at).replace("\\", "")
     assert actors["teamleader"].name in text and "Mon-Fri 10:00-12:00" in text
     assert "Two officers on all visits" in text and "Red flag" in text
-    for secret in (REASON, PVP_REASONS, "Repeated contact across teams", "pushed", "shouted",
-                   "Aggressive or abusive", "NP-1", "Reviewed the incident log"):
+    for secret in (
+        REASON,
+        PVP_REASONS,
+        "Repeated contact across teams",
+        "pushed",
+        "shouted",
+        "Aggressive or abusive",
+        "NP-1",
+        "Reviewed the incident log",
+    ):
         assert secret.lower() not in text.lower(), secret
     assert "Disclosure log" not in text
     with UnitOfWork(app_db) as u:
@@ -158,14 +198,15 @@ def test_contractor_sees_the_arrangement_without_reasons_and_is_logged(app_db):
 
 def test_the_registers_show_a_page_at_a_time_with_a_next_button(app_db):
     from tests.services.test_registers import bulk_registers
+
     actors = demo_actors(app_db)
     bulk_registers(app_db, actors, 0, 60)
     at = app_as("dmo", "pages/spoc_register.py")
     assert not at.exception
     register = at.dataframe[0].value
-    assert len(register) == 50 and register["Review"].tolist()[0] == "Review overdue"      # most urgent first
+    assert len(register) == 50 and register["Review"].tolist()[0] == "Review overdue"  # most urgent first
     assert any("Showing 1–50 of 60 SPOC entries" in c.value for c in at.caption)
-    assert len(at.selectbox(key="spoc_decide_request").options) == 50          # one page, not every request
+    assert len(at.selectbox(key="spoc_decide_request").options) == 50  # one page, not every request
     at.button(key="spoc_register_next").click().run()
     assert not at.exception
     assert len(at.dataframe[0].value) == 10
@@ -175,5 +216,5 @@ def test_the_registers_show_a_page_at_a_time_with_a_next_button(app_db):
     assert not hsw.exception
     assert len(hsw.selectbox(key="pvp_close_consideration").options) == 50
     queue = hsw.dataframe[0].value
-    assert queue["Physical violence"].tolist()[:20] == ["Yes"] * 20          # the most serious first
+    assert queue["Physical violence"].tolist()[:20] == ["Yes"] * 20  # the most serious first
     assert any("Showing 1–50 of 60 considerations waiting" in c.value for c in hsw.caption)

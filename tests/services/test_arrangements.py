@@ -1,5 +1,6 @@
 """The need-to-know view (clause 4.2): a viewer sees the arrangements in force and whom to contact,
 never a reason, incident, category or letter; every viewer look-up is in the disclosure log."""
+
 import datetime as dt
 from dataclasses import asdict, is_dataclass
 
@@ -47,39 +48,100 @@ def flagged(db_url, uow, actors):
     tl = actors["teamleader"]
     case = a_formal_case(db_url, uow, tl)
     customer = case["customer"]
-    violent = an_incident(db_url, tl, customer, when=NOW - dt.timedelta(days=1), behaviours=["physical_violence"],
-                          violence_or_threat=True, police_reference="NP-777", description=INCIDENT_TEXT)
-    request_id = registers.request_spoc(tl, case["case"], SPOC_REASON, case["counting"] + [violent], uow(), now=NOW)
+    violent = an_incident(
+        db_url,
+        tl,
+        customer,
+        when=NOW - dt.timedelta(days=1),
+        behaviours=["physical_violence"],
+        violence_or_threat=True,
+        police_reference="NP-777",
+        description=INCIDENT_TEXT,
+    )
+    request_id = registers.request_spoc(
+        tl, case["case"], SPOC_REASON, case["counting"] + [violent], uow(), now=NOW
+    )
     approve(actors, uow, request_id, decision_reason=DECISION_REASON, channels=["email", "phone"])
     with uow() as u:
         consideration = u.session.scalar(select(PvpConsideration.id))
-    entry = registers.propose_pvp(tl, customer, consideration, PVP_REASONS, "Meet at the area office only.",
-                                  True, uow())
+    entry = registers.propose_pvp(
+        tl, customer, consideration, PVP_REASONS, "Meet at the area office only.", True, uow()
+    )
     registers.approve_pvp(actors["hsw"], entry, add_months(TODAY, 12), True, uow(), today=TODAY)
     with uow() as u:
-        event = StageEvent(case_id=case["case"], from_stage=Stage.WARNING, to_stage=Stage.FORMAL,
-                           decided_on=TODAY, decided_by_id=tl.user_id, reason=FORMAL_REASON)
+        event = StageEvent(
+            case_id=case["case"],
+            from_stage=Stage.WARNING,
+            to_stage=Stage.FORMAL,
+            decided_on=TODAY,
+            decided_by_id=tl.user_id,
+            reason=FORMAL_REASON,
+        )
         u.session.add(event)
         u.session.flush()
-        u.session.add_all([
-            FormalAction(case_id=case["case"], stage_event_id=event.id, kind=FormalActionType.ONE_CHANNEL,
-                         terms="Email only.", details={"why": FORMAL_REASON}, starts_on=TODAY,
-                         review_due=add_months(TODAY, 6)),
-            FormalAction(case_id=case["case"], stage_event_id=event.id, kind=FormalActionType.POLICE_REFERRAL,
-                         terms=POLICE_ACTION_TERMS, starts_on=TODAY, review_due=add_months(TODAY, 6)),
-            Letter(case_id=case["case"], customer_id=customer, letter_type=LetterType.FORMAL,
-                   author_id=tl.user_id, content=b"letter bytes", filename=LETTER_NAME),
-        ])
+        u.session.add_all(
+            [
+                FormalAction(
+                    case_id=case["case"],
+                    stage_event_id=event.id,
+                    kind=FormalActionType.ONE_CHANNEL,
+                    terms="Email only.",
+                    details={"why": FORMAL_REASON},
+                    starts_on=TODAY,
+                    review_due=add_months(TODAY, 6),
+                ),
+                FormalAction(
+                    case_id=case["case"],
+                    stage_event_id=event.id,
+                    kind=FormalActionType.POLICE_REFERRAL,
+                    terms=POLICE_ACTION_TERMS,
+                    starts_on=TODAY,
+                    review_due=add_months(TODAY, 6),
+                ),
+                Letter(
+                    case_id=case["case"],
+                    customer_id=customer,
+                    letter_type=LetterType.FORMAL,
+                    author_id=tl.user_id,
+                    content=b"letter bytes",
+                    filename=LETTER_NAME,
+                ),
+            ]
+        )
         u.commit()
     add_third_party_contact(tl, customer, "Mary O'Brien", "Sister", uow(), phone="01604 000000")
     return {"customer": customer, "case": case["case"]}
 
 
-SECRETS = [INCIDENT_TEXT, "shouted and swore", SPOC_REASON, DECISION_REASON, PVP_REASONS, FORMAL_REASON,
-           POLICE_ACTION_TERMS, "NP-777", LETTER_NAME, "Reviewed the incident log", "Police referral",
-           "Legal action"] + [c.label for c in Category]
-FORBIDDEN_KEYS = {"reason", "reasons", "decision_reason", "incident", "incidents", "category", "categories",
-                  "letter", "letters", "description", "evidence", "discussion", "police_reference"}
+SECRETS = [
+    INCIDENT_TEXT,
+    "shouted and swore",
+    SPOC_REASON,
+    DECISION_REASON,
+    PVP_REASONS,
+    FORMAL_REASON,
+    POLICE_ACTION_TERMS,
+    "NP-777",
+    LETTER_NAME,
+    "Reviewed the incident log",
+    "Police referral",
+    "Legal action",
+] + [c.label for c in Category]
+FORBIDDEN_KEYS = {
+    "reason",
+    "reasons",
+    "decision_reason",
+    "incident",
+    "incidents",
+    "category",
+    "categories",
+    "letter",
+    "letters",
+    "description",
+    "evidence",
+    "discussion",
+    "police_reference",
+}
 
 
 def assert_nothing_secret(view):
@@ -96,6 +158,7 @@ def assert_nothing_secret(view):
             [collect(x) for x in v.values()]
         elif isinstance(v, (list, tuple)):
             [collect(x) for x in v]
+
     collect(view)
     assert not keys & FORBIDDEN_KEYS
     assert "<bytes>" not in everything
@@ -109,7 +172,8 @@ def test_viewer_gets_the_arrangements_and_whom_to_contact(actors, uow, flagged):
     assert spoc.contact == actors["teamleader"].name and spoc.channels == ("Email", "Telephone")
     assert spoc.contact_times == "Mon-Fri 10:00-12:00"
     assert [(r.arrangement, r.terms, r.starts_on) for r in view.restrictions] == [
-        ("Contact limited to one channel", "Email only.", TODAY)]
+        ("Contact limited to one channel", "Email only.", TODAY)
+    ]
     assert view.third_party_contact[0].name == "Mary O'Brien"
     contacts = {(c.name, c.about.split(":")[0].split(" (")[0]) for c in view.whom_to_contact}
     assert (actors["teamleader"].name, "Single point of contact") in contacts
@@ -120,7 +184,9 @@ def test_viewer_cannot_obtain_any_reason_incident_category_or_letter(actors, uow
     view = arrangements.arrangements_for(actors["contractor"], flagged["customer"], uow(), today=TODAY)
     assert_nothing_secret(view)
     # the view is the same whoever asks: staff get no extra detail through this function either
-    assert_nothing_secret(arrangements.arrangements_for(actors["dmo"], flagged["customer"], uow(), today=TODAY))
+    assert_nothing_secret(
+        arrangements.arrangements_for(actors["dmo"], flagged["customer"], uow(), today=TODAY)
+    )
     # no argument can widen it
     with pytest.raises(TypeError):
         arrangements.arrangements_for(actors["contractor"], flagged["customer"], uow(), include_reasons=True)
@@ -129,6 +195,7 @@ def test_viewer_cannot_obtain_any_reason_incident_category_or_letter(actors, uow
 def test_viewer_is_refused_by_every_service_that_holds_details(actors, uow, flagged, db_url):
     viewer = actors["contractor"]
     from core.services import incidents, timeline
+
     refused = [
         lambda: get_customer(viewer, flagged["customer"], uow()),
         lambda: timeline.get_timeline(viewer, flagged["customer"], uow()),
@@ -154,11 +221,12 @@ def test_each_viewer_look_up_is_in_the_disclosure_log(actors, uow, flagged):
     def logged():
         with uow() as u:
             return u.session.scalar(select(func.count()).select_from(DisclosureLog))
+
     assert logged() == 0
     arrangements.arrangements_for(actors["contractor"], flagged["customer"], uow())
     arrangements.arrangements_for(actors["contractor"], flagged["customer"], uow())
     assert logged() == 2
-    arrangements.arrangements_for(actors["teamleader"], flagged["customer"], uow())   # staff with case access
+    arrangements.arrangements_for(actors["teamleader"], flagged["customer"], uow())  # staff with case access
     assert logged() == 2
     rows = arrangements.disclosure_log(actors["dmo"], uow())
     assert [r.viewer for r in rows] == ["contractor", "contractor"]
@@ -189,8 +257,10 @@ def test_staff_notice_says_what_the_arrangements_view_says(actors, uow, flagged)
     the channel labels from the one label table (it once printed the stored codes)."""
     from core.letters import docx_text
     from core.services import letters
-    draft = letters.draft_letter(actors["teamleader"], flagged["case"], "staff_notice", None, None, uow(),
-                                 today=TODAY)
+
+    draft = letters.draft_letter(
+        actors["teamleader"], flagged["case"], "staff_notice", None, None, uow(), today=TODAY
+    )
     text = docx_text(draft.content)
     view = arrangements.arrangements_for(actors["teamleader"], flagged["customer"], uow(), today=TODAY)
     assert "Channels: Email, Telephone." in text and "phone," not in text
@@ -211,8 +281,19 @@ def test_a_viewer_look_up_is_logged_even_when_no_arrangement_is_in_force(actors,
     assert logged == [customer]
 
 
-@pytest.mark.parametrize("query", ["O'Brien", "Siân", "Abington Street", "NN1 2AA", "Siân O'Brien-Nkemelu",
-                                   "O'Brien NN1 2AA", "NPH9%", "a"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "O'Brien",
+        "Siân",
+        "Abington Street",
+        "NN1 2AA",
+        "Siân O'Brien-Nkemelu",
+        "O'Brien NN1 2AA",
+        "NPH9%",
+        "a",
+    ],
+)
 def test_a_viewer_must_name_the_customer_precisely(actors, uow, db_url, query):
     """Issue 14 item 11: no surname, first-name, street or postcode fragment lists customers."""
     a_customer(db_url, actors["teamleader"], ref="NPH900052")
@@ -237,6 +318,8 @@ def test_a_viewer_finds_a_customer_by_housing_reference_or_full_name_and_postcod
 
 def test_staff_with_case_access_still_search_by_fragment_unlogged(actors, uow, db_url):
     customer = a_customer(db_url, actors["teamleader"], ref="NPH900055")
-    assert [m.customer_id for m in arrangements.find_customers(actors["teamleader"], "o'brien", uow())] == [customer]
+    assert [m.customer_id for m in arrangements.find_customers(actors["teamleader"], "o'brien", uow())] == [
+        customer
+    ]
     with uow() as u:
         assert u.session.scalar(select(func.count()).select_from(DisclosureLog)) == 0

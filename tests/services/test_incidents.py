@@ -1,4 +1,5 @@
 """Logging and correcting incidents (clauses 3, 4.1, 4.2, 6) on SQLite and PostgreSQL."""
+
 import datetime as dt
 
 import pytest
@@ -6,13 +7,24 @@ from sqlalchemy import func, select
 
 from core.errors import PermissionDenied, PolicyError
 from core.models import (
-    AuditEntry, Case, Incident, IncidentBehaviour, PvpConsideration, ServiceReferral,
-)
-from core.services.incidents import (
-    NewIncident, WordingToCheck, amend_incident, get_incident, list_incidents, list_service_referrals,
-    log_incident, resolve_service_referral,
+    AuditEntry,
+    Case,
+    Incident,
+    IncidentBehaviour,
+    PvpConsideration,
+    ServiceReferral,
 )
 from core.policy.deadlines import add_months
+from core.services.incidents import (
+    NewIncident,
+    WordingToCheck,
+    amend_incident,
+    get_incident,
+    list_incidents,
+    list_service_referrals,
+    log_incident,
+    resolve_service_referral,
+)
 from tests.scenarios import NOW, a_customer, an_incident, area_id
 
 TODAY = NOW.date()
@@ -24,10 +36,15 @@ def count(uow, model, *where):
 
 
 def form(customer_id, **overrides) -> NewIncident:
-    values = dict(customer_id=customer_id, occurred_at=NOW - dt.timedelta(days=1), channel="phone",
-                  category="aggressive", behaviours=["threatening_language"],
-                  description="The customer shouted and swore at the call handler.",
-                  evidence_source="first_hand")
+    values = dict(
+        customer_id=customer_id,
+        occurred_at=NOW - dt.timedelta(days=1),
+        channel="phone",
+        category="aggressive",
+        behaviours=["threatening_language"],
+        description="The customer shouted and swore at the call handler.",
+        evidence_source="first_hand",
+    )
     values.update(overrides)
     return NewIncident(**values)
 
@@ -43,11 +60,16 @@ def customer(db_url, tl):
 
 
 def nothing_saved(uow, audit_before):
-    return (count(uow, Incident) == 0 and count(uow, Case) == 0 and count(uow, IncidentBehaviour) == 0
-            and count(uow, AuditEntry) == audit_before)
+    return (
+        count(uow, Incident) == 0
+        and count(uow, Case) == 0
+        and count(uow, IncidentBehaviour) == 0
+        and count(uow, AuditEntry) == audit_before
+    )
 
 
 # --- the form's checks: a clear refusal, nothing saved ------------------------------------------
+
 
 def test_an_incident_in_the_future_is_refused(tl, customer, uow):
     before = count(uow, AuditEntry)
@@ -66,24 +88,30 @@ def test_a_missing_category_is_refused(tl, customer, uow):
 def test_a_behaviour_outside_the_chosen_category_is_refused(tl, customer, uow):
     before = count(uow, AuditEntry)
     with pytest.raises(PolicyError, match="do not belong to 'Aggressive.*Covert recording"):
-        log_incident(tl, form(customer, behaviours=["threatening_language", "covert_recording"]),
-                     uow(), now=NOW)
+        log_incident(
+            tl, form(customer, behaviours=["threatening_language", "covert_recording"]), uow(), now=NOW
+        )
     assert nothing_saved(uow, before)
 
 
 def test_violence_without_a_police_decision_is_refused(tl, customer, uow):
     before = count(uow, AuditEntry)
     with pytest.raises(PolicyError, match="police reference number"):
-        log_incident(tl, form(customer, behaviours=["physical_violence"], violence_or_threat=True),
-                     uow(), now=NOW)
+        log_incident(
+            tl, form(customer, behaviours=["physical_violence"], violence_or_threat=True), uow(), now=NOW
+        )
     assert nothing_saved(uow, before)
     assert count(uow, PvpConsideration) == 0
 
 
 def test_all_problems_are_reported_together(tl, customer, uow):
     with pytest.raises(PolicyError) as refusal:
-        log_incident(tl, form(customer, occurred_at=NOW + dt.timedelta(days=1), description=" ",
-                              violence_or_threat=True), uow(), now=NOW)
+        log_incident(
+            tl,
+            form(customer, occurred_at=NOW + dt.timedelta(days=1), description=" ", violence_or_threat=True),
+            uow(),
+            now=NOW,
+        )
     message = str(refusal.value)
     assert "future" in message and "Description is required" in message and "police" in message
     assert len(refusal.value.problems) == 3
@@ -104,33 +132,57 @@ def test_roles_without_the_permission_cannot_log(actors, customer, uow):
 
 # --- the violence path and service failures ------------------------------------------------------
 
+
 def test_violence_with_a_police_reference_records_adjustment_and_raises_pvp_consideration(tl, customer, uow):
-    incident_id = log_incident(tl, form(customer, behaviours=["physical_violence"], violence_or_threat=True,
-                                        police_reference="NP-24-1234"), uow(), now=NOW)
+    incident_id = log_incident(
+        tl,
+        form(
+            customer, behaviours=["physical_violence"], violence_or_threat=True, police_reference="NP-24-1234"
+        ),
+        uow(),
+        now=NOW,
+    )
     with uow() as u:
         incident = u.session.get(Incident, incident_id)
         assert incident.in_person_adjustment is True
         assert incident.police_reference == "NP-24-1234"
         consideration = u.session.scalar(select(PvpConsideration))
         assert (consideration.incident_id, consideration.customer_id, consideration.status) == (
-            incident_id, customer, "open")
+            incident_id,
+            customer,
+            "open",
+        )
         assert "raise_pvp_consideration" in u.session.scalars(select(AuditEntry.action)).all()
 
 
 def test_violence_with_a_recorded_reason_for_no_police_referral_is_accepted(tl, customer, uow):
-    incident_id = log_incident(tl, form(customer, violence_or_threat=True,
-                                        police_not_referred_reason="Threat was withdrawn at once; "
-                                                                   "officer declined police involvement."),
-                               uow(), now=NOW)
+    incident_id = log_incident(
+        tl,
+        form(
+            customer,
+            violence_or_threat=True,
+            police_not_referred_reason="Threat was withdrawn at once; officer declined police involvement.",
+        ),
+        uow(),
+        now=NOW,
+    )
     assert get_incident(tl, incident_id, uow()).in_person_adjustment is True
     assert count(uow, PvpConsideration) == 1
 
 
 def test_service_failure_creates_a_referral_that_stays_open_until_resolved(tl, customer, uow, db_url):
     repairs = area_id(db_url, "Repairs and Maintenance")
-    log_incident(tl, form(customer, service_failure=True, referral_service_area_id=repairs,
-                          referral_description="Fence reported broken 18 months ago, still not repaired."),
-                 uow(), now=NOW)
+    log_incident(
+        tl,
+        form(
+            customer,
+            service_failure=True,
+            referral_service_area_id=repairs,
+            referral_description="Fence reported broken 18 months ago, still not repaired.",
+        ),
+        uow(),
+        now=NOW,
+    )
     [referral] = list_service_referrals(tl, uow(), customer_id=customer)
     assert referral.open and referral.service_area == "Repairs and Maintenance"
     with pytest.raises(PolicyError, match="What was done to resolve it is required"):
@@ -152,6 +204,7 @@ def test_service_failure_needs_an_area_and_a_description(tl, customer, uow):
 
 # --- hearsay is not recorded as evidence (issue 13 item 7 replaces "noted, marked not evidence") ---
 
+
 def test_hearsay_is_refused_with_the_way_to_record_it_properly(tl, customer, uow):
     before = count(uow, AuditEntry)
     with pytest.raises(PolicyError, match="get a first-hand account|Get a first-hand account"):
@@ -162,6 +215,7 @@ def test_hearsay_is_refused_with_the_way_to_record_it_properly(tl, customer, uow
 
 
 # --- the factual-language prompt ----------------------------------------------------------------
+
 
 def test_non_factual_wording_is_sent_back_with_the_phrases_to_rephrase(tl, customer, uow):
     text = "Apparently he is a nutter and I think he meant it."
@@ -183,6 +237,7 @@ def test_wording_kept_after_checking_is_saved_and_the_audit_says_so(tl, customer
 
 # --- corrections (clause 6) ---------------------------------------------------------------------
 
+
 def test_a_correction_needs_a_reason(tl, customer, uow, db_url):
     incident_id = an_incident(db_url, tl, customer)
     with pytest.raises(PolicyError, match="Reason for the correction is required"):
@@ -192,9 +247,14 @@ def test_a_correction_needs_a_reason(tl, customer, uow, db_url):
 
 def test_a_correction_keeps_the_earlier_version_in_the_audit_log(tl, customer, uow, db_url):
     incident_id = an_incident(db_url, tl, customer)
-    amend_incident(tl, incident_id,
-                   form(customer, channel="email", behaviours=["threatening_language", "discriminatory_abuse"]),
-                   "Call was an email; second behaviour missed", uow(), now=NOW)
+    amend_incident(
+        tl,
+        incident_id,
+        form(customer, channel="email", behaviours=["threatening_language", "discriminatory_abuse"]),
+        "Call was an email; second behaviour missed",
+        uow(),
+        now=NOW,
+    )
     after = get_incident(tl, incident_id, uow())
     assert after.channel == "email"
     assert after.behaviours == ["discriminatory_abuse", "threatening_language"]
@@ -212,17 +272,30 @@ def test_a_correction_is_checked_like_a_new_incident(tl, customer, uow, db_url):
     with pytest.raises(PolicyError, match="do not belong"):
         amend_incident(tl, incident_id, form(customer, behaviours=["same_matter"]), "fix", uow(), now=NOW)
     with pytest.raises(PolicyError, match="Nothing was changed"):
-        amend_incident(tl, incident_id, form(customer, occurred_at=NOW - dt.timedelta(days=1)),
-                       "no change", uow(), now=NOW)
+        amend_incident(
+            tl,
+            incident_id,
+            form(customer, occurred_at=NOW - dt.timedelta(days=1)),
+            "no change",
+            uow(),
+            now=NOW,
+        )
     assert count(uow, AuditEntry) == audit_before
     assert get_incident(tl, incident_id, uow()).amended_at is None
 
 
 def test_correcting_to_violence_raises_a_pvp_consideration_once(tl, customer, uow, db_url):
     incident_id = an_incident(db_url, tl, customer)
-    amend_incident(tl, incident_id, form(customer, violence_or_threat=True, police_reference="NP-1",
-                                         occurred_at=NOW - dt.timedelta(days=1)),
-                   "Threat to kill was missed", uow(), now=NOW)
+    amend_incident(
+        tl,
+        incident_id,
+        form(
+            customer, violence_or_threat=True, police_reference="NP-1", occurred_at=NOW - dt.timedelta(days=1)
+        ),
+        "Threat to kill was missed",
+        uow(),
+        now=NOW,
+    )
     assert count(uow, PvpConsideration) == 1
 
 
@@ -235,62 +308,112 @@ def test_an_incident_cannot_be_moved_to_another_customer(tl, customer, uow, db_u
 
 # --- one set of side effects for logging and correcting (issue 12) -------------------------------
 
+
 def a_live_pvp_entry(actors, uow, customer, db_url, tl, started_days_ago=200):
     """A violent incident, proposed and approved onto the PVP register long enough ago that a new
     violent incident moves its 12-month review date."""
     from core.services import registers
-    violent = an_incident(db_url, tl, customer, when=NOW - dt.timedelta(days=started_days_ago + 2),
-                          behaviours=["physical_violence"], violence_or_threat=True, police_reference="NP-0")
+
+    violent = an_incident(
+        db_url,
+        tl,
+        customer,
+        when=NOW - dt.timedelta(days=started_days_ago + 2),
+        behaviours=["physical_violence"],
+        violence_or_threat=True,
+        police_reference="NP-0",
+    )
     with uow() as u:
-        consideration = u.session.scalar(select(PvpConsideration.id)
-                                         .where(PvpConsideration.incident_id == violent))
-    entry_id = registers.propose_pvp(tl, customer, consideration, "Pushed an operative; police referred.",
-                                     "No lone visits.", True, uow())
+        consideration = u.session.scalar(
+            select(PvpConsideration.id).where(PvpConsideration.incident_id == violent)
+        )
+    entry_id = registers.propose_pvp(
+        tl, customer, consideration, "Pushed an operative; police referred.", "No lone visits.", True, uow()
+    )
     start = TODAY - dt.timedelta(days=started_days_ago)
-    registers.approve_pvp(actors["hsw"], entry_id, add_months(start, 12), True, uow(),
-                          starts_on=start, today=TODAY)
+    registers.approve_pvp(
+        actors["hsw"], entry_id, add_months(start, 12), True, uow(), starts_on=start, today=TODAY
+    )
     return entry_id, add_months(start, 12)
 
 
 def test_correcting_an_incident_to_violence_restarts_the_live_pvp_clock(actors, tl, customer, uow, db_url):
     from core.models import PvpEntry
+
     entry_id, due = a_live_pvp_entry(actors, uow, customer, db_url, tl)
     incident_id = an_incident(db_url, tl, customer, when=NOW - dt.timedelta(hours=3))
     with uow() as u:
-        assert u.session.get(PvpEntry, entry_id).review_due == due      # not violent: clock unmoved
-    amend_incident(tl, incident_id, form(customer, violence_or_threat=True, police_reference="NP-9",
-                                         occurred_at=NOW - dt.timedelta(hours=3)),
-                   "The threat to stab the officer was missed", uow(), now=NOW)
+        assert u.session.get(PvpEntry, entry_id).review_due == due  # not violent: clock unmoved
+    amend_incident(
+        tl,
+        incident_id,
+        form(
+            customer,
+            violence_or_threat=True,
+            police_reference="NP-9",
+            occurred_at=NOW - dt.timedelta(hours=3),
+        ),
+        "The threat to stab the officer was missed",
+        uow(),
+        now=NOW,
+    )
     with uow() as u:
         assert u.session.get(PvpEntry, entry_id).review_due == add_months(TODAY, 12)
         raised = u.session.scalars(select(PvpConsideration.incident_id)).all()
-        restarted = u.session.scalars(select(AuditEntry.entity_id)
-                                      .where(AuditEntry.action == "restart_pvp_clock")).all()
+        restarted = u.session.scalars(
+            select(AuditEntry.entity_id).where(AuditEntry.action == "restart_pvp_clock")
+        ).all()
     assert incident_id in raised and restarted == [entry_id]
 
 
 def test_correcting_hearsay_violence_to_first_hand_restarts_the_pvp_clock(actors, tl, customer, uow, db_url):
     from core.models import PvpEntry
+
     entry_id, due = a_live_pvp_entry(actors, uow, customer, db_url, tl)
-    incident_id = an_incident(db_url, tl, customer, when=NOW - dt.timedelta(hours=3), violence_or_threat=True,
-                              police_not_referred_reason="Reported second-hand.", evidence_source="hearsay")
+    incident_id = an_incident(
+        db_url,
+        tl,
+        customer,
+        when=NOW - dt.timedelta(hours=3),
+        violence_or_threat=True,
+        police_not_referred_reason="Reported second-hand.",
+        evidence_source="hearsay",
+    )
     with uow() as u:
-        assert u.session.get(PvpEntry, entry_id).review_due == due      # hearsay never moves it
-    amend_incident(tl, incident_id, form(customer, violence_or_threat=True, occurred_at=NOW - dt.timedelta(hours=3),
-                                         police_not_referred_reason="Reported second-hand."),
-                   "The officer saw it happen", uow(), now=NOW)
+        assert u.session.get(PvpEntry, entry_id).review_due == due  # hearsay never moves it
+    amend_incident(
+        tl,
+        incident_id,
+        form(
+            customer,
+            violence_or_threat=True,
+            occurred_at=NOW - dt.timedelta(hours=3),
+            police_not_referred_reason="Reported second-hand.",
+        ),
+        "The officer saw it happen",
+        uow(),
+        now=NOW,
+    )
     with uow() as u:
         assert u.session.get(PvpEntry, entry_id).review_due == add_months(TODAY, 12)
-        assert u.session.scalar(select(func.count()).select_from(PvpConsideration)
-                                .where(PvpConsideration.incident_id == incident_id)) == 1
+        assert (
+            u.session.scalar(
+                select(func.count())
+                .select_from(PvpConsideration)
+                .where(PvpConsideration.incident_id == incident_id)
+            )
+            == 1
+        )
 
 
 def test_logging_and_correcting_share_one_side_effects_function(monkeypatch, tl, customer, uow, db_url):
     from core.services import incidents as service
+
     calls = []
     real = service.apply_incident_effects
-    monkeypatch.setattr(service, "apply_incident_effects",
-                        lambda *a, **k: calls.append(a[2].id) or real(*a, **k))
+    monkeypatch.setattr(
+        service, "apply_incident_effects", lambda *a, **k: calls.append(a[2].id) or real(*a, **k)
+    )
     incident_id = an_incident(db_url, tl, customer)
     amend_incident(tl, incident_id, form(customer, channel="email"), "It was an email", uow(), now=NOW)
     assert len(calls) == 2 and calls[1] == incident_id
@@ -298,15 +421,30 @@ def test_logging_and_correcting_share_one_side_effects_function(monkeypatch, tl,
 
 # --- lost updates (issue 14 item 8) ---------------------------------------------------------------
 
+
 def test_a_correction_over_someone_elses_newer_one_is_refused(actors, tl, customer, uow, db_url):
     incident_id = an_incident(db_url, tl, customer)
     seen_by_first = get_incident(tl, incident_id, uow()).version
     seen_by_second = get_incident(actors["teamleader2"], incident_id, uow()).version
-    amend_incident(tl, incident_id, form(customer, channel="email"), "It was an email", uow(), now=NOW,
-                   expected_version=seen_by_first)
+    amend_incident(
+        tl,
+        incident_id,
+        form(customer, channel="email"),
+        "It was an email",
+        uow(),
+        now=NOW,
+        expected_version=seen_by_first,
+    )
     with pytest.raises(PolicyError, match="This incident changed since you opened it"):
-        amend_incident(actors["teamleader2"], incident_id, form(customer, channel="letter"),
-                       "It was a letter", uow(), now=NOW, expected_version=seen_by_second)
+        amend_incident(
+            actors["teamleader2"],
+            incident_id,
+            form(customer, channel="letter"),
+            "It was a letter",
+            uow(),
+            now=NOW,
+            expected_version=seen_by_second,
+        )
     after = get_incident(tl, incident_id, uow())
     assert after.channel == "email" and after.version > seen_by_first
     assert count(uow, AuditEntry, AuditEntry.action == "amend_incident") == 1
@@ -314,9 +452,15 @@ def test_a_correction_over_someone_elses_newer_one_is_refused(actors, tl, custom
 
 # --- one incident per form submission (issue 13 item 10) ------------------------------------------
 
+
 def test_the_same_form_submission_saved_twice_saves_one_incident_and_one_pvp_consideration(tl, customer, uow):
-    violent = form(customer, behaviours=["physical_violence"], violence_or_threat=True,
-                   police_reference="NP-24-1", submission_token="a" * 64)
+    violent = form(
+        customer,
+        behaviours=["physical_violence"],
+        violence_or_threat=True,
+        police_reference="NP-24-1",
+        submission_token="a" * 64,
+    )
     first = log_incident(tl, violent, uow(), now=NOW)
     second = log_incident(tl, violent, uow(), now=NOW)
     assert first == second

@@ -1,4 +1,5 @@
 """Clause 4.2: who decides an appeal, and never the officer who took the decision."""
+
 import datetime as dt
 
 import pytest
@@ -6,8 +7,18 @@ import pytest
 from core.enums import FormalActionType, Stage
 from core.errors import PolicyError
 from core.policy.appeals import (
-    AreaFact, DecisionMaker, PersonFact, alternatives, choose_decision_maker, conflict_problem, review_is_appealable,
-    route_appeal, route_spoc_appeal, route_subject, spoc_appeal_window_start, with_spoc_appeals,
+    AreaFact,
+    DecisionMaker,
+    PersonFact,
+    alternatives,
+    choose_decision_maker,
+    conflict_problem,
+    review_is_appealable,
+    route_appeal,
+    route_spoc_appeal,
+    route_subject,
+    spoc_appeal_window_start,
+    with_spoc_appeals,
 )
 from core.policy.stages import CaseAction, Verdict
 
@@ -58,6 +69,7 @@ def test_alternatives_exclude_the_decision_taker():
 
 # --- appeals against a SPOC on the register (subject "spoc_entry", decided by the DMO)
 
+
 @pytest.mark.parametrize("case_area", [HOUSING, REPAIRS, ICT])
 def test_spoc_register_appeals_go_to_the_ad_for_corporate_service_and_ict(case_area):
     route = route_subject("spoc_entry", None, None, case_area, AREAS)
@@ -67,14 +79,23 @@ def test_spoc_register_appeals_go_to_the_ad_for_corporate_service_and_ict(case_a
 
 def test_spoc_register_appeal_with_no_ict_ad_is_a_clear_refusal():
     with pytest.raises(PolicyError, match="Corporate Service and ICT, and none is set up"):
-        route_subject("spoc_entry", None, None, HOUSING, [HOUSING, AreaFact(5, "Corporate Service and ICT", True, None)])
+        route_subject(
+            "spoc_entry", None, None, HOUSING, [HOUSING, AreaFact(5, "Corporate Service and ICT", True, None)]
+        )
 
 
 def test_route_subject_keeps_stage_and_formal_action_routing():
     assert route_subject("stage_event", Stage.WARNING, None, REPAIRS, AREAS).decision_maker_id == 106
-    assert route_subject("formal_action", Stage.FORMAL, FormalActionType.SPOC, HOUSING, AREAS).decision_maker_id == 109
-    assert route_subject("formal_action", Stage.FORMAL, FormalActionType.ONE_CHANNEL, HOUSING,
-                         AREAS).decision_maker_id == 105
+    assert (
+        route_subject("formal_action", Stage.FORMAL, FormalActionType.SPOC, HOUSING, AREAS).decision_maker_id
+        == 109
+    )
+    assert (
+        route_subject(
+            "formal_action", Stage.FORMAL, FormalActionType.ONE_CHANNEL, HOUSING, AREAS
+        ).decision_maker_id
+        == 105
+    )
 
 
 def test_unknown_subject_is_refused():
@@ -90,12 +111,23 @@ def test_pvp_challenge_goes_to_the_service_areas_assistant_director():
 
 
 def test_review_outcome_appeal_goes_to_the_service_area_unless_it_is_about_a_spoc():
-    assert route_subject("review", None, FormalActionType.CONTACT_LIMITS, HOUSING, AREAS).decision_maker_id == 105
-    assert route_subject("review", None, FormalActionType.SPOC, HOUSING, AREAS, about_spoc=True).decision_maker_id == 109
+    assert (
+        route_subject("review", None, FormalActionType.CONTACT_LIMITS, HOUSING, AREAS).decision_maker_id
+        == 105
+    )
+    assert (
+        route_subject(
+            "review", None, FormalActionType.SPOC, HOUSING, AREAS, about_spoc=True
+        ).decision_maker_id
+        == 109
+    )
 
 
 def test_a_formal_decision_with_a_spoc_goes_to_ict_whichever_way_it_is_entered():
-    assert route_subject("stage_event", Stage.FORMAL, None, HOUSING, AREAS, about_spoc=True).decision_maker_id == 109
+    assert (
+        route_subject("stage_event", Stage.FORMAL, None, HOUSING, AREAS, about_spoc=True).decision_maker_id
+        == 109
+    )
     assert route_subject("stage_event", Stage.FORMAL, None, HOUSING, AREAS).decision_maker_id == 105
 
 
@@ -136,12 +168,14 @@ def test_spoc_appeal_window_runs_from_the_start_never_before_the_decision():
 
 def test_dmo_who_approved_the_spoc_cannot_decide_its_appeal():
     assert conflict_problem(109, 109, ADS).startswith("The appeal cannot be decided")
-    assert conflict_problem(109, 4, ADS) is None          # the usual case: the DMO is not an AD
+    assert conflict_problem(109, 4, ADS) is None  # the usual case: the DMO is not an AD
 
 
 def test_an_active_spoc_makes_appeal_allowed():
-    refused = [Verdict(CaseAction.APPEAL, ("There is no decision on this case to appeal against yet.",)),
-               Verdict(CaseAction.CLOSE, ("Wait.",))]
+    refused = [
+        Verdict(CaseAction.APPEAL, ("There is no decision on this case to appeal against yet.",)),
+        Verdict(CaseAction.CLOSE, ("Wait.",)),
+    ]
     assert with_spoc_appeals(refused, 0) == refused
     opened = with_spoc_appeals(refused, 1)
     assert opened[0].allowed and opened[0].action == CaseAction.APPEAL
@@ -152,11 +186,17 @@ def test_appealable_subjects_are_standing_decisions_active_restrictions_and_acti
     from core.enums import SubjectType
     from core.policy.appeals import appealable_subjects
     from core.policy.stages import ActionFact, CaseFacts, EventFact
+
     informal = EventFact(1, Stage.INFORMAL, dt.date(2026, 3, 5))
     overturned = EventFact(2, Stage.WARNING, dt.date(2026, 4, 5), overturned=True)
     closed = EventFact(3, Stage.CLOSED, dt.date(2026, 6, 5))
     active = ActionFact(7, FormalActionType.CONTACT_LIMITS, dt.date(2026, 5, 1), dt.date(2026, 11, 1))
-    lifted = ActionFact(8, FormalActionType.ISSUE_LIMIT, dt.date(2026, 5, 1), dt.date(2026, 11, 1), active=False)
+    lifted = ActionFact(
+        8, FormalActionType.ISSUE_LIMIT, dt.date(2026, 5, 1), dt.date(2026, 11, 1), active=False
+    )
     facts = CaseFacts(Stage.FORMAL, (), (informal, overturned, closed), (active, lifted))
-    assert appealable_subjects(facts, [11]) == [(SubjectType.STAGE_EVENT, 1), (SubjectType.FORMAL_ACTION, 7),
-                                                (SubjectType.SPOC_ENTRY, 11)]
+    assert appealable_subjects(facts, [11]) == [
+        (SubjectType.STAGE_EVENT, 1),
+        (SubjectType.FORMAL_ACTION, 7),
+        (SubjectType.SPOC_ENTRY, 11),
+    ]

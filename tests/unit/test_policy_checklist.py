@@ -1,4 +1,5 @@
 """Clause 2.3: the eight principles every case must be able to show."""
+
 import datetime as dt
 
 from core.enums import FormalActionType, Stage
@@ -14,20 +15,32 @@ def decision(id_, frm, to, day, **kw):
     return DecisionFact(id_, frm, to, day, **values)
 
 
-GOOD = [decision(1, Stage.NONE, Stage.INFORMAL, D(2026, 3, 5)),
-        decision(2, Stage.INFORMAL, Stage.WARNING, D(2026, 4, 5)),
-        decision(3, Stage.WARNING, Stage.FORMAL, D(2026, 5, 5))]
+GOOD = [
+    decision(1, Stage.NONE, Stage.INFORMAL, D(2026, 3, 5)),
+    decision(2, Stage.INFORMAL, Stage.WARNING, D(2026, 4, 5)),
+    decision(3, Stage.WARNING, Stage.FORMAL, D(2026, 5, 5)),
+]
 RESTRICTION = RestrictionFact(1, FormalActionType.CONTACT_LIMITS, "Two calls a week", D(2027, 1, 5))
 
 
 def items(decisions=GOOD, restrictions=(RESTRICTION,), referrals=(), **kw):
-    return {i.key: i for i in case_checklist(list(decisions), list(restrictions), list(referrals), TODAY, **kw)}
+    return {
+        i.key: i for i in case_checklist(list(decisions), list(restrictions), list(referrals), TODAY, **kw)
+    }
 
 
 def test_a_well_run_case_passes_every_item():
     result = items()
-    assert list(result) == ["policy_followed", "proportionate", "evidence", "warned", "appeal_offered",
-                            "reviewed", "problem_resolved", "underlying_issues"]
+    assert list(result) == [
+        "policy_followed",
+        "proportionate",
+        "evidence",
+        "warned",
+        "appeal_offered",
+        "reviewed",
+        "problem_resolved",
+        "underlying_issues",
+    ]
     assert all(i.passed and i.status == "pass" for i in result.values())
     assert failing(list(result.values())) == []
 
@@ -36,16 +49,23 @@ def test_skipped_stage_without_reason_fails_policy_followed():
     skipped = [GOOD[0], decision(3, Stage.INFORMAL, Stage.FORMAL, D(2026, 5, 5))]
     result = items(skipped)
     assert result["policy_followed"].missing == (
-        "The formal stage decision of 5 May 2026 skipped the warning stage without a recorded reason.",)
-    assert result["warned"].missing == ("No warning was given before the formal stage decision of 5 May 2026.",)
-    with_reason = items([GOOD[0], decision(3, Stage.INFORMAL, Stage.FORMAL, D(2026, 5, 5), skip_reason="Assault")])
+        "The formal stage decision of 5 May 2026 skipped the warning stage without a recorded reason.",
+    )
+    assert result["warned"].missing == (
+        "No warning was given before the formal stage decision of 5 May 2026.",
+    )
+    with_reason = items(
+        [GOOD[0], decision(3, Stage.INFORMAL, Stage.FORMAL, D(2026, 5, 5), skip_reason="Assault")]
+    )
     assert with_reason["policy_followed"].passed and with_reason["warned"].passed
     assert "skipped" in with_reason["warned"].detail
 
 
 def test_missing_reason_or_terms_fails_proportionate():
-    result = items([decision(1, Stage.NONE, Stage.INFORMAL, D(2026, 3, 5), reason=" ")],
-                   [RestrictionFact(1, FormalActionType.SPOC, "", D(2027, 1, 5))])
+    result = items(
+        [decision(1, Stage.NONE, Stage.INFORMAL, D(2026, 3, 5), reason=" ")],
+        [RestrictionFact(1, FormalActionType.SPOC, "", D(2027, 1, 5))],
+    )
     assert result["proportionate"].status == "missing"
     assert len(result["proportionate"].missing) == 2
 
@@ -58,13 +78,15 @@ def test_decision_without_counting_evidence_fails_evidence():
 def test_appeal_offered_needs_a_sent_decision_letter():
     result = items([decision(1, Stage.NONE, Stage.INFORMAL, D(2026, 3, 5), letter_sent=False)])
     assert result["appeal_offered"].missing == (
-        "No decision letter with the appeal route has been sent for the informal stage decision of 5 March 2026.",)
+        "No decision letter with the appeal route has been sent for the informal stage decision of 5 March 2026.",
+    )
 
 
 def test_restriction_past_review_date_fails_reviewed():
     overdue = RestrictionFact(1, FormalActionType.ONE_CHANNEL, "Email only", D(2026, 11, 19))
     assert items(restrictions=[overdue])["reviewed"].missing == (
-        "The contact limited to one channel restriction was due for review on 19 November 2026.",)
+        "The contact limited to one channel restriction was due for review on 19 November 2026.",
+    )
     lifted = RestrictionFact(1, FormalActionType.ONE_CHANNEL, "Email only", D(2026, 11, 19), active=False)
     assert items(restrictions=[lifted])["reviewed"].passed
 
@@ -76,15 +98,25 @@ def test_warning_past_review_date_fails_reviewed():
 
 
 def test_open_service_referral_fails_problem_resolved():
-    result = items(referrals=[ReferralFact(1, "Fence repair outstanding 18 months", "Repairs and Maintenance", False),
-                              ReferralFact(2, "Done", "Repairs and Maintenance", True)])
+    result = items(
+        referrals=[
+            ReferralFact(1, "Fence repair outstanding 18 months", "Repairs and Maintenance", False),
+            ReferralFact(2, "Done", "Repairs and Maintenance", True),
+        ]
+    )
     assert result["problem_resolved"].missing == (
-        "Service referral to Repairs and Maintenance still open: Fence repair outstanding 18 months",)
+        "Service referral to Repairs and Maintenance still open: Fence repair outstanding 18 months",
+    )
 
 
 def test_underlying_issues_needed_for_warning_and_formal_decisions():
-    result = items([GOOD[0], decision(2, Stage.INFORMAL, Stage.WARNING, D(2026, 4, 5),
-                                      underlying_issues_considered=False)], ())
+    result = items(
+        [
+            GOOD[0],
+            decision(2, Stage.INFORMAL, Stage.WARNING, D(2026, 4, 5), underlying_issues_considered=False),
+        ],
+        (),
+    )
     assert len(result["underlying_issues"].missing) == 1
     assert "warning stage decision of 5 April 2026" in result["underlying_issues"].missing[0]
 

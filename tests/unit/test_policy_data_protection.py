@@ -1,4 +1,5 @@
 """Clause 6 rules as plain functions: erasure blockers, retention and redaction flags."""
+
 import datetime as dt
 
 import pytest
@@ -12,9 +13,16 @@ def test_erasure_is_allowed_when_nothing_is_live():
 
 
 def test_erasure_blockers_name_every_reason():
-    reasons = rules.erasure_blockers(rules.Holds(active_formal_actions=2, active_spoc_entries=1,
-                                                 active_pvp_entries=1, open_appeals=1, legal_hold=True,
-                                                 legal_hold_reason="Injunction"))
+    reasons = rules.erasure_blockers(
+        rules.Holds(
+            active_formal_actions=2,
+            active_spoc_entries=1,
+            active_pvp_entries=1,
+            open_appeals=1,
+            legal_hold=True,
+            legal_hold_reason="Injunction",
+        )
+    )
     assert len(reasons) == 5
     assert "2 formal-stage restriction(s)" in reasons[0] and "(Injunction)" in reasons[-1]
 
@@ -30,11 +38,18 @@ def test_retention_counts_whole_years_back_from_today():
 
 def test_scanner_flags_other_peoples_names_refs_emails_and_phones_by_whole_word():
     scanner = rules.RedactionScanner(
-        [rules.Identity("another customer", "Mary Ann", "O'Neil", "Mrs", "NPH123", "m@x.org", "+44 7700 900123"),
-         rules.Identity("another customer", "Al", "Li", "", "NPH999")],
-        exclude_names=["Siân Jones"])
-    found = scanner.scan("Mary Ann O’Neil (nph123) emailed from m@x.org and rang 07700 900123; "
-                         "Mrs O'Neil agreed. Alison Lindley and Siân Jones were present. NPH9999.")
+        [
+            rules.Identity(
+                "another customer", "Mary Ann", "O'Neil", "Mrs", "NPH123", "m@x.org", "+44 7700 900123"
+            ),
+            rules.Identity("another customer", "Al", "Li", "", "NPH999"),
+        ],
+        exclude_names=["Siân Jones"],
+    )
+    found = scanner.scan(
+        "Mary Ann O’Neil (nph123) emailed from m@x.org and rang 07700 900123; "
+        "Mrs O'Neil agreed. Alison Lindley and Siân Jones were present. NPH9999."
+    )
     kinds = {(text, kind) for text, kind in found}
     assert ("Mary Ann O’Neil", "another customer's name") in kinds
     assert ("nph123", "another customer's reference") in kinds

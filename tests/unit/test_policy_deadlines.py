@@ -1,10 +1,12 @@
 """Clause 4.2 timescales: 28-day appeal window, appeal decided within 5 working days
 (weekends and England & Wales bank holidays excluded), reviews 3 to 12 months ahead."""
+
 import datetime as dt
 
 import holidays
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.errors import PolicyError
 from core.policy import deadlines as d
@@ -43,19 +45,22 @@ def test_appeal_window_is_28_days(decided, days_later):
     assert d.is_appeal_late(decided, received) == (days_later > 28)
 
 
-@pytest.mark.parametrize("received, due", [
-    # Christmas 2026: 25 Dec (Fri), Boxing Day Sat with its substitute Mon 28 Dec, New Year's Day Fri.
-    (dt.date(2026, 12, 23), dt.date(2027, 1, 4)),
-    (dt.date(2026, 12, 24), dt.date(2027, 1, 5)),
-    (dt.date(2026, 12, 18), dt.date(2026, 12, 29)),
-    # Easter 2026: Good Friday 3 April, Easter Monday 6 April.
-    (dt.date(2026, 4, 1), dt.date(2026, 4, 10)),
-    (dt.date(2026, 4, 2), dt.date(2026, 4, 13)),
-    # An ordinary week: Monday -> next Monday.
-    (dt.date(2026, 6, 1), dt.date(2026, 6, 8)),
-    # Received on a weekend: Saturday -> the following Friday.
-    (dt.date(2026, 6, 6), dt.date(2026, 6, 12)),
-])
+@pytest.mark.parametrize(
+    "received, due",
+    [
+        # Christmas 2026: 25 Dec (Fri), Boxing Day Sat with its substitute Mon 28 Dec, New Year's Day Fri.
+        (dt.date(2026, 12, 23), dt.date(2027, 1, 4)),
+        (dt.date(2026, 12, 24), dt.date(2027, 1, 5)),
+        (dt.date(2026, 12, 18), dt.date(2026, 12, 29)),
+        # Easter 2026: Good Friday 3 April, Easter Monday 6 April.
+        (dt.date(2026, 4, 1), dt.date(2026, 4, 10)),
+        (dt.date(2026, 4, 2), dt.date(2026, 4, 13)),
+        # An ordinary week: Monday -> next Monday.
+        (dt.date(2026, 6, 1), dt.date(2026, 6, 8)),
+        # Received on a weekend: Saturday -> the following Friday.
+        (dt.date(2026, 6, 6), dt.date(2026, 6, 12)),
+    ],
+)
 def test_appeal_due_across_christmas_new_year_and_easter(received, due):
     assert d.appeal_decision_due(received) == due
 
@@ -63,8 +68,10 @@ def test_appeal_due_across_christmas_new_year_and_easter(received, due):
 def test_28_december_2026_is_a_substitute_bank_holiday():
     assert dt.date(2026, 12, 28) in ENG
     assert not d.is_working_day(dt.date(2026, 12, 28))
-    assert all(not d.is_working_day(day) for day in (dt.date(2026, 12, 25), dt.date(2027, 1, 1),
-                                                      dt.date(2026, 4, 3), dt.date(2026, 4, 6)))
+    assert all(
+        not d.is_working_day(day)
+        for day in (dt.date(2026, 12, 25), dt.date(2027, 1, 1), dt.date(2026, 4, 3), dt.date(2026, 4, 6))
+    )
 
 
 @given(dates, st.integers(min_value=0, max_value=24))
@@ -110,32 +117,39 @@ from core.policy.letters import letter_appeal_window_start  # noqa: E402
 
 # (decision kind, the letter that tells the customer of it)
 DECISION_KINDS = [
-    ("informal stage", LetterType.INFORMAL_SUMMARY), ("warning", LetterType.WARNING),
-    ("formal decision", LetterType.FORMAL), ("formal action (restriction)", LetterType.FORMAL),
+    ("informal stage", LetterType.INFORMAL_SUMMARY),
+    ("warning", LetterType.WARNING),
+    ("formal decision", LetterType.FORMAL),
+    ("formal action (restriction)", LetterType.FORMAL),
     ("review continuing or varying a restriction", LetterType.REVIEW_OUTCOME),
     ("PVP marker", LetterType.PVP_NOTICE),
 ]
 # (informed on, appeal by): across Christmas and New Year, and across Easter 2027 (Good Friday
 # 26 March, Easter Monday 29 March).
 SEASONS = [
-    (dt.date(2026, 12, 4), dt.date(2027, 1, 1)),     # New Year's Day, a bank holiday: not moved
+    (dt.date(2026, 12, 4), dt.date(2027, 1, 1)),  # New Year's Day, a bank holiday: not moved
     (dt.date(2026, 11, 27), dt.date(2026, 12, 25)),  # Christmas Day: not moved
     (dt.date(2026, 12, 24), dt.date(2027, 1, 21)),
-    (dt.date(2027, 2, 26), dt.date(2027, 3, 26)),    # Good Friday: not moved
-    (dt.date(2027, 3, 1), dt.date(2027, 3, 29)),     # Easter Monday: not moved
-    (dt.date(2027, 3, 26), dt.date(2027, 4, 23)),    # informed on Good Friday
+    (dt.date(2027, 2, 26), dt.date(2027, 3, 26)),  # Good Friday: not moved
+    (dt.date(2027, 3, 1), dt.date(2027, 3, 29)),  # Easter Monday: not moved
+    (dt.date(2027, 3, 26), dt.date(2027, 4, 23)),  # informed on Good Friday
 ]
 
 
 @pytest.mark.parametrize("kind,letter", DECISION_KINDS)
 @pytest.mark.parametrize("informed,appeal_by", SEASONS)
-def test_appeal_by_is_28_calendar_days_from_the_letter_for_every_decision_kind(kind, letter, informed, appeal_by):
-    decided_on = informed - dt.timedelta(days=14)     # e.g. the 5 September conversation, letter 19 September
+def test_appeal_by_is_28_calendar_days_from_the_letter_for_every_decision_kind(
+    kind, letter, informed, appeal_by
+):
+    decided_on = informed - dt.timedelta(days=14)  # e.g. the 5 September conversation, letter 19 September
     clock = appeal_clock(decided_on, letter_sent_on=informed)
     assert clock.informed_on == informed and clock.appeal_by == appeal_by
     # The letter prints the same date: its first sending, and any later copy.
     assert d.appeal_deadline(letter_appeal_window_start(letter, None, informed)) == appeal_by
-    assert d.appeal_deadline(letter_appeal_window_start(letter, informed, informed + dt.timedelta(days=9))) == appeal_by
+    assert (
+        d.appeal_deadline(letter_appeal_window_start(letter, informed, informed + dt.timedelta(days=9)))
+        == appeal_by
+    )
     assert not clock.is_late(appeal_by) and clock.is_late(appeal_by + dt.timedelta(days=1))
 
 

@@ -1,7 +1,11 @@
 """What makes an incident record acceptable (clauses 3, 4.1, 4.2, 6), as pure rules."""
+
 from core.enums import BEHAVIOURS_BY_CATEGORY, Behaviour, Category, EvidenceSource
 from core.policy.incidents import (
-    behaviour_problems, counts_as_evidence, evidence_problems, violence_problems,
+    behaviour_problems,
+    counts_as_evidence,
+    evidence_problems,
+    violence_problems,
 )
 
 
@@ -18,7 +22,8 @@ def test_a_behaviour_from_another_category_is_refused_by_name():
 
 def test_at_least_one_behaviour_is_needed():
     assert behaviour_problems(Category.UNREASONABLE_DEMANDS, []) == [
-        "Choose at least one behaviour for the category."]
+        "Choose at least one behaviour for the category."
+    ]
 
 
 def test_a_trusted_third_party_must_be_named():

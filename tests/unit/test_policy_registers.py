@@ -1,5 +1,6 @@
 """The registers' rules that the SPOC and PVP pages used to hold (issue 12): default review
 dates, the outcomes a review can record, which outcomes end an entry, and the 30-day window."""
+
 import datetime as dt
 
 from core.enums import ReviewOutcome
@@ -41,6 +42,8 @@ def test_due_for_review_means_within_the_next_30_days():
 
 def test_the_customer_notice_reads_as_told_or_not_told_with_the_date_to_reconsider():
     assert rules.customer_notice_text(dt.date(2026, 12, 2), "", None) == "Told in writing 02 Dec 2026"
-    assert rules.customer_notice_text(None, "Risk to the officer.", dt.date(2027, 1, 5)) == \
-        "Not told; reconsider by 05 Jan 2027"
+    assert (
+        rules.customer_notice_text(None, "Risk to the officer.", dt.date(2027, 1, 5))
+        == "Not told; reconsider by 05 Jan 2027"
+    )
     assert rules.customer_notice_text(None, "", None) == ""

@@ -1,4 +1,5 @@
 """Clause 4.1 stages and the escalation guards, as pure rules."""
+
 import datetime as dt
 
 import pytest
@@ -32,6 +33,7 @@ def allowed(verdicts):
 
 # ---- informal stage
 
+
 def test_informal_stage_needs_an_incident_that_counts_as_evidence():
     v = s.check_informal(facts(Stage.NONE, [inc(1, D(2026, 3, 1), counts=False)]))
     assert not v.allowed and "hearsay" in v.problems[0]
@@ -53,6 +55,7 @@ def test_informal_steps_each_named_when_missing():
 
 # ---- warning stage
 
+
 def test_warning_requires_informal_stage():
     v = s.check_warning(facts(Stage.NONE, [inc(1, D(2026, 3, 1))]))
     assert not v.allowed
@@ -66,8 +69,9 @@ def test_warning_requires_a_later_counting_incident():
 
 
 def test_warning_ignores_hearsay_incidents():
-    v = s.check_warning(facts(Stage.INFORMAL, [inc(1, D(2026, 3, 1)), inc(2, D(2026, 4, 1), counts=False)],
-                              [INFORMAL]))
+    v = s.check_warning(
+        facts(Stage.INFORMAL, [inc(1, D(2026, 3, 1)), inc(2, D(2026, 4, 1), counts=False)], [INFORMAL])
+    )
     assert not v.allowed and "hearsay" in v.problems[0]
 
 
@@ -114,6 +118,7 @@ def test_chosen_evidence_must_include_a_later_counting_incident():
 
 # ---- formal stage
 
+
 def test_formal_action_requires_a_warning():
     v = s.check_formal(facts(Stage.INFORMAL, [inc(1, D(2026, 3, 1)), inc(2, D(2026, 4, 1))], [INFORMAL]))
     assert not v.allowed
@@ -129,8 +134,11 @@ def test_formal_action_requires_a_later_incident_than_the_warning():
     f = facts(Stage.WARNING, [inc(1, D(2026, 3, 1)), inc(2, D(2026, 4, 1))], [INFORMAL, WARNING])
     v = s.check_formal(f)
     assert not v.allowed and "since the warning on 5 April 2026" in v.problems[0]
-    f2 = facts(Stage.WARNING, [inc(1, D(2026, 3, 1)), inc(2, D(2026, 4, 1)), inc(3, D(2026, 5, 1))],
-               [INFORMAL, WARNING])
+    f2 = facts(
+        Stage.WARNING,
+        [inc(1, D(2026, 3, 1)), inc(2, D(2026, 4, 1)), inc(3, D(2026, 5, 1))],
+        [INFORMAL, WARNING],
+    )
     assert s.check_formal(f2).allowed
 
 
@@ -154,18 +162,26 @@ def test_a_further_formal_action_may_rest_on_the_evidence_on_the_case_with_a_rea
     v = s.check_formal(f, skip_reason="The limits alone have not stopped the abuse.", evidence_ids=[2, 3])
     assert v.allowed and v.needs_skip_reason
     # A further incident needs no reason.
-    assert s.check_formal(facts(Stage.FORMAL, base + [inc(4, D(2026, 6, 1))], [INFORMAL, WARNING, formal])).allowed
+    assert s.check_formal(
+        facts(Stage.FORMAL, base + [inc(4, D(2026, 6, 1))], [INFORMAL, WARNING, formal])
+    ).allowed
 
 
 # Issue 13, invented rule dropped: "Evidence used by one decision never counts again".
 def test_an_incident_can_support_more_than_one_decision():
     f = facts(Stage.INFORMAL, [inc(1, D(2026, 3, 1), serious=True)], [INFORMAL])
-    v = s.check_formal(f, skip_reason="Threatened the officer with a knife; the warning stage would not protect staff.",
-                       evidence_ids=[1])
+    v = s.check_formal(
+        f,
+        skip_reason="Threatened the officer with a knife; the warning stage would not protect staff.",
+        evidence_ids=[1],
+    )
     assert v.allowed
     # Further incidents since a decision still leave out that decision's own evidence.
     same_day = ev(1, Stage.INFORMAL, D(2026, 3, 1), evidence={1})
-    assert s.counting_incidents_since(facts(Stage.INFORMAL, [inc(1, D(2026, 3, 1))], [same_day]), D(2026, 3, 1)) == []
+    assert (
+        s.counting_incidents_since(facts(Stage.INFORMAL, [inc(1, D(2026, 3, 1))], [same_day]), D(2026, 3, 1))
+        == []
+    )
 
 
 # Issue 13, invented rule dropped: stage-skipping limited to a fixed list of behaviour codes.
@@ -180,7 +196,13 @@ def test_another_serious_behaviour_may_skip_a_stage_with_a_recorded_reason():
 
 def test_nothing_but_a_new_case_after_closure():
     f = facts(Stage.CLOSED, [inc(1, D(2026, 3, 1))])
-    for v in (s.check_informal(f), s.check_warning(f), s.check_formal(f), s.check_review(f), s.check_close(f)):
+    for v in (
+        s.check_informal(f),
+        s.check_warning(f),
+        s.check_formal(f),
+        s.check_review(f),
+        s.check_close(f),
+    ):
         assert v.problems == ("The case is closed: a new incident opens a new case.",)
 
 
@@ -193,6 +215,7 @@ def test_is_serious():
 
 # ---- underlying issues and adjustments (Equality Act 2010)
 
+
 def test_underlying_issues_must_be_recorded_as_considered():
     problems = s.underlying_issue_problems(False, "", "", [])
     assert any("Equality Act 2010" in p for p in problems)
@@ -202,16 +225,25 @@ def test_underlying_issues_must_be_recorded_as_considered():
 
 def test_recorded_vulnerability_needs_adjustments_recorded():
     problems = s.underlying_issue_problems(True, "Dyslexia noted.", "", [Vulnerability.LEARNING_DIFFICULTIES])
-    assert problems == ["The customer has a recorded learning difficulties need: record the reasonable "
-                        "adjustments this action keeps (or why none are needed)."]
-    assert s.underlying_issue_problems(True, "Dyslexia noted.", "Phone follow-up to every letter.",
-                                       [Vulnerability.LEARNING_DIFFICULTIES]) == []
+    assert problems == [
+        "The customer has a recorded learning difficulties need: record the reasonable "
+        "adjustments this action keeps (or why none are needed)."
+    ]
+    assert (
+        s.underlying_issue_problems(
+            True, "Dyslexia noted.", "Phone follow-up to every letter.", [Vulnerability.LEARNING_DIFFICULTIES]
+        )
+        == []
+    )
 
 
 START = D(2026, 5, 5)
 
 
-def plan(kind, terms="Terms", review=D(2026, 11, 5), **kw):
+NOV_5 = D(2026, 11, 5)
+
+
+def plan(kind, terms="Terms", review=NOV_5, **kw):
     return ActionPlan(FormalActionType(kind), terms, review, **kw)
 
 
@@ -236,8 +268,12 @@ def test_one_channel_needs_the_channel():
 
 
 def test_any_combination_of_formal_actions_each_checked():
-    plans = [plan("contact_limits"), plan("issue_limit"), plan("decline_without_evidence"),
-             plan("other", terms="Meetings only at the area office")]
+    plans = [
+        plan("contact_limits"),
+        plan("issue_limit"),
+        plan("decline_without_evidence"),
+        plan("other", terms="Meetings only at the area office"),
+    ]
     assert s.formal_action_problems(plans, START, [], False) == []
     assert "Choose at least one formal action" in s.formal_action_problems([], START, [], False)[0]
     assert s.formal_action_problems([], START, [], False, spoc_requested=True) == []
@@ -246,13 +282,25 @@ def test_any_combination_of_formal_actions_each_checked():
 
 
 def test_other_action_needs_a_description_and_each_action_terms():
-    problems = s.formal_action_problems([plan("other", terms=" "), plan("issue_limit", terms="")], START, [], False)
-    assert problems == ["Other proportionate action: describe the action.",
-                        "Only a number of issues considered per period: set out its terms."]
+    problems = s.formal_action_problems(
+        [plan("other", terms=" "), plan("issue_limit", terms="")], START, [], False
+    )
+    assert problems == [
+        "Other proportionate action: describe the action.",
+        "Only a number of issues considered per period: set out its terms.",
+    ]
 
 
-@pytest.mark.parametrize("review, ok", [(D(2026, 8, 4), False), (D(2026, 8, 5), True), (D(2027, 5, 5), True),
-                                        (D(2027, 5, 6), False), (None, False)])
+@pytest.mark.parametrize(
+    "review, ok",
+    [
+        (D(2026, 8, 4), False),
+        (D(2026, 8, 5), True),
+        (D(2027, 5, 5), True),
+        (D(2027, 5, 6), False),
+        (None, False),
+    ],
+)
 def test_formal_action_review_between_3_and_12_months(review, ok):
     problems = s.formal_action_problems([plan("contact_limits", review=review)], START, [], False)
     assert (problems == []) == ok
@@ -267,32 +315,47 @@ def test_police_and_legal_action_only_for_extreme_cases():
 
 # ---- reviews
 
+
 def test_warning_review_no_further_action_only_without_counting_incidents():
-    ok = s.review_outcome_problems("warning", ReviewOutcome.NO_FURTHER_ACTION, D(2026, 7, 5), None, 0, "No incidents.")
+    ok = s.review_outcome_problems(
+        "warning", ReviewOutcome.NO_FURTHER_ACTION, D(2026, 7, 5), None, 0, "No incidents."
+    )
     assert ok == []
-    refused = s.review_outcome_problems("warning", ReviewOutcome.NO_FURTHER_ACTION, D(2026, 7, 5), None, 2, "x")
+    refused = s.review_outcome_problems(
+        "warning", ReviewOutcome.NO_FURTHER_ACTION, D(2026, 7, 5), None, 2, "x"
+    )
     assert "2 further incident(s)" in refused[0]
 
 
 def test_review_needs_evidence_considered():
     assert s.review_outcome_problems("formal_action", ReviewOutcome.LIFT, D(2026, 7, 5), None, 0, "") == [
-        "Record the evidence considered at the review."]
+        "Record the evidence considered at the review."
+    ]
 
 
 def test_continue_or_vary_needs_a_new_date_within_3_to_12_months():
     held = D(2026, 7, 5)
-    assert s.review_outcome_problems("formal_action", ReviewOutcome.CONTINUE, held, D(2026, 10, 5), 0, "e") == []
-    assert "between 3 and 12 months" in s.review_outcome_problems(
-        "formal_action", ReviewOutcome.CONTINUE, held, D(2026, 9, 5), 0, "e")[0]
-    assert "Set the next review date" in s.review_outcome_problems(
-        "warning", ReviewOutcome.CONTINUE, held, None, 0, "e")[0]
+    assert (
+        s.review_outcome_problems("formal_action", ReviewOutcome.CONTINUE, held, D(2026, 10, 5), 0, "e") == []
+    )
+    assert (
+        "between 3 and 12 months"
+        in s.review_outcome_problems("formal_action", ReviewOutcome.CONTINUE, held, D(2026, 9, 5), 0, "e")[0]
+    )
+    assert (
+        "Set the next review date"
+        in s.review_outcome_problems("warning", ReviewOutcome.CONTINUE, held, None, 0, "e")[0]
+    )
     assert "Set out the varied terms." in s.review_outcome_problems(
-        "formal_action", ReviewOutcome.VARY, held, D(2027, 1, 5), 0, "e")
+        "formal_action", ReviewOutcome.VARY, held, D(2027, 1, 5), 0, "e"
+    )
 
 
 def test_restriction_review_outcomes_and_warning_outcomes_differ():
     assert s.review_outcome_problems("warning", ReviewOutcome.LIFT, D(2026, 7, 5), None, 0, "e")
-    assert s.review_outcome_problems("formal_action", ReviewOutcome.NO_FURTHER_ACTION, D(2026, 7, 5), None, 0, "e")
+    assert s.review_outcome_problems(
+        "formal_action", ReviewOutcome.NO_FURTHER_ACTION, D(2026, 7, 5), None, 0, "e"
+    )
 
 
 def test_review_needs_something_to_review():
@@ -303,6 +366,7 @@ def test_review_needs_something_to_review():
 
 
 # ---- closure and the next-actions summary
+
 
 def test_close_refused_while_restrictions_are_active_or_an_appeal_waits():
     action = s.ActionFact(9, FormalActionType.ONE_CHANNEL, D(2026, 5, 5), D(2026, 11, 5))
@@ -317,11 +381,23 @@ def test_next_actions_at_each_stage():
     # Issue 13: any behaviour may skip a stage with a recorded reason, so the skips are offered
     # (with the note that a reason must be recorded).
     assert allowed(s.next_actions(facts(Stage.NONE, [i1]))) == {
-        CaseAction.INFORMAL, CaseAction.WARNING, CaseAction.FORMAL, CaseAction.CLOSE}
+        CaseAction.INFORMAL,
+        CaseAction.WARNING,
+        CaseAction.FORMAL,
+        CaseAction.CLOSE,
+    }
     assert allowed(s.next_actions(facts(Stage.INFORMAL, [i1, i2], [INFORMAL]))) == {
-        CaseAction.WARNING, CaseAction.FORMAL, CaseAction.APPEAL, CaseAction.CLOSE}
+        CaseAction.WARNING,
+        CaseAction.FORMAL,
+        CaseAction.APPEAL,
+        CaseAction.CLOSE,
+    }
     assert allowed(s.next_actions(facts(Stage.WARNING, [i1, i2, i3], [INFORMAL, WARNING]))) == {
-        CaseAction.FORMAL, CaseAction.REVIEW, CaseAction.APPEAL, CaseAction.CLOSE}
+        CaseAction.FORMAL,
+        CaseAction.REVIEW,
+        CaseAction.APPEAL,
+        CaseAction.CLOSE,
+    }
 
 
 def test_next_actions_show_a_possible_skip_with_its_condition():
@@ -333,6 +409,7 @@ def test_next_actions_show_a_possible_skip_with_its_condition():
 
 # ---- one home for the rules the services and pages share
 
+
 def test_serious_behaviour_on_record_needs_a_counting_serious_incident():
     assert s.serious_on_record(facts(Stage.NONE, [inc(1, D(2026, 3, 1), serious=True)]))
     assert not s.serious_on_record(facts(Stage.NONE, [inc(1, D(2026, 3, 1), counts=False, serious=True)]))
@@ -340,8 +417,13 @@ def test_serious_behaviour_on_record_needs_a_counting_serious_incident():
 
 
 def test_incidents_during_a_restriction_count_from_its_start_to_its_end():
-    incidents = [inc(1, D(2026, 5, 31)), inc(2, D(2026, 6, 1)), inc(3, D(2026, 6, 10), counts=False),
-                 inc(4, D(2026, 7, 1)), inc(5, D(2026, 8, 1))]
+    incidents = [
+        inc(1, D(2026, 5, 31)),
+        inc(2, D(2026, 6, 1)),
+        inc(3, D(2026, 6, 10), counts=False),
+        inc(4, D(2026, 7, 1)),
+        inc(5, D(2026, 8, 1)),
+    ]
     assert [i.id for i in s.incidents_during(incidents, D(2026, 6, 1), D(2026, 7, 1))] == [2, 4]
     assert [i.id for i in s.incidents_during(incidents, D(2026, 6, 1))] == [2, 4, 5]
 
@@ -362,6 +444,7 @@ def test_only_active_restrictions_can_be_reviewed():
 
 # ---- issue 13: the SPOC protocol, the remedies, closure and a case's history
 
+
 def test_clause_5_a_spoc_is_requested_not_imposed_and_a_request_can_be_the_whole_decision():
     assert s.SPOC_ONLY_BY_REQUEST in s.formal_action_problems([plan("spoc")], START, [], False)
     assert s.formal_action_problems([], START, [], False, spoc_requested=True) == []
@@ -372,13 +455,24 @@ def test_clause_5_harassment_is_a_behaviour_that_may_justify_skipping_a_stage():
 
 
 def test_clause_5_legal_remedies_need_their_court_dates_in_order():
-    ok = ActionPlan(FormalActionType.INJUNCTION, "Exclusion zone", D(2026, 9, 5), proceedings_issued_on=D(2026, 5, 1),
-                    hearing_on=D(2026, 5, 3), order_on=D(2026, 5, 3))
+    ok = ActionPlan(
+        FormalActionType.INJUNCTION,
+        "Exclusion zone",
+        D(2026, 9, 5),
+        proceedings_issued_on=D(2026, 5, 1),
+        hearing_on=D(2026, 5, 3),
+        order_on=D(2026, 5, 3),
+    )
     assert s.court_date_problems(ok, START) == []
     missing = ActionPlan(FormalActionType.POSSESSION, "Ground 14", D(2026, 9, 5))
     assert "date proceedings were issued" in s.court_date_problems(missing, START)[0]
-    backwards = ActionPlan(FormalActionType.DEMOTION, "Demotion", D(2026, 9, 5), proceedings_issued_on=D(2026, 5, 3),
-                           hearing_on=D(2026, 5, 1))
+    backwards = ActionPlan(
+        FormalActionType.DEMOTION,
+        "Demotion",
+        D(2026, 9, 5),
+        proceedings_issued_on=D(2026, 5, 3),
+        hearing_on=D(2026, 5, 1),
+    )
     assert "hearing cannot be before" in s.court_date_problems(backwards, START)[0]
     assert s.court_date_problems(ActionPlan(FormalActionType.POLICE_REFERRAL, "Ref", None), START) == []
     assert FormalActionType.HOUSING_REGISTER_REMOVAL in s.EXTREME_ACTIONS
@@ -394,6 +488,7 @@ def test_clause_2_2_loose_ends_block_closure_unless_the_officer_records_why():
 
 def test_a_new_case_may_start_at_the_stage_the_earlier_cases_justify_with_a_reason():
     from core.policy import history
+
     new = facts(Stage.NONE, incidents=[inc(7, D(2026, 5, 1))], earlier_stage=Stage.WARNING)
     assert history.check_on_history(new, Stage.FORMAL, "") is None
     assert history.check_on_history(new, Stage.FORMAL, "Warned last year for the same.").allowed

@@ -124,7 +124,9 @@ def _facts(case: Case, undecided_appeals: int = 0, up_to: dt.date | None = None)
 
 
 def _undecided_appeals(uow: UnitOfWork, case_id: int) -> list[Appeal]:
-    return list(uow.session.scalars(select(Appeal).where(Appeal.case_id == case_id, Appeal.decided_on.is_(None))))
+    return list(
+        uow.session.scalars(select(Appeal).where(Appeal.case_id == case_id, Appeal.decided_on.is_(None)))
+    )
 
 
 def _vulnerabilities(case: Case):

@@ -59,9 +59,12 @@ def _clean(decision: AppealDecision) -> _Decision:
     return _Decision(
         parse_enum(AppealOutcome, decision.outcome, "Appeal outcome"),
         clean_text(decision.notes, "Reasons for the appeal decision", required=True),
-        clean_text(decision.varied_terms, "How the decision is varied"), decision.new_review_due,
-        decision.channels or None, line(decision.contact_times, "Contact times"),
-        line(decision.contact_limit, "Contact limit"))
+        clean_text(decision.varied_terms, "How the decision is varied"),
+        decision.new_review_due,
+        decision.channels or None,
+        line(decision.contact_times, "Contact times"),
+        line(decision.contact_limit, "Contact limit"),
+    )
 
 
 def _restore_stage(case: Case) -> None:
@@ -73,8 +76,10 @@ def _restore_stage(case: Case) -> None:
 
 
 def _spoc_channels(values: list) -> list[str]:
-    return [parse_enum(Channel, v.value if isinstance(v, Channel) else v, "Channel").value
-            for v in dict.fromkeys(values or [])]
+    return [
+        parse_enum(Channel, v.value if isinstance(v, Channel) else v, "Channel").value
+        for v in dict.fromkeys(values or [])
+    ]
 
 
 def _vary_spoc(entry: SpocEntry, d: _Decision) -> list[str]:
@@ -98,14 +103,17 @@ def _vary_spoc(entry: SpocEntry, d: _Decision) -> list[str]:
     return varied
 
 
-def _decide_spoc(uow: UnitOfWork, actor: Actor, case: Case, entry: SpocEntry, d: _Decision,
-                 today: dt.date) -> list[str]:
+def _decide_spoc(
+    uow: UnitOfWork, actor: Actor, case: Case, entry: SpocEntry, d: _Decision, today: dt.date
+) -> list[str]:
     """The effect of an appeal decision on a SPOC register entry; returns what was varied, in words."""
     if d.outcome == AppealOutcome.UPHELD:
         return []
     if entry.status != RegisterStatus.ACTIVE:
-        raise PolicyError(f"That SPOC has already ended ({entry.ended_reason or entry.status.label}): "
-                          "the appeal can only be upheld.")
+        raise PolicyError(
+            f"That SPOC has already ended ({entry.ended_reason or entry.status.label}): "
+            "the appeal can only be upheld."
+        )
     before = snapshot(entry)
     varied: list[str] = []
     if d.outcome == AppealOutcome.VARIED:
@@ -114,8 +122,15 @@ def _decide_spoc(uow: UnitOfWork, actor: Actor, case: Case, entry: SpocEntry, d:
         entry.status, entry.ended_on, entry.ended_reason = RegisterStatus.ENDED, today, SPOC_OVERTURNED
     uow.flush()
     b, a = _changed(before, snapshot(entry))
-    uow.audit(actor, "end_spoc" if d.outcome == AppealOutcome.OVERTURNED else "update_spoc_entry", entry,
-              customer_id=case.customer_id, before=b, after=a, reason=f"Appeal decided: {d.outcome.label}")
+    uow.audit(
+        actor,
+        "end_spoc" if d.outcome == AppealOutcome.OVERTURNED else "update_spoc_entry",
+        entry,
+        customer_id=case.customer_id,
+        before=b,
+        after=a,
+        reason=f"Appeal decided: {d.outcome.label}",
+    )
     return varied
 
 
@@ -136,7 +151,9 @@ def _vary(case: Case, event: StageEvent, action: FormalAction | None, d: _Decisi
 
 
 def _overturn(case: Case, event: StageEvent, action: FormalAction | None, today: dt.date) -> None:
-    ended = [action] if action is not None else [a for a in case.formal_actions if a.stage_event_id == event.id]
+    ended = (
+        [action] if action is not None else [a for a in case.formal_actions if a.stage_event_id == event.id]
+    )
     for a in ended:
         if a.status == ActionStatus.ACTIVE:
             a.status, a.ended_on, a.ended_reason = ActionStatus.OVERTURNED, today, "Overturned on appeal."
@@ -158,8 +175,14 @@ def _open_appeal(uow: UnitOfWork, actor: Actor, appeal_id: int) -> Appeal:
     return appeal
 
 
-def decide_appeal(actor: Actor, appeal_id: int, decision: AppealDecision, expected_version: int,
-                  uow: UnitOfWork, today: dt.date | None = None) -> AppealDecided:
+def decide_appeal(
+    actor: Actor,
+    appeal_id: int,
+    decision: AppealDecision,
+    expected_version: int,
+    uow: UnitOfWork,
+    today: dt.date | None = None,
+) -> AppealDecided:
     """The assigned Assistant Director decides: upheld (stands), varied (terms or review date
     change; for a SPOC also its channels, contact times or limit) or overturned (the decision,
     action or SPOC ends)."""
@@ -174,7 +197,9 @@ def decide_appeal(actor: Actor, appeal_id: int, decision: AppealDecision, expect
             others = [p for p in _assistant_directors(uow) if p.id not in subject.took_part]
             raise PolicyError(appeal_rules.conflict_problem(actor.user_id, actor.user_id, others) or "")
         if subject.spoc is None and d.spoc_changes:
-            raise PolicyError("Only a SPOC on the register has channels, contact times or a contact limit to vary.")
+            raise PolicyError(
+                "Only a SPOC on the register has channels, contact times or a contact limit to vary."
+            )
         if d.outcome == AppealOutcome.VARIED and not (d.varied_terms or d.new_review_due or d.spoc_changes):
             raise PolicyError("Say how the decision is varied (new terms or a new review date).")
         before, appeal_before = snapshot(case), snapshot(appeal)
@@ -182,11 +207,13 @@ def decide_appeal(actor: Actor, appeal_id: int, decision: AppealDecision, expect
         if subject.spoc is not None:
             varied = _decide_spoc(uow, actor, case, subject.spoc, d, today)
         elif subject.review is not None:
-            varied = effects.decide_review(uow, actor, case, subject.review, d.outcome, d.varied_terms,
-                                           d.new_review_due, today)
+            varied = effects.decide_review(
+                uow, actor, case, subject.review, d.outcome, d.varied_terms, d.new_review_due, today
+            )
         elif subject.pvp is not None:
-            varied = effects.decide_pvp(uow, actor, case, subject.pvp, d.outcome, d.varied_terms,
-                                        d.new_review_due, today)
+            varied = effects.decide_pvp(
+                uow, actor, case, subject.pvp, d.outcome, d.varied_terms, d.new_review_due, today
+            )
         elif subject.event is not None and d.outcome == AppealOutcome.VARIED:
             _vary(case, subject.event, subject.action, d)
         elif subject.event is not None and d.outcome == AppealOutcome.OVERTURNED:
@@ -195,8 +222,15 @@ def decide_appeal(actor: Actor, appeal_id: int, decision: AppealDecision, expect
         appeal.decision_notes = d.notes + (f"\nVaried: {'; '.join(varied)}" if varied else "")
         uow.flush()
         b, a = _changed(appeal_before, snapshot(appeal))
-        uow.audit(actor, "decide_appeal", appeal, customer_id=case.customer_id, before=b, after=a,
-                  reason=d.outcome.label)
+        uow.audit(
+            actor,
+            "decide_appeal",
+            appeal,
+            customer_id=case.customer_id,
+            before=b,
+            after=a,
+            reason=d.outcome.label,
+        )
         _audit_case(uow, actor, "appeal_decided", case, before, reason=d.outcome.label)
         uow.commit()
         return AppealDecided(appeal.id, d.outcome, case.stage, today > appeal.due_on)

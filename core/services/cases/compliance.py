@@ -21,7 +21,7 @@ from core.services.cases._common import DECISION_LETTERS, _overturned, _today
 from core.services.cases.views import ComplianceRow, Overdue, Page
 
 PAGE_SIZE = 50
-MAX_BATCHES = 10   # open cases looked at for one page: at most this many pages' worth
+MAX_BATCHES = 10  # open cases looked at for one page: at most this many pages' worth
 
 
 def case_ids(case_id: int) -> Select:
@@ -31,31 +31,46 @@ def case_ids(case_id: int) -> Select:
 
 def _letters_sent(uow: UnitOfWork, ids: Select) -> set[int]:
     """The stage decisions (of the cases `ids` selects) whose decision letter has been sent."""
-    return set(uow.session.scalars(
-        select(Letter.subject_id)
-        .join(StageEvent, and_(Letter.subject_type == SubjectType.STAGE_EVENT, Letter.subject_id == StageEvent.id))
-        .where(StageEvent.case_id.in_(ids), Letter.letter_type.in_(DECISION_LETTERS),
-               or_(Letter.status == "sent", Letter.sent_on.is_not(None)))))
+    return set(
+        uow.session.scalars(
+            select(Letter.subject_id)
+            .join(
+                StageEvent,
+                and_(Letter.subject_type == SubjectType.STAGE_EVENT, Letter.subject_id == StageEvent.id),
+            )
+            .where(
+                StageEvent.case_id.in_(ids),
+                Letter.letter_type.in_(DECISION_LETTERS),
+                or_(Letter.status == "sent", Letter.sent_on.is_not(None)),
+            )
+        )
+    )
 
 
 def _referrals(uow: UnitOfWork, ids: Select) -> dict[int, list[ServiceReferral]]:
     out: dict[int, list[ServiceReferral]] = {}
-    for r in uow.session.scalars(select(ServiceReferral).options(joinedload(ServiceReferral.service_area))
-                                 .where(ServiceReferral.case_id.in_(ids)).order_by(ServiceReferral.id)):
+    for r in uow.session.scalars(
+        select(ServiceReferral)
+        .options(joinedload(ServiceReferral.service_area))
+        .where(ServiceReferral.case_id.in_(ids))
+        .order_by(ServiceReferral.id)
+    ):
         out.setdefault(r.case_id, []).append(r)
     return out
 
 
 def _undecided(uow: UnitOfWork, ids: Select) -> dict[int, list[Appeal]]:
     out: dict[int, list[Appeal]] = {}
-    for ap in uow.session.scalars(select(Appeal).where(Appeal.case_id.in_(ids), Appeal.decided_on.is_(None))
-                                  .order_by(Appeal.id)):
+    for ap in uow.session.scalars(
+        select(Appeal).where(Appeal.case_id.in_(ids), Appeal.decided_on.is_(None)).order_by(Appeal.id)
+    ):
         out.setdefault(ap.case_id, []).append(ap)
     return out
 
 
-def _checklist(case: Case, sent: set[int], referrals: list[ServiceReferral],
-               today: dt.date) -> list[checklist_rules.ChecklistItem]:
+def _checklist(
+    case: Case, sent: set[int], referrals: list[ServiceReferral], today: dt.date
+) -> list[checklist_rules.ChecklistItem]:
     """The clause 2.3 checklist of one loaded case (the pure rule is core.policy.checklist)."""
     decisions = [
         checklist_rules.DecisionFact(
@@ -82,15 +97,20 @@ def _checklist(case: Case, sent: set[int], referrals: list[ServiceReferral],
         checklist_rules.ReferralFact(r.id, r.description, r.service_area.name, r.resolved_at is not None)
         for r in referrals
     ]
-    return checklist_rules.case_checklist(decisions, restrictions, refs, today, case.warning_review_due, case.stage)
+    return checklist_rules.case_checklist(
+        decisions, restrictions, refs, today, case.warning_review_due, case.stage
+    )
 
 
 def _overdue(case: Case, appeals: list[Appeal], sent: set[int], today: dt.date) -> tuple[Overdue, ...]:
     items: list[tuple[str, dt.date]] = []
     if case.stage == Stage.WARNING and case.warning_review_due and case.warning_review_due < today:
         items.append(("Warning review", case.warning_review_due))
-    items += [(f"Review: {a.kind.label}", a.review_due) for a in case.formal_actions
-              if a.status == ActionStatus.ACTIVE and a.review_due < today]
+    items += [
+        (f"Review: {a.kind.label}", a.review_due)
+        for a in case.formal_actions
+        if a.status == ActionStatus.ACTIVE and a.review_due < today
+    ]
     items += [("Appeal decision", ap.due_on) for ap in appeals if ap.decided_on is None and ap.due_on < today]
     for e in case.stage_events:
         due = (e.details or {}).get("outcome_letter_due")
@@ -103,32 +123,59 @@ def _overdue(case: Case, appeals: list[Appeal], sent: set[int], today: dt.date) 
 
 def _batch(uow: UnitOfWork, ids: Select, today: dt.date) -> tuple[list[int], list[ComplianceRow]]:
     """The open cases `ids` selects: every id looked at, and the rows of those needing attention."""
-    cases = list(uow.session.scalars(
-        select(Case).where(Case.id.in_(ids)).order_by(Case.id)
-        .options(subqueryload(Case.stage_events).subqueryload(StageEvent.evidence),
-                 subqueryload(Case.formal_actions), joinedload(Case.customer), joinedload(Case.service_area))))
+    cases = list(
+        uow.session.scalars(
+            select(Case)
+            .where(Case.id.in_(ids))
+            .order_by(Case.id)
+            .options(
+                subqueryload(Case.stage_events).subqueryload(StageEvent.evidence),
+                subqueryload(Case.formal_actions),
+                joinedload(Case.customer),
+                joinedload(Case.service_area),
+            )
+        )
+    )
     sent, referrals, appeals = _letters_sent(uow, ids), _referrals(uow, ids), _undecided(uow, ids)
     rows = []
     for case in cases:
         failing = checklist_rules.failing(_checklist(case, sent, referrals.get(case.id, []), today))
         overdue = _overdue(case, appeals.get(case.id, []), sent, today)
         if failing or overdue:
-            rows.append(ComplianceRow(
-                case.id, case.customer_id, case.customer.full_name, case.customer.housing_ref, case.service_area_id,
-                case.service_area.name, case.stage, tuple(i.label for i in failing),
-                tuple(m for i in failing for m in i.missing), overdue))
+            rows.append(
+                ComplianceRow(
+                    case.id,
+                    case.customer_id,
+                    case.customer.full_name,
+                    case.customer.housing_ref,
+                    case.service_area_id,
+                    case.service_area.name,
+                    case.stage,
+                    tuple(i.label for i in failing),
+                    tuple(m for i in failing for m in i.missing),
+                    overdue,
+                )
+            )
     return [c.id for c in cases], rows
 
 
-def compliance_overview(actor: Actor, uow: UnitOfWork, today: dt.date | None = None,
-                        service_area_id: int | None = None, *, after: int | None = None,
-                        limit: int = PAGE_SIZE) -> Page[ComplianceRow]:
+def compliance_overview(
+    actor: Actor,
+    uow: UnitOfWork,
+    today: dt.date | None = None,
+    service_area_id: int | None = None,
+    *,
+    after: int | None = None,
+    limit: int = PAGE_SIZE,
+) -> Page[ComplianceRow]:
     """One page of the open cases with a failing clause 2.3 item or an overdue deadline (cases
     with neither are passed over), in case order after `after`; on the page, most overdue first.
     `total` counts the open cases (in the service area) the list runs through."""
     require(actor, Permission.VIEW_CASES)
     today = _today(today)
-    open_ = [Case.stage != Stage.CLOSED] + ([Case.service_area_id == service_area_id] if service_area_id else [])
+    open_ = [Case.stage != Stage.CLOSED] + (
+        [Case.service_area_id == service_area_id] if service_area_id else []
+    )
     with uow:
         total = uow.session.scalar(select(func.count()).select_from(Case).where(*open_)) or 0
         rows: list[ComplianceRow] = []

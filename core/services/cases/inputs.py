@@ -77,7 +77,7 @@ class SpocRequestPlan:
 class FormalDecision(EscalationRecord):
     reason: str
     actions: list[NewFormalAction | dict] = field(default_factory=list)
-    spoc_request: SpocRequestPlan | None = None    # may be the whole decision
+    spoc_request: SpocRequestPlan | None = None  # may be the whole decision
 
 
 @dataclass

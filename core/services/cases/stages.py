@@ -57,25 +57,45 @@ def _refer(uow: UnitOfWork, actor: Actor, case: Case, details: InformalDetails) 
     """A root cause in an NPH service: refer it to the service area to put right."""
     if uow.session.get(ServiceArea, details.referral_service_area_id) is None:
         raise PolicyError("The service area for the referral does not exist.")
-    referral = ServiceReferral(customer_id=case.customer_id, case_id=case.id,
-                               service_area_id=details.referral_service_area_id, raised_by_id=actor.user_id,
-                               description=clean_text(details.referral_description, "Referral", required=True))
+    referral = ServiceReferral(
+        customer_id=case.customer_id,
+        case_id=case.id,
+        service_area_id=details.referral_service_area_id,
+        raised_by_id=actor.user_id,
+        description=clean_text(details.referral_description, "Referral", required=True),
+    )
     uow.session.add(referral)
     uow.audit(actor, "raise_service_referral", referral, after=snapshot(referral))
 
 
-def _add_actions(uow: UnitOfWork, actor: Actor, case: Case, event: StageEvent, plans: list[rules.ActionPlan],
-                 starts_on: dt.date) -> None:
+def _add_actions(
+    uow: UnitOfWork,
+    actor: Actor,
+    case: Case,
+    event: StageEvent,
+    plans: list[rules.ActionPlan],
+    starts_on: dt.date,
+) -> None:
     for plan in plans:
         details = {}
         if plan.channel:
             details["channel"] = plan.channel.value
         if plan.adjustment:
             details["adjustment"] = plan.adjustment
-        action = FormalAction(case_id=case.id, stage_event=event, kind=plan.kind, terms=plan.terms, details=details,
-                              starts_on=starts_on, review_due=plan.review_due, status=ActionStatus.ACTIVE,
-                              court_reference=plan.court_reference, proceedings_issued_on=plan.proceedings_issued_on,
-                              hearing_on=plan.hearing_on, order_on=plan.order_on)
+        action = FormalAction(
+            case_id=case.id,
+            stage_event=event,
+            kind=plan.kind,
+            terms=plan.terms,
+            details=details,
+            starts_on=starts_on,
+            review_due=plan.review_due,
+            status=ActionStatus.ACTIVE,
+            court_reference=plan.court_reference,
+            proceedings_issued_on=plan.proceedings_issued_on,
+            hearing_on=plan.hearing_on,
+            order_on=plan.order_on,
+        )
         uow.session.add(action)
         case.formal_actions.append(action)
         uow.flush()
@@ -109,7 +129,9 @@ def record_informal_stage(
         facts = _facts(case, up_to=decided_on)
         problems = list(rules.informal_step_problems(steps))
         problems += rules.check_informal(facts, details.incident_ids).problems
-        if details.root_cause_found and not (details.referral_service_area_id and details.referral_description.strip()):
+        if details.root_cause_found and not (
+            details.referral_service_area_id and details.referral_description.strip()
+        ):
             problems.append(
                 "A root cause in an NPH service was found: name the service area and describe "
                 "the problem so it is referred and dealt with as a matter of urgency."
@@ -164,8 +186,9 @@ def issue_warning(
     with uow:
         case = _load(uow, case_id, expected_version)
         facts = with_history(uow, case, _facts(case, up_to=decided_on))
-        verdict = (history.check_on_history(facts, Stage.WARNING, history_reason, decision.incident_ids)
-                   or rules.check_warning(facts, skip_reason, decision.incident_ids))
+        verdict = history.check_on_history(
+            facts, Stage.WARNING, history_reason, decision.incident_ids
+        ) or rules.check_warning(facts, skip_reason, decision.incident_ids)
         skip_reason = history_words(history_reason) if history_reason else skip_reason
         problems = list(verdict.problems)
         underlying = _underlying(decision, case, problems)
@@ -205,11 +228,19 @@ def _requested_at(decided_on: dt.date) -> dt.datetime:
     return now if decided_on >= now.date() else dt.datetime.combine(decided_on, dt.time(12), tzinfo=dt.UTC)
 
 
-def _request_spoc(uow: UnitOfWork, actor: Actor, case: Case, event: StageEvent, spoc: SpocRequestPlan) -> None:
+def _request_spoc(
+    uow: UnitOfWork, actor: Actor, case: Case, event: StageEvent, spoc: SpocRequestPlan
+) -> None:
     """The SPOC asked of the DMO as (part of) this formal decision; its evidence defaults to the decision's."""
-    request = add_spoc_request(uow, actor, case, clean_text(spoc.reason, "Reason for the SPOC request"),
-                               spoc.incident_ids or [i.id for i in event.evidence], _requested_at(event.decided_on),
-                               formal_decision=True)
+    request = add_spoc_request(
+        uow,
+        actor,
+        case,
+        clean_text(spoc.reason, "Reason for the SPOC request"),
+        spoc.incident_ids or [i.id for i in event.evidence],
+        _requested_at(event.decided_on),
+        formal_decision=True,
+    )
     event.details = {**(event.details or {}), "spoc_request_id": request.id}
 
 
@@ -251,24 +282,33 @@ def take_formal_actions(
     plans = [_plan(a) for a in decision.actions]
     spoc = decision.spoc_request
     if spoc is not None:
-        require(actor, Permission.REQUEST_SPOC)      # clause 5: a manager or team leader raises it
+        require(actor, Permission.REQUEST_SPOC)  # clause 5: a manager or team leader raises it
     with uow:
         case = _load(uow, case_id, expected_version)
         facts = with_history(uow, case, _facts(case, up_to=decided_on))
-        verdict = (history.check_on_history(facts, Stage.FORMAL, history_reason, decision.incident_ids)
-                   or rules.check_formal(facts, skip_reason, decision.incident_ids))
+        verdict = history.check_on_history(
+            facts, Stage.FORMAL, history_reason, decision.incident_ids
+        ) or rules.check_formal(facts, skip_reason, decision.incident_ids)
         skip_reason = history_words(history_reason) if history_reason else skip_reason
         problems = list(verdict.problems)
         underlying = _underlying(decision, case, problems)
         from core.services.communication import writing_needs_in  # issue 16: needs affecting writing
-        problems += rules.formal_action_problems(plans, decided_on, _vulnerabilities(case),
-                                                 rules.serious_on_record(facts),
-                                                 writing_needs_in(uow.session, case.customer_id),
-                                                 spoc_requested=spoc is not None)
+
+        problems += rules.formal_action_problems(
+            plans,
+            decided_on,
+            _vulnerabilities(case),
+            rules.serious_on_record(facts),
+            writing_needs_in(uow.session, case.customer_id),
+            spoc_requested=spoc is not None,
+        )
         _refuse(problems)
-        previous = _last_live(case, Stage.FORMAL) if case.stage == Stage.FORMAL else _last_live(case, Stage.WARNING)
-        evidence = _evidence(case, decision.incident_ids, facts, previous.decided_on if previous else None,
-                             decided_on)
+        previous = (
+            _last_live(case, Stage.FORMAL) if case.stage == Stage.FORMAL else _last_live(case, Stage.WARNING)
+        )
+        evidence = _evidence(
+            case, decision.incident_ids, facts, previous.decided_on if previous else None, decided_on
+        )
         before = snapshot(case)
         event = _new_event(
             uow,

@@ -56,11 +56,11 @@ class Subject:
 
     subject_type: SubjectType
     subject_id: int
-    what: str                          # "Warning stage", "Contact limits", "Single point of contact (SPOC)"
-    on: dt.date                        # decided or started on
+    what: str  # "Warning stage", "Contact limits", "Single point of contact (SPOC)"
+    on: dt.date  # decided or started on
     review_due: dt.date | None = None
     appeal_by: dt.date | None = None
-    incidents: tuple[int, ...] = ()    # counting incidents since it began (reviews)
+    incidents: tuple[int, ...] = ()  # counting incidents since it began (reviews)
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ class EarlierCase:
     opened_on: dt.date
     closed_on: dt.date | None
     stage: Stage
-    stages: tuple[str, ...]            # each stage decision, "Warning stage (05 Jan 2026)"
+    stages: tuple[str, ...]  # each stage decision, "Warning stage (05 Jan 2026)"
     closure_reason: str
 
 
@@ -164,13 +164,13 @@ class CaseOverview:
     incidents: tuple[IncidentRow, ...]
     decisions: tuple[DecisionRow, ...]
     actions: tuple[ActionRow, ...]
-    spoc_entries: tuple[SpocRow, ...]      # active SPOCs on the register: appealable to the ICT AD
+    spoc_entries: tuple[SpocRow, ...]  # active SPOCs on the register: appealable to the ICT AD
     appeals: tuple[AppealRow, ...]
     next: AllowedActions
     checklist: tuple[ChecklistItem, ...]
-    review_subjects: tuple[Subject, ...]   # what a review may be recorded for now
-    appeal_subjects: tuple[Subject, ...]   # what the customer may appeal against now
-    earlier_cases: tuple[EarlierCase, ...] = ()   # the customer's earlier cases and their stages
+    review_subjects: tuple[Subject, ...]  # what a review may be recorded for now
+    appeal_subjects: tuple[Subject, ...]  # what the customer may appeal against now
+    earlier_cases: tuple[EarlierCase, ...] = ()  # the customer's earlier cases and their stages
 
 
 @dataclass(frozen=True)
@@ -189,8 +189,8 @@ class ComplianceRow:
     service_area_id: int
     service_area: str
     stage: Stage
-    failing: tuple[str, ...]           # the clause 2.3 principles missing
-    missing: tuple[str, ...]           # what exactly is missing
+    failing: tuple[str, ...]  # the clause 2.3 principles missing
+    missing: tuple[str, ...]  # what exactly is missing
     overdue: tuple[Overdue, ...]
 
     @property

@@ -1,13 +1,17 @@
 """Shared pieces of the data-protection services: the map of every row about a customer
 (`_collect`), which drives the subject access pack, erasure and retention deletion alike, so a
 table cannot be covered by one and forgotten by another; request look-ups and CSV cells."""
+
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
 import json
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import and_, false, or_, select
 
 from core.db import UnitOfWork, to_jsonable
 from core.enums import DataRequestKind
@@ -19,7 +23,6 @@ from core.models import (
     utcnow,
 )
 from core.permissions import Actor
-from sqlalchemy import and_, false, or_, select
 
 T = Base.metadata.tables
 
@@ -57,19 +60,48 @@ PACK_TABLES: list[tuple[str, str]] = [
     ("audit_entry", "Changes made to the records (audit trail)"),
 ]
 # Tables that hold no rows about a customer (staff, reference data, settings).
-NOT_ABOUT_A_CUSTOMER = frozenset({"app_user", "service_area", "login_attempt", "app_setting",
-                                  "alembic_version",
-                                  "outbox_message",  # reminders to staff: case numbers and housing refs
-                                  "incident_daily"})  # counts per day/area/category only (monitoring)
+NOT_ABOUT_A_CUSTOMER = frozenset(
+    {
+        "app_user",
+        "service_area",
+        "login_attempt",
+        "app_setting",
+        "alembic_version",
+        "outbox_message",  # reminders to staff: case numbers and housing refs
+        "incident_daily",
+    }
+)  # counts per day/area/category only (monitoring)
 
 # Deletion order: children before parents (foreign keys).
 DELETE_ORDER = [
-    "attachment", "contact_log", "partner_referral", "household_member", "communication_needs",
-    "stage_event_incident", "spoc_request_incident", "annotation", "review", "appeal", "letter",
-    "formal_action", "spoc_entry", "spoc_request", "pvp_entry", "pvp_consideration",
-    "service_referral", "incident_behaviour", "incident", "stage_event", "case_file",
-    "customer_vulnerability", "third_party_contact", "disclosure_log", "access_log",
-    "data_request", "check_note", "customer",
+    "attachment",
+    "contact_log",
+    "partner_referral",
+    "household_member",
+    "communication_needs",
+    "stage_event_incident",
+    "spoc_request_incident",
+    "annotation",
+    "review",
+    "appeal",
+    "letter",
+    "formal_action",
+    "spoc_entry",
+    "spoc_request",
+    "pvp_entry",
+    "pvp_consideration",
+    "service_referral",
+    "incident_behaviour",
+    "incident",
+    "stage_event",
+    "case_file",
+    "customer_vulnerability",
+    "third_party_contact",
+    "disclosure_log",
+    "access_log",
+    "data_request",
+    "check_note",
+    "customer",
 ]
 _LINK_KEYS = {
     "incident_behaviour": ("incident_id", "behaviour"),
@@ -77,19 +109,43 @@ _LINK_KEYS = {
     "spoc_request_incident": ("spoc_request_id", "incident_id"),
 }
 _REVIEW_SUBJECTS = {
-    "formal_action": ("formal_action",), "spoc_entry": ("spoc", "spoc_entry"),
-    "pvp_entry": ("pvp", "pvp_entry"), "stage_event": ("stage_event", "warning"),
+    "formal_action": ("formal_action",),
+    "spoc_entry": ("spoc", "spoc_entry"),
+    "pvp_entry": ("pvp", "pvp_entry"),
+    "stage_event": ("stage_event", "warning"),
 }
-_STAFF_COLUMNS = ("recorded_by_id", "opened_by_id", "decided_by_id", "amended_by_id", "raised_by_id",
-                  "resolved_by_id", "reviewed_by_id", "decision_maker_id", "author_id",
-                  "requested_by_id", "spoc_user_id", "proposed_by_id", "approved_by_id", "by_id",
-                  "viewer_id", "user_id", "logged_by_id", "staff_id", "uploaded_by_id")
+_STAFF_COLUMNS = (
+    "recorded_by_id",
+    "opened_by_id",
+    "decided_by_id",
+    "amended_by_id",
+    "raised_by_id",
+    "resolved_by_id",
+    "reviewed_by_id",
+    "decision_maker_id",
+    "author_id",
+    "requested_by_id",
+    "spoc_user_id",
+    "proposed_by_id",
+    "approved_by_id",
+    "by_id",
+    "viewer_id",
+    "user_id",
+    "logged_by_id",
+    "staff_id",
+    "uploaded_by_id",
+)
 # Free-text fields whose content names third parties: flagged for a check before release.
-_THIRD_PARTY_FIELDS = {("incident", "third_party_name"), ("incident", "witnesses"),
-                       ("third_party_contact", "name"), ("check_note", "who_to_ask")}
+_THIRD_PARTY_FIELDS = {
+    ("incident", "third_party_name"),
+    ("incident", "witnesses"),
+    ("third_party_contact", "name"),
+    ("check_note", "who_to_ask"),
+}
 
 
 # ---- small helpers ------------------------------------------------------------------------
+
 
 def _in(column, ids: Iterable) -> Any:
     ids = list(ids)
@@ -122,13 +178,15 @@ def _get_request(uow: UnitOfWork, request_id: int) -> DataRequest:
 def _open_request(uow: UnitOfWork, request_id: int, kind: DataRequestKind) -> DataRequest:
     request = _get_request(uow, request_id)
     if request.kind != kind:
-        raise PolicyError(f"Request {request_id} is a {request.kind.label.lower()}, "
-                          f"not a {kind.label.lower()}.")
+        raise PolicyError(
+            f"Request {request_id} is a {request.kind.label.lower()}, not a {kind.label.lower()}."
+        )
     if request.status != "open":
         raise PolicyError(f"Request {request_id} is already closed ({request.decision or request.status}).")
     if not request.identity_checked:
-        raise PolicyError("The requester's identity has not been checked. Confirm it on the "
-                          "request before acting on it.")
+        raise PolicyError(
+            "The requester's identity has not been checked. Confirm it on the request before acting on it."
+        )
     return request
 
 
@@ -142,10 +200,11 @@ def _customer(uow: UnitOfWork, customer_id: int) -> Customer:
 def _neutralise(value: Any) -> Any:
     """A CSV cell that a spreadsheet cannot run as a formula (core.exports' rule)."""
     from core.exports import neutralise
+
     return neutralise(value)
 
 
-def csv_bytes(rows: list[dict], columns: Optional[list[str]] = None) -> bytes:
+def csv_bytes(rows: list[dict], columns: list[str] | None = None) -> bytes:
     """UTF-8 (with BOM for Excel) CSV of plain rows, every cell neutralised."""
     columns = columns or (list(rows[0]) if rows else [])
     out = io.StringIO()
@@ -164,7 +223,8 @@ def csv_bytes(rows: list[dict], columns: Optional[list[str]] = None) -> bytes:
 
 # ---- the map of everything about a customer ---------------------------------------------
 
-def _collect(s, customer_id: int, case_ids: Optional[set[int]] = None) -> dict[str, list[dict]]:
+
+def _collect(s, customer_id: int, case_ids: set[int] | None = None) -> dict[str, list[dict]]:
     """Rows about a customer in every table (audit entries included).
 
     With `case_ids`, only the rows belonging to those cases (for retention deletion).
@@ -174,44 +234,84 @@ def _collect(s, customer_id: int, case_ids: Optional[set[int]] = None) -> dict[s
     mine = (lambda col: col == customer_id) if whole else (lambda col: None)
     out: dict[str, list[dict]] = {}
     out["customer"] = _rows(s, "customer", c["customer"].id == customer_id) if whole else []
-    out["customer_vulnerability"] = _rows(s, "customer_vulnerability", mine(c["customer_vulnerability"].customer_id))
+    out["customer_vulnerability"] = _rows(
+        s, "customer_vulnerability", mine(c["customer_vulnerability"].customer_id)
+    )
     out["third_party_contact"] = _rows(s, "third_party_contact", mine(c["third_party_contact"].customer_id))
     if whole:
         out["case_file"] = _rows(s, "case_file", c["case_file"].customer_id == customer_id)
     else:
-        out["case_file"] = _rows(s, "case_file", and_(c["case_file"].customer_id == customer_id,
-                                                       _in(c["case_file"].id, case_ids)))
+        out["case_file"] = _rows(
+            s, "case_file", and_(c["case_file"].customer_id == customer_id, _in(c["case_file"].id, case_ids))
+        )
     cases = _ids(out["case_file"])
     out["incident"] = _rows(s, "incident", mine(c["incident"].customer_id), _in(c["incident"].case_id, cases))
     incidents = _ids(out["incident"])
-    out["incident_behaviour"] = _rows(s, "incident_behaviour", _in(c["incident_behaviour"].incident_id, incidents))
-    out["service_referral"] = _rows(s, "service_referral", mine(c["service_referral"].customer_id),
-                                    _in(c["service_referral"].case_id, cases),
-                                    _in(c["service_referral"].incident_id, incidents))
+    out["incident_behaviour"] = _rows(
+        s, "incident_behaviour", _in(c["incident_behaviour"].incident_id, incidents)
+    )
+    out["service_referral"] = _rows(
+        s,
+        "service_referral",
+        mine(c["service_referral"].customer_id),
+        _in(c["service_referral"].case_id, cases),
+        _in(c["service_referral"].incident_id, incidents),
+    )
     out["stage_event"] = _rows(s, "stage_event", _in(c["stage_event"].case_id, cases))
     events = _ids(out["stage_event"])
-    out["stage_event_incident"] = _rows(s, "stage_event_incident",
-                                        _in(c["stage_event_incident"].stage_event_id, events),
-                                        _in(c["stage_event_incident"].incident_id, incidents))
-    out["formal_action"] = _rows(s, "formal_action", _in(c["formal_action"].case_id, cases),
-                                 _in(c["formal_action"].stage_event_id, events))
-    out["spoc_request"] = _rows(s, "spoc_request", mine(c["spoc_request"].customer_id),
-                                _in(c["spoc_request"].case_id, cases))
+    out["stage_event_incident"] = _rows(
+        s,
+        "stage_event_incident",
+        _in(c["stage_event_incident"].stage_event_id, events),
+        _in(c["stage_event_incident"].incident_id, incidents),
+    )
+    out["formal_action"] = _rows(
+        s,
+        "formal_action",
+        _in(c["formal_action"].case_id, cases),
+        _in(c["formal_action"].stage_event_id, events),
+    )
+    out["spoc_request"] = _rows(
+        s, "spoc_request", mine(c["spoc_request"].customer_id), _in(c["spoc_request"].case_id, cases)
+    )
     spoc_requests = _ids(out["spoc_request"])
-    out["spoc_request_incident"] = _rows(s, "spoc_request_incident",
-                                         _in(c["spoc_request_incident"].spoc_request_id, spoc_requests),
-                                         _in(c["spoc_request_incident"].incident_id, incidents))
-    out["spoc_entry"] = _rows(s, "spoc_entry", mine(c["spoc_entry"].customer_id),
-                              _in(c["spoc_entry"].case_id, cases), _in(c["spoc_entry"].request_id, spoc_requests))
-    out["pvp_consideration"] = _rows(s, "pvp_consideration", mine(c["pvp_consideration"].customer_id),
-                                     _in(c["pvp_consideration"].incident_id, incidents))
+    out["spoc_request_incident"] = _rows(
+        s,
+        "spoc_request_incident",
+        _in(c["spoc_request_incident"].spoc_request_id, spoc_requests),
+        _in(c["spoc_request_incident"].incident_id, incidents),
+    )
+    out["spoc_entry"] = _rows(
+        s,
+        "spoc_entry",
+        mine(c["spoc_entry"].customer_id),
+        _in(c["spoc_entry"].case_id, cases),
+        _in(c["spoc_entry"].request_id, spoc_requests),
+    )
+    out["pvp_consideration"] = _rows(
+        s,
+        "pvp_consideration",
+        mine(c["pvp_consideration"].customer_id),
+        _in(c["pvp_consideration"].incident_id, incidents),
+    )
     out["pvp_entry"] = _rows(s, "pvp_entry", mine(c["pvp_entry"].customer_id)) if whole else []
-    subjects = {"formal_action": _ids(out["formal_action"]), "spoc_entry": _ids(out["spoc_entry"]),
-                "pvp_entry": _ids(out["pvp_entry"]), "stage_event": events}
+    subjects = {
+        "formal_action": _ids(out["formal_action"]),
+        "spoc_entry": _ids(out["spoc_entry"]),
+        "pvp_entry": _ids(out["pvp_entry"]),
+        "stage_event": events,
+    }
     rv = c["review"]
-    out["review"] = _rows(s, "review", _in(rv.case_id, cases), *[
-        and_(rv.subject_type.in_(aliases), _in(rv.subject_id, subjects[kind]))
-        for kind, aliases in _REVIEW_SUBJECTS.items() if subjects[kind]])
+    out["review"] = _rows(
+        s,
+        "review",
+        _in(rv.case_id, cases),
+        *[
+            and_(rv.subject_type.in_(aliases), _in(rv.subject_id, subjects[kind]))
+            for kind, aliases in _REVIEW_SUBJECTS.items()
+            if subjects[kind]
+        ],
+    )
     out["appeal"] = _rows(s, "appeal", _in(c["appeal"].case_id, cases))
     out["letter"] = _rows(s, "letter", mine(c["letter"].customer_id), _in(c["letter"].case_id, cases))
     _collect_evidence(s, customer_id, whole, cases, incidents | set(), events, out)
@@ -219,20 +319,37 @@ def _collect(s, customer_id: int, case_ids: Optional[set[int]] = None) -> dict[s
     return {name: out[name] for name, _ in PACK_TABLES}
 
 
-def _collect_evidence(s, customer_id: int, whole: bool, cases: set[int], incidents: set[int],
-                      events: set[int], out: dict[str, list[dict]]) -> None:
+def _collect_evidence(
+    s,
+    customer_id: int,
+    whole: bool,
+    cases: set[int],
+    incidents: set[int],
+    events: set[int],
+    out: dict[str, list[dict]],
+) -> None:
     """Issue 16's tables: contacts and notes, attachments (on any collected incident, note or
     decision), partner-agency actions, household membership and communication needs."""
     c = {name: T[name].c for name in T}
     mine = (lambda col: col == customer_id) if whole else (lambda col: None)
-    out["contact_log"] = _rows(s, "contact_log", mine(c["contact_log"].customer_id),
-                               _in(c["contact_log"].case_id, cases))
+    out["contact_log"] = _rows(
+        s, "contact_log", mine(c["contact_log"].customer_id), _in(c["contact_log"].case_id, cases)
+    )
     a = c["attachment"]
     subjects = {"incident": incidents, "contact_log": _ids(out["contact_log"]), "stage_event": events}
-    out["attachment"] = _rows(s, "attachment", mine(a.customer_id), _in(a.case_id, cases), *[
-        and_(a.subject_type == kind, _in(a.subject_id, ids)) for kind, ids in subjects.items() if ids])
-    out["partner_referral"] = _rows(s, "partner_referral", mine(c["partner_referral"].customer_id),
-                                    _in(c["partner_referral"].case_id, cases))
+    out["attachment"] = _rows(
+        s,
+        "attachment",
+        mine(a.customer_id),
+        _in(a.case_id, cases),
+        *[and_(a.subject_type == kind, _in(a.subject_id, ids)) for kind, ids in subjects.items() if ids],
+    )
+    out["partner_referral"] = _rows(
+        s,
+        "partner_referral",
+        mine(c["partner_referral"].customer_id),
+        _in(c["partner_referral"].case_id, cases),
+    )
     for name in ("household_member", "communication_needs"):
         out[name] = _rows(s, name, mine(c[name].customer_id))
     households = {r["household_id"] for r in out["household_member"]}
@@ -252,8 +369,11 @@ def _collect_notes_and_logs(s, customer_id: int, whole: bool, out: dict[str, lis
     for name in ("data_request", "access_log", "disclosure_log", "check_note"):
         out[name] = _rows(s, name, mine(c[name].customer_id))
     audit = c["audit_entry"]
-    by_entity = [and_(audit.entity_type == name, _in(audit.entity_id, _ids(rows)))
-                 for name, rows in out.items() if rows and name not in _LINK_KEYS and name != "audit_entry"]
+    by_entity = [
+        and_(audit.entity_type == name, _in(audit.entity_id, _ids(rows)))
+        for name, rows in out.items()
+        if rows and name not in _LINK_KEYS and name != "audit_entry"
+    ]
     out["audit_entry"] = _rows(s, "audit_entry", mine(audit.customer_id), *by_entity) if whole else []
 
 
@@ -261,11 +381,22 @@ def _counts(records: dict[str, list[dict]]) -> dict[str, int]:
     return {name: len(rows) for name, rows in records.items() if rows}
 
 
-def _close(uow: UnitOfWork, actor: Actor, request: DataRequest, decision: str, reason: str,
-           now: Optional[dt.datetime]) -> None:
+def _close(
+    uow: UnitOfWork,
+    actor: Actor,
+    request: DataRequest,
+    decision: str,
+    reason: str,
+    now: dt.datetime | None,
+) -> None:
     before = {"status": request.status, "decision": request.decision}
     request.status, request.decision, request.decision_reason = "closed", decision, reason
     request.decided_by_id, request.decided_at = actor.user_id, now or utcnow()
-    uow.audit(actor, "decide_data_request", request, before=before,
-              after={"status": "closed", "decision": decision, "decision_reason": reason}, reason=reason)
-
+    uow.audit(
+        actor,
+        "decide_data_request",
+        request,
+        before=before,
+        after={"status": "closed", "decision": decision, "decision_reason": reason},
+        reason=reason,
+    )

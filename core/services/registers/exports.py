@@ -1,9 +1,10 @@
 """Reviews due on both registers (feeds the monitoring charts) and register exports."""
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 from sqlalchemy import and_, case, func, select
 
@@ -38,7 +39,7 @@ class ReviewsDue:
     pvp: DueCounts
 
 
-def reviews_due(actor: Actor, uow: UnitOfWork, today: Optional[dt.date] = None) -> ReviewsDue:
+def reviews_due(actor: Actor, uow: UnitOfWork, today: dt.date | None = None) -> ReviewsDue:
     """Counts of live entries whose review is overdue or due in the next 30 days, per register
     (one aggregate query each)."""
     if not actor.can(Permission.VIEW_MONITORING):
@@ -50,14 +51,18 @@ def reviews_due(actor: Actor, uow: UnitOfWork, today: Optional[dt.date] = None) 
 
 def _due_counts(uow: UnitOfWork, model, today: dt.date) -> DueCounts:
     overdue = case((model.review_due < today, 1), else_=0)
-    soon = case((and_(model.review_due >= today, model.review_due <= rules.due_soon_until(today)), 1), else_=0)
+    soon = case(
+        (and_(model.review_due >= today, model.review_due <= rules.due_soon_until(today)), 1), else_=0
+    )
     active, late, due = uow.session.execute(
-        select(func.count(model.id), func.coalesce(func.sum(overdue), 0), func.coalesce(func.sum(soon), 0))
-        .where(model.status == RegisterStatus.ACTIVE)).one()
+        select(
+            func.count(model.id), func.coalesce(func.sum(overdue), 0), func.coalesce(func.sum(soon), 0)
+        ).where(model.status == RegisterStatus.ACTIVE)
+    ).one()
     return DueCounts(active=int(active), overdue=int(late), due_soon=int(due))
 
 
-def _every_row(fetch: Callable[[Optional[tuple]], Page]) -> list:
+def _every_row(fetch: Callable[[tuple | None], Page]) -> list:
     """All the rows of a paged list, page by page (for an export file)."""
     rows, after = [], None
     while True:
@@ -68,20 +73,38 @@ def _every_row(fetch: Callable[[Optional[tuple]], Page]) -> list:
         after = page.next_after
 
 
-def export_register(actor: Actor, register: str, fmt: str, uow_factory, *,
-                    status: str = "all", service_area_id: Optional[int] = None,
-                    today: Optional[dt.date] = None) -> tuple[str, bytes, str]:
+def export_register(
+    actor: Actor,
+    register: str,
+    fmt: str,
+    uow_factory,
+    *,
+    status: str = "all",
+    service_area_id: int | None = None,
+    today: dt.date | None = None,
+) -> tuple[str, bytes, str]:
     """A register as CSV or Excel, with spreadsheet formulas neutralised; the export is
     recorded in the audit log. `uow_factory()` gives a fresh unit of work per step.
     Returns (file name, bytes, MIME type)."""
     if register == "spoc_register":
-        rows = _every_row(lambda after: spoc_register(actor, uow_factory(), status=status,
-                                                      service_area_id=service_area_id, today=today,
-                                                      after=after, limit=MAX_PAGE_SIZE))
+        rows = _every_row(
+            lambda after: spoc_register(
+                actor,
+                uow_factory(),
+                status=status,
+                service_area_id=service_area_id,
+                today=today,
+                after=after,
+                limit=MAX_PAGE_SIZE,
+            )
+        )
         permission = Permission.VIEW_REGISTERS
     elif register == "pvp_register":
-        rows = _every_row(lambda after: pvp_register(actor, uow_factory(), status=status, today=today,
-                                                     after=after, limit=MAX_PAGE_SIZE))
+        rows = _every_row(
+            lambda after: pvp_register(
+                actor, uow_factory(), status=status, today=today, after=after, limit=MAX_PAGE_SIZE
+            )
+        )
         permission = Permission.VIEW_REGISTERS
     elif register == "red_flags":
         rows = red_flag_export(actor, uow_factory())
@@ -89,6 +112,14 @@ def export_register(actor: Actor, register: str, fmt: str, uow_factory, *,
     else:
         raise PolicyError(f"Unknown register {register!r}.")
     columns = list(RED_FLAG_COLUMNS) if register == "red_flags" else None
-    return exports.export(actor, register, rows, fmt, uow_factory(), permission=permission, today=today,
-                          columns=columns, filters={"status": status, "service_area_id": service_area_id}
-                          if register != "red_flags" else {})
+    return exports.export(
+        actor,
+        register,
+        rows,
+        fmt,
+        uow_factory(),
+        permission=permission,
+        today=today,
+        columns=columns,
+        filters={"status": status, "service_area_id": service_area_id} if register != "red_flags" else {},
+    )

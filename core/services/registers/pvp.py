@@ -1,8 +1,8 @@
 """PVP: consideration (incident form) -> proposal (team leader) -> approval (H&S officer) (clauses 4.1, 5)."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 from sqlalchemy import select
 
@@ -10,14 +10,20 @@ from core.db import UnitOfWork, changed_fields, snapshot
 from core.enums import RegisterStatus, ReviewOutcome
 from core.errors import NotFound, PolicyError
 from core.models import (
-    Case, Customer, Incident, PvpConsideration, PvpEntry, utcnow,
+    Case,
+    Customer,
+    Incident,
+    PvpConsideration,
+    PvpEntry,
+    utcnow,
 )
 from core.permissions import Actor, Permission, require
 from core.policy import registers as rules
-from core.validation import clean_line, clean_text, parse_enum
 from core.services.registers._common import (
-    _today, _record_review,
+    _record_review,
+    _today,
 )
+from core.validation import clean_line, clean_text, parse_enum
 
 
 def close_pvp_consideration(actor: Actor, consideration_id: int, reason: str, uow: UnitOfWork) -> None:
@@ -39,9 +45,16 @@ def close_pvp_consideration(actor: Actor, consideration_id: int, reason: str, uo
         uow.commit()
 
 
-def propose_pvp(actor: Actor, customer_id: int, consideration_id: Optional[int], reasons: str,
-                arrangements: str, two_officers_on_visits: bool, uow: UnitOfWork,
-                flag_type: str = "PVP") -> int:
+def propose_pvp(
+    actor: Actor,
+    customer_id: int,
+    consideration_id: int | None,
+    reasons: str,
+    arrangements: str,
+    two_officers_on_visits: bool,
+    uow: UnitOfWork,
+    flag_type: str = "PVP",
+) -> int:
     """Step one of two: a team leader/manager proposes a PVP entry; it is not live yet."""
     require(actor, Permission.PROPOSE_PVP)
     reasons = clean_text(reasons, "Reasons for the PVP entry", required=True)
@@ -60,32 +73,55 @@ def propose_pvp(actor: Actor, customer_id: int, consideration_id: Optional[int],
                 raise PolicyError("That PVP consideration is no longer open.")
             incident = uow.session.get(Incident, consideration.incident_id)
             if not incident.counts_as_evidence:
-                raise PolicyError("The incident behind this consideration is hearsay, which cannot be "
-                                  "used as grounds for a PVP entry (clauses 4.2 and 6).")
+                raise PolicyError(
+                    "The incident behind this consideration is hearsay, which cannot be "
+                    "used as grounds for a PVP entry (clauses 4.2 and 6)."
+                )
         else:
-            violent = uow.session.scalars(select(Incident).where(
-                Incident.customer_id == customer.id, Incident.violence_or_threat.is_(True))).all()
+            violent = uow.session.scalars(
+                select(Incident).where(
+                    Incident.customer_id == customer.id, Incident.violence_or_threat.is_(True)
+                )
+            ).all()
             if not any(i.counts_as_evidence for i in violent):
-                raise PolicyError("A PVP entry follows actual violence or threats of violence: this "
-                                  "customer has no such incident on record (first-hand or trusted "
-                                  "third party).")
-        if uow.session.scalar(select(PvpEntry.id).where(
+                raise PolicyError(
+                    "A PVP entry follows actual violence or threats of violence: this "
+                    "customer has no such incident on record (first-hand or trusted "
+                    "third party)."
+                )
+        if uow.session.scalar(
+            select(PvpEntry.id).where(
                 PvpEntry.customer_id == customer.id,
-                PvpEntry.status.in_([RegisterStatus.PENDING, RegisterStatus.ACTIVE]))):
-            raise PolicyError("This customer already has a PVP entry proposed or live: review that "
-                              "entry instead.")
-        entry = PvpEntry(customer_id=customer.id, consideration_id=consideration_id,
-                         proposed_by_id=actor.user_id, reasons=reasons, arrangements=arrangements,
-                         flag_type=flag_type, two_officers_on_visits=bool(two_officers_on_visits),
-                         status=RegisterStatus.PENDING)
+                PvpEntry.status.in_([RegisterStatus.PENDING, RegisterStatus.ACTIVE]),
+            )
+        ):
+            raise PolicyError(
+                "This customer already has a PVP entry proposed or live: review that entry instead."
+            )
+        entry = PvpEntry(
+            customer_id=customer.id,
+            consideration_id=consideration_id,
+            proposed_by_id=actor.user_id,
+            reasons=reasons,
+            arrangements=arrangements,
+            flag_type=flag_type,
+            two_officers_on_visits=bool(two_officers_on_visits),
+            status=RegisterStatus.PENDING,
+        )
         uow.session.add(entry)
         uow.audit(actor, "propose_pvp", entry, after=snapshot(entry), reason=reasons)
         if consideration is not None:
             before = snapshot(consideration)
             consideration.status = "proposed"
             old, new = changed_fields(before, snapshot(consideration))
-            uow.audit(actor, "update_pvp_consideration", consideration, before=old, after=new,
-                      reason="PVP entry proposed")
+            uow.audit(
+                actor,
+                "update_pvp_consideration",
+                consideration,
+                before=old,
+                after=new,
+                reason="PVP entry proposed",
+            )
         uow.commit()
         return entry.id
 
@@ -95,8 +131,10 @@ def _get_pvp(uow: UnitOfWork, entry_id: int, *expected: RegisterStatus) -> PvpEn
     if entry is None:
         raise NotFound("No such PVP entry.")
     if entry.status not in expected:
-        raise PolicyError(f"This PVP entry is {entry.status.label.lower()}: "
-                          f"this can only be done when it is {' or '.join(s.label.lower() for s in expected)}.")
+        raise PolicyError(
+            f"This PVP entry is {entry.status.label.lower()}: "
+            f"this can only be done when it is {' or '.join(s.label.lower() for s in expected)}."
+        )
     return entry
 
 
@@ -112,22 +150,40 @@ def _close_consideration(uow: UnitOfWork, actor: Actor, entry: PvpEntry, reason:
     uow.audit(actor, "close_pvp_consideration", consideration, before=old, after=new, reason=reason)
 
 
-def _apply_notice(entry: PvpEntry, notify: bool, reason: str, reconsider_on: Optional[dt.date],
-                  today: dt.date) -> None:
-    problems = rules.pvp_notice_problems(notify=notify, not_notified_reason=reason,
-                                         reconsider_on=reconsider_on, today=today,
-                                         review_due=entry.review_due)
+def _apply_notice(
+    entry: PvpEntry, notify: bool, reason: str, reconsider_on: dt.date | None, today: dt.date
+) -> None:
+    problems = rules.pvp_notice_problems(
+        notify=notify,
+        not_notified_reason=reason,
+        reconsider_on=reconsider_on,
+        today=today,
+        review_due=entry.review_due,
+    )
     if problems:
         raise PolicyError(" ".join(problems))
     if notify:
         entry.customer_notified_on, entry.not_notified_reason, entry.reconsider_notice_on = today, "", None
     else:
-        entry.customer_notified_on, entry.not_notified_reason, entry.reconsider_notice_on = None, reason, reconsider_on
+        entry.customer_notified_on, entry.not_notified_reason, entry.reconsider_notice_on = (
+            None,
+            reason,
+            reconsider_on,
+        )
 
 
-def approve_pvp(actor: Actor, entry_id: int, review_due: Optional[dt.date], notify: bool, uow: UnitOfWork,
-                *, not_notified_reason: str = "", reconsider_notice_on: Optional[dt.date] = None,
-                starts_on: Optional[dt.date] = None, today: Optional[dt.date] = None) -> None:
+def approve_pvp(
+    actor: Actor,
+    entry_id: int,
+    review_due: dt.date | None,
+    notify: bool,
+    uow: UnitOfWork,
+    *,
+    not_notified_reason: str = "",
+    reconsider_notice_on: dt.date | None = None,
+    starts_on: dt.date | None = None,
+    today: dt.date | None = None,
+) -> None:
     """Step two of two: the H&S Well-being Officer approves; the entry goes live with a review
     date at most 12 months away. The customer is told in writing (PVP notice letter), unless the
     officer records why telling them would itself create a risk, with a date to reconsider."""
@@ -147,15 +203,22 @@ def approve_pvp(actor: Actor, entry_id: int, review_due: Optional[dt.date], noti
         entry.starts_on, entry.review_due = starts_on, review_due
         _apply_notice(entry, bool(notify), not_notified_reason, reconsider_notice_on, today)
         old, new = changed_fields(before, snapshot(entry))
-        uow.audit(actor, "approve_pvp", entry, before=old, after=new,
-                  reason="Approved; customer " + ("told in writing" if notify else
-                                                  f"not told: {not_notified_reason}"))
+        uow.audit(
+            actor,
+            "approve_pvp",
+            entry,
+            before=old,
+            after=new,
+            reason="Approved; customer "
+            + ("told in writing" if notify else f"not told: {not_notified_reason}"),
+        )
         _close_consideration(uow, actor, entry, "PVP entry approved")
         uow.commit()
 
 
-def reject_pvp(actor: Actor, entry_id: int, reason: str, uow: UnitOfWork,
-               today: Optional[dt.date] = None) -> None:
+def reject_pvp(
+    actor: Actor, entry_id: int, reason: str, uow: UnitOfWork, today: dt.date | None = None
+) -> None:
     """The H&S officer declines a proposed entry; the reasons are kept."""
     require(actor, Permission.MANAGE_PVP_REGISTER)
     reason = clean_text(reason, "Reason for rejecting the PVP entry", required=True)
@@ -170,9 +233,16 @@ def reject_pvp(actor: Actor, entry_id: int, reason: str, uow: UnitOfWork,
         uow.commit()
 
 
-def record_pvp_notice_decision(actor: Actor, entry_id: int, notify: bool, uow: UnitOfWork, *,
-                               not_notified_reason: str = "", reconsider_notice_on: Optional[dt.date] = None,
-                               today: Optional[dt.date] = None) -> None:
+def record_pvp_notice_decision(
+    actor: Actor,
+    entry_id: int,
+    notify: bool,
+    uow: UnitOfWork,
+    *,
+    not_notified_reason: str = "",
+    reconsider_notice_on: dt.date | None = None,
+    today: dt.date | None = None,
+) -> None:
     """Reconsider telling the customer: record that they are now told, or why not yet."""
     require(actor, Permission.MANAGE_PVP_REGISTER)
     today = _today(today)
@@ -182,25 +252,42 @@ def record_pvp_notice_decision(actor: Actor, entry_id: int, notify: bool, uow: U
         before = snapshot(entry)
         _apply_notice(entry, bool(notify), not_notified_reason, reconsider_notice_on, today)
         old, new = changed_fields(before, snapshot(entry))
-        uow.audit(actor, "pvp_notice_decision", entry, before=old, after=new,
-                  reason="Customer told in writing" if notify else not_notified_reason)
+        uow.audit(
+            actor,
+            "pvp_notice_decision",
+            entry,
+            before=old,
+            after=new,
+            reason="Customer told in writing" if notify else not_notified_reason,
+        )
         uow.commit()
 
 
-def _case_of(uow: UnitOfWork, entry: PvpEntry) -> Optional[int]:
+def _case_of(uow: UnitOfWork, entry: PvpEntry) -> int | None:
     if entry.consideration_id:
         consideration = uow.session.get(PvpConsideration, entry.consideration_id)
         incident = uow.session.get(Incident, consideration.incident_id) if consideration else None
         if incident is not None:
             return incident.case_id
-    return uow.session.scalar(select(Case.id).where(Case.customer_id == entry.customer_id)
-                              .order_by(Case.id.desc()).limit(1))
+    return uow.session.scalar(
+        select(Case.id).where(Case.customer_id == entry.customer_id).order_by(Case.id.desc()).limit(1)
+    )
 
 
-def review_pvp(actor: Actor, entry_id: int, held_on: dt.date, outcome: str, evidence_considered: str,
-               uow: UnitOfWork, *, notes: str = "", next_review_due: Optional[dt.date] = None,
-               arrangements: Optional[str] = None, two_officers_on_visits: Optional[bool] = None,
-               today: Optional[dt.date] = None) -> int:
+def review_pvp(
+    actor: Actor,
+    entry_id: int,
+    held_on: dt.date,
+    outcome: str,
+    evidence_considered: str,
+    uow: UnitOfWork,
+    *,
+    notes: str = "",
+    next_review_due: dt.date | None = None,
+    arrangements: str | None = None,
+    two_officers_on_visits: bool | None = None,
+    today: dt.date | None = None,
+) -> int:
     """Review a live PVP entry: continue or vary it (next review at most 12 months away), or
     remove it when no longer justified. Returns the review id."""
     require(actor, Permission.MANAGE_PVP_REGISTER)
@@ -227,15 +314,32 @@ def review_pvp(actor: Actor, entry_id: int, held_on: dt.date, outcome: str, evid
                     entry.arrangements = clean_text(arrangements, "Arrangements", max_len=2000)
                 if two_officers_on_visits is not None:
                     entry.two_officers_on_visits = bool(two_officers_on_visits)
-        review = _record_review(uow, actor, entry, "pvp_entry", _case_of(uow, entry), before, held_on,
-                                evidence_considered, outcome, None if ending else next_review_due, notes,
-                                ("review_pvp", "remove_pvp" if ending else "update_pvp_entry"))
+        review = _record_review(
+            uow,
+            actor,
+            entry,
+            "pvp_entry",
+            _case_of(uow, entry),
+            before,
+            held_on,
+            evidence_considered,
+            outcome,
+            None if ending else next_review_due,
+            notes,
+            ("review_pvp", "remove_pvp" if ending else "update_pvp_entry"),
+        )
         uow.commit()
         return review.id
 
 
-def remove_pvp(actor: Actor, entry_id: int, ended_on: dt.date, reason: str, uow: UnitOfWork,
-               today: Optional[dt.date] = None) -> None:
+def remove_pvp(
+    actor: Actor,
+    entry_id: int,
+    ended_on: dt.date,
+    reason: str,
+    uow: UnitOfWork,
+    today: dt.date | None = None,
+) -> None:
     """Take a customer off the PVP register when the entry is no longer justified."""
     require(actor, Permission.MANAGE_PVP_REGISTER)
     reason = clean_text(reason, "Reason for removing the PVP entry", required=True)
@@ -252,22 +356,34 @@ def remove_pvp(actor: Actor, entry_id: int, ended_on: dt.date, reason: str, uow:
         uow.commit()
 
 
-def restart_pvp_clock(uow: UnitOfWork, customer_id: int, incident_date: dt.date, *,
-                      actor: Optional[Actor] = None, counts_as_evidence: bool = True) -> list[int]:
+def restart_pvp_clock(
+    uow: UnitOfWork,
+    customer_id: int,
+    incident_date: dt.date,
+    *,
+    actor: Actor | None = None,
+    counts_as_evidence: bool = True,
+) -> list[int]:
     """Inside the caller's unit of work: a new violent incident for a customer with a live PVP
     entry restarts its 12-month review clock (hearsay never counts). Returns the entries moved."""
     if not counts_as_evidence:
         return []
     moved = []
-    for entry in uow.session.scalars(select(PvpEntry).where(
-            PvpEntry.customer_id == customer_id, PvpEntry.status == RegisterStatus.ACTIVE)).all():
+    for entry in uow.session.scalars(
+        select(PvpEntry).where(PvpEntry.customer_id == customer_id, PvpEntry.status == RegisterStatus.ACTIVE)
+    ).all():
         new_due = rules.restarted_pvp_review(entry.review_due, incident_date)
         if new_due == entry.review_due:
             continue
         before = {"review_due": snapshot(entry)["review_due"]}
         entry.review_due = new_due
-        uow.audit(actor, "restart_pvp_clock", entry, before=before,
-                  after={"review_due": new_due.isoformat()},
-                  reason=f"New violent or threatening incident on {incident_date:%d %B %Y}")
+        uow.audit(
+            actor,
+            "restart_pvp_clock",
+            entry,
+            before=before,
+            after={"review_due": new_due.isoformat()},
+            reason=f"New violent or threatening incident on {incident_date:%d %B %Y}",
+        )
         moved.append(entry.id)
     return moved

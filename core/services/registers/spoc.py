@@ -1,9 +1,9 @@
 """SPOC: request (team leader) -> review meeting and decision (DMO) -> central register (clause 5)."""
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Optional
 
 from sqlalchemy import select
 
@@ -24,7 +24,7 @@ class SpocDecision:
     """What the DMO's decision did: the request, the new register entry (None when rejected)."""
 
     request_id: int
-    entry_id: Optional[int]
+    entry_id: int | None
     status: RegisterStatus
 
 
@@ -34,12 +34,18 @@ class _SpocTerms:
     contact_times: str
     contact_limit: str
     terms: str
-    starts_on: Optional[dt.date]
-    review_due: Optional[dt.date]
+    starts_on: dt.date | None
+    review_due: dt.date | None
 
 
-def request_spoc(actor: Actor, case_id: int, reason: str, evidence_incident_ids: list[int],
-                 uow: UnitOfWork, now: Optional[dt.datetime] = None) -> int:
+def request_spoc(
+    actor: Actor,
+    case_id: int,
+    reason: str,
+    evidence_incident_ids: list[int],
+    uow: UnitOfWork,
+    now: dt.datetime | None = None,
+) -> int:
     """A team leader/manager asks the DMO to consider a SPOC, with a reason and evidence, on a
     case at the formal stage (or as the formal decision itself: cases.take_formal_actions)."""
     require(actor, Permission.REQUEST_SPOC)
@@ -53,8 +59,16 @@ def request_spoc(actor: Actor, case_id: int, reason: str, evidence_incident_ids:
         return request.id
 
 
-def add_spoc_request(uow: UnitOfWork, actor: Actor, case: Case, reason: str, evidence_incident_ids: list[int],
-                     now: Optional[dt.datetime] = None, *, formal_decision: bool = False) -> SpocRequest:
+def add_spoc_request(
+    uow: UnitOfWork,
+    actor: Actor,
+    case: Case,
+    reason: str,
+    evidence_incident_ids: list[int],
+    now: dt.datetime | None = None,
+    *,
+    formal_decision: bool = False,
+) -> SpocRequest:
     """The SPOC request inside an open unit of work. It is only a request: nothing is in force,
     and no contractor sees anything, until the DMO approves it at a SPOC review meeting and it is
     on the central register (clause 5). `formal_decision`: the request is the formal-stage decision
@@ -65,35 +79,69 @@ def add_spoc_request(uow: UnitOfWork, actor: Actor, case: Case, reason: str, evi
     found = {i.id: i for i in incidents}
     stray = [i for i in wanted if i not in found or found[i].customer_id != case.customer_id]
     hearsay = [i.id for i in incidents if i.customer_id == case.customer_id and not i.counts_as_evidence]
-    pending = uow.session.scalar(select(SpocRequest.id).where(
-        SpocRequest.customer_id == case.customer_id, SpocRequest.status == RegisterStatus.PENDING))
-    active = uow.session.scalar(select(SpocEntry.id).where(
-        SpocEntry.customer_id == case.customer_id, SpocEntry.status == RegisterStatus.ACTIVE))
+    pending = uow.session.scalar(
+        select(SpocRequest.id).where(
+            SpocRequest.customer_id == case.customer_id, SpocRequest.status == RegisterStatus.PENDING
+        )
+    )
+    active = uow.session.scalar(
+        select(SpocEntry.id).where(
+            SpocEntry.customer_id == case.customer_id, SpocEntry.status == RegisterStatus.ACTIVE
+        )
+    )
     problems = rules.spoc_request_problems(
-        stage_is_formal=formal_decision or case.stage == Stage.FORMAL, case_closed=case.stage == Stage.CLOSED,
-        reason=reason, evidence_count=len(wanted), stray_incidents=stray,
-        hearsay_incidents=hearsay, already_pending=pending is not None,
-        already_active=active is not None)
+        stage_is_formal=formal_decision or case.stage == Stage.FORMAL,
+        case_closed=case.stage == Stage.CLOSED,
+        reason=reason,
+        evidence_count=len(wanted),
+        stray_incidents=stray,
+        hearsay_incidents=hearsay,
+        already_pending=pending is not None,
+        already_active=active is not None,
+    )
     if problems:
         raise PolicyError(" ".join(problems))
-    request = SpocRequest(case_id=case.id, customer_id=case.customer_id,
-                          requested_by_id=actor.user_id, reason=reason,
-                          requested_at=now or utcnow(), status=RegisterStatus.PENDING)
+    request = SpocRequest(
+        case_id=case.id,
+        customer_id=case.customer_id,
+        requested_by_id=actor.user_id,
+        reason=reason,
+        requested_at=now or utcnow(),
+        status=RegisterStatus.PENDING,
+    )
     request.evidence = [found[i] for i in wanted]
     uow.session.add(request)
     uow.flush()
-    uow.audit(actor, "request_spoc", request,
-              after=snapshot(request) | {"evidence_incident_ids": wanted}, reason=reason)
+    uow.audit(
+        actor,
+        "request_spoc",
+        request,
+        after=snapshot(request) | {"evidence_incident_ids": wanted},
+        reason=reason,
+    )
     notify.spoc_request_received(uow, request)  # issue 15: tell the DMO (outbox, same transaction)
     return request
 
 
 def record_spoc_meeting_and_decide(
-        actor: Actor, request_id: int, meeting_on: Optional[dt.date], attendees: str, discussion: str,
-        approve: bool, decision_reason: str, uow: UnitOfWork, *, spoc_user_id: Optional[int] = None,
-        channels: Optional[list] = None, contact_times: str = "", contact_limit: str = "",
-        terms: str = "", starts_on: Optional[dt.date] = None, review_due: Optional[dt.date] = None,
-        today: Optional[dt.date] = None) -> SpocDecision:
+    actor: Actor,
+    request_id: int,
+    meeting_on: dt.date | None,
+    attendees: str,
+    discussion: str,
+    approve: bool,
+    decision_reason: str,
+    uow: UnitOfWork,
+    *,
+    spoc_user_id: int | None = None,
+    channels: list | None = None,
+    contact_times: str = "",
+    contact_limit: str = "",
+    terms: str = "",
+    starts_on: dt.date | None = None,
+    review_due: dt.date | None = None,
+    today: dt.date | None = None,
+) -> SpocDecision:
     """The DMO records the SPOC review meeting and the decision. Approval puts the SPOC on the
     central register with its officer, terms and a review date 3 to 12 months after the start."""
     require(actor, Permission.MANAGE_SPOC_REGISTER)
@@ -101,18 +149,33 @@ def record_spoc_meeting_and_decide(
     attendees = clean_text(attendees, "Attendees", max_len=2000)
     discussion = clean_text(discussion, "Discussion")
     decision_reason = clean_text(decision_reason, "Reason for the decision")
-    agreed = _SpocTerms(
-        channels=_channels(channels or []), contact_times=clean_line(contact_times, "Contact times"),
-        contact_limit=clean_line(contact_limit, "Contact limit"), terms=clean_text(terms, "Terms", max_len=4000),
-        starts_on=starts_on, review_due=review_due) if approve else None
+    agreed = (
+        _SpocTerms(
+            channels=_channels(channels or []),
+            contact_times=clean_line(contact_times, "Contact times"),
+            contact_limit=clean_line(contact_limit, "Contact limit"),
+            terms=clean_text(terms, "Terms", max_len=4000),
+            starts_on=starts_on,
+            review_due=review_due,
+        )
+        if approve
+        else None
+    )
     with uow:
         request = _pending_request(uow, request_id)
         officer = uow.session.get(User, spoc_user_id) if (approve and spoc_user_id) else None
         problems = rules.spoc_decision_problems(
-            approve=approve, meeting_on=meeting_on, requested_on=request.requested_at.date(), today=today,
-            attendees=attendees, discussion=discussion, decision_reason=decision_reason,
+            approve=approve,
+            meeting_on=meeting_on,
+            requested_on=request.requested_at.date(),
+            today=today,
+            attendees=attendees,
+            discussion=discussion,
+            decision_reason=decision_reason,
             spoc_officer_ok=officer is not None and officer.active and officer.role in SPOC_OFFICER_ROLES,
-            channels=agreed.channels if agreed else [], starts_on=starts_on)
+            channels=agreed.channels if agreed else [],
+            starts_on=starts_on,
+        )
         if problems:
             raise PolicyError(" ".join(problems))
         if agreed:
@@ -123,8 +186,14 @@ def record_spoc_meeting_and_decide(
         request.decided_by_id, request.decided_at = actor.user_id, utcnow()
         request.status = RegisterStatus.ACTIVE if approve else RegisterStatus.REJECTED
         old, new = changed_fields(before, snapshot(request))
-        uow.audit(actor, "approve_spoc" if approve else "reject_spoc", request,
-                  before=old, after=new, reason=decision_reason)
+        uow.audit(
+            actor,
+            "approve_spoc" if approve else "reject_spoc",
+            request,
+            before=old,
+            after=new,
+            reason=decision_reason,
+        )
         entry_id = _add_entry(uow, actor, request, officer, agreed, decision_reason) if agreed else None
         uow.commit()
         return SpocDecision(request_id=request.id, entry_id=entry_id, status=request.status)
@@ -141,18 +210,30 @@ def _pending_request(uow: UnitOfWork, request_id: int) -> SpocRequest:
 
 def _check_can_add(uow: UnitOfWork, request: SpocRequest, agreed: _SpocTerms) -> None:
     check_review_date(agreed.starts_on, agreed.review_due)
-    if uow.session.scalar(select(SpocEntry.id).where(
-            SpocEntry.customer_id == request.customer_id, SpocEntry.status == RegisterStatus.ACTIVE)):
-        raise PolicyError("This customer already has an active SPOC on the register: "
-                          "end or review it first.")
+    if uow.session.scalar(
+        select(SpocEntry.id).where(
+            SpocEntry.customer_id == request.customer_id, SpocEntry.status == RegisterStatus.ACTIVE
+        )
+    ):
+        raise PolicyError("This customer already has an active SPOC on the register: end or review it first.")
 
 
-def _add_entry(uow: UnitOfWork, actor: Actor, request: SpocRequest, officer: User, agreed: _SpocTerms,
-               reason: str) -> int:
-    entry = SpocEntry(request_id=request.id, customer_id=request.customer_id, case_id=request.case_id,
-                      spoc_user_id=officer.id, channels=agreed.channels, contact_times=agreed.contact_times,
-                      contact_limit=agreed.contact_limit, terms=agreed.terms, starts_on=agreed.starts_on,
-                      review_due=agreed.review_due, status=RegisterStatus.ACTIVE)
+def _add_entry(
+    uow: UnitOfWork, actor: Actor, request: SpocRequest, officer: User, agreed: _SpocTerms, reason: str
+) -> int:
+    entry = SpocEntry(
+        request_id=request.id,
+        customer_id=request.customer_id,
+        case_id=request.case_id,
+        spoc_user_id=officer.id,
+        channels=agreed.channels,
+        contact_times=agreed.contact_times,
+        contact_limit=agreed.contact_limit,
+        terms=agreed.terms,
+        starts_on=agreed.starts_on,
+        review_due=agreed.review_due,
+        status=RegisterStatus.ACTIVE,
+    )
     uow.session.add(entry)
     uow.audit(actor, "add_spoc_entry", entry, after=snapshot(entry), reason=reason)
     return entry.id
@@ -167,11 +248,22 @@ def _get_spoc_entry(uow: UnitOfWork, entry_id: int) -> SpocEntry:
     return entry
 
 
-def review_spoc(actor: Actor, entry_id: int, held_on: dt.date, outcome: str, evidence_considered: str,
-                uow: UnitOfWork, *, notes: str = "", next_review_due: Optional[dt.date] = None,
-                channels: Optional[list] = None, contact_times: Optional[str] = None,
-                contact_limit: Optional[str] = None, terms: Optional[str] = None,
-                today: Optional[dt.date] = None) -> int:
+def review_spoc(
+    actor: Actor,
+    entry_id: int,
+    held_on: dt.date,
+    outcome: str,
+    evidence_considered: str,
+    uow: UnitOfWork,
+    *,
+    notes: str = "",
+    next_review_due: dt.date | None = None,
+    channels: list | None = None,
+    contact_times: str | None = None,
+    contact_limit: str | None = None,
+    terms: str | None = None,
+    today: dt.date | None = None,
+) -> int:
     """Review a SPOC: lift it (normal working restored), or continue/vary it with a new
     review date 3 to 12 months after the review. Returns the review id."""
     require(actor, Permission.MANAGE_SPOC_REGISTER)
@@ -203,15 +295,32 @@ def review_spoc(actor: Actor, entry_id: int, held_on: dt.date, outcome: str, evi
                     entry.contact_limit = clean_line(contact_limit, "Contact limit")
                 if terms is not None:
                     entry.terms = clean_text(terms, "Terms", max_len=4000)
-        review = _record_review(uow, actor, entry, "spoc_entry", entry.case_id, before, held_on,
-                                evidence_considered, outcome, None if ending else next_review_due, notes,
-                                ("review_spoc", "end_spoc" if ending else "update_spoc_entry"))
+        review = _record_review(
+            uow,
+            actor,
+            entry,
+            "spoc_entry",
+            entry.case_id,
+            before,
+            held_on,
+            evidence_considered,
+            outcome,
+            None if ending else next_review_due,
+            notes,
+            ("review_spoc", "end_spoc" if ending else "update_spoc_entry"),
+        )
         uow.commit()
         return review.id
 
 
-def end_spoc(actor: Actor, entry_id: int, ended_on: dt.date, reason: str, uow: UnitOfWork,
-             today: Optional[dt.date] = None) -> None:
+def end_spoc(
+    actor: Actor,
+    entry_id: int,
+    ended_on: dt.date,
+    reason: str,
+    uow: UnitOfWork,
+    today: dt.date | None = None,
+) -> None:
     """End a SPOC outside a review (e.g. overturned on appeal), with the reason."""
     require(actor, Permission.MANAGE_SPOC_REGISTER)
     reason = clean_text(reason, "Reason for ending the SPOC", required=True)
