@@ -275,7 +275,7 @@ def main() -> None:
         ).run()
         return
     st.sidebar.markdown(f"**{md_escape(actor.name)}**  \n{actor.role.label}")
-    router = st.navigation(navigation(actor))
+    router = st.navigation(navigation(actor), expanded=True)  # every page listed: no "View more"
     wanted = st.session_state.pop("wanted_page", None)  # a page asked for before signing in
     if wanted and wanted[0] in {page.path for page in pages_for(actor)}:
         st.switch_page(wanted[0], query_params=wanted[1])
