@@ -73,15 +73,14 @@ def sign_in_as(page, app, username, password=PASSWORD) -> float:
     return time.perf_counter() - began
 
 
-def test_signing_in_takes_under_a_second_and_a_half_and_a_new_tab_stays_signed_in(app, browser_context):
+def test_signing_in_writes_the_cookie_at_once_so_a_new_tab_stays_signed_in(app, browser_context):
+    """How long sign-in takes is measured in bench/pages.py (timings are benchmarks, not tests)."""
     page = browser_context.new_page()
     sign_in_as(page, app, "hsw")  # warm-up (first run of each page)
     settle(page)
     page.get_by_role("link", name="Sign out").click()
     expect(page.get_by_role("button", name="Login")).to_be_visible()
-    took = sign_in_as(page, app, "hsw")
-    print(f"sign-in through the form: {took:.2f} s")
-    assert took < 1.5, f"sign-in took {took:.2f} s"
+    sign_in_as(page, app, "hsw")
     settle(page)
     tab = browser_context.new_page()  # the cookie was written at once
     tab.goto(f"{app['base']}/pvp_register")
