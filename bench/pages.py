@@ -110,7 +110,7 @@ def prepare_database(args) -> tuple[str, dict]:
         admin.dispose()
     print(f"Generating the demo database (--size {args.size:g}) ...", flush=True)
     env = dict(os.environ, DATABASE_URL=url, PYTHONPATH=str(ROOT))
-    done = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "db.setup", "--size", str(args.size)],
+    done = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "db.setup", "--demo", "--size", str(args.size)],
                           cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"db.setup failed:\n{done.stderr[-3000:]}")
@@ -168,11 +168,29 @@ MARK_JS = """() => {
     window.__benchFrames = 0;
     window.__benchRan = false;
     if (window.__benchObserver) window.__benchObserver.disconnect();
-    const app = document.querySelector('[data-testid="stApp"]');
-    window.__benchObserver = new MutationObserver(() => {
-        if (['running', 'rerunRequested'].includes(app.getAttribute('data-test-script-state'))) window.__benchRan = true;
+    // the whole document, not the root element: the root can be replaced (first page after sign-in)
+    window.__benchObserver = new MutationObserver(changes => {
+        if (changes.some(c => ['running', 'rerunRequested'].includes(c.target.getAttribute('data-test-script-state'))))
+            window.__benchRan = true;
     });
-    window.__benchObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+    window.__benchObserver.observe(document.body, {attributes: true, subtree: true,
+                                                   attributeFilter: ['data-test-script-state']});
+}"""
+
+
+# Why a page is not counted as drawn (recorded with a timeout, to tell a slow page from a wait
+# that cannot end).
+WHY_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const shown = el => el.getClientRects().length > 0;
+    const charts = [...document.querySelectorAll('.vega-embed')].filter(shown);
+    const tables = [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+        .filter(t => shown(t) && t.getBoundingClientRect().top < window.innerHeight);
+    return {connection: app && app.getAttribute('data-test-connection-state'),
+            script: app && app.getAttribute('data-test-script-state'), ran: !!window.__benchRan,
+            busy: [...document.querySelectorAll('[data-testid="stStatusWidget"], [data-testid="stSkeleton"], [data-testid="stSpinner"]')].map(e => e.getAttribute('data-testid')),
+            charts_undrawn: charts.filter(c => !c.querySelector('canvas, svg')).length,
+            tables_undrawn: tables.filter(t => !t.querySelector('canvas, table')).length};
 }"""
 
 
@@ -199,6 +217,10 @@ def measure(page, server: Server, action, timeout_ms: int) -> dict:
             if page.locator('[data-testid="stException"]').count() else None
     except Exception as exc:  # noqa: BLE001 (recorded, not raised: the run goes on)
         error = f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:300]}"
+        try:
+            error += f" state: {json.dumps(page.evaluate(WHY_JS))}"
+        except Exception:  # noqa: BLE001 (the page may be gone)
+            pass
     seconds = time.perf_counter() - started
     rss, peak = server.memory_mb()
     return {"seconds": round(seconds, 2), "server_cpu_s": round(server.cpu() - cpu, 2), "rss_mb": rss,
