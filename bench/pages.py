@@ -20,6 +20,7 @@ PostgreSQL databases are created as ft_bench_<size> through --postgres-admin (a 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -188,7 +189,9 @@ WHY_JS = """() => {
         .filter(t => shown(t) && t.getBoundingClientRect().top < window.innerHeight);
     return {connection: app && app.getAttribute('data-test-connection-state'),
             script: app && app.getAttribute('data-test-script-state'), ran: !!window.__benchRan,
-            busy: [...document.querySelectorAll('[data-testid="stStatusWidget"], [data-testid="stSkeleton"], [data-testid="stSpinner"]')].map(e => e.getAttribute('data-testid')),
+            busy: [...document.querySelectorAll(
+                '[data-testid="stStatusWidget"], [data-testid="stSkeleton"], [data-testid="stSpinner"]')]
+                .map(e => e.getAttribute('data-testid')),
             charts_undrawn: charts.filter(c => !c.querySelector('canvas, svg')).length,
             tables_undrawn: tables.filter(t => !t.querySelector('canvas, table')).length};
 }"""
@@ -217,10 +220,8 @@ def measure(page, server: Server, action, timeout_ms: int) -> dict:
             if page.locator('[data-testid="stException"]').count() else None
     except Exception as exc:  # noqa: BLE001 (recorded, not raised: the run goes on)
         error = f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:300]}"
-        try:
+        with contextlib.suppress(Exception):   # the page may be gone
             error += f" state: {json.dumps(page.evaluate(WHY_JS))}"
-        except Exception:  # noqa: BLE001 (the page may be gone)
-            pass
     seconds = time.perf_counter() - started
     rss, peak = server.memory_mb()
     return {"seconds": round(seconds, 2), "server_cpu_s": round(server.cpu() - cpu, 2), "rss_mb": rss,
