@@ -6,11 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import exists, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from core.db import UnitOfWork
 from core.enums import RegisterStatus
+from core.errors import PolicyError
 from core.models import Customer, Incident, IncidentBehaviour, PvpConsideration, PvpEntry, User
 from core.permissions import Actor, Permission, require
 from core.policy import registers as rules
@@ -81,24 +82,44 @@ def pvp_queue(actor: Actor, uow: UnitOfWork, *, after: Optional[tuple] = None,
     if not sees_pvp_queue(actor):
         require(actor, Permission.MANAGE_PVP_REGISTER)
     limit = page_limit(limit)
-    serious = case((exists().where(IncidentBehaviour.incident_id == Incident.id,
-                                   IncidentBehaviour.behaviour.in_(rules.MOST_SERIOUS_BEHAVIOURS)), 1), else_=0)
     where = [PvpConsideration.status == "open", Customer.anonymised_at.is_(None)]
-    key = (serious, Incident.occurred_at, PvpConsideration.id)
-    base = (select(PvpConsideration.id).join(Incident, Incident.id == PvpConsideration.incident_id)
-            .join(Customer, Customer.id == PvpConsideration.customer_id).where(*where))
     with uow:
         total = uow.session.scalar(
             select(func.count(PvpConsideration.id)).join(Customer, Customer.id == PvpConsideration.customer_id)
             .where(*where))
-        page = narrow_page(base, key, after, limit, descending=True)
+        page = union_all(*_queue_branches(where, after, limit)).subquery()
         raw = uow.session.execute(
             select(PvpConsideration, Incident, Customer, *page.c)
             .join(page, page.c.k2 == PvpConsideration.id)
             .join(Incident, Incident.id == PvpConsideration.incident_id)
             .join(Customer, Customer.id == PvpConsideration.customer_id)
-            .order_by(*page_order(page, descending=True))).all()
+            .order_by(*page_order(page, descending=True)).limit(limit + 1)).all()
         return make_page(raw, limit, total or 0, _queue_row, lambda r: tuple(r[-3:]))
+
+
+def _queue_branches(where: list, after: Optional[tuple], limit: int) -> list:
+    """The queue's order is (physical violence first, newest incident, id), all descending. A
+    sort on that computed flag made the database sort every open consideration (70,000 at
+    1,000,000 incidents: 0.7-1 s); instead the most serious and the others are two keyset
+    branches, each walking the incidents newest first and stopping at limit + 1 rows."""
+    serious = exists().where(IncidentBehaviour.incident_id == Incident.id,
+                             IncidentBehaviour.behaviour.in_(rules.MOST_SERIOUS_BEHAVIOURS))
+    key = (Incident.occurred_at, PvpConsideration.id)
+    if after is not None and len(after) != 3:
+        raise PolicyError("That page of results no longer exists; start from the first page.")
+    branches = []
+    for flag, condition in ((1, serious), (0, ~serious)):
+        if after is not None and after[0] < flag:
+            continue                    # the cursor is past the most serious already
+        since = after_clause(key, after[1:], descending=True) if after is not None and after[0] == flag else []
+        branches.append(
+            select(literal(flag).label("k0"), Incident.occurred_at.label("k1"), PvpConsideration.id.label("k2"))
+            .join(Incident, Incident.id == PvpConsideration.incident_id)
+            .join(Customer, Customer.id == PvpConsideration.customer_id)
+            .where(*where, condition, *since)
+            .order_by(Incident.occurred_at.desc(), PvpConsideration.id.desc()).limit(limit + 1)
+            .subquery().select())
+    return branches
 
 
 def _queue_row(r) -> PvpQueueRow:
