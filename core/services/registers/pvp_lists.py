@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from sqlalchemy import exists, func, literal, select, union_all
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.selectable import Join
 
 from core.db import UnitOfWork
 from core.enums import RegisterStatus
@@ -114,12 +116,31 @@ def _queue_branches(where: list, after: Optional[tuple], limit: int) -> list:
         since = after_clause(key, after[1:], descending=True) if after is not None and after[0] == flag else []
         branches.append(
             select(literal(flag).label("k0"), Incident.occurred_at.label("k1"), PvpConsideration.id.label("k2"))
-            .join(Incident, Incident.id == PvpConsideration.incident_id)
+            .select_from(_IncidentsFirst(Incident, PvpConsideration, Incident.id == PvpConsideration.incident_id))
             .join(Customer, Customer.id == PvpConsideration.customer_id)
             .where(*where, condition, *since)
             .order_by(Incident.occurred_at.desc(), PvpConsideration.id.desc()).limit(limit + 1)
             .subquery().select())
     return branches
+
+
+class _IncidentsFirst(Join):
+    """An inner join whose left side SQLite must read first (CROSS JOIN is SQLite's way to fix the
+    join order): left to itself it scanned the 70,000 open considerations and sorted them (0.26 s
+    a branch at 1,000,000 incidents) instead of walking the incidents newest first (0.04 s).
+    Other databases get a plain JOIN and plan it themselves (PostgreSQL walks the index)."""
+
+    inherit_cache = True
+
+
+@compiles(_IncidentsFirst)
+def _plain_join(join: _IncidentsFirst, compiler: Any, **kw: Any) -> str:
+    return str(compiler.visit_join(join, **kw))
+
+
+@compiles(_IncidentsFirst, "sqlite")
+def _cross_join(join: _IncidentsFirst, compiler: Any, **kw: Any) -> str:
+    return str(compiler.visit_join(join, **kw)).replace(" JOIN ", " CROSS JOIN ", 1)
 
 
 def _queue_row(r) -> PvpQueueRow:
