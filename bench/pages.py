@@ -51,9 +51,10 @@ DONE_JS = """(frames) => {
     const app = document.querySelector('[data-testid="stApp"]');
     const shown = el => el.getClientRects().length > 0;   // not inside a closed expander
     const charts = [...document.querySelectorAll('.vega-embed')].filter(shown);
-    // a dataframe draws its grid only once scrolled into view: check the ones in the window
+    // a dataframe draws its grid only once scrolled into view: check the ones in the window (a grid
+    // whose top edge only just shows, within 100 px of the bottom, is not drawn until scrolled to)
     const tables = [...document.querySelectorAll('[data-testid="stDataFrame"]')]
-        .filter(t => shown(t) && t.getBoundingClientRect().top < window.innerHeight);
+        .filter(t => shown(t) && t.getBoundingClientRect().top < window.innerHeight - 100);
     const done = !!app
         && app.getAttribute('data-test-connection-state') === 'CONNECTED'
         && ['notRunning', 'initial', 'compilationError'].includes(app.getAttribute('data-test-script-state'))
@@ -186,7 +187,7 @@ WHY_JS = """() => {
     const shown = el => el.getClientRects().length > 0;
     const charts = [...document.querySelectorAll('.vega-embed')].filter(shown);
     const tables = [...document.querySelectorAll('[data-testid="stDataFrame"]')]
-        .filter(t => shown(t) && t.getBoundingClientRect().top < window.innerHeight);
+        .filter(t => shown(t) && t.getBoundingClientRect().top < window.innerHeight - 100);
     return {connection: app && app.getAttribute('data-test-connection-state'),
             script: app && app.getAttribute('data-test-script-state'), ran: !!window.__benchRan,
             busy: [...document.querySelectorAll(
