@@ -171,12 +171,13 @@ MARK_JS = """() => {
     window.__benchRan = false;
     if (window.__benchObserver) window.__benchObserver.disconnect();
     // the whole document, not the root element: the root can be replaced (first page after sign-in)
-    window.__benchObserver = new MutationObserver(changes => {
-        if (changes.some(c => ['running', 'rerunRequested'].includes(c.target.getAttribute('data-test-script-state'))))
+    // (and new elements too: a root mounted already running changes no attribute)
+    window.__benchObserver = new MutationObserver(() => {
+        const app = document.querySelector('[data-testid="stApp"]');
+        if (app && ['running', 'rerunRequested'].includes(app.getAttribute('data-test-script-state')))
             window.__benchRan = true;
     });
-    window.__benchObserver.observe(document.body, {attributes: true, subtree: true,
-                                                   attributeFilter: ['data-test-script-state']});
+    window.__benchObserver.observe(document.body, {attributes: true, childList: true, subtree: true});
 }"""
 
 
@@ -249,6 +250,8 @@ def open_page(page, title: str, timeout_ms: int, timeline_ref: str | None):
     def action() -> None:
         page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
         page.get_by_role("heading", name=title).first.wait_for(timeout=timeout_ms)
+        # the new page's heading is drawn by a run of its script: that run has started
+        page.evaluate("() => { window.__benchRan = true; }")
         if title == "Case timeline" and timeline_ref:
             wait_done(page, timeout_ms)
             mark(page)
