@@ -771,3 +771,17 @@ def test_pvp_queue_puts_physical_violence_first_then_the_newest(db_url, uow, act
     queue = registers.pvp_queue(actors["hsw"], uow()).rows
     assert [q.housing_ref[-1] for q in queue] == ["0", "3", "6", "1", "2", "4", "5"]
     assert [q.physical_violence for q in queue] == [True] * 3 + [False] * 4
+
+
+def test_pvp_queue_pages_keep_the_order_across_the_most_serious_and_the_rest(db_url, uow, actors):
+    bulk_registers(db_url, actors, 0, 7)           # 3 physical violence, 4 others: pages of 2 cross over
+    whole = [q.consideration_id for q in registers.pvp_queue(actors["hsw"], uow()).rows]
+    paged, after = [], None
+    while True:
+        page = registers.pvp_queue(actors["hsw"], uow(), limit=2, after=after)
+        assert page.total == 7 and len(page.rows) <= 2
+        paged += [q.consideration_id for q in page.rows]
+        if page.next_after is None:
+            break
+        after = page.next_after
+    assert paged == whole and len(whole) == 7
