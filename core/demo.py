@@ -14,6 +14,7 @@ import json
 import random
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from core.auth import hash_password
 from core.db import UnitOfWork
@@ -231,7 +232,9 @@ class _Writer:
         names = ", ".join(columns + list(defaults))
         if self.postgres:
             extra = tuple(_pg_value(v) for v in defaults.values())
-            cursor = self.connection.connection.driver_connection.cursor()
+            driver = self.connection.connection.driver_connection
+            assert driver is not None  # a live psycopg connection
+            cursor = driver.cursor()
             with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(tuple(_pg_value(row[c]) for c in columns) + extra)
@@ -268,12 +271,14 @@ def _summary_triggers_off(uow: UnitOfWork):
     if postgres:
         for table in ("incident", "incident_behaviour"):
             connection.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-        saved = []
+        saved: list[Any] = []
     else:
-        saved = connection.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-            "AND tbl_name IN ('incident', 'incident_behaviour')"
-        ).all()
+        saved = list(
+            connection.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name IN ('incident', 'incident_behaviour')"
+            ).all()
+        )
         for name, _sql in saved:
             connection.exec_driver_sql(f"DROP TRIGGER {name}")
     yield
@@ -386,7 +391,9 @@ def load_demo_data(
         out["app_user"].extend(users)
         out.flush()
         for area in areas:
-            uow.session.get(ServiceArea, area["id"]).assistant_director_id = ad_by_area.get(area["id"])
+            written = uow.session.get(ServiceArea, area["id"])
+            assert written is not None  # flushed just above
+            written.assistant_director_id = ad_by_area.get(area["id"])
         uow.session.flush()
         with _summary_triggers_off(uow):
             for i, count in enumerate(counts):

@@ -123,7 +123,7 @@ with st.form("decide_appeal"):
         ok, result = attempt(
             cases.decide_appeal, me, appeal_id, decision, st.session_state[seen_key], uow(), today
         )
-        if ok:
+        if ok and result is not None:
             st.session_state.pop(seen_key, None)
             st.session_state["appeal_done"] = (
                 f"Appeal decided: {result.outcome.label}. Send the appeal outcome letter."

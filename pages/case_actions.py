@@ -15,7 +15,7 @@ from core.services import cases, contacts
 from core.services.customers import search_customers
 from ui.appeals import appeal_form
 from ui.customer_picker import md
-from ui.session import actor, attempt, rerun_with_message, show_message, uow
+from ui.session import actor, attempt, read, rerun_with_message, show_message, uow
 
 st.header("Case actions")
 me = actor()
@@ -47,15 +47,11 @@ customer_id = choose_customer()
 if customer_id is None:
     st.stop()
 st.session_state["customer_id"] = customer_id
-ok, case_id = attempt(cases.find_case, me, customer_id, uow())
-if not ok:
-    st.stop()
+case_id = read(cases.find_case, me, customer_id, uow())
 if case_id is None:
     st.info("This customer has no case. Logging an incident opens one.")
     st.stop()
-ok, case = attempt(cases.case_overview, me, case_id, uow(), today)
-if not ok:
-    st.stop()
+case = read(cases.case_overview, me, case_id, uow(), today)
 
 # The version the user saw when they opened the case: sent with every change (optimistic locking).
 seen_key = f"case_version_{case_id}"
@@ -102,8 +98,8 @@ if case.earlier_cases:
 st.markdown("#### What the policy allows next")
 for item in case.next.allowed:
     st.success(f"Allowed: {item.label}" + (f". {item.note}" if item.note else ""))
-for item in case.next.refused:
-    st.warning(f"Not allowed: {item.label}. " + " ".join(item.reasons))
+for refused in case.next.refused:
+    st.warning(f"Not allowed: {refused.label}. " + " ".join(refused.reasons))
 
 st.markdown("#### Clause 2.3 checklist")
 st.dataframe(
@@ -243,7 +239,12 @@ if choice == "informal":
         if st.form_submit_button("Record the informal stage"):
             details = cases.InformalDetails(
                 summary=summary,
-                **steps,
+                contact_made=steps["contact_made"],
+                behaviour_set_out=steps["behaviour_set_out"],
+                expectations_stated=steps["expectations_stated"],
+                consequences_stated=steps["consequences_stated"],
+                root_cause_looked_for=steps["root_cause_looked_for"],
+                third_party_offered=steps["third_party_offered"],
                 mediation_offered=mediation,
                 contact_channel=channel,
                 root_cause_found=root,
@@ -303,17 +304,17 @@ elif choice == "formal":
     with st.form("formal"):
         decided_on = st.date_input("Date of the decision", value=today, max_value=today, format="DD/MM/YYYY")
         reason = st.text_area("Why formal action is proportionate")
-        plans = []
+        plans: list[cases.NewFormalAction | dict] = []
         for kind in kinds:
             st.markdown(f"**{FormalActionType(kind).label}**")
             terms = st.text_area("Terms" if kind != "other" else "Describe the action", key=f"terms_{kind}")
             review = st.date_input(
                 "Review date (3 to 12 months ahead)", value=None, key=f"review_{kind}", format="DD/MM/YYYY"
             )
-            channel = None
+            one_channel = None
             adjustment = ""
             if kind == FormalActionType.ONE_CHANNEL.value:
-                channel = st.selectbox(
+                one_channel = st.selectbox(
                     "The one channel",
                     [c.value for c in Channel],
                     format_func=lambda c: Channel(c).label,
@@ -336,7 +337,12 @@ elif choice == "formal":
                 }
             plans.append(
                 cases.NewFormalAction(
-                    kind=kind, terms=terms, review_due=review, channel=channel, adjustment=adjustment, **court
+                    kind=kind,
+                    terms=terms,
+                    review_due=review,
+                    channel=one_channel,
+                    adjustment=adjustment,
+                    **court,
                 )
             )
         spoc_reason = (
@@ -355,14 +361,14 @@ elif choice == "formal":
         named = st.multiselect(
             "Incidents this decision rests on (leave empty for those since the last decision)",
             [i.id for i in case.incidents if i.counts],
-            format_func=incident_labels.get,
+            format_func=incident_labels.__getitem__,
         )
         history = st.text_area(
             "Or: why the customer's earlier cases justify this stage", key="history_formal"
         )
         if st.form_submit_button("Take the formal actions"):
             spoc = cases.SpocRequestPlan(spoc_reason) if want_spoc else None
-            decision = cases.FormalDecision(
+            formal = cases.FormalDecision(
                 reason=reason,
                 actions=plans,
                 underlying_issues_considered=considered,
@@ -374,7 +380,7 @@ elif choice == "formal":
                 history_reason=history,
                 spoc_request=spoc,
             )
-            ok, _ = attempt(cases.take_formal_actions, me, case_id, decision, seen, uow(), today)
+            ok, _ = attempt(cases.take_formal_actions, me, case_id, formal, seen, uow(), today)
             if ok:
                 done(
                     "Formal decision recorded. Send the formal-stage letter with each review date and the appeal "
@@ -408,7 +414,7 @@ elif choice == "review":
         new_terms = st.text_area("Varied terms (vary only)")
         notes = st.text_area("Notes")
         if st.form_submit_button("Record the review") and subject:
-            review = cases.ReviewDecision(
+            review_decision = cases.ReviewDecision(
                 subject.subject_type,
                 subject.subject_id,
                 outcome,
@@ -418,7 +424,7 @@ elif choice == "review":
                 new_terms=new_terms,
                 notes=notes,
             )
-            ok, _ = attempt(cases.record_review, me, case_id, review, seen, uow(), today)
+            ok, _ = attempt(cases.record_review, me, case_id, review_decision, seen, uow(), today)
             if ok:
                 done("Review recorded. Send the review outcome letter.")
 

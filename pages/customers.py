@@ -26,7 +26,7 @@ from core.services.users import list_service_areas
 from ui.alerts import show_flag_alert
 from ui.customer_picker import md, pick_customer
 from ui.evidence_panels import household_panel, needs_panel
-from ui.session import actor, attempt, rerun_with_message, show_message, uow
+from ui.session import actor, attempt, rerun_with_message, show_message, try_read, uow
 
 CHANNELS = [c.value for c in Channel]
 VULNERABILITIES = [v.value for v in Vulnerability]
@@ -50,7 +50,7 @@ def _details_fields(prefix: str, current: CustomerRecord | None) -> CustomerDeta
     area = col2.selectbox(
         "Service area",
         area_ids,
-        format_func=areas.get,
+        format_func=areas.__getitem__,
         key=f"{prefix}_area",
         index=area_ids.index(current.service_area_id)
         if current is not None and current.service_area_id in area_ids
@@ -115,8 +115,8 @@ def _new_customer() -> None:
 
 def _record(customer_id: int) -> None:
     show_flag_alert(customer_id)  # first: staff must see arrangements before anything else
-    ok, c = attempt(get_customer, me, customer_id, uow())
-    if not ok:
+    c = try_read(get_customer, me, customer_id, uow())
+    if c is None:
         return
     st.subheader(f"{md(c.name)} ({md(c.housing_ref)})")
     if c.amended_at:
@@ -218,15 +218,15 @@ def _record(customer_id: int) -> None:
             kind = st.selectbox(
                 "Need", VULNERABILITIES, format_func=lambda v: Vulnerability(v).label, key="vuln_kind"
             )
-            details = st.text_input("Details", key="vuln_details")
+            vuln_details = st.text_input("Details", key="vuln_details")
             if (
                 st.form_submit_button("Record", key="vuln_submit")
-                and attempt(record_vulnerability, me, customer_id, kind, details, uow())[0]
+                and attempt(record_vulnerability, me, customer_id, kind, vuln_details, uow())[0]
             ):
                 rerun_with_message("Saved.")
         if vulns:
             with st.form("remove_vulnerability"):
-                vid = st.selectbox("Remove", list(vulns), format_func=vulns.get, key="vuln_remove")
+                vid = st.selectbox("Remove", list(vulns), format_func=vulns.__getitem__, key="vuln_remove")
                 reason = st.text_input(
                     "Reason for removing it (kept in the audit log)", key="vuln_remove_reason"
                 )
@@ -251,7 +251,7 @@ def _record(customer_id: int) -> None:
         if active:
             with st.form("stop_contact"):
                 contact_id = st.selectbox(
-                    "Stop the arrangement with", list(active), format_func=active.get, key="tp_stop"
+                    "Stop the arrangement with", list(active), format_func=active.__getitem__, key="tp_stop"
                 )
                 reason = st.text_area(
                     "Reason (e.g. the third party behaved unacceptably)", key="tp_stop_reason"
@@ -264,7 +264,7 @@ def _record(customer_id: int) -> None:
     if referrals:
         with st.expander("Mark a service referral resolved"), st.form("resolve_referral"):
             options = {r.id: f"{r.service_area}: {r.description[:80]}" for r in referrals}
-            rid = st.selectbox("Referral", list(options), format_func=options.get, key="ref_pick")
+            rid = st.selectbox("Referral", list(options), format_func=options.__getitem__, key="ref_pick")
             resolution = st.text_area("What was done to resolve it", key="ref_resolution")
             if (
                 st.form_submit_button("Mark resolved", key="ref_submit")

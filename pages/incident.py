@@ -30,7 +30,7 @@ from core.services.incidents import (
 from core.services.users import list_service_areas
 from ui.alerts import show_flag_alert
 from ui.customer_picker import md, pick_customer
-from ui.session import actor, attempt, uow
+from ui.session import actor, attempt, try_read, uow
 
 LONDON = ZoneInfo("Europe/London")
 SOURCE_HELP = (
@@ -181,7 +181,7 @@ def _incident_fields(prefix: str, category: str | None, source: str, defaults: I
     area = st.selectbox(
         "Service area it happened in (its case is that area's)",
         list(areas),
-        format_func=areas.get,
+        format_func=areas.__getitem__,
         index=list(areas).index(own) if own in areas else None,
         key=f"{prefix}_area",
         placeholder="Choose the service area",
@@ -190,7 +190,7 @@ def _incident_fields(prefix: str, category: str | None, source: str, defaults: I
     referral_area = col1.selectbox(
         "Refer to service area",
         list(areas),
-        format_func=areas.get,
+        format_func=areas.__getitem__,
         index=None,
         key=f"{prefix}_referral_area",
         placeholder="Choose the service area",
@@ -270,8 +270,8 @@ with log_tab:
                 uow(),
             )
             if ok:
-                ok, saved = attempt(saved_incident, me, incident_id, uow())
-                st.success(saved.message if ok else f"Incident #{incident_id} saved.")
+                saved = try_read(saved_incident, me, incident_id, uow())
+                st.success(saved.message if saved is not None else f"Incident #{incident_id} saved.")
                 _timeline_link(customer_id)
             else:
                 _show_wording_advice(values)
@@ -288,9 +288,11 @@ with correct_tab:
         if not rows:
             st.info("This customer has no incidents recorded.")
         else:
-            chosen = st.selectbox("Incident to correct", list(rows), format_func=rows.get, key="fix_pick")
-            ok, current = attempt(get_incident, me, chosen, uow())
-            if ok:
+            chosen = st.selectbox(
+                "Incident to correct", list(rows), format_func=rows.__getitem__, key="fix_pick"
+            )
+            current = try_read(get_incident, me, chosen, uow())
+            if current is not None:
                 prefix = f"fix{chosen}"
                 category, source = _category_and_source(prefix, current)
                 with st.form(f"correct_form_{chosen}"):

@@ -2,16 +2,18 @@
 review meeting and decision, keeps the central register and reviews it."""
 
 import datetime as dt
+import functools
 
 import streamlit as st
 
 from core.enums import Channel
+from core.permissions import Actor
 from core.permissions import Permission as P
 from core.policy import registers as rules
 from core.services import registers
 from core.services.users import list_service_areas
 from ui.pager import cursor, pager, table
-from ui.session import actor, attempt, rerun_with_message, show_message, uow
+from ui.session import actor, attempt, rerun_with_message, show_message, try_read, uow
 
 me = actor()
 today = dt.date.today()
@@ -34,6 +36,13 @@ REGISTER_COLUMNS = {
 DECISIONS = {"Approve": True, "Reject": False}
 
 
+def _export_file(who: Actor, fmt: str, status: str, service_area_id: int | None) -> bytes:
+    """The download's bytes, made only when the user clicks it."""
+    return registers.export_register(
+        who, "spoc_register", fmt, uow, status=status, service_area_id=service_area_id
+    )[1]
+
+
 st.header("SPOC register")
 show_message()
 st.caption(
@@ -41,8 +50,8 @@ st.caption(
     "Reviews fall 3 to 12 months after the start."
 )
 
-ok, due = attempt(registers.reviews_due, me, uow())
-if ok:
+due = try_read(registers.reviews_due, me, uow())
+if due is not None:
     if due.spoc.overdue:
         st.error(f'**Review overdue ({due.spoc.overdue:,})**: choose "Review overdue" below to list them.')
     if due.spoc.due_soon:
@@ -58,13 +67,16 @@ st.subheader("Register")
 areas = {a["id"]: a["name"] for a in list_service_areas(uow())}
 left, middle, right = st.columns(3)
 status = left.selectbox(
-    "Show", registers.SPOC_STATUS_FILTERS, format_func=registers.STATUS_FILTER_LABELS.get, key="spoc_status"
+    "Show",
+    registers.SPOC_STATUS_FILTERS,
+    format_func=registers.STATUS_FILTER_LABELS.__getitem__,
+    key="spoc_status",
 )
 area_id = middle.selectbox(
     "Service area", [None, *areas], format_func=lambda a: areas.get(a, "All service areas"), key="spoc_area"
 )
 search = right.text_input("Customer (name or housing reference)", key="spoc_search")
-ok, page = attempt(
+page = try_read(
     registers.spoc_register,
     me,
     uow(),
@@ -73,22 +85,20 @@ ok, page = attempt(
     search=search,
     after=cursor("spoc_register", (status, area_id, search)),
 )
-if ok:
+if page is not None:
     if page.rows:
         table(page.rows, REGISTER_COLUMNS)
     else:
         st.info("No SPOC entries match.")
     pager("spoc_register", page, "SPOC entries")
     export_actor, export_status, export_area = me, status, area_id
-    c1, c2, _ = st.columns([1, 1, 3])
+    c1, c2 = st.columns([1, 1, 3])[:2]
     for column, fmt, label in ((c1, "csv", "Download CSV"), (c2, "xlsx", "Download Excel")):
         column.download_button(
             label,
             key=f"spoc_export_{fmt}",
             file_name=f"spoc_register_{today:%Y-%m-%d}.{fmt}",
-            data=lambda fmt=fmt: registers.export_register(
-                export_actor, "spoc_register", fmt, uow, status=export_status, service_area_id=export_area
-            )[1],
+            data=functools.partial(_export_file, export_actor, fmt, export_status, export_area),
             on_click="ignore",
         )
 
@@ -98,22 +108,22 @@ if me.can(P.REQUEST_SPOC):
     case_search = st.text_input(
         "Find the case: customer name or housing reference", key="spoc_request_search"
     )
-    ok, cases = attempt(registers.spoc_request_cases, me, uow(), search=case_search)
-    if ok and not cases.rows:
+    cases = try_read(registers.spoc_request_cases, me, uow(), search=case_search)
+    if cases is not None and not cases.rows:
         st.info(
             "No open case is at the formal stage"
             + (" for that customer" if case_search.strip() else "")
             + ": a SPOC is considered at the formal stage."
         )
-    elif ok:
+    elif cases is not None:
         if cases.total > len(cases.rows):
             st.caption(
                 f"The first {len(cases.rows)} of {cases.total:,} cases at the formal stage: "
                 "search to find another."
             )
         labels = {c.case_id: f"{c.customer} ({c.housing_ref}), case {c.case_id}" for c in cases.rows}
-        case_id = st.selectbox("Case", list(labels), format_func=labels.get, key="spoc_request_case")
-        ok, evidence = attempt(registers.spoc_evidence_choices, me, case_id, uow())
+        case_id = st.selectbox("Case", list(labels), format_func=labels.__getitem__, key="spoc_request_case")
+        evidence = try_read(registers.spoc_evidence_choices, me, case_id, uow())
         choices = {
             e.id: f"#{e.id} {e.occurred_on:%d %b %Y} {e.category}: {e.summary}" for e in (evidence or [])
         }
@@ -121,7 +131,7 @@ if me.can(P.REQUEST_SPOC):
             picked = st.multiselect(
                 "Evidence: incidents (hearsay is not listed; the most recent 100)",
                 list(choices),
-                format_func=choices.get,
+                format_func=choices.__getitem__,
                 key="spoc_request_evidence",
             )
             reason = st.text_area("Reason for the SPOC", key="spoc_request_reason")
@@ -133,17 +143,19 @@ if me.can(P.REQUEST_SPOC):
 # --- DMO: review meeting and decision ----------------------------------------------------------
 if me.can(P.MANAGE_SPOC_REGISTER):
     st.subheader("SPOC requests waiting for a decision")
-    ok, pending = attempt(registers.spoc_requests, me, uow(), "pending", after=cursor("spoc_pending"))
-    if ok and not pending.rows:
+    pending = try_read(registers.spoc_requests, me, uow(), "pending", after=cursor("spoc_pending"))
+    if pending is not None and not pending.rows:
         st.info("No SPOC requests are waiting.")
         pager("spoc_pending", pending, "requests waiting")
-    elif ok:
+    elif pending is not None:
         labels = {
             r.request_id: f"Request {r.request_id}: {r.customer} ({r.housing_ref}), "
             f"from {r.requested_by} on {r.requested_on:%d %b %Y}"
             for r in pending.rows
         }
-        chosen = st.selectbox("Request", list(labels), format_func=labels.get, key="spoc_decide_request")
+        chosen = st.selectbox(
+            "Request", list(labels), format_func=labels.__getitem__, key="spoc_decide_request"
+        )
         pager("spoc_pending", pending, "requests waiting")
         request = next(r for r in pending.rows if r.request_id == chosen)
         st.markdown("**Reason given**")
@@ -166,7 +178,10 @@ if me.can(P.MANAGE_SPOC_REGISTER):
             decision_reason = st.text_area("Reason for the decision", key="spoc_decision_reason")
             st.markdown("**Terms (when approving)**")
             officer = st.selectbox(
-                "Single point of contact", list(officers), format_func=officers.get, key="spoc_officer"
+                "Single point of contact",
+                list(officers),
+                format_func=officers.__getitem__,
+                key="spoc_officer",
             )
             channels = st.multiselect(
                 "Channels the customer may use",
@@ -204,7 +219,7 @@ if me.can(P.MANAGE_SPOC_REGISTER):
                     starts_on=starts_on,
                     review_due=review_due,
                 )
-                if ok:
+                if ok and result is not None:
                     rerun_with_message(
                         "SPOC approved and added to the register. It is now in force: send the "
                         "customer the SPOC letter (Letters: Single point of contact arrangement)."
@@ -217,17 +232,19 @@ if me.can(P.MANAGE_SPOC_REGISTER):
         "Find a live SPOC: customer name or housing reference (most urgent review first)",
         key="spoc_review_search",
     )
-    ok, active = attempt(registers.spoc_register, me, uow(), "active", search=find, limit=25)
-    if ok and not active.rows:
+    active = try_read(registers.spoc_register, me, uow(), "active", search=find, limit=25)
+    if active is not None and not active.rows:
         st.info("No live SPOC matches." if find.strip() else "No SPOC is live.")
-    elif ok:
+    elif active is not None:
         entries = {
             e.entry_id: f"{e.customer} ({e.housing_ref}), SPOC {e.spoc_officer}, review "
             f"{e.review_due:%d %b %Y}"
             for e in active.rows
         }
         with st.form("spoc_review", clear_on_submit=True):
-            entry = st.selectbox("SPOC", list(entries), format_func=entries.get, key="spoc_review_entry")
+            entry = st.selectbox(
+                "SPOC", list(entries), format_func=entries.__getitem__, key="spoc_review_entry"
+            )
             held_on = st.date_input("Review held on", value=today, max_value=today, key="spoc_review_held")
             outcome = st.selectbox(
                 "Outcome",
@@ -235,7 +252,7 @@ if me.can(P.MANAGE_SPOC_REGISTER):
                 format_func=lambda o: o.label,
                 key="spoc_review_outcome",
             )
-            evidence = st.text_area("Evidence considered", key="spoc_review_evidence")
+            considered = st.text_area("Evidence considered", key="spoc_review_evidence")
             notes = st.text_area("Notes", key="spoc_review_notes")
             next_due = st.date_input(
                 "Next review date (continue or vary)",
@@ -250,7 +267,7 @@ if me.can(P.MANAGE_SPOC_REGISTER):
                     entry,
                     held_on,
                     outcome.value,
-                    evidence,
+                    considered,
                     uow(),
                     notes=notes,
                     next_review_due=next_due,
@@ -259,7 +276,9 @@ if me.can(P.MANAGE_SPOC_REGISTER):
                 if ok:
                     rerun_with_message("Review recorded.")
         with st.form("spoc_end", clear_on_submit=True):
-            entry = st.selectbox("SPOC to end", list(entries), format_func=entries.get, key="spoc_end_entry")
+            entry = st.selectbox(
+                "SPOC to end", list(entries), format_func=entries.__getitem__, key="spoc_end_entry"
+            )
             ended_on = st.date_input("Ended on", value=today, max_value=today, key="spoc_end_on")
             reason = st.text_area("Reason (e.g. overturned on appeal)", key="spoc_end_reason")
             if st.form_submit_button("End the SPOC"):
@@ -269,8 +288,8 @@ if me.can(P.MANAGE_SPOC_REGISTER):
 
 # --- decided requests keep their reasons -------------------------------------------------------
 with st.expander("Rejected requests and their reasons"):
-    ok, rejected = attempt(registers.spoc_requests, me, uow(), "rejected", after=cursor("spoc_rejected"))
-    if ok and rejected.rows:
+    rejected = try_read(registers.spoc_requests, me, uow(), "rejected", after=cursor("spoc_rejected"))
+    if rejected is not None and rejected.rows:
         table(
             rejected.rows,
             {
@@ -286,5 +305,5 @@ with st.expander("Rejected requests and their reasons"):
             },
         )
         pager("spoc_rejected", rejected, "rejected requests")
-    elif ok:
+    elif rejected is not None:
         st.write("None.")

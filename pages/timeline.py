@@ -12,7 +12,7 @@ from core.permissions import Permission
 from core.services.timeline import EVENT_TYPES, get_timeline
 from ui.alerts import show_flag_alert
 from ui.customer_picker import md, pick_customer
-from ui.session import actor, attempt, uow
+from ui.session import actor, read, uow
 
 me = actor()
 st.header("Case timeline")
@@ -26,7 +26,11 @@ show_flag_alert(customer_id)
 with st.container(border=True):
     col1, col2, col3, col4 = st.columns([3, 2, 2, 2])
     kinds = col1.multiselect(
-        "Show only", list(EVENT_TYPES), format_func=EVENT_TYPES.get, key="tl_kinds", placeholder="All types"
+        "Show only",
+        list(EVENT_TYPES),
+        format_func=EVENT_TYPES.__getitem__,
+        key="tl_kinds",
+        placeholder="All types",
     )
     date_from = col2.date_input("From", value=None, key="tl_from", format="DD/MM/YYYY")
     date_to = col3.date_input("To", value=None, key="tl_to", format="DD/MM/YYYY")
@@ -39,7 +43,7 @@ if st.session_state.get("tl_filters") != filters:
     st.session_state["tl_cursors"] = [None]
 cursors = st.session_state["tl_cursors"]
 
-ok, timeline = attempt(
+timeline = read(
     get_timeline,
     me,
     customer_id,
@@ -50,8 +54,6 @@ ok, timeline = attempt(
     date_to=date_to,
     after=cursors[-1],
 )
-if not ok:
-    st.stop()
 
 customer, header = timeline.customer, timeline.header
 st.subheader(f"{md(customer.name)} ({md(customer.housing_ref)})")

@@ -74,6 +74,7 @@ def a_legacy_hearsay_incident(url: str, actor: Actor, form: NewIncident) -> int:
     for the tests proving that such a record never grounds a decision."""
     with UnitOfWork(url) as uow:
         customer = uow.session.get(Customer, form.customer_id)
+        assert customer is not None
         incident = Incident(
             customer_id=form.customer_id,
             service_area_id=form.service_area_id or actor.service_area_id or customer.service_area_id,

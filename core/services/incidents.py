@@ -210,11 +210,13 @@ def apply_incident_effects(
     clock; a newly ticked service failure raises a referral to the service area."""
     if incident.case_id is None and incident.case is None:
         customer = uow.session.get(Customer, incident.customer_id)
+        if customer is None:
+            raise NotFound("No such customer.")
         incident.case = open_case_for(uow, actor, customer, incident.service_area_id)
     uow.session.add(incident)
     uow.flush()
     was_violent = bool(before and before["violence_or_threat"])
-    counted_before = bool(before) and rules.counts_as_evidence(EvidenceSource(before["evidence_source"]))
+    counted_before = bool(before and rules.counts_as_evidence(EvidenceSource(before["evidence_source"])))
     if incident.violence_or_threat:
         if not was_violent:
             _raise_pvp_consideration(uow, actor, incident)

@@ -137,8 +137,11 @@ def _counts(
     matching = 0
     dated = date_from is not None or date_to is not None
     for source in SOURCES:
-        n = uow.session.scalar(
-            select(func.count()).select_from(source.model).where(source.scope(customer_id))
+        n = (
+            uow.session.scalar(
+                select(func.count()).select_from(source.model).where(source.scope(customer_id))
+            )
+            or 0
         )
         counts[source.kind] += n
         if source.kind in wanted and n:
@@ -150,6 +153,7 @@ def _counts(
                     .select_from(source.model)
                     .where(source.scope(customer_id), source.in_dates(date_from, date_to))
                 )
+                or 0
             )
     return counts, matching
 
@@ -196,6 +200,8 @@ def _with_audit_names(
             .order_by(AuditEntry.id)
         ).all()
         for entity_id, action, at, username in rows:
+            if entity_id is None:  # never: selected by entity id
+                continue
             who = names_by_username.get(username, username)
             creator, amended = found.get((entity_type, entity_id), (who, None))
             found[(entity_type, entity_id)] = (creator, (at, who) if action.startswith("amend") else amended)
@@ -333,7 +339,7 @@ def _header(uow: UnitOfWork, customer_id: int, names: Names, today: dt.date) -> 
         stage_label=_stage_label(open_cases, current),
         active_restrictions=tuple(restrictions),
         next_deadlines=tuple(deadlines),
-        open_referrals=open_referrals,
+        open_referrals=open_referrals or 0,
     )
 
 

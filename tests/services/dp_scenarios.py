@@ -95,6 +95,7 @@ def a_full_history(
         s = uow.session
         area = s.scalar(select(ServiceArea.id).where(ServiceArea.name == "Housing Management"))
         leader = s.scalar(select(User.id).where(User.username == "teamleader"))
+        assert leader is not None
         dmo = s.scalar(select(User.id).where(User.username == "dmo"))
         hsw = s.scalar(select(User.id).where(User.username == "hsw"))
         ad = s.scalar(select(User.id).where(User.username == "ad.housing"))

@@ -9,6 +9,7 @@
 """
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from alembic import command
@@ -34,7 +35,7 @@ PAIRS = "No lone visits: attend in pairs"
 
 
 def violent(customer_id: int, **overrides) -> NewIncident:
-    values = dict(
+    values: dict[str, Any] = dict(
         customer_id=customer_id,
         occurred_at=NOW - dt.timedelta(hours=2),
         channel="in_person",
@@ -51,7 +52,7 @@ def violent(customer_id: int, **overrides) -> NewIncident:
 
 
 def ordinary(customer_id: int, **overrides) -> NewIncident:
-    values = dict(
+    values: dict[str, Any] = dict(
         customer_id=customer_id,
         occurred_at=NOW - dt.timedelta(days=2),
         channel="phone",

@@ -245,19 +245,22 @@ def _event_audit(uow: UnitOfWork, actor: Actor, action: str, event: StageEvent, 
 def _underlying(decision, case: Case, problems: list[str]) -> dict:
     """The Equality Act considerations recorded with a warning or formal action; anything
     missing is added to `problems`, so the user sees it with the other refusals."""
+    considered = bool(decision.underlying_issues_considered)
     try:
-        values = {
-            "underlying_issues_considered": bool(decision.underlying_issues_considered),
-            "underlying_issues_notes": clean_text(decision.underlying_issues_notes, "Underlying issues"),
-            "adjustments": clean_text(decision.adjustments, "Reasonable adjustments"),
-        }
+        notes = clean_text(decision.underlying_issues_notes, "Underlying issues")
+        adjustments = clean_text(decision.adjustments, "Reasonable adjustments")
     except PolicyError as e:
         problems.append(str(e))
         return {}
+    values = {
+        "underlying_issues_considered": considered,
+        "underlying_issues_notes": notes,
+        "adjustments": adjustments,
+    }
     problems += rules.underlying_issue_problems(
-        values["underlying_issues_considered"],
-        values["underlying_issues_notes"],
-        values["adjustments"],
+        considered,
+        notes,
+        adjustments,
         _vulnerabilities(case),
     )
     return values

@@ -49,7 +49,7 @@ class AppealDecision:
 class _Decision(AppealDecision):
     """An AppealDecision checked and cleaned."""
 
-    outcome: AppealOutcome  # type: ignore[assignment]  # narrowed from the code the page sends
+    outcome: AppealOutcome  # narrowed from the code the page sends
 
 
 def _clean(decision: AppealDecision) -> _Decision:

@@ -55,7 +55,8 @@ def _referrals(uow: UnitOfWork, ids: Select) -> dict[int, list[ServiceReferral]]
         .where(ServiceReferral.case_id.in_(ids))
         .order_by(ServiceReferral.id)
     ):
-        out.setdefault(r.case_id, []).append(r)
+        if r.case_id is not None:  # always set: the query selects by case
+            out.setdefault(r.case_id, []).append(r)
     return out
 
 

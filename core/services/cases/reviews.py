@@ -162,6 +162,8 @@ def _review_action(
         action.status, action.ended_on = ActionStatus.LIFTED, review.held_on
         action.ended_reason = "Lifted at review: normal working restored."
     else:
+        # review_outcome_problems refuses a continued or varied restriction without the date
+        assert review.next_review_due is not None
         action.review_due = review.next_review_due
         if review.outcome == ReviewOutcome.VARY:
             action.terms = review.new_terms

@@ -155,12 +155,12 @@ def _in(column, ids: Iterable) -> Any:
 def _rows(s, name: str, *conditions) -> list[dict]:
     """Every column except letter bytes, for rows matching any of the conditions."""
     table = T[name]
-    conditions = [c for c in conditions if c is not None]
-    if not conditions:
+    present = [c for c in conditions if c is not None]
+    if not present:
         return []
     cols = [c for c in table.c if c.name != "content"]
     order = list(table.primary_key.columns)
-    stmt = select(*cols).where(or_(*conditions)).order_by(*order)
+    stmt = select(*cols).where(or_(*present)).order_by(*order)
     return [dict(r._mapping) for r in s.execute(stmt)]
 
 
@@ -238,7 +238,7 @@ def _collect(s, customer_id: int, case_ids: set[int] | None = None) -> dict[str,
         s, "customer_vulnerability", mine(c["customer_vulnerability"].customer_id)
     )
     out["third_party_contact"] = _rows(s, "third_party_contact", mine(c["third_party_contact"].customer_id))
-    if whole:
+    if case_ids is None:
         out["case_file"] = _rows(s, "case_file", c["case_file"].customer_id == customer_id)
     else:
         out["case_file"] = _rows(

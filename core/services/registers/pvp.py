@@ -72,6 +72,7 @@ def propose_pvp(
             if consideration.status != "open":
                 raise PolicyError("That PVP consideration is no longer open.")
             incident = uow.session.get(Incident, consideration.incident_id)
+            assert incident is not None  # a foreign key: the consideration's incident exists
             if not incident.counts_as_evidence:
                 raise PolicyError(
                     "The incident behind this consideration is hearsay, which cannot be "
@@ -292,12 +293,12 @@ def review_pvp(
     remove it when no longer justified. Returns the review id."""
     require(actor, Permission.MANAGE_PVP_REGISTER)
     today = _today(today)
-    outcome = parse_enum(ReviewOutcome, outcome, "Review outcome")
+    review_outcome: ReviewOutcome = parse_enum(ReviewOutcome, outcome, "Review outcome")
     evidence_considered = clean_text(evidence_considered, "Evidence considered", required=True)
     notes = clean_text(notes, "Notes")
     if held_on is None or held_on > today:
         raise PolicyError("The review date held must be today or earlier.")
-    ending = rules.review_ends_entry(outcome)
+    ending = rules.review_ends_entry(review_outcome)
     if ending and not notes:
         raise PolicyError("Record why the PVP entry is no longer justified.")
     if not ending:
@@ -309,7 +310,7 @@ def review_pvp(
             entry.status, entry.ended_on, entry.ended_reason = RegisterStatus.ENDED, held_on, notes
         else:
             entry.review_due = next_review_due
-            if outcome == ReviewOutcome.VARY:
+            if review_outcome == ReviewOutcome.VARY:
                 if arrangements is not None:
                     entry.arrangements = clean_text(arrangements, "Arrangements", max_len=2000)
                 if two_officers_on_visits is not None:
@@ -323,7 +324,7 @@ def review_pvp(
             before,
             held_on,
             evidence_considered,
-            outcome,
+            review_outcome,
             None if ending else next_review_due,
             notes,
             ("review_pvp", "remove_pvp" if ending else "update_pvp_entry"),

@@ -200,7 +200,7 @@ def spoc_requests(
             raw,
             limit,
             total or 0,
-            lambda r: _request_row(*r[:4], evidence.get(r[0].id, ())),
+            lambda r: _request_row(r[0], r[1], r[2], r[3], evidence.get(r[0].id, ())),
             lambda r: tuple(r[-2:]),
         )
 
