@@ -28,10 +28,10 @@ from core.services.dataprotection._common import (
     _LINK_KEYS,
     DELETE_ORDER,
     T,
-    _collect,
     _ids,
     _in,
 )
+from core.services.dataprotection.collect import _collect
 from core.services.households import remove_empty_households
 
 # ---- retention ----------------------------------------------------------------------------
