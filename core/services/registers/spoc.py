@@ -123,6 +123,57 @@ def add_spoc_request(
     return request
 
 
+def _agreed_terms(
+    approve: bool,
+    channels: list | None,
+    contact_times: str,
+    contact_limit: str,
+    terms: str,
+    starts_on: dt.date | None,
+    review_due: dt.date | None,
+) -> _SpocTerms | None:
+    """The SPOC terms agreed at the meeting, cleaned (None when the request is rejected)."""
+    return (
+        _SpocTerms(
+            channels=_channels(channels or []),
+            contact_times=clean_line(contact_times, "Contact times"),
+            contact_limit=clean_line(contact_limit, "Contact limit"),
+            terms=clean_text(terms, "Terms", max_len=4000),
+            starts_on=starts_on,
+            review_due=review_due,
+        )
+        if approve
+        else None
+    )
+
+
+def _record_decision(
+    uow: UnitOfWork,
+    actor: Actor,
+    request: SpocRequest,
+    meeting_on: dt.date | None,
+    attendees: str,
+    discussion: str,
+    approve: bool,
+    decision_reason: str,
+) -> None:
+    """The meeting and the decision on the request, audited."""
+    before = snapshot(request)
+    request.meeting_on, request.attendees, request.discussion = meeting_on, attendees, discussion
+    request.decision_reason = decision_reason
+    request.decided_by_id, request.decided_at = actor.user_id, utcnow()
+    request.status = RegisterStatus.ACTIVE if approve else RegisterStatus.REJECTED
+    old, new = changed_fields(before, snapshot(request))
+    uow.audit(
+        actor,
+        "approve_spoc" if approve else "reject_spoc",
+        request,
+        before=old,
+        after=new,
+        reason=decision_reason,
+    )
+
+
 def record_spoc_meeting_and_decide(
     actor: Actor,
     request_id: int,
@@ -149,18 +200,7 @@ def record_spoc_meeting_and_decide(
     attendees = clean_text(attendees, "Attendees", max_len=2000)
     discussion = clean_text(discussion, "Discussion")
     decision_reason = clean_text(decision_reason, "Reason for the decision")
-    agreed = (
-        _SpocTerms(
-            channels=_channels(channels or []),
-            contact_times=clean_line(contact_times, "Contact times"),
-            contact_limit=clean_line(contact_limit, "Contact limit"),
-            terms=clean_text(terms, "Terms", max_len=4000),
-            starts_on=starts_on,
-            review_due=review_due,
-        )
-        if approve
-        else None
-    )
+    agreed = _agreed_terms(approve, channels, contact_times, contact_limit, terms, starts_on, review_due)
     with uow:
         request = _pending_request(uow, request_id)
         officer = uow.session.get(User, spoc_user_id) if (approve and spoc_user_id) else None
@@ -180,20 +220,7 @@ def record_spoc_meeting_and_decide(
             raise PolicyError(" ".join(problems))
         if agreed:
             _check_can_add(uow, request, agreed)
-        before = snapshot(request)
-        request.meeting_on, request.attendees, request.discussion = meeting_on, attendees, discussion
-        request.decision_reason = decision_reason
-        request.decided_by_id, request.decided_at = actor.user_id, utcnow()
-        request.status = RegisterStatus.ACTIVE if approve else RegisterStatus.REJECTED
-        old, new = changed_fields(before, snapshot(request))
-        uow.audit(
-            actor,
-            "approve_spoc" if approve else "reject_spoc",
-            request,
-            before=old,
-            after=new,
-            reason=decision_reason,
-        )
+        _record_decision(uow, actor, request, meeting_on, attendees, discussion, approve, decision_reason)
         entry_id = _add_entry(uow, actor, request, officer, agreed, decision_reason) if agreed else None
         uow.commit()
         return SpocDecision(request_id=request.id, entry_id=entry_id, status=request.status)
