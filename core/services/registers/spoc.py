@@ -275,6 +275,26 @@ def _get_spoc_entry(uow: UnitOfWork, entry_id: int) -> SpocEntry:
     return entry
 
 
+def _vary_spoc(
+    entry: SpocEntry,
+    channels: list | None,
+    contact_times: str | None,
+    contact_limit: str | None,
+    terms: str | None,
+) -> None:
+    """A varied SPOC: the terms given (None leaves one as it was), still with a channel."""
+    if channels is not None:
+        entry.channels = _channels(channels)
+        if not entry.channels:
+            raise PolicyError("A varied SPOC still needs at least one channel.")
+    if contact_times is not None:
+        entry.contact_times = clean_line(contact_times, "Contact times")
+    if contact_limit is not None:
+        entry.contact_limit = clean_line(contact_limit, "Contact limit")
+    if terms is not None:
+        entry.terms = clean_text(terms, "Terms", max_len=4000)
+
+
 def review_spoc(
     actor: Actor,
     entry_id: int,
@@ -312,16 +332,7 @@ def review_spoc(
         else:
             entry.review_due = next_review_due
             if outcome == ReviewOutcome.VARY:
-                if channels is not None:
-                    entry.channels = _channels(channels)
-                    if not entry.channels:
-                        raise PolicyError("A varied SPOC still needs at least one channel.")
-                if contact_times is not None:
-                    entry.contact_times = clean_line(contact_times, "Contact times")
-                if contact_limit is not None:
-                    entry.contact_limit = clean_line(contact_limit, "Contact limit")
-                if terms is not None:
-                    entry.terms = clean_text(terms, "Terms", max_len=4000)
+                _vary_spoc(entry, channels, contact_times, contact_limit, terms)
         review = _record_review(
             uow,
             actor,
