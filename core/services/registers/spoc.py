@@ -59,6 +59,21 @@ def request_spoc(
         return request.id
 
 
+def _spoc_in_progress(uow: UnitOfWork, customer_id: int) -> tuple[int | None, int | None]:
+    """The customer's pending SPOC request and active SPOC entry, if any (ids)."""
+    pending = uow.session.scalar(
+        select(SpocRequest.id).where(
+            SpocRequest.customer_id == customer_id, SpocRequest.status == RegisterStatus.PENDING
+        )
+    )
+    active = uow.session.scalar(
+        select(SpocEntry.id).where(
+            SpocEntry.customer_id == customer_id, SpocEntry.status == RegisterStatus.ACTIVE
+        )
+    )
+    return pending, active
+
+
 def add_spoc_request(
     uow: UnitOfWork,
     actor: Actor,
@@ -79,16 +94,7 @@ def add_spoc_request(
     found = {i.id: i for i in incidents}
     stray = [i for i in wanted if i not in found or found[i].customer_id != case.customer_id]
     hearsay = [i.id for i in incidents if i.customer_id == case.customer_id and not i.counts_as_evidence]
-    pending = uow.session.scalar(
-        select(SpocRequest.id).where(
-            SpocRequest.customer_id == case.customer_id, SpocRequest.status == RegisterStatus.PENDING
-        )
-    )
-    active = uow.session.scalar(
-        select(SpocEntry.id).where(
-            SpocEntry.customer_id == case.customer_id, SpocEntry.status == RegisterStatus.ACTIVE
-        )
-    )
+    pending, active = _spoc_in_progress(uow, case.customer_id)
     problems = rules.spoc_request_problems(
         stage_is_formal=formal_decision or case.stage == Stage.FORMAL,
         case_closed=case.stage == Stage.CLOSED,
