@@ -222,6 +222,20 @@ def _arrangement_choice(wording: str) -> dict:
     return {"in_person_arrangement": rules.OTHER_INTERIM_ARRANGEMENT, "in_person_arrangement_other": wording}
 
 
+def _refuse_move(changes: NewIncident, incident: Incident) -> None:
+    """A correction cannot move an incident to another service area or customer."""
+    if changes.service_area_id and changes.service_area_id != incident.service_area_id:
+        raise PolicyError(
+            "An incident cannot be moved to another service area: it is filed to the case "
+            "of the area it happened in."
+        )
+    if changes.customer_id and changes.customer_id != incident.customer_id:
+        raise PolicyError(
+            "An incident cannot be moved to another customer: "
+            "log it against the right customer and correct this one."
+        )
+
+
 def apply_incident_amendment(
     uow: UnitOfWork,
     actor: Actor,
@@ -254,16 +268,7 @@ def apply_incident_amendment(
     if expected_version is not None and incident.version != expected_version:
         raise StaleRecord("incident")
     require_area(actor, incident.service_area_id, "correct this incident")
-    if changes.service_area_id and changes.service_area_id != incident.service_area_id:
-        raise PolicyError(
-            "An incident cannot be moved to another service area: it is filed to the case "
-            "of the area it happened in."
-        )
-    if changes.customer_id and changes.customer_id != incident.customer_id:
-        raise PolicyError(
-            "An incident cannot be moved to another customer: "
-            "log it against the right customer and correct this one."
-        )
+    _refuse_move(changes, incident)
     if not changes.in_person_arrangement and incident.violence_or_threat and values["violence_or_threat"]:
         values["in_person_arrangement"] = incident.in_person_arrangement  # no new wording chosen: kept
     before = _incident_values(incident)
