@@ -10,11 +10,10 @@ from sqlalchemy import func, or_, select
 
 from core.db import UnitOfWork
 from core.enums import Channel, Stage, Vulnerability
-from core.errors import NotFound
-from core.models import Case, Customer, ServiceArea, ThirdPartyContact, User
+from core.models import Case, Customer, ServiceArea, ThirdPartyContact
 from core.permissions import Actor, Permission, acts_in_area, require
 from core.readmodel import ReadModel
-from core.validation import clean_line, record_id
+from core.validation import clean_line
 
 SEARCH_LIMIT = 50
 
@@ -126,42 +125,6 @@ def _contact(t: ThirdPartyContact) -> ContactRow:
         stopped_on=t.stopped_on,
         stopped_reason=t.stopped_reason,
     )
-
-
-def get_customer(actor: Actor, customer_id: int, uow: UnitOfWork) -> CustomerRecord:
-    require(actor, Permission.VIEW_CASES)
-    with uow:
-        c = uow.session.get(Customer, customer_id) if record_id(customer_id) else None
-        if c is None:
-            raise NotFound("No such customer.")
-        amended_by = uow.session.get(User, c.amended_by_id) if c.amended_by_id else None
-        return CustomerRecord(
-            id=c.id,
-            name=c.full_name,
-            housing_ref=c.housing_ref,
-            title=c.title,
-            first_name=c.first_name,
-            last_name=c.last_name,
-            address=c.address,
-            address_line1=c.address_line1,
-            address_line2=c.address_line2,
-            town=c.town,
-            postcode=c.postcode,
-            phone=c.phone,
-            email=c.email,
-            preferred_contact=c.preferred_contact,
-            preferred_contact_label=c.preferred_contact.label,
-            service_area_id=c.service_area_id,
-            legal_hold=c.legal_hold,
-            created_at=c.created_at,
-            amended_at=c.amended_at,
-            amended_by=amended_by.name if amended_by else "",
-            version=c.version,
-            vulnerabilities=tuple(
-                VulnerabilityRow(id=v.id, kind=v.kind, label=v.kind.label, details=v.details) for v in c.vulnerabilities
-            ),
-            third_party_contacts=tuple(_contact(t) for t in c.third_party_contacts),
-        )
 
 
 @dataclass(frozen=True)

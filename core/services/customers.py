@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core.db import UnitOfWork, changed_fields, snapshot
 from core.enums import Channel, Vulnerability
 from core.errors import NotFound, PolicyError, StaleRecord
-from core.models import Customer, CustomerVulnerability, ThirdPartyContact, utcnow
+from core.models import Customer, CustomerVulnerability, ThirdPartyContact, User, utcnow
 from core.permissions import Actor, Permission, require
 from core.services.customer_records import (  # noqa: F401  (re-exported: their home was here)
     SEARCH_LIMIT,
@@ -23,11 +23,10 @@ from core.services.customer_records import (  # noqa: F401  (re-exported: their 
     VulnerabilityRow,
     _contact,
     _summary,
-    get_customer,
     open_cases,
     search_customers,
 )
-from core.validation import clean_line, clean_text, parse_enum
+from core.validation import clean_line, clean_text, parse_enum, record_id
 
 
 @dataclass
@@ -89,6 +88,42 @@ def create_customer(actor: Actor, details: CustomerDetails, uow: UnitOfWork) -> 
         uow.audit(actor, "create_customer", customer, after=snapshot(customer))
         uow.commit()
         return customer.id
+
+
+def get_customer(actor: Actor, customer_id: int, uow: UnitOfWork) -> CustomerRecord:
+    require(actor, Permission.VIEW_CASES)
+    with uow:
+        c = uow.session.get(Customer, customer_id) if record_id(customer_id) else None
+        if c is None:
+            raise NotFound("No such customer.")
+        amended_by = uow.session.get(User, c.amended_by_id) if c.amended_by_id else None
+        return CustomerRecord(
+            id=c.id,
+            name=c.full_name,
+            housing_ref=c.housing_ref,
+            title=c.title,
+            first_name=c.first_name,
+            last_name=c.last_name,
+            address=c.address,
+            address_line1=c.address_line1,
+            address_line2=c.address_line2,
+            town=c.town,
+            postcode=c.postcode,
+            phone=c.phone,
+            email=c.email,
+            preferred_contact=c.preferred_contact,
+            preferred_contact_label=c.preferred_contact.label,
+            service_area_id=c.service_area_id,
+            legal_hold=c.legal_hold,
+            created_at=c.created_at,
+            amended_at=c.amended_at,
+            amended_by=amended_by.name if amended_by else "",
+            version=c.version,
+            vulnerabilities=tuple(
+                VulnerabilityRow(id=v.id, kind=v.kind, label=v.kind.label, details=v.details) for v in c.vulnerabilities
+            ),
+            third_party_contacts=tuple(_contact(t) for t in c.third_party_contacts),
+        )
 
 
 def _get(uow: UnitOfWork, customer_id: int, lock: bool = False) -> Customer:
