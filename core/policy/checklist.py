@@ -90,6 +90,46 @@ def _item(key: str, missing: list[str], detail: str = "") -> ChecklistItem:
     return ChecklistItem(key, LABELS[key], not missing, tuple(missing), detail)
 
 
+def _skipped_without_reason(live: list[DecisionFact]) -> list[str]:
+    """Principle "policy followed": decisions that skipped a stage without a recorded reason."""
+    return [
+        f"{_upper_first(_name(d))} skipped the {EXPECTED_FROM[d.to_stage].label.lower()} without a recorded reason."
+        for d in live
+        if d.from_stage != EXPECTED_FROM[d.to_stage] and d.from_stage != d.to_stage and not d.skip_reason.strip()
+    ]
+
+
+def _warned(live: list[DecisionFact]) -> tuple[list[str], str]:
+    """Principle "warned before formal action": problems, and the detail shown when there are none."""
+    warned: list[str] = []
+    warned_detail = "No formal action yet." if not any(d.to_stage == Stage.FORMAL for d in live) else ""
+    for d in (d for d in live if d.to_stage == Stage.FORMAL):
+        earlier_warning = any(
+            w.to_stage == Stage.WARNING and (w.decided_on, w.id) <= (d.decided_on, d.id) for w in live
+        )
+        if earlier_warning:
+            continue
+        if d.skip_reason.strip():
+            warned_detail = "Warning skipped for violence, threats or harassment, with the reason recorded."
+            continue
+        warned.append(f"No warning was given before {_name(d)}.")
+    return warned, warned_detail
+
+
+def _reviewed(
+    restrictions: list[RestrictionFact], today: dt.date, warning_review_due: dt.date | None, stage: Stage
+) -> list[str]:
+    """Principle "kept under review": restrictions, and a warning, past their review date."""
+    reviewed = [
+        f"The {r.kind.label.lower()} restriction was due for review on {_fmt(r.review_due)}."
+        for r in restrictions
+        if r.active and r.review_due < today
+    ]
+    if stage == Stage.WARNING and warning_review_due and warning_review_due < today:
+        reviewed.append(f"The warning was due for review on {_fmt(warning_review_due)}.")
+    return reviewed
+
+
 def case_checklist(
     decisions: list[DecisionFact],
     restrictions: list[RestrictionFact],
@@ -104,14 +144,7 @@ def case_checklist(
         key=lambda d: (d.decided_on, d.id),
     )
 
-    policy = [
-        f"{_upper_first(_name(d))} skipped the {EXPECTED_FROM[d.to_stage].label.lower()} "
-        "without a recorded reason."
-        for d in live
-        if d.from_stage != EXPECTED_FROM[d.to_stage]
-        and d.from_stage != d.to_stage
-        and not d.skip_reason.strip()
-    ]
+    policy = _skipped_without_reason(live)
 
     proportionate = [f"No reason recorded for {_name(d)}." for d in live if not d.reason.strip()]
     proportionate += [
@@ -126,37 +159,16 @@ def case_checklist(
         if d.counting_evidence == 0
     ]
 
-    warned: list[str] = []
-    warned_detail = "No formal action yet." if not any(d.to_stage == Stage.FORMAL for d in live) else ""
-    for d in (d for d in live if d.to_stage == Stage.FORMAL):
-        earlier_warning = any(
-            w.to_stage == Stage.WARNING and (w.decided_on, w.id) <= (d.decided_on, d.id) for w in live
-        )
-        if earlier_warning:
-            continue
-        if d.skip_reason.strip():
-            warned_detail = "Warning skipped for violence, threats or harassment, with the reason recorded."
-            continue
-        warned.append(f"No warning was given before {_name(d)}.")
+    warned, warned_detail = _warned(live)
 
     appeal = [
-        f"No decision letter with the appeal route has been sent for {_name(d)}."
-        for d in live
-        if not d.letter_sent
+        f"No decision letter with the appeal route has been sent for {_name(d)}." for d in live if not d.letter_sent
     ]
 
-    reviewed = [
-        f"The {r.kind.label.lower()} restriction was due for review on {_fmt(r.review_due)}."
-        for r in restrictions
-        if r.active and r.review_due < today
-    ]
-    if stage == Stage.WARNING and warning_review_due and warning_review_due < today:
-        reviewed.append(f"The warning was due for review on {_fmt(warning_review_due)}.")
+    reviewed = _reviewed(restrictions, today, warning_review_due, stage)
 
     resolved = [
-        f"Service referral to {r.service_area} still open: {r.description}"
-        for r in referrals
-        if not r.resolved
+        f"Service referral to {r.service_area} still open: {r.description}" for r in referrals if not r.resolved
     ]
 
     underlying = [

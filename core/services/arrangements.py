@@ -111,14 +111,9 @@ class Arrangements:
         )
 
 
-def arrangements_in_force(session: Session, customer_id: int, today: dt.date) -> Arrangements:
-    """Clause 4.2's need-to-know view, the one place it is read: the active SPOC entries, PVP
-    entries, contact restrictions (not police referral or legal action) and third-party contacts
-    of a customer, and whom to contact. Used by the contact-arrangements view, the flag alert and
-    the staff and third-party letters. No permission check: callers check theirs."""
-    customer = session.get(Customer, customer_id)
-    if customer is None or customer.anonymised_at is not None:
-        raise NotFound("No such customer.")
+def _spoc_arrangements(session: Session, customer_id: int) -> tuple[SpocArrangement, ...]:
+    """The active SPOC entries with the officer to contact (the deputy when the officer's account
+    is disabled; issue 15: never name a disabled account)."""
     officer, deputy = aliased(User), aliased(User)  # issue 15: never name a disabled account
     named = case(
         (officer.active.is_(True), officer.name),
@@ -135,6 +130,28 @@ def arrangements_in_force(session: Session, customer_id: int, today: dt.date) ->
         .where(SpocEntry.customer_id == customer_id, SpocEntry.status == RegisterStatus.ACTIVE)
         .order_by(SpocEntry.starts_on, SpocEntry.id)
     ).all()
+    return tuple(
+        SpocArrangement(
+            name,
+            email,
+            tuple(channel_labels(entry.channels)),
+            entry.contact_times,
+            entry.contact_limit,
+            entry.terms,
+            entry.starts_on,
+        )
+        for entry, name, email in spocs
+    )
+
+
+def arrangements_in_force(session: Session, customer_id: int, today: dt.date) -> Arrangements:
+    """Clause 4.2's need-to-know view, the one place it is read: the active SPOC entries, PVP
+    entries, contact restrictions (not police referral or legal action) and third-party contacts
+    of a customer, and whom to contact. Used by the contact-arrangements view, the flag alert and
+    the staff and third-party letters. No permission check: callers check theirs."""
+    customer = session.get(Customer, customer_id)
+    if customer is None or customer.anonymised_at is not None:
+        raise NotFound("No such customer.")
     pvp = session.scalars(
         select(PvpEntry)
         .where(PvpEntry.customer_id == customer_id, PvpEntry.status == RegisterStatus.ACTIVE)
@@ -159,18 +176,7 @@ def arrangements_in_force(session: Session, customer_id: int, today: dt.date) ->
         name=customer.full_name,
         housing_ref=customer.housing_ref,
         address=customer.address,
-        single_point_of_contact=tuple(
-            SpocArrangement(
-                name,
-                email,
-                tuple(channel_labels(entry.channels)),
-                entry.contact_times,
-                entry.contact_limit,
-                entry.terms,
-                entry.starts_on,
-            )
-            for entry, name, email in spocs
-        ),
+        single_point_of_contact=_spoc_arrangements(session, customer_id),
         restrictions=tuple(Restriction(a.kind.label, a.terms, a.starts_on, a.review_due) for a in actions),
         two_officers_on_visits=any(p.two_officers_on_visits for p in pvp),
         red_flag=bool(pvp),

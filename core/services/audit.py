@@ -261,6 +261,40 @@ def export_audit(actor: Actor, uow_factory, fmt: str = "csv", **filters) -> tupl
     )
 
 
+def _access_select(
+    model: Any,
+    user_col: Any,
+    what_col: Any,
+    username: str | None,
+    customer_id: int | None,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+) -> Any:
+    """One access source (case records or arrangements), filtered, with who and whose record."""
+    stmt = (
+        select(
+            model.at,
+            user_col,
+            model.customer_id,
+            User.username,
+            User.name,
+            Customer.housing_ref,
+            what_col,
+        )
+        .join(User, User.id == user_col)
+        .join(Customer, Customer.id == model.customer_id)
+    )
+    if username:
+        stmt = stmt.where(User.username == username.strip().lower())
+    if customer_id is not None:
+        stmt = stmt.where(model.customer_id == customer_id)
+    if start:
+        stmt = stmt.where(model.at >= start)
+    if end:
+        stmt = stmt.where(model.at < end)
+    return stmt
+
+
 def access_log(
     actor: Actor,
     uow: UnitOfWork,
@@ -288,27 +322,7 @@ def access_log(
     out: list[AccessRow] = []
     with uow:
         for model, user_col, what_col, kind in sources:
-            stmt = (
-                select(
-                    model.at,
-                    user_col,
-                    model.customer_id,
-                    User.username,
-                    User.name,
-                    Customer.housing_ref,
-                    what_col,
-                )
-                .join(User, User.id == user_col)
-                .join(Customer, Customer.id == model.customer_id)
-            )
-            if username:
-                stmt = stmt.where(User.username == username.strip().lower())
-            if customer_id is not None:
-                stmt = stmt.where(model.customer_id == customer_id)
-            if start:
-                stmt = stmt.where(model.at >= start)
-            if end:
-                stmt = stmt.where(model.at < end)
+            stmt = _access_select(model, user_col, what_col, username, customer_id, start, end)
             for row in uow.session.execute(stmt.order_by(model.at.desc(), model.id.desc()).limit(limit)):
                 out.append(
                     AccessRow(

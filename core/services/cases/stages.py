@@ -262,6 +262,39 @@ def _plan(raw: NewFormalAction | dict) -> rules.ActionPlan:
     )
 
 
+def _check_formal(
+    uow: UnitOfWork,
+    case: Case,
+    facts: rules.CaseFacts,
+    decision: FormalDecision,
+    plans: list,
+    decided_on: dt.date,
+    history_reason: str,
+    skip_reason: str,
+) -> tuple[rules.Verdict, str, dict]:
+    """Every check on a formal decision at once (refused with all problems): the stage guard
+    (on the customer's history when it is relied on), underlying issues and the actions' terms.
+    Returns the verdict, the skip reason to record and the underlying-issue fields."""
+    verdict = history.check_on_history(
+        facts, Stage.FORMAL, history_reason, decision.incident_ids
+    ) or rules.check_formal(facts, skip_reason, decision.incident_ids)
+    skip_reason = history_words(history_reason) if history_reason else skip_reason
+    problems = list(verdict.problems)
+    underlying = _underlying(decision, case, problems)
+    from core.services.communication import writing_needs_in  # issue 16: needs affecting writing
+
+    problems += rules.formal_action_problems(
+        plans,
+        decided_on,
+        _vulnerabilities(case),
+        rules.serious_on_record(facts),
+        writing_needs_in(uow.session, case.customer_id),
+        spoc_requested=decision.spoc_request is not None,
+    )
+    _refuse(problems)
+    return verdict, skip_reason, underlying
+
+
 def take_formal_actions(
     actor: Actor,
     case_id: int,
@@ -286,23 +319,9 @@ def take_formal_actions(
     with uow:
         case = _load(uow, case_id, expected_version)
         facts = with_history(uow, case, _facts(case, up_to=decided_on))
-        verdict = history.check_on_history(
-            facts, Stage.FORMAL, history_reason, decision.incident_ids
-        ) or rules.check_formal(facts, skip_reason, decision.incident_ids)
-        skip_reason = history_words(history_reason) if history_reason else skip_reason
-        problems = list(verdict.problems)
-        underlying = _underlying(decision, case, problems)
-        from core.services.communication import writing_needs_in  # issue 16: needs affecting writing
-
-        problems += rules.formal_action_problems(
-            plans,
-            decided_on,
-            _vulnerabilities(case),
-            rules.serious_on_record(facts),
-            writing_needs_in(uow.session, case.customer_id),
-            spoc_requested=spoc is not None,
+        verdict, skip_reason, underlying = _check_formal(
+            uow, case, facts, decision, plans, decided_on, history_reason, skip_reason
         )
-        _refuse(problems)
         previous = (
             _last_live(case, Stage.FORMAL) if case.stage == Stage.FORMAL else _last_live(case, Stage.WARNING)
         )

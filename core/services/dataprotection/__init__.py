@@ -15,9 +15,9 @@ from core.services.dataprotection._common import (
     NOT_ABOUT_A_CUSTOMER,
     PACK_TABLES,
     T,
-    _collect,
     csv_bytes,
 )
+from core.services.dataprotection.collect import _collect
 from core.services.dataprotection.erasure import (
     ERASE_DELETE,
     ERASE_FIELDS,

@@ -24,13 +24,13 @@ from core.policy import dataprotection as rules
 from core.services.dataprotection._common import (
     T,
     _close,
-    _collect,
     _counts,
     _customer,
     _get_request,
     _ids,
     _open_request,
 )
+from core.services.dataprotection.collect import _collect
 from core.validation import clean_text
 
 # ---- erasure ------------------------------------------------------------------------------

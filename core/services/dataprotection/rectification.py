@@ -26,13 +26,13 @@ from core.services.dataprotection._common import (
     NOT_ABOUT_A_CUSTOMER,
     T,
     _close,
-    _collect,
     _customer,
     _get_request,
     _ids,
     _in,
     _open_request,
 )
+from core.services.dataprotection.collect import _collect
 from core.validation import clean_line, clean_text
 
 # ---- rectification ------------------------------------------------------------------------

@@ -28,10 +28,10 @@ from core.services.dataprotection._common import (
     _LINK_KEYS,
     DELETE_ORDER,
     T,
-    _collect,
     _ids,
     _in,
 )
+from core.services.dataprotection.collect import _collect
 from core.services.households import remove_empty_households
 
 # ---- retention ----------------------------------------------------------------------------
@@ -79,25 +79,15 @@ class RetentionReview:
     cases: list[RetentionCandidate]
 
 
-def _stale_cases(
-    s, today: dt.date, years: int, case_ids: Iterable[int] | None = None
-) -> list[RetentionCandidate]:
-    cutoff = rules.retention_cutoff(today, years)
-    closed_by = dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-    stmt = (
-        select(Case, Customer)
-        .join(Customer, Customer.id == Case.customer_id)
-        .where(Case.stage == Stage.CLOSED, Case.closed_at < closed_by)
-    )  # closed later: not yet due
-    if case_ids is not None:
-        stmt = stmt.where(_in(Case.id, case_ids))
-    rows = s.execute(stmt.order_by(Case.id)).all()
+def _latest_activity(s, cases: list[Case]) -> dict[int, dt.date]:
+    """Each case's latest activity: its own dates, then the latest date on each related table
+    (one grouped query per table, in chunks of 500 ids)."""
     latest: dict[int, dt.date] = {}
-    for case, _ in rows:
+    for case in cases:
         for value in (case.opened_at, case.closed_at):
             if day := _as_date(value):
                 latest[case.id] = max(latest.get(case.id, dt.date.min), day)
-    ids = [case.id for case, _ in rows]
+    ids = [case.id for case in cases]
     for name, case_col, columns in _ACTIVITY:
         table = T[name]
         for chunk in range(0, len(ids), 500):
@@ -111,36 +101,55 @@ def _stale_cases(
                 for value in values:
                     if day := _as_date(value):
                         latest[case_id] = max(latest.get(case_id, dt.date.min), day)
+    return latest
+
+
+def _retention_blockers(s, case: Case, customer: Customer) -> list[str]:
+    """Why a case due for deletion must be kept: a legal hold, an open request, an active restriction."""
+    open_requests = (
+        s.scalar(
+            select(func.count())
+            .select_from(DataRequest)
+            .where(DataRequest.customer_id == customer.id, DataRequest.status == "open")
+        )
+        or 0
+    )
+    active = (
+        s.scalar(
+            select(func.count())
+            .select_from(FormalAction)
+            .where(FormalAction.case_id == case.id, FormalAction.status == ActionStatus.ACTIVE)
+        )
+        or 0
+    )
+    blockers = rules.retention_blockers(
+        rules.Holds(legal_hold=bool(customer.legal_hold), legal_hold_reason=customer.legal_hold_reason or "")
+    )
+    if open_requests:
+        blockers.append("The customer has an open data-protection request.")
+    if active:
+        blockers.append("A restriction on this case is still marked active.")
+    return blockers
+
+
+def _stale_cases(s, today: dt.date, years: int, case_ids: Iterable[int] | None = None) -> list[RetentionCandidate]:
+    cutoff = rules.retention_cutoff(today, years)
+    closed_by = dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    stmt = (
+        select(Case, Customer)
+        .join(Customer, Customer.id == Case.customer_id)
+        .where(Case.stage == Stage.CLOSED, Case.closed_at < closed_by)
+    )  # closed later: not yet due
+    if case_ids is not None:
+        stmt = stmt.where(_in(Case.id, case_ids))
+    rows = s.execute(stmt.order_by(Case.id)).all()
+    latest = _latest_activity(s, [case for case, _ in rows])
     out = []
     for case, customer in rows:
         last = latest.get(case.id, dt.date.min)
         if not rules.is_due_for_deletion(True, last, today, years):
             continue
-        open_requests = (
-            s.scalar(
-                select(func.count())
-                .select_from(DataRequest)
-                .where(DataRequest.customer_id == customer.id, DataRequest.status == "open")
-            )
-            or 0
-        )
-        active = (
-            s.scalar(
-                select(func.count())
-                .select_from(FormalAction)
-                .where(FormalAction.case_id == case.id, FormalAction.status == ActionStatus.ACTIVE)
-            )
-            or 0
-        )
-        blockers = rules.retention_blockers(
-            rules.Holds(
-                legal_hold=bool(customer.legal_hold), legal_hold_reason=customer.legal_hold_reason or ""
-            )
-        )
-        if open_requests:
-            blockers.append("The customer has an open data-protection request.")
-        if active:
-            blockers.append("A restriction on this case is still marked active.")
+        blockers = _retention_blockers(s, case, customer)
         out.append(
             RetentionCandidate(
                 case_id=case.id,
@@ -212,6 +221,42 @@ def _nothing_else_left(s, customer: Customer) -> bool:
     )
 
 
+def _refuse_not_due(wanted: list[int], due: dict[int, RetentionCandidate], years: int) -> None:
+    """Refuse the whole deletion if any chosen case is not due, or is blocked."""
+    problems = [
+        f"case {cid} is not due for deletion (not closed, or active within {years} years)"
+        for cid in wanted
+        if cid not in due
+    ]
+    problems += [f"case {cid}: {due[cid].blocked_reason}" for cid in wanted if cid in due and due[cid].blocked]
+    if problems:
+        raise PolicyError("Nothing was deleted: " + "; ".join(problems) + ".")
+
+
+def _delete_customer_if_empty(uow: UnitOfWork, actor: Actor, customer_id: int, rule: str) -> dict | None:
+    """Delete the customer and what is left of their records when no case of theirs remains;
+    audited with counts only. Returns the counts deleted, or None when the customer stays."""
+    s = uow.session
+    customer = s.get_one(Customer, customer_id)
+    if _nothing_else_left(s, customer):
+        rest = _collect(s, customer_id)
+        rest["audit_entry"] = []
+        gone = _delete_records(s, rest)
+        gone["household"] = remove_empty_households(s, _ids(rest["household"]))  # issue 16: an address nobody is at
+        uow.audit(
+            actor,
+            "retention_delete_customer",
+            entity_type="customer",
+            entity_id=customer_id,
+            customer_id=customer_id,
+            before={"counts": gone},
+            after=None,
+            reason=rule,
+        )
+        return gone
+    return None
+
+
 def confirm_retention_deletion(
     actor: Actor, case_ids: list[int], uow: UnitOfWork, today: dt.date | None = None, years: int | None = None
 ) -> dict:
@@ -229,16 +274,7 @@ def confirm_retention_deletion(
     with uow:
         s = uow.session
         due = {c.case_id: c for c in _stale_cases(s, today, years, wanted)}
-        problems = [
-            f"case {cid} is not due for deletion (not closed, or active within {years} years)"
-            for cid in wanted
-            if cid not in due
-        ]
-        problems += [
-            f"case {cid}: {due[cid].blocked_reason}" for cid in wanted if cid in due and due[cid].blocked
-        ]
-        if problems:
-            raise PolicyError("Nothing was deleted: " + "; ".join(problems) + ".")
+        _refuse_not_due(wanted, due, years)
         cutoff = rules.retention_cutoff(today, years)
         rule = f"Retention: closed, no activity for {years} years (cut-off {cutoff:%d %B %Y})."
         by_customer: dict[int, set[int]] = {}
@@ -246,9 +282,7 @@ def confirm_retention_deletion(
             by_customer.setdefault(due[cid].customer_id, set()).add(cid)
         for customer_id, cases in by_customer.items():
             records = _collect(s, customer_id, cases)
-            ids = {
-                name: sorted(_ids(rows)) for name, rows in records.items() if rows and name not in _LINK_KEYS
-            }
+            ids = {name: sorted(_ids(rows)) for name, rows in records.items() if rows and name not in _LINK_KEYS}
             deleted = _delete_records(s, records)
             for cid in sorted(cases):
                 uow.audit(
@@ -264,24 +298,8 @@ def confirm_retention_deletion(
             for name, n in deleted.items():
                 totals[name] = totals.get(name, 0) + n
             s.expire_all()
-            customer = s.get_one(Customer, customer_id)
-            if _nothing_else_left(s, customer):
-                rest = _collect(s, customer_id)
-                rest["audit_entry"] = []
-                gone = _delete_records(s, rest)
-                gone["household"] = remove_empty_households(
-                    s, _ids(rest["household"])
-                )  # issue 16: an address nobody is at
-                uow.audit(
-                    actor,
-                    "retention_delete_customer",
-                    entity_type="customer",
-                    entity_id=customer_id,
-                    customer_id=customer_id,
-                    before={"counts": gone},
-                    after=None,
-                    reason=rule,
-                )
+            gone = _delete_customer_if_empty(uow, actor, customer_id, rule)
+            if gone is not None:
                 for name, n in gone.items():
                     totals[name] = totals.get(name, 0) + n
                 customers_deleted.append(customer_id)

@@ -31,13 +31,13 @@ from core.services.dataprotection._common import (
     _THIRD_PARTY_FIELDS,
     PACK_TABLES,
     T,
-    _collect,
     _counts,
     _customer,
     _in,
     _open_request,
     csv_bytes,
 )
+from core.services.dataprotection.collect import _collect
 
 Progress = Callable[[float, str], None] | None
 

@@ -30,7 +30,12 @@ from core.models import (
 )
 from core.policy.letters import STAGE_OF_LETTER
 from core.services import appeal_clock as clocks
-from core.services.arrangements import ThirdParty, arrangements_in_force
+from core.services.letters.subjects import (  # noqa: F401  (re-exported: their home was here)
+    SUBJECT_SOURCES,
+    _contacts_in_force,
+    staff_arrangements,
+    subjects_for,
+)
 
 Loader = Callable[[Session, Case, int | None], Body]
 
@@ -64,9 +69,7 @@ def _event_incidents(case: Case, event: StageEvent) -> list[dict]:
 
 
 def _stage_event(case: Case, stage: Stage, subject_id: int | None) -> StageEvent:
-    events = [
-        e for e in case.stage_events if e.to_stage == stage and (subject_id is None or e.id == subject_id)
-    ]
+    events = [e for e in case.stage_events if e.to_stage == stage and (subject_id is None or e.id == subject_id)]
     if not events:
         raise PolicyError(f"This case has no {stage.label.lower()} decision on record to write about.")
     return events[-1]
@@ -90,18 +93,14 @@ def _informal(session: Session, case: Case, subject_id: int | None) -> Body:
         .join(ServiceArea, ServiceArea.id == ServiceReferral.service_area_id)
         .where(ServiceReferral.case_id == case.id)
     ).all()
-    return builders.informal_summary(
-        event, _event_incidents(case, event), [(what, area) for what, area in referrals]
-    )
+    return builders.informal_summary(event, _event_incidents(case, event), [(what, area) for what, area in referrals])
 
 
 def _warning(session: Session, case: Case, subject_id: int | None) -> Body:
     event = _stage_event(case, Stage.WARNING, subject_id)
     earlier = [e for e in case.stage_events if e.id < event.id and e.to_stage == Stage.INFORMAL]
     previous = [i for e in earlier for i in _event_incidents(case, e)]
-    return builders.warning(
-        event, _event_incidents(case, event), previous, event.review_due or case.warning_review_due
-    )
+    return builders.warning(event, _event_incidents(case, event), previous, event.review_due or case.warning_review_due)
 
 
 def _formal(session: Session, case: Case, subject_id: int | None) -> Body:
@@ -180,9 +179,7 @@ def _appeal(decided: bool) -> Loader:
             Appeal.case_id == case.id,
             *([Appeal.outcome.is_not(None)] if decided else []),
         )
-        return build(
-            appeal, _decision(session, appeal.subject_type, appeal.subject_id), case.service_area.name
-        )
+        return build(appeal, _decision(session, appeal.subject_type, appeal.subject_id), case.service_area.name)
 
     return load
 
@@ -218,17 +215,8 @@ def _review(session: Session, case: Case, subject_id: int | None) -> Body:
     return builders.review_outcome(review, _review_subject(session, review))
 
 
-def _contacts_in_force(session: Session, case: Case) -> tuple[ThirdParty, ...]:
-    """The third-party contacts in force, from the one need-to-know read (clause 4.2)."""
-    if case.customer.anonymised_at is not None:
-        return ()
-    return arrangements_in_force(session, case.customer_id, dt.date.today()).third_party_contact
-
-
 def _third_party(session: Session, case: Case, subject_id: int | None) -> Body:
-    contacts = [
-        c for c in _contacts_in_force(session, case) if subject_id is None or c.contact_id == subject_id
-    ]
+    contacts = [c for c in _contacts_in_force(session, case) if subject_id is None or c.contact_id == subject_id]
     if not contacts:
         raise PolicyError("This customer has no third-party contact in force to write about.")
     return builders.third_party(max(contacts, key=lambda c: c.contact_id))
@@ -244,12 +232,6 @@ def _pvp(session: Session, case: Case, subject_id: int | None) -> Body:
         PvpEntry.status == RegisterStatus.ACTIVE,
     )
     return builders.pvp_notice(entry)
-
-
-def staff_arrangements(session: Session, customer_id: int, today: dt.date | None = None) -> list[str]:
-    """What staff and contractors must do, in plain words: no reasons, no incidents. The
-    arrangements come from the one need-to-know read (core.services.arrangements)."""
-    return W.staff_lines(arrangements_in_force(session, customer_id, today or dt.date.today()))
 
 
 def _staff(session: Session, case: Case, subject_id: int | None) -> Body:
@@ -290,9 +272,7 @@ FACT_SOURCES: dict[LetterType, Loader] = {
 }
 
 
-def _first_sent(
-    session: Session, letter_type: LetterType, subject_type: str, subject_id: int
-) -> dt.date | None:
+def _first_sent(session: Session, letter_type: LetterType, subject_type: str, subject_id: int) -> dt.date | None:
     return session.scalar(
         select(Letter.sent_on)
         .where(
@@ -332,94 +312,3 @@ def letter_facts(
     body = FACT_SOURCES[letter_type](session, case, subject_id)
     first_sent = _informed_on(session, letter_type, body.subject_id)
     return assemble(letter_type, case, author, today, body, first_sent)
-
-
-def _stage_subjects(session: Session, case: Case, letter_type: LetterType) -> list[tuple[int, str]]:
-    stage = STAGE_OF_LETTER[letter_type]
-    return [
-        (e.id, f"{stage.label} decided {W.british_date(e.decided_on)}")
-        for e in case.stage_events
-        if e.to_stage == stage
-    ]
-
-
-def _appeal_subjects(session: Session, case: Case, letter_type: LetterType) -> list[tuple[int, str]]:
-    appeals = session.scalars(select(Appeal).where(Appeal.case_id == case.id).order_by(Appeal.id)).all()
-    if letter_type == LetterType.APPEAL_OUTCOME:
-        appeals = [a for a in appeals if a.outcome is not None]
-    return [
-        (
-            a.id,
-            f"Appeal received {W.british_date(a.received_on)}"
-            + (f", decided {W.british_date(a.decided_on)}" if a.decided_on else ""),
-        )
-        for a in appeals
-    ]
-
-
-def _review_subjects(session: Session, case: Case, letter_type: LetterType) -> list[tuple[int, str]]:
-    reviews = session.scalars(select(Review).where(Review.case_id == case.id).order_by(Review.id)).all()
-    return [(r.id, f"Review held {W.british_date(r.held_on)}: {r.outcome.label}") for r in reviews]
-
-
-def _contact_subjects(session: Session, case: Case, letter_type: LetterType) -> list[tuple[int, str]]:
-    return [
-        (c.contact_id, f"{c.name} from {W.british_date(c.started_on)}")
-        for c in _contacts_in_force(session, case)
-    ]
-
-
-def _pvp_subjects(session: Session, case: Case, letter_type: LetterType) -> list[tuple[int, str]]:
-    entries = session.scalars(
-        select(PvpEntry).where(
-            PvpEntry.customer_id == case.customer_id, PvpEntry.status == RegisterStatus.ACTIVE
-        )
-    ).all()
-    return [(p.id, f"PVP marker from {W.british_date(p.starts_on)}") for p in entries]
-
-
-def _staff_subjects(session: Session, case: Case, letter_type: LetterType) -> list[tuple[int, str]]:
-    if case.customer.anonymised_at is not None:  # nothing can be written about them
-        return []
-    return (
-        [(case.customer_id, "Arrangements in force now")]
-        if staff_arrangements(session, case.customer_id)
-        else []
-    )
-
-
-def _spoc_subjects(session: Session, case: Case, letter_type: LetterType) -> list[tuple[int, str]]:
-    entries = session.scalars(
-        select(SpocEntry)
-        .where(SpocEntry.case_id == case.id, SpocEntry.status == RegisterStatus.ACTIVE)
-        .order_by(SpocEntry.id)
-    ).all()
-    return [(e.id, f"SPOC from {W.british_date(e.starts_on)}") for e in entries]
-
-
-def _closure_subjects(session: Session, case: Case, letter_type: LetterType) -> list[tuple[int, str]]:
-    return [
-        (e.id, f"Case closed {W.british_date(e.decided_on)}")
-        for e in case.stage_events
-        if e.to_stage == Stage.CLOSED
-    ]
-
-
-SUBJECT_SOURCES = {
-    LetterType.INFORMAL_SUMMARY: _stage_subjects,
-    LetterType.WARNING: _stage_subjects,
-    LetterType.FORMAL: _stage_subjects,
-    LetterType.APPEAL_ACK: _appeal_subjects,
-    LetterType.APPEAL_OUTCOME: _appeal_subjects,
-    LetterType.REVIEW_OUTCOME: _review_subjects,
-    LetterType.THIRD_PARTY: _contact_subjects,
-    LetterType.PVP_NOTICE: _pvp_subjects,
-    LetterType.STAFF_NOTICE: _staff_subjects,
-    LetterType.SPOC: _spoc_subjects,
-    LetterType.CLOSURE: _closure_subjects,
-}
-
-
-def subjects_for(session: Session, case: Case, letter_type: LetterType) -> list[tuple[int, str]]:
-    """(subject id, label) for each record of this case a letter of this type can be about."""
-    return SUBJECT_SOURCES[LetterType(letter_type)](session, case, LetterType(letter_type))

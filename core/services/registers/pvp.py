@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from core.db import UnitOfWork, changed_fields, snapshot
 from core.enums import RegisterStatus, ReviewOutcome
@@ -45,6 +46,47 @@ def close_pvp_consideration(actor: Actor, consideration_id: int, reason: str, uo
         uow.commit()
 
 
+def _pvp_grounds(session: Session, customer: Customer, consideration_id: int | None) -> PvpConsideration | None:
+    """Refuse a PVP proposal without grounds: the open consideration named (on a counting
+    incident), or else a counting violent incident on record; and no entry already proposed or
+    live. Returns the consideration."""
+    consideration = None
+    if consideration_id is not None:
+        consideration = session.get(PvpConsideration, consideration_id)
+        if consideration is None or consideration.customer_id != customer.id:
+            raise PolicyError("That PVP consideration is not this customer's.")
+        if consideration.status != "open":
+            raise PolicyError("That PVP consideration is no longer open.")
+        incident = session.get(Incident, consideration.incident_id)
+        if not incident.counts_as_evidence:
+            raise PolicyError(
+                "The incident behind this consideration is hearsay, which cannot be "
+                "used as grounds for a PVP entry (clauses 4.2 and 6)."
+            )
+    else:
+        violent = session.scalars(
+            select(Incident).where(
+                Incident.customer_id == customer.id, Incident.violence_or_threat.is_(True)
+            )
+        ).all()
+        if not any(i.counts_as_evidence for i in violent):
+            raise PolicyError(
+                "A PVP entry follows actual violence or threats of violence: this "
+                "customer has no such incident on record (first-hand or trusted "
+                "third party)."
+            )
+    if session.scalar(
+        select(PvpEntry.id).where(
+            PvpEntry.customer_id == customer.id,
+            PvpEntry.status.in_([RegisterStatus.PENDING, RegisterStatus.ACTIVE]),
+        )
+    ):
+        raise PolicyError(
+            "This customer already has a PVP entry proposed or live: review that entry instead."
+        )
+    return consideration
+
+
 def propose_pvp(
     actor: Actor,
     customer_id: int,
@@ -64,41 +106,7 @@ def propose_pvp(
         customer = uow.session.get(Customer, customer_id)
         if customer is None or customer.anonymised_at is not None:
             raise NotFound("No such customer.")
-        consideration = None
-        if consideration_id is not None:
-            consideration = uow.session.get(PvpConsideration, consideration_id)
-            if consideration is None or consideration.customer_id != customer.id:
-                raise PolicyError("That PVP consideration is not this customer's.")
-            if consideration.status != "open":
-                raise PolicyError("That PVP consideration is no longer open.")
-            incident = uow.session.get(Incident, consideration.incident_id)
-            assert incident is not None  # a foreign key: the consideration's incident exists
-            if not incident.counts_as_evidence:
-                raise PolicyError(
-                    "The incident behind this consideration is hearsay, which cannot be "
-                    "used as grounds for a PVP entry (clauses 4.2 and 6)."
-                )
-        else:
-            violent = uow.session.scalars(
-                select(Incident).where(
-                    Incident.customer_id == customer.id, Incident.violence_or_threat.is_(True)
-                )
-            ).all()
-            if not any(i.counts_as_evidence for i in violent):
-                raise PolicyError(
-                    "A PVP entry follows actual violence or threats of violence: this "
-                    "customer has no such incident on record (first-hand or trusted "
-                    "third party)."
-                )
-        if uow.session.scalar(
-            select(PvpEntry.id).where(
-                PvpEntry.customer_id == customer.id,
-                PvpEntry.status.in_([RegisterStatus.PENDING, RegisterStatus.ACTIVE]),
-            )
-        ):
-            raise PolicyError(
-                "This customer already has a PVP entry proposed or live: review that entry instead."
-            )
+        consideration = _pvp_grounds(uow.session, customer, consideration_id)
         entry = PvpEntry(
             customer_id=customer.id,
             consideration_id=consideration_id,
@@ -293,12 +301,12 @@ def review_pvp(
     remove it when no longer justified. Returns the review id."""
     require(actor, Permission.MANAGE_PVP_REGISTER)
     today = _today(today)
-    review_outcome: ReviewOutcome = parse_enum(ReviewOutcome, outcome, "Review outcome")
+    outcome = parse_enum(ReviewOutcome, outcome, "Review outcome")
     evidence_considered = clean_text(evidence_considered, "Evidence considered", required=True)
     notes = clean_text(notes, "Notes")
     if held_on is None or held_on > today:
         raise PolicyError("The review date held must be today or earlier.")
-    ending = rules.review_ends_entry(review_outcome)
+    ending = rules.review_ends_entry(outcome)
     if ending and not notes:
         raise PolicyError("Record why the PVP entry is no longer justified.")
     if not ending:
@@ -310,7 +318,7 @@ def review_pvp(
             entry.status, entry.ended_on, entry.ended_reason = RegisterStatus.ENDED, held_on, notes
         else:
             entry.review_due = next_review_due
-            if review_outcome == ReviewOutcome.VARY:
+            if outcome == ReviewOutcome.VARY:
                 if arrangements is not None:
                     entry.arrangements = clean_text(arrangements, "Arrangements", max_len=2000)
                 if two_officers_on_visits is not None:
@@ -324,7 +332,7 @@ def review_pvp(
             before,
             held_on,
             evidence_considered,
-            review_outcome,
+            outcome,
             None if ending else next_review_due,
             notes,
             ("review_pvp", "remove_pvp" if ending else "update_pvp_entry"),

@@ -59,6 +59,21 @@ def request_spoc(
         return request.id
 
 
+def _spoc_in_progress(uow: UnitOfWork, customer_id: int) -> tuple[int | None, int | None]:
+    """The customer's pending SPOC request and active SPOC entry, if any (ids)."""
+    pending = uow.session.scalar(
+        select(SpocRequest.id).where(
+            SpocRequest.customer_id == customer_id, SpocRequest.status == RegisterStatus.PENDING
+        )
+    )
+    active = uow.session.scalar(
+        select(SpocEntry.id).where(
+            SpocEntry.customer_id == customer_id, SpocEntry.status == RegisterStatus.ACTIVE
+        )
+    )
+    return pending, active
+
+
 def add_spoc_request(
     uow: UnitOfWork,
     actor: Actor,
@@ -79,16 +94,7 @@ def add_spoc_request(
     found = {i.id: i for i in incidents}
     stray = [i for i in wanted if i not in found or found[i].customer_id != case.customer_id]
     hearsay = [i.id for i in incidents if i.customer_id == case.customer_id and not i.counts_as_evidence]
-    pending = uow.session.scalar(
-        select(SpocRequest.id).where(
-            SpocRequest.customer_id == case.customer_id, SpocRequest.status == RegisterStatus.PENDING
-        )
-    )
-    active = uow.session.scalar(
-        select(SpocEntry.id).where(
-            SpocEntry.customer_id == case.customer_id, SpocEntry.status == RegisterStatus.ACTIVE
-        )
-    )
+    pending, active = _spoc_in_progress(uow, case.customer_id)
     problems = rules.spoc_request_problems(
         stage_is_formal=formal_decision or case.stage == Stage.FORMAL,
         case_closed=case.stage == Stage.CLOSED,
@@ -123,6 +129,57 @@ def add_spoc_request(
     return request
 
 
+def _agreed_terms(
+    approve: bool,
+    channels: list | None,
+    contact_times: str,
+    contact_limit: str,
+    terms: str,
+    starts_on: dt.date | None,
+    review_due: dt.date | None,
+) -> _SpocTerms | None:
+    """The SPOC terms agreed at the meeting, cleaned (None when the request is rejected)."""
+    return (
+        _SpocTerms(
+            channels=_channels(channels or []),
+            contact_times=clean_line(contact_times, "Contact times"),
+            contact_limit=clean_line(contact_limit, "Contact limit"),
+            terms=clean_text(terms, "Terms", max_len=4000),
+            starts_on=starts_on,
+            review_due=review_due,
+        )
+        if approve
+        else None
+    )
+
+
+def _record_decision(
+    uow: UnitOfWork,
+    actor: Actor,
+    request: SpocRequest,
+    meeting_on: dt.date | None,
+    attendees: str,
+    discussion: str,
+    approve: bool,
+    decision_reason: str,
+) -> None:
+    """The meeting and the decision on the request, audited."""
+    before = snapshot(request)
+    request.meeting_on, request.attendees, request.discussion = meeting_on, attendees, discussion
+    request.decision_reason = decision_reason
+    request.decided_by_id, request.decided_at = actor.user_id, utcnow()
+    request.status = RegisterStatus.ACTIVE if approve else RegisterStatus.REJECTED
+    old, new = changed_fields(before, snapshot(request))
+    uow.audit(
+        actor,
+        "approve_spoc" if approve else "reject_spoc",
+        request,
+        before=old,
+        after=new,
+        reason=decision_reason,
+    )
+
+
 def record_spoc_meeting_and_decide(
     actor: Actor,
     request_id: int,
@@ -149,18 +206,7 @@ def record_spoc_meeting_and_decide(
     attendees = clean_text(attendees, "Attendees", max_len=2000)
     discussion = clean_text(discussion, "Discussion")
     decision_reason = clean_text(decision_reason, "Reason for the decision")
-    agreed = (
-        _SpocTerms(
-            channels=_channels(channels or []),
-            contact_times=clean_line(contact_times, "Contact times"),
-            contact_limit=clean_line(contact_limit, "Contact limit"),
-            terms=clean_text(terms, "Terms", max_len=4000),
-            starts_on=starts_on,
-            review_due=review_due,
-        )
-        if approve
-        else None
-    )
+    agreed = _agreed_terms(approve, channels, contact_times, contact_limit, terms, starts_on, review_due)
     with uow:
         request = _pending_request(uow, request_id)
         officer = uow.session.get(User, spoc_user_id) if (approve and spoc_user_id) else None
@@ -180,25 +226,8 @@ def record_spoc_meeting_and_decide(
             raise PolicyError(" ".join(problems))
         if agreed:
             _check_can_add(uow, request, agreed)
-        before = snapshot(request)
-        request.meeting_on, request.attendees, request.discussion = meeting_on, attendees, discussion
-        request.decision_reason = decision_reason
-        request.decided_by_id, request.decided_at = actor.user_id, utcnow()
-        request.status = RegisterStatus.ACTIVE if approve else RegisterStatus.REJECTED
-        old, new = changed_fields(before, snapshot(request))
-        uow.audit(
-            actor,
-            "approve_spoc" if approve else "reject_spoc",
-            request,
-            before=old,
-            after=new,
-            reason=decision_reason,
-        )
-        entry_id = None
-        if agreed:
-            # spoc_decision_problems refuses an approval without an active SPOC officer
-            assert officer is not None
-            entry_id = _add_entry(uow, actor, request, officer, agreed, decision_reason)
+        _record_decision(uow, actor, request, meeting_on, attendees, discussion, approve, decision_reason)
+        entry_id = _add_entry(uow, actor, request, officer, agreed, decision_reason) if agreed else None
         uow.commit()
         return SpocDecision(request_id=request.id, entry_id=entry_id, status=request.status)
 
@@ -213,8 +242,6 @@ def _pending_request(uow: UnitOfWork, request_id: int) -> SpocRequest:
 
 
 def _check_can_add(uow: UnitOfWork, request: SpocRequest, agreed: _SpocTerms) -> None:
-    if agreed.starts_on is None or agreed.review_due is None:
-        raise PolicyError("Set the start date and the review date of the SPOC.")
     check_review_date(agreed.starts_on, agreed.review_due)
     if uow.session.scalar(
         select(SpocEntry.id).where(
@@ -254,6 +281,26 @@ def _get_spoc_entry(uow: UnitOfWork, entry_id: int) -> SpocEntry:
     return entry
 
 
+def _vary_spoc(
+    entry: SpocEntry,
+    channels: list | None,
+    contact_times: str | None,
+    contact_limit: str | None,
+    terms: str | None,
+) -> None:
+    """A varied SPOC: the terms given (None leaves one as it was), still with a channel."""
+    if channels is not None:
+        entry.channels = _channels(channels)
+        if not entry.channels:
+            raise PolicyError("A varied SPOC still needs at least one channel.")
+    if contact_times is not None:
+        entry.contact_times = clean_line(contact_times, "Contact times")
+    if contact_limit is not None:
+        entry.contact_limit = clean_line(contact_limit, "Contact limit")
+    if terms is not None:
+        entry.terms = clean_text(terms, "Terms", max_len=4000)
+
+
 def review_spoc(
     actor: Actor,
     entry_id: int,
@@ -274,36 +321,24 @@ def review_spoc(
     review date 3 to 12 months after the review. Returns the review id."""
     require(actor, Permission.MANAGE_SPOC_REGISTER)
     today = _today(today)
-    review_outcome: ReviewOutcome = parse_enum(ReviewOutcome, outcome, "Review outcome")
+    outcome = parse_enum(ReviewOutcome, outcome, "Review outcome")
     evidence_considered = clean_text(evidence_considered, "Evidence considered", required=True)
     notes = clean_text(notes, "Notes")
     if held_on is None or held_on > today:
         raise PolicyError("The review date held must be today or earlier.")
-    ending = rules.review_ends_entry(review_outcome)
+    ending = rules.review_ends_entry(outcome)
     if not ending:
-        if next_review_due is None:
-            raise PolicyError("Set the next review date.")
         check_review_date(held_on, next_review_due)
     with uow:
         entry = _get_spoc_entry(uow, entry_id)
         before = snapshot(entry)
         if ending:
             entry.status, entry.ended_on = RegisterStatus.ENDED, held_on
-            entry.ended_reason = f"{review_outcome.label}. {notes}".strip()
+            entry.ended_reason = f"{outcome.label}. {notes}".strip()
         else:
-            assert next_review_due is not None  # checked above: a continued SPOC has a review date
             entry.review_due = next_review_due
-            if review_outcome == ReviewOutcome.VARY:
-                if channels is not None:
-                    entry.channels = _channels(channels)
-                    if not entry.channels:
-                        raise PolicyError("A varied SPOC still needs at least one channel.")
-                if contact_times is not None:
-                    entry.contact_times = clean_line(contact_times, "Contact times")
-                if contact_limit is not None:
-                    entry.contact_limit = clean_line(contact_limit, "Contact limit")
-                if terms is not None:
-                    entry.terms = clean_text(terms, "Terms", max_len=4000)
+            if outcome == ReviewOutcome.VARY:
+                _vary_spoc(entry, channels, contact_times, contact_limit, terms)
         review = _record_review(
             uow,
             actor,
@@ -313,7 +348,7 @@ def review_spoc(
             before,
             held_on,
             evidence_considered,
-            review_outcome,
+            outcome,
             None if ending else next_review_due,
             notes,
             ("review_spoc", "end_spoc" if ending else "update_spoc_entry"),
