@@ -10,6 +10,7 @@ drawn from the database's customers. FOR BENCHMARK DATABASES ONLY: the entries a
     .venv/bin/python -m bench.audit_trail --database-url sqlite:////tmp/perf_1m.db
     .venv/bin/python -m bench.audit_trail --database-url postgresql+psycopg://.../ft_perf_1m --entries 1500000
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,19 +24,39 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # (action, entity_type, weight): the busy actions of a case-management trail
-ACTIONS = [("log_incident", "incident", 40), ("login", "login", 15), ("logout", "login", 8),
-           ("send_letter", "letter", 8), ("open_case", "case", 5), ("record_review", "review", 4),
-           ("notify_decision", "stage_event", 4), ("take_formal_action", "formal_action", 2),
-           ("record_appeal", "appeal", 1), ("decide_appeal", "appeal", 1), ("request_spoc", "spoc_entry", 1),
-           ("raise_pvp_consideration", "pvp_consideration", 1), ("export", "export", 2),
-           ("build_sar_pack", "data_request", 1), ("create_customer", "customer", 3),
-           ("annotate_record", "incident", 1), ("raise_service_referral", "service_referral", 1),
-           ("record_vulnerability", "customer", 1), ("add_third_party_contact", "customer", 1)]
+ACTIONS = [
+    ("log_incident", "incident", 40),
+    ("login", "login", 15),
+    ("logout", "login", 8),
+    ("send_letter", "letter", 8),
+    ("open_case", "case", 5),
+    ("record_review", "review", 4),
+    ("notify_decision", "stage_event", 4),
+    ("take_formal_action", "formal_action", 2),
+    ("record_appeal", "appeal", 1),
+    ("decide_appeal", "appeal", 1),
+    ("request_spoc", "spoc_entry", 1),
+    ("raise_pvp_consideration", "pvp_consideration", 1),
+    ("export", "export", 2),
+    ("build_sar_pack", "data_request", 1),
+    ("create_customer", "customer", 3),
+    ("annotate_record", "incident", 1),
+    ("raise_service_referral", "service_referral", 1),
+    ("record_vulnerability", "customer", 1),
+    ("add_third_party_contact", "customer", 1),
+]
 BATCH = 20_000
 
 
-def _rows(rng: random.Random, n: int, start: dt.datetime, end: dt.datetime, users: list[tuple[int, str]],
-          max_customer: int, first_id: int):
+def _rows(
+    rng: random.Random,
+    n: int,
+    start: dt.datetime,
+    end: dt.datetime,
+    users: list[tuple[int, str]],
+    max_customer: int,
+    first_id: int,
+):
     span = (end - start).total_seconds()
     weights = [w for _, _, w in ACTIONS]
     for i in range(n):
@@ -44,12 +65,25 @@ def _rows(rng: random.Random, n: int, start: dt.datetime, end: dt.datetime, user
         uid, username = rng.choice(users)
         customer = rng.randint(1, max_customer) if entity not in ("login", "export") else None
         after = {"id": i, "customer_id": customer, "note": "synthetic benchmark entry"}
-        yield (first_id + i, at, uid, username, action, entity, rng.randint(1, 1_000_000),
-               customer, None, json.dumps(after), "")
+        yield (
+            first_id + i,
+            at,
+            uid,
+            username,
+            action,
+            entity,
+            rng.randint(1, 1_000_000),
+            customer,
+            None,
+            json.dumps(after),
+            "",
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--entries", type=int, default=1_500_000)
     parser.add_argument("--access", type=int, default=None, help="access log rows (default: entries / 5)")
@@ -58,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from sqlalchemy import create_engine, text
+
     engine = create_engine(args.database_url)
     rng = random.Random(args.seed)
     started = time.perf_counter()
@@ -72,8 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     # ids after the existing ones but times before them: keyset order is (at, id), so this is fine,
     # and the existing newest entries stay the newest.
     columns = "id, at, user_id, username, action, entity_type, entity_id, customer_id, before, after, reason"
-    insert = text(f"INSERT INTO audit_entry ({columns}) VALUES "
-                  "(:id, :at, :uid, :un, :ac, :et, :ei, :ci, :b, :a, :r)")
+    insert = text(
+        f"INSERT INTO audit_entry ({columns}) VALUES (:id, :at, :uid, :un, :ac, :et, :ei, :ci, :b, :a, :r)"
+    )
     keys = ["id", "at", "uid", "un", "ac", "et", "ei", "ci", "b", "a", "r"]
     rows = _rows(rng, args.entries, start, end, users, max_customer, first_id)
     done = 0
@@ -88,23 +124,35 @@ def main(argv: list[str] | None = None) -> int:
     span = (end - start).total_seconds()
     done = 0
     while done < access:
-        batch = [{"u": rng.choice(users)[0], "c": rng.randint(1, max_customer), "w": "case",
-                  "at": start + dt.timedelta(seconds=span * (done + k) / access)}
-                 for k in range(min(BATCH, access - done))]
+        batch = [
+            {
+                "u": rng.choice(users)[0],
+                "c": rng.randint(1, max_customer),
+                "w": "case",
+                "at": start + dt.timedelta(seconds=span * (done + k) / access),
+            }
+            for k in range(min(BATCH, access - done))
+        ]
         with engine.begin() as c:
             c.execute(ins_access, batch)
         done += len(batch)
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            c.execute(text("SELECT setval(pg_get_serial_sequence('audit_entry', 'id'), "
-                           "(SELECT MAX(id) FROM audit_entry))"))
+            c.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('audit_entry', 'id'), "
+                    "(SELECT MAX(id) FROM audit_entry))"
+                )
+            )
             c.execute(text("ANALYZE audit_entry"))
             c.execute(text("ANALYZE access_log"))
     else:
         with engine.begin() as c:
             c.execute(text("ANALYZE"))
-    print(f"\n{args.entries:,} audit entries and {access:,} access log rows in "
-          f"{time.perf_counter() - started:.0f} s")
+    print(
+        f"\n{args.entries:,} audit entries and {access:,} access log rows in "
+        f"{time.perf_counter() - started:.0f} s"
+    )
     return 0
 
 

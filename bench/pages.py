@@ -17,6 +17,7 @@ out is recorded with its error; the run goes on.
 Writes bench/results/pages-<backend>-<incidents>-<time>.json and .md (git-ignored), prints the table.
 PostgreSQL databases are created as ft_bench_<size> through --postgres-admin (a superuser URL).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,15 +36,32 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PASSWORD = "fairtreatment-demo"
 PG_ADMIN = "postgresql+psycopg://ft_test:ft_test@127.0.0.1:5432/postgres"
 # The pages the issue lists, by sidebar title; each role gets those its sidebar offers.
-PAGES = ["Compliance", "SPOC register", "PVP register", "Monitoring", "Customers", "Case timeline",
-         "Case actions", "Letters", "Appeals", "Data requests", "Audit log"]
+PAGES = [
+    "Compliance",
+    "SPOC register",
+    "PVP register",
+    "Monitoring",
+    "Customers",
+    "Case timeline",
+    "Case actions",
+    "Letters",
+    "Appeals",
+    "Data requests",
+    "Audit log",
+]
 ROLES = ["teamleader", "dmo", "hsw", "ad.housing", "admin"]
-HOME = "home"   # the page a role lands on after signing in
+HOME = "home"  # the page a role lands on after signing in
 
 # Finished: connected, no script running, nothing waiting, charts and tables drawn. Held for
 # a few animation frames in a row, so a rerun requested by the click is not missed.
@@ -58,7 +76,8 @@ DONE_JS = """(frames) => {
     const done = !!app
         && app.getAttribute('data-test-connection-state') === 'CONNECTED'
         && ['notRunning', 'initial', 'compilationError'].includes(app.getAttribute('data-test-script-state'))
-        && !document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"], [data-testid="stSpinner"]')
+        && !document.querySelector(
+            '[data-testid="stStatusWidget"], [data-testid="stSkeleton"], [data-testid="stSpinner"]')
         && charts.every(c => c.querySelector('canvas, svg'))
         && tables.every(t => t.querySelector('canvas, table'));
     window.__benchFrames = done && window.__benchRan ? (window.__benchFrames || 0) + 1 : 0;
@@ -67,6 +86,7 @@ DONE_JS = """(frames) => {
 
 
 # ---------------------------------------------------------------- database and server
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -99,6 +119,7 @@ def prepare_database(args) -> tuple[str, dict]:
             leftover.unlink()
     else:
         from sqlalchemy import create_engine, text
+
         name = f"ft_bench_{label}"
         url = args.postgres_admin.rsplit("/", 1)[0] + "/" + name
         admin = create_engine(args.postgres_admin, isolation_level="AUTOCOMMIT")
@@ -112,8 +133,14 @@ def prepare_database(args) -> tuple[str, dict]:
         admin.dispose()
     print(f"Generating the demo database (--size {args.size:g}) ...", flush=True)
     env = dict(os.environ, DATABASE_URL=url, PYTHONPATH=str(ROOT))
-    done = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "db.setup", "--demo", "--size", str(args.size)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["/usr/bin/time", "-v", sys.executable, "-m", "db.setup", "--demo", "--size", str(args.size)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise SystemExit(f"db.setup failed:\n{done.stderr[-3000:]}")
     return url, {"generate": _time_v(done.stderr) | {"load_average": os.getloadavg()[0]}}
@@ -124,9 +151,28 @@ def start_server(url: str, folder: Path) -> tuple[subprocess.Popen, str]:
     env = dict(os.environ, DATABASE_URL=url, FT_DATA_DIR=str(folder / "data"), PYTHONUNBUFFERED="1")
     log = open(folder / "streamlit.log", "w")  # noqa: SIM115 (the server writes to it until it stops)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -152,7 +198,7 @@ class Server:
 
     def cpu(self) -> float:
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / self.tick   # utime + stime
+        return (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
 
     def memory_mb(self) -> tuple[int, int]:
         """(current RSS, peak RSS) in MB."""
@@ -218,17 +264,25 @@ def measure(page, server: Server, action, timeout_ms: int) -> dict:
         mark(page)
         action()
         wait_done(page, timeout_ms)
-        error = page.locator('[data-testid="stException"]').first.inner_text(timeout=1000) \
-            if page.locator('[data-testid="stException"]').count() else None
-    except Exception as exc:  # noqa: BLE001 (recorded, not raised: the run goes on)
+        error = (
+            page.locator('[data-testid="stException"]').first.inner_text(timeout=1000)
+            if page.locator('[data-testid="stException"]').count()
+            else None
+        )
+    except Exception as exc:
         error = f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:300]}"
-        with contextlib.suppress(Exception):   # the page may be gone
+        with contextlib.suppress(Exception):  # the page may be gone
             error += f" state: {json.dumps(page.evaluate(WHY_JS))}"
     seconds = time.perf_counter() - started
     rss, peak = server.memory_mb()
-    return {"seconds": round(seconds, 2), "server_cpu_s": round(server.cpu() - cpu, 2), "rss_mb": rss,
-            "peak_rss_mb": peak, "load_average": round(os.getloadavg()[0], 2),
-            **({"error": error[:400]} if error else {})}
+    return {
+        "seconds": round(seconds, 2),
+        "server_cpu_s": round(server.cpu() - cpu, 2),
+        "rss_mb": rss,
+        "peak_rss_mb": peak,
+        "load_average": round(os.getloadavg()[0], 2),
+        **({"error": error[:400]} if error else {}),
+    }
 
 
 def sign_in(page, base: str, username: str, server: Server, timeout_ms: int) -> dict:
@@ -241,12 +295,14 @@ def sign_in(page, base: str, username: str, server: Server, timeout_ms: int) -> 
     def click_and_wait() -> None:
         page.get_by_role("button", name="Login").click()
         page.get_by_role("link", name="Sign out").wait_for(timeout=timeout_ms)
+
     return measure(page, server, click_and_wait, timeout_ms)
 
 
 def open_page(page, title: str, timeout_ms: int, timeline_ref: str | None):
     """The click that opens `title` from the sidebar (and, for the timeline, the search that
     opens the busiest customer's timeline)."""
+
     def action() -> None:
         page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
         page.get_by_role("heading", name=title).first.wait_for(timeout=timeout_ms)
@@ -255,9 +311,12 @@ def open_page(page, title: str, timeout_ms: int, timeline_ref: str | None):
         if title == "Case timeline" and timeline_ref:
             wait_done(page, timeout_ms)
             mark(page)
-            box = page.get_by_label("Find a customer: name, housing reference or part of the address", exact=True)
+            box = page.get_by_label(
+                "Find a customer: name, housing reference or part of the address", exact=True
+            )
             box.fill(timeline_ref)
             box.press("Enter")
+
     return action
 
 
@@ -266,17 +325,24 @@ def busiest_customer(url: str) -> tuple[str | None, int]:
 
     from core.db import UnitOfWork
     from core.models import Customer, Incident
+
     with UnitOfWork(url) as uow:
         row = uow.session.execute(
-            select(Customer.housing_ref, func.count(Incident.id)).join(Incident, Incident.customer_id == Customer.id)
-            .group_by(Customer.id, Customer.housing_ref).order_by(func.count(Incident.id).desc()).limit(1)).first()
+            select(Customer.housing_ref, func.count(Incident.id))
+            .join(Incident, Incident.customer_id == Customer.id)
+            .group_by(Customer.id, Customer.housing_ref)
+            .order_by(func.count(Incident.id).desc())
+            .limit(1)
+        ).first()
         counts = uow.session.execute(select(func.count(Incident.id))).scalar()
     return (row[0] if row else None), counts or 0
 
 
 def run_browser(base: str, server: Server, args, timeline_ref: str | None) -> list[dict]:
     from playwright.sync_api import sync_playwright
-    rows, seen = [], set()
+
+    rows: list[dict] = []
+    seen: set[str] = set()
     timeout_ms = int(args.page_timeout * 1000)
     with sync_playwright() as p:
         print("Chromium starting ...", flush=True)
@@ -287,27 +353,49 @@ def run_browser(base: str, server: Server, args, timeline_ref: str | None) -> li
             page = context.new_page()
             try:
                 result = sign_in(page, base, role, server, timeout_ms)
-            except Exception as exc:  # noqa: BLE001 (the sign-in did not come: record it, next role)
-                result = {"seconds": None, "server_cpu_s": 0.0, "rss_mb": 0, "peak_rss_mb": 0,
-                          "load_average": round(os.getloadavg()[0], 2),
-                          "error": f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:300]}"}
+            except Exception as exc:
+                result = {
+                    "seconds": None,
+                    "server_cpu_s": 0.0,
+                    "rss_mb": 0,
+                    "peak_rss_mb": 0,
+                    "load_average": round(os.getloadavg()[0], 2),
+                    "error": f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:300]}",
+                }
             print(f"  {role:12} sign-in {result['seconds']} s {result.get('error', '')[:80]}", flush=True)
-            rows.append({"role": role, "page": "sign-in (to home page)", "visit": "first", "cold": not seen} | result)
+            rows.append(
+                {"role": role, "page": "sign-in (to home page)", "visit": "first", "cold": not seen} | result
+            )
             seen.add(HOME)
             if "error" in result:
                 context.close()
                 continue
-            offered = [t for t in args.pages if page.get_by_test_id("stSidebarNav")
-                       .get_by_role("link", name=t, exact=True).count()]
+            offered = [
+                t
+                for t in args.pages
+                if page.get_by_test_id("stSidebarNav").get_by_role("link", name=t, exact=True).count()
+            ]
             for visit in ("first", "again"):
                 for title in offered:
-                    result = measure(page, server, open_page(page, title, timeout_ms, timeline_ref), timeout_ms)
-                    rows.append({"role": role, "page": title, "visit": visit,
-                                 "cold": visit == "first" and title not in seen} | result)
+                    result = measure(
+                        page, server, open_page(page, title, timeout_ms, timeline_ref), timeout_ms
+                    )
+                    rows.append(
+                        {
+                            "role": role,
+                            "page": title,
+                            "visit": visit,
+                            "cold": visit == "first" and title not in seen,
+                        }
+                        | result
+                    )
                     seen.add(title)
-                    print(f"  {role:12} {title:16} {visit:6} {result['seconds']:7.2f} s "
-                          f"cpu {result['server_cpu_s']:6.2f} s rss {result['rss_mb']:5d} MB "
-                          f"load {result['load_average']:.2f} {result.get('error', '')[:80]}", flush=True)
+                    print(
+                        f"  {role:12} {title:16} {visit:6} {result['seconds']:7.2f} s "
+                        f"cpu {result['server_cpu_s']:6.2f} s rss {result['rss_mb']:5d} MB "
+                        f"load {result['load_average']:.2f} {result.get('error', '')[:80]}",
+                        flush=True,
+                    )
             context.close()
         browser.close()
     return rows
@@ -315,20 +403,36 @@ def run_browser(base: str, server: Server, args, timeline_ref: str | None) -> li
 
 # ---------------------------------------------------------------- report
 
+
 def markdown(meta: dict, rows: list[dict]) -> str:
-    lines = [f"## {meta['backend']}, {meta['incidents']:,} incidents ({meta['started']} UTC)", "",
-             (f"Server peak RSS {meta['server_peak_rss_mb']} MB; server CPU {meta['server_cpu_s']} s in all. "
-              f"Load average (1 min) at start {meta['load_average_start']}, at end {meta['load_average_end']}."), ""]
+    lines = [
+        f"## {meta['backend']}, {meta['incidents']:,} incidents ({meta['started']} UTC)",
+        "",
+        (
+            f"Server peak RSS {meta['server_peak_rss_mb']} MB; server CPU {meta['server_cpu_s']} s in all. "
+            f"Load average (1 min) at start {meta['load_average_start']}, at end {meta['load_average_end']}."
+        ),
+        "",
+    ]
     if gen := meta.get("generate"):
-        lines += [(f"Generating the database: {gen.get('elapsed_s')} s, max RSS {gen.get('max_rss_mb')} MB "
-                   f"(load {gen.get('load_average', 0):.2f})."), ""]
-    lines += ["| role | page | visit | seconds | server CPU s | server RSS MB | load | error |",
-              "|---|---|---|---:|---:|---:|---:|---|"]
+        lines += [
+            (
+                f"Generating the database: {gen.get('elapsed_s')} s, max RSS {gen.get('max_rss_mb')} MB "
+                f"(load {gen.get('load_average', 0):.2f})."
+            ),
+            "",
+        ]
+    lines += [
+        "| role | page | visit | seconds | server CPU s | server RSS MB | load | error |",
+        "|---|---|---|---:|---:|---:|---:|---|",
+    ]
     for r in rows:
         visit = r["visit"] + (" (cold)" if r.get("cold") else "")
         seconds = "-" if r["seconds"] is None else f"{r['seconds']:.2f}"
-        lines.append(f"| {r['role']} | {r['page']} | {visit} | {seconds} | {r['server_cpu_s']:.2f} | "
-                     f"{r['rss_mb']} | {r['load_average']:.2f} | {r.get('error', '').replace('|', '/')[:120]} |")
+        lines.append(
+            f"| {r['role']} | {r['page']} | {visit} | {seconds} | {r['server_cpu_s']:.2f} | "
+            f"{r['rss_mb']} | {r['load_average']:.2f} | {r.get('error', '').replace('|', '/')[:120]} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -336,8 +440,11 @@ def summary(paths: list[str]) -> str:
     """One line per page across result files: the cold visit, the slowest warm visit of any role,
     the server CPU beside each, and the load average (1 min) when it was taken."""
     runs = [json.loads(Path(p).read_text()) for p in paths]
-    head = "| page | " + " | ".join(f"{r['meta']['backend']} {r['meta']['incidents']:,}: cold / warm (max)"
-                                    for r in runs) + " |"
+    head = (
+        "| page | "
+        + " | ".join(f"{r['meta']['backend']} {r['meta']['incidents']:,}: cold / warm (max)" for r in runs)
+        + " |"
+    )
     lines = [head, "|---|" + "---|" * len(runs)]
     pages = dict.fromkeys(r["page"] for run in runs for r in run["rows"])
     for page in pages:
@@ -345,8 +452,11 @@ def summary(paths: list[str]) -> str:
         for run in runs:
             rows = [r for r in run["rows"] if r["page"] == page]
             cold = next((r for r in rows if r.get("cold")), None)
-            warm = max((r for r in rows if r["visit"] == "again" and r["seconds"] is not None),
-                       key=lambda r: r["seconds"], default=None)
+            warm = max(
+                (r for r in rows if r["visit"] == "again" and r["seconds"] is not None),
+                key=lambda r: r["seconds"],
+                default=None,
+            )
             errors = sum(1 for r in rows if r.get("error"))
 
             def cell(r):
@@ -355,23 +465,32 @@ def summary(paths: list[str]) -> str:
                 if r["seconds"] is None:
                     return "failed"
                 return f"{r['seconds']:.2f} s (CPU {r['server_cpu_s']:.2f} s, load {r['load_average']:.1f})"
+
             cells.append(f"{cell(cold)} / {cell(warm)}" + (f", {errors} error(s)" if errors else ""))
         lines.append(f"| {page} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", type=float, default=1.0, help="demo size (1 = 5,000 incidents, 200 = 1,000,000)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--size", type=float, default=1.0, help="demo size (1 = 5,000 incidents, 200 = 1,000,000)"
+    )
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--database-url", help="benchmark this database instead of generating one")
     parser.add_argument("--postgres-admin", default=PG_ADMIN)
     parser.add_argument("--reuse", action="store_true", help="reuse a database generated by an earlier run")
     parser.add_argument("--roles", nargs="+", default=ROLES)
     parser.add_argument("--pages", nargs="+", default=PAGES, help="sidebar titles to time (default: all)")
-    parser.add_argument("--page-timeout", type=float, default=90, help="seconds before a page counts as failed")
+    parser.add_argument(
+        "--page-timeout", type=float, default=90, help="seconds before a page counts as failed"
+    )
     parser.add_argument("--chromium", default=os.environ.get("FT_CHROMIUM", "/usr/bin/chromium"))
-    parser.add_argument("--summarise", nargs="+", metavar="JSON", help="print one table from result files and stop")
+    parser.add_argument(
+        "--summarise", nargs="+", metavar="JSON", help="print one table from result files and stop"
+    )
     args = parser.parse_args(argv)
     if args.summarise:
         print(summary(args.summarise))
@@ -381,11 +500,17 @@ def main(argv: list[str] | None = None) -> int:
     url, generated = prepare_database(args)
     timeline_ref, incidents = busiest_customer(url)
     from core.db import dispose_engines
+
     dispose_engines()
     backend = "postgresql" if url.startswith("postgresql") else "sqlite"
-    meta = {"backend": backend, "incidents": incidents, "timeline_customer": timeline_ref,
-            "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
-            "load_average_start": round(os.getloadavg()[0], 2), **generated}
+    meta = {
+        "backend": backend,
+        "incidents": incidents,
+        "timeline_customer": timeline_ref,
+        "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
+        "load_average_start": round(os.getloadavg()[0], 2),
+        **generated,
+    }
     with tempfile.TemporaryDirectory(prefix="ft-bench-") as folder:
         proc, base = start_server(url, Path(folder))
         print(f"Server at {base} (pid {proc.pid}) on {backend}, {incidents:,} incidents", flush=True)

@@ -120,6 +120,8 @@ def sample_context(letter_type: LetterType | str) -> dict:
     """A complete set of example facts for a letter type: used to check a template a manager
     has edited (every field it uses must be here) and by the tests and benchmark."""
     letter_type = LetterType(letter_type)
-    ctx: dict[str, Any] = copy.deepcopy(_SHARED | _STAGE_LETTERS | _APPEAL_AND_REVIEW_LETTERS | _REGISTER_LETTERS)
+    ctx: dict[str, Any] = copy.deepcopy(
+        _SHARED | _STAGE_LETTERS | _APPEAL_AND_REVIEW_LETTERS | _REGISTER_LETTERS
+    )
     keep = CONTEXT_KEYS[letter_type] | {"letter_iso"}
     return {k: v for k, v in ctx.items() if k in keep}

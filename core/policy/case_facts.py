@@ -101,7 +101,11 @@ def counting_incidents_since(facts: CaseFacts, since: dt.date | None) -> list[In
     evidence of a decision taken since. An incident that supported an earlier decision may still
     support a later one (each decision names its own evidence); with no `since`, every one counts."""
     used = used_evidence(facts, since) if since is not None else frozenset()
-    return [i for i in facts.incidents if i.counts and i.id not in used and (since is None or i.occurred_on >= since)]
+    return [
+        i
+        for i in facts.incidents
+        if i.counts and i.id not in used and (since is None or i.occurred_on >= since)
+    ]
 
 
 def _later_evidence(
@@ -130,7 +134,9 @@ def incidents_during(
 ) -> list[IncidentFact]:
     """Counting incidents while a restriction is in force: from its start to `until` (None: no end)."""
     return [
-        i for i in incidents if i.counts and starts_on <= i.occurred_on and (until is None or i.occurred_on <= until)
+        i
+        for i in incidents
+        if i.counts and starts_on <= i.occurred_on and (until is None or i.occurred_on <= until)
     ]
 
 

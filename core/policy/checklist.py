@@ -95,7 +95,9 @@ def _skipped_without_reason(live: list[DecisionFact]) -> list[str]:
     return [
         f"{_upper_first(_name(d))} skipped the {EXPECTED_FROM[d.to_stage].label.lower()} without a recorded reason."
         for d in live
-        if d.from_stage != EXPECTED_FROM[d.to_stage] and d.from_stage != d.to_stage and not d.skip_reason.strip()
+        if d.from_stage != EXPECTED_FROM[d.to_stage]
+        and d.from_stage != d.to_stage
+        and not d.skip_reason.strip()
     ]
 
 
@@ -162,13 +164,17 @@ def case_checklist(
     warned, warned_detail = _warned(live)
 
     appeal = [
-        f"No decision letter with the appeal route has been sent for {_name(d)}." for d in live if not d.letter_sent
+        f"No decision letter with the appeal route has been sent for {_name(d)}."
+        for d in live
+        if not d.letter_sent
     ]
 
     reviewed = _reviewed(restrictions, today, warning_review_due, stage)
 
     resolved = [
-        f"Service referral to {r.service_area} still open: {r.description}" for r in referrals if not r.resolved
+        f"Service referral to {r.service_area} still open: {r.description}"
+        for r in referrals
+        if not r.resolved
     ]
 
     underlying = [

@@ -101,7 +101,9 @@ def check_informal(facts: CaseFacts, evidence_ids: Iterable[int] | None = None) 
         return v
     problems: list[str] = []
     if facts.stage != Stage.NONE:
-        problems.append(f"The informal stage is already behind this case (it is at the {facts.stage.label.lower()}).")
+        problems.append(
+            f"The informal stage is already behind this case (it is at the {facts.stage.label.lower()})."
+        )
     else:
         problems += _later_evidence(facts, None, evidence_ids, "")
     return Verdict(CaseAction.INFORMAL, tuple(problems))
@@ -120,7 +122,9 @@ def _skip_verdict(
             if serious
             else "for another serious behaviour, with the reason saying why"
         )
-        return Verdict(action, tuple(base_problems), needs_skip_reason=True, note=f"Skipping the {skipped} {why}.")
+        return Verdict(
+            action, tuple(base_problems), needs_skip_reason=True, note=f"Skipping the {skipped} {why}."
+        )
     if serious:
         return Verdict(
             action,
@@ -142,7 +146,9 @@ def _skip_verdict(
     )
 
 
-def _further_formal(facts: CaseFacts, last: EventFact, reason: str, evidence_ids: Iterable[int] | None) -> Verdict:
+def _further_formal(
+    facts: CaseFacts, last: EventFact, reason: str, evidence_ids: Iterable[int] | None
+) -> Verdict:
     """At the formal stage a further proportionate action may follow a further incident, or rest
     on the evidence already on the case with a recorded reason, naming that evidence."""
     if not _later_evidence(facts, last.decided_on, evidence_ids, ""):
@@ -159,11 +165,17 @@ def _further_formal(facts: CaseFacts, last: EventFact, reason: str, evidence_ids
         )
     counting = {i.id for i in facts.incidents if i.counts}
     if not evidence_ids or not set(evidence_ids) & counting:
-        return Verdict(CaseAction.FORMAL, ("Name the incidents on the case this further action rests on.",), True)
-    return Verdict(CaseAction.FORMAL, (), True, "Further action on the evidence already on the case (reason recorded).")
+        return Verdict(
+            CaseAction.FORMAL, ("Name the incidents on the case this further action rests on.",), True
+        )
+    return Verdict(
+        CaseAction.FORMAL, (), True, "Further action on the evidence already on the case (reason recorded)."
+    )
 
 
-def check_warning(facts: CaseFacts, skip_reason: str = "", evidence_ids: Iterable[int] | None = None) -> Verdict:
+def check_warning(
+    facts: CaseFacts, skip_reason: str = "", evidence_ids: Iterable[int] | None = None
+) -> Verdict:
     """A warning needs an earlier informal stage and a later counting incident."""
     if v := _closed(facts, CaseAction.WARNING):
         return v
@@ -180,11 +192,15 @@ def check_warning(facts: CaseFacts, skip_reason: str = "", evidence_ids: Iterabl
         evidence = _later_evidence(facts, None, evidence_ids, "")
         return _skip_verdict(CaseAction.WARNING, facts, evidence, skip_reason, "informal stage")
     last = informal[-1]
-    problems = _later_evidence(facts, last.decided_on, evidence_ids, f"the informal stage on {_fmt(last.decided_on)}")
+    problems = _later_evidence(
+        facts, last.decided_on, evidence_ids, f"the informal stage on {_fmt(last.decided_on)}"
+    )
     return Verdict(CaseAction.WARNING, tuple(problems))
 
 
-def check_formal(facts: CaseFacts, skip_reason: str = "", evidence_ids: Iterable[int] | None = None) -> Verdict:
+def check_formal(
+    facts: CaseFacts, skip_reason: str = "", evidence_ids: Iterable[int] | None = None
+) -> Verdict:
     """A formal action needs a warning on record and a later counting incident."""
     if v := _closed(facts, CaseAction.FORMAL):
         return v
@@ -199,7 +215,9 @@ def check_formal(facts: CaseFacts, skip_reason: str = "", evidence_ids: Iterable
             missing = "informal and warning stages"
         return _skip_verdict(CaseAction.FORMAL, facts, evidence, skip_reason, missing)
     last = warnings[-1]
-    problems = _later_evidence(facts, last.decided_on, evidence_ids, f"the warning on {_fmt(last.decided_on)}")
+    problems = _later_evidence(
+        facts, last.decided_on, evidence_ids, f"the warning on {_fmt(last.decided_on)}"
+    )
     return Verdict(CaseAction.FORMAL, tuple(problems))
 
 
@@ -319,7 +337,9 @@ def check_close(facts: CaseFacts, loose_end_reason: str = "") -> Verdict:
     if not ends:
         return Verdict(CaseAction.CLOSE)
     if (loose_end_reason or "").strip():
-        return Verdict(CaseAction.CLOSE, needs_skip_reason=True, note="Closing with open items: " + "; ".join(ends))
+        return Verdict(
+            CaseAction.CLOSE, needs_skip_reason=True, note="Closing with open items: " + "; ".join(ends)
+        )
     return Verdict(
         CaseAction.CLOSE,
         (

@@ -18,7 +18,9 @@ from core.validation import clean_line
 SEARCH_LIMIT = 50
 
 
-def search_customers(actor: Actor, query: str, uow: UnitOfWork, limit: int = SEARCH_LIMIT) -> list[CustomerRow]:
+def search_customers(
+    actor: Actor, query: str, uow: UnitOfWork, limit: int = SEARCH_LIMIT
+) -> list[CustomerRow]:
     """Find by name, housing reference or address fragment (case-insensitive)."""
     if not (actor.can(Permission.VIEW_CASES) or actor.can(Permission.VIEW_ARRANGEMENTS)):
         require(actor, Permission.VIEW_CASES)
@@ -28,7 +30,9 @@ def search_customers(actor: Actor, query: str, uow: UnitOfWork, limit: int = SEA
     with uow:
         if len(words) == 1:  # an exact housing reference: one indexed look-up
             exact = uow.session.scalar(
-                select(Customer).where(Customer.housing_ref == words[0].upper(), Customer.anonymised_at.is_(None))
+                select(Customer).where(
+                    Customer.housing_ref == words[0].upper(), Customer.anonymised_at.is_(None)
+                )
             )
             if exact is not None:
                 return [_summary(exact)]
@@ -41,7 +45,9 @@ def search_customers(actor: Actor, query: str, uow: UnitOfWork, limit: int = SEA
         # Ordering by an expression (not the indexed column) keeps the planner from walking the
         # last-name index row by row, which is ~10x slower when few customers match (bench/timeline.py).
         rows = uow.session.scalars(
-            stmt.order_by(func.lower(Customer.last_name), func.lower(Customer.first_name), Customer.id).limit(limit)
+            stmt.order_by(func.lower(Customer.last_name), func.lower(Customer.first_name), Customer.id).limit(
+                limit
+            )
         )
         return [_summary(c) for c in rows]
 

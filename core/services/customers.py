@@ -55,7 +55,9 @@ def _clean(details: CustomerDetails) -> dict:
     return {
         "first_name": clean_line(details.first_name, "First name", required=True, max_len=100),
         "last_name": clean_line(details.last_name, "Last name", required=True, max_len=100),
-        "housing_ref": clean_line(details.housing_ref, "Housing-system reference", required=True, max_len=40).upper(),
+        "housing_ref": clean_line(
+            details.housing_ref, "Housing-system reference", required=True, max_len=40
+        ).upper(),
         "title": clean_line(details.title, "Title", max_len=20),
         "address_line1": clean_line(details.address_line1, "Address line 1"),
         "address_line2": clean_line(details.address_line2, "Address line 2"),
@@ -120,7 +122,8 @@ def get_customer(actor: Actor, customer_id: int, uow: UnitOfWork) -> CustomerRec
             amended_by=amended_by.name if amended_by else "",
             version=c.version,
             vulnerabilities=tuple(
-                VulnerabilityRow(id=v.id, kind=v.kind, label=v.kind.label, details=v.details) for v in c.vulnerabilities
+                VulnerabilityRow(id=v.id, kind=v.kind, label=v.kind.label, details=v.details)
+                for v in c.vulnerabilities
             ),
             third_party_contacts=tuple(_contact(t) for t in c.third_party_contacts),
         )
@@ -219,7 +222,9 @@ def apply_customer_correction(
         raise PolicyError("Nothing was changed, so there is nothing to correct.")
     customer.amended_at = now or utcnow()
     customer.amended_by_id = actor.user_id
-    uow.audit(actor, action, customer, before=redact_before(old) if redact_before else old, after=new, reason=reason)
+    uow.audit(
+        actor, action, customer, before=redact_before(old) if redact_before else old, after=new, reason=reason
+    )
     return new
 
 
@@ -240,7 +245,9 @@ def update_customer(
     reason = clean_text(reason, "Reason for the correction", required=True, max_len=2000)
     try:
         with uow:
-            apply_customer_correction(uow, actor, customer_id, details, reason, now, expected_version=expected_version)
+            apply_customer_correction(
+                uow, actor, customer_id, details, reason, now, expected_version=expected_version
+            )
             uow.commit()
     except StaleRecord:
         raise StaleRecord("customer") from None
@@ -254,7 +261,9 @@ def record_vulnerability(actor: Actor, customer_id: int, kind: str, details: str
     text = clean_text(details, "Vulnerability details", max_len=2000)
     with uow:
         customer = _get(uow, customer_id)
-        vulnerability = CustomerVulnerability(kind=vulnerability_kind, details=text, recorded_by_id=actor.user_id)
+        vulnerability = CustomerVulnerability(
+            kind=vulnerability_kind, details=text, recorded_by_id=actor.user_id
+        )
         customer.vulnerabilities.append(vulnerability)
         uow.audit(actor, "record_vulnerability", vulnerability, after=snapshot(vulnerability))
         uow.commit()

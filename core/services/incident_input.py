@@ -96,7 +96,9 @@ def _field_values(new: NewIncident, now: dt.datetime, problems: list[str]) -> tu
         problems.append("Choose a behaviour category.")
     else:
         category = _check(problems, parse_enum, Category, new.category, "Category")
-    behaviours = [_check(problems, parse_enum, Behaviour, b, "Behaviour") for b in dict.fromkeys(new.behaviours or [])]
+    behaviours = [
+        _check(problems, parse_enum, Behaviour, b, "Behaviour") for b in dict.fromkeys(new.behaviours or [])
+    ]
     source = _check(problems, parse_enum, EvidenceSource, new.evidence_source, "Evidence source")
     occurred_at = None
     if new.occurred_at is None:
@@ -111,11 +113,17 @@ def _field_values(new: NewIncident, now: dt.datetime, problems: list[str]) -> tu
         "evidence_source": source,
         "third_party_name": _check(problems, clean_line, new.third_party_name, "Third party's name") or "",
         "witnesses": _check(problems, clean_text, new.witnesses, "Witnesses", max_len=2000) or "",
-        "staff_affected": _check(problems, clean_line, new.staff_affected, "Staff or contractor affected") or "",
+        "staff_affected": _check(problems, clean_line, new.staff_affected, "Staff or contractor affected")
+        or "",
         "violence_or_threat": bool(new.violence_or_threat),
-        "police_reference": _check(problems, clean_line, new.police_reference, "Police reference", max_len=60) or "",
+        "police_reference": _check(problems, clean_line, new.police_reference, "Police reference", max_len=60)
+        or "",
         "police_not_referred_reason": _check(
-            problems, clean_text, new.police_not_referred_reason, "Reason for no police referral", max_len=2000
+            problems,
+            clean_text,
+            new.police_not_referred_reason,
+            "Reason for no police referral",
+            max_len=2000,
         )
         or "",
         "service_failure": bool(new.service_failure),
@@ -132,8 +140,12 @@ def _rule_checks(new: NewIncident, values: dict, behaviours: list, problems: lis
     if source is not None:
         problems += rules.recordable_source_problems(source)
         problems += rules.evidence_problems(source, values["third_party_name"])
-    other = _check(problems, clean_line, new.in_person_arrangement_other, "Interim in-person arrangement") or ""
-    problems += rules.interim_arrangement_problems(values["violence_or_threat"], new.in_person_arrangement, other)
+    other = (
+        _check(problems, clean_line, new.in_person_arrangement_other, "Interim in-person arrangement") or ""
+    )
+    problems += rules.interim_arrangement_problems(
+        values["violence_or_threat"], new.in_person_arrangement, other
+    )
     problems += rules.violence_problems(
         values["violence_or_threat"], values["police_reference"], values["police_not_referred_reason"]
     )

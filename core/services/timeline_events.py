@@ -198,7 +198,9 @@ SOURCES: tuple[Source, ...] = (
         not_evidence=lambda i: not i.counts_as_evidence,
         amended=lambda i, n: (i.amended_at, n.who(i.amended_by_id)) if i.amended_at else None,
     ),
-    Source("stage", "stage_event", StageEvent, StageEvent.decided_on, True, _in_cases(StageEvent.case_id), _stage),
+    Source(
+        "stage", "stage_event", StageEvent, StageEvent.decided_on, True, _in_cases(StageEvent.case_id), _stage
+    ),
     Source(
         "formal_action",
         "formal_action",

@@ -72,7 +72,8 @@ def _stage(e: StageEvent, n: Names) -> tuple[str, str, str]:
         parts.append(f"Stage skipped because: {e.skip_reason}")
     if e.underlying_issues_considered:
         parts.append(
-            "Underlying issues considered" + (f": {e.underlying_issues_notes}" if e.underlying_issues_notes else "")
+            "Underlying issues considered"
+            + (f": {e.underlying_issues_notes}" if e.underlying_issues_notes else "")
         )
     if e.adjustments:
         parts.append(f"Adjustments: {e.adjustments}")
@@ -109,7 +110,8 @@ def _appeal(ap: Appeal, n: Names) -> tuple[str, str, str]:
     )
     if ap.late:
         parts.append(
-            "Received late" + (f"; accepted because {ap.late_accepted_reason}" if ap.late_accepted_reason else "")
+            "Received late"
+            + (f"; accepted because {ap.late_accepted_reason}" if ap.late_accepted_reason else "")
         )
     if ap.outcome:
         parts.append(f"Outcome {fmt_day(ap.decided_on)}: {ap.outcome.label}. {ap.decision_notes}".strip())
@@ -127,7 +129,9 @@ def _letter(x: Letter, n: Names) -> tuple[str, str, str]:
 def _spoc_request(r: SpocRequest, n: Names) -> tuple[str, str, str]:
     parts = [r.reason, f"Status: {r.status.label}"]
     if r.meeting_on:
-        parts.append(f"Review meeting {fmt_day(r.meeting_on)}" + (f" with {r.attendees}" if r.attendees else ""))
+        parts.append(
+            f"Review meeting {fmt_day(r.meeting_on)}" + (f" with {r.attendees}" if r.attendees else "")
+        )
     if r.decision_reason:
         parts.append(f"Decision: {r.decision_reason}")
     return "SPOC requested", "\n".join(parts), n.who(r.requested_by_id)

@@ -774,7 +774,7 @@ def test_pvp_queue_puts_physical_violence_first_then_the_newest(db_url, uow, act
 
 
 def test_pvp_queue_pages_keep_the_order_across_the_most_serious_and_the_rest(db_url, uow, actors):
-    bulk_registers(db_url, actors, 0, 7)           # 3 physical violence, 4 others: pages of 2 cross over
+    bulk_registers(db_url, actors, 0, 7)  # 3 physical violence, 4 others: pages of 2 cross over
     whole = [q.consideration_id for q in registers.pvp_queue(actors["hsw"], uow()).rows]
     paged, after = [], None
     while True:

@@ -155,12 +155,12 @@ def _in(column, ids: Iterable) -> Any:
 def _rows(s, name: str, *conditions) -> list[dict]:
     """Every column except letter bytes, for rows matching any of the conditions."""
     table = T[name]
-    conditions = [c for c in conditions if c is not None]
-    if not conditions:
+    wanted = [c for c in conditions if c is not None]
+    if not wanted:
         return []
     cols = [c for c in table.c if c.name != "content"]
     order = list(table.primary_key.columns)
-    stmt = select(*cols).where(or_(*conditions)).order_by(*order)
+    stmt = select(*cols).where(or_(*wanted)).order_by(*order)
     return [dict(r._mapping) for r in s.execute(stmt)]
 
 

@@ -40,7 +40,9 @@ def _collect_cases(
     c = {name: T[name].c for name in T}
     mine = (lambda col: col == customer_id) if whole else (lambda col: None)
     out["customer"] = _rows(s, "customer", c["customer"].id == customer_id) if whole else []
-    out["customer_vulnerability"] = _rows(s, "customer_vulnerability", mine(c["customer_vulnerability"].customer_id))
+    out["customer_vulnerability"] = _rows(
+        s, "customer_vulnerability", mine(c["customer_vulnerability"].customer_id)
+    )
     out["third_party_contact"] = _rows(s, "third_party_contact", mine(c["third_party_contact"].customer_id))
     if case_ids is None:
         out["case_file"] = _rows(s, "case_file", c["case_file"].customer_id == customer_id)
@@ -51,7 +53,9 @@ def _collect_cases(
     cases = _ids(out["case_file"])
     out["incident"] = _rows(s, "incident", mine(c["incident"].customer_id), _in(c["incident"].case_id, cases))
     incidents = _ids(out["incident"])
-    out["incident_behaviour"] = _rows(s, "incident_behaviour", _in(c["incident_behaviour"].incident_id, incidents))
+    out["incident_behaviour"] = _rows(
+        s, "incident_behaviour", _in(c["incident_behaviour"].incident_id, incidents)
+    )
     out["service_referral"] = _rows(
         s,
         "service_referral",

@@ -132,7 +132,9 @@ def _retention_blockers(s, case: Case, customer: Customer) -> list[str]:
     return blockers
 
 
-def _stale_cases(s, today: dt.date, years: int, case_ids: Iterable[int] | None = None) -> list[RetentionCandidate]:
+def _stale_cases(
+    s, today: dt.date, years: int, case_ids: Iterable[int] | None = None
+) -> list[RetentionCandidate]:
     cutoff = rules.retention_cutoff(today, years)
     closed_by = dt.datetime.combine(cutoff + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     stmt = (
@@ -228,7 +230,9 @@ def _refuse_not_due(wanted: list[int], due: dict[int, RetentionCandidate], years
         for cid in wanted
         if cid not in due
     ]
-    problems += [f"case {cid}: {due[cid].blocked_reason}" for cid in wanted if cid in due and due[cid].blocked]
+    problems += [
+        f"case {cid}: {due[cid].blocked_reason}" for cid in wanted if cid in due and due[cid].blocked
+    ]
     if problems:
         raise PolicyError("Nothing was deleted: " + "; ".join(problems) + ".")
 
@@ -242,7 +246,9 @@ def _delete_customer_if_empty(uow: UnitOfWork, actor: Actor, customer_id: int, r
         rest = _collect(s, customer_id)
         rest["audit_entry"] = []
         gone = _delete_records(s, rest)
-        gone["household"] = remove_empty_households(s, _ids(rest["household"]))  # issue 16: an address nobody is at
+        gone["household"] = remove_empty_households(
+            s, _ids(rest["household"])
+        )  # issue 16: an address nobody is at
         uow.audit(
             actor,
             "retention_delete_customer",
@@ -282,7 +288,9 @@ def confirm_retention_deletion(
             by_customer.setdefault(due[cid].customer_id, set()).add(cid)
         for customer_id, cases in by_customer.items():
             records = _collect(s, customer_id, cases)
-            ids = {name: sorted(_ids(rows)) for name, rows in records.items() if rows and name not in _LINK_KEYS}
+            ids = {
+                name: sorted(_ids(rows)) for name, rows in records.items() if rows and name not in _LINK_KEYS
+            }
             deleted = _delete_records(s, records)
             for cid in sorted(cases):
                 uow.audit(

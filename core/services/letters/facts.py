@@ -69,7 +69,9 @@ def _event_incidents(case: Case, event: StageEvent) -> list[dict]:
 
 
 def _stage_event(case: Case, stage: Stage, subject_id: int | None) -> StageEvent:
-    events = [e for e in case.stage_events if e.to_stage == stage and (subject_id is None or e.id == subject_id)]
+    events = [
+        e for e in case.stage_events if e.to_stage == stage and (subject_id is None or e.id == subject_id)
+    ]
     if not events:
         raise PolicyError(f"This case has no {stage.label.lower()} decision on record to write about.")
     return events[-1]
@@ -93,14 +95,18 @@ def _informal(session: Session, case: Case, subject_id: int | None) -> Body:
         .join(ServiceArea, ServiceArea.id == ServiceReferral.service_area_id)
         .where(ServiceReferral.case_id == case.id)
     ).all()
-    return builders.informal_summary(event, _event_incidents(case, event), [(what, area) for what, area in referrals])
+    return builders.informal_summary(
+        event, _event_incidents(case, event), [(what, area) for what, area in referrals]
+    )
 
 
 def _warning(session: Session, case: Case, subject_id: int | None) -> Body:
     event = _stage_event(case, Stage.WARNING, subject_id)
     earlier = [e for e in case.stage_events if e.id < event.id and e.to_stage == Stage.INFORMAL]
     previous = [i for e in earlier for i in _event_incidents(case, e)]
-    return builders.warning(event, _event_incidents(case, event), previous, event.review_due or case.warning_review_due)
+    return builders.warning(
+        event, _event_incidents(case, event), previous, event.review_due or case.warning_review_due
+    )
 
 
 def _formal(session: Session, case: Case, subject_id: int | None) -> Body:
@@ -179,7 +185,9 @@ def _appeal(decided: bool) -> Loader:
             Appeal.case_id == case.id,
             *([Appeal.outcome.is_not(None)] if decided else []),
         )
-        return build(appeal, _decision(session, appeal.subject_type, appeal.subject_id), case.service_area.name)
+        return build(
+            appeal, _decision(session, appeal.subject_type, appeal.subject_id), case.service_area.name
+        )
 
     return load
 
@@ -216,7 +224,9 @@ def _review(session: Session, case: Case, subject_id: int | None) -> Body:
 
 
 def _third_party(session: Session, case: Case, subject_id: int | None) -> Body:
-    contacts = [c for c in _contacts_in_force(session, case) if subject_id is None or c.contact_id == subject_id]
+    contacts = [
+        c for c in _contacts_in_force(session, case) if subject_id is None or c.contact_id == subject_id
+    ]
     if not contacts:
         raise PolicyError("This customer has no third-party contact in force to write about.")
     return builders.third_party(max(contacts, key=lambda c: c.contact_id))
@@ -272,7 +282,9 @@ FACT_SOURCES: dict[LetterType, Loader] = {
 }
 
 
-def _first_sent(session: Session, letter_type: LetterType, subject_type: str, subject_id: int) -> dt.date | None:
+def _first_sent(
+    session: Session, letter_type: LetterType, subject_type: str, subject_id: int
+) -> dt.date | None:
     return session.scalar(
         select(Letter.sent_on)
         .where(

@@ -64,12 +64,17 @@ def _review_subjects(session: Session, case: Case, letter_type: LetterType) -> l
 
 
 def _contact_subjects(session: Session, case: Case, letter_type: LetterType) -> list[tuple[int, str]]:
-    return [(c.contact_id, f"{c.name} from {W.british_date(c.started_on)}") for c in _contacts_in_force(session, case)]
+    return [
+        (c.contact_id, f"{c.name} from {W.british_date(c.started_on)}")
+        for c in _contacts_in_force(session, case)
+    ]
 
 
 def _pvp_subjects(session: Session, case: Case, letter_type: LetterType) -> list[tuple[int, str]]:
     entries = session.scalars(
-        select(PvpEntry).where(PvpEntry.customer_id == case.customer_id, PvpEntry.status == RegisterStatus.ACTIVE)
+        select(PvpEntry).where(
+            PvpEntry.customer_id == case.customer_id, PvpEntry.status == RegisterStatus.ACTIVE
+        )
     ).all()
     return [(p.id, f"PVP marker from {W.british_date(p.starts_on)}") for p in entries]
 
@@ -77,7 +82,11 @@ def _pvp_subjects(session: Session, case: Case, letter_type: LetterType) -> list
 def _staff_subjects(session: Session, case: Case, letter_type: LetterType) -> list[tuple[int, str]]:
     if case.customer.anonymised_at is not None:  # nothing can be written about them
         return []
-    return [(case.customer_id, "Arrangements in force now")] if staff_arrangements(session, case.customer_id) else []
+    return (
+        [(case.customer_id, "Arrangements in force now")]
+        if staff_arrangements(session, case.customer_id)
+        else []
+    )
 
 
 def _spoc_subjects(session: Session, case: Case, letter_type: LetterType) -> list[tuple[int, str]]:
@@ -91,7 +100,9 @@ def _spoc_subjects(session: Session, case: Case, letter_type: LetterType) -> lis
 
 def _closure_subjects(session: Session, case: Case, letter_type: LetterType) -> list[tuple[int, str]]:
     return [
-        (e.id, f"Case closed {W.british_date(e.decided_on)}") for e in case.stage_events if e.to_stage == Stage.CLOSED
+        (e.id, f"Case closed {W.british_date(e.decided_on)}")
+        for e in case.stage_events
+        if e.to_stage == Stage.CLOSED
     ]
 
 

@@ -49,10 +49,14 @@ class Filters:
 
     def previous(self) -> Filters:
         """The period of the same length immediately before this one."""
-        return replace(self, start=self.start - dt.timedelta(days=self.days), end=self.start - dt.timedelta(days=1))
+        return replace(
+            self, start=self.start - dt.timedelta(days=self.days), end=self.start - dt.timedelta(days=1)
+        )
 
 
-def default_filters(today: dt.date, service_area_id: int | None = None, category: str | None = None) -> Filters:
+def default_filters(
+    today: dt.date, service_area_id: int | None = None, category: str | None = None
+) -> Filters:
     """The last 12 months up to and including today."""
     return Filters(add_months(today, -12) + dt.timedelta(days=1), today, service_area_id, category)
 
@@ -105,7 +109,9 @@ def _customer_conds(f: Filters, customer_id_col) -> list:
     if f.service_area_id:
         conds.append(Customer.service_area_id == f.service_area_id)
     if f.category:
-        conds.append(exists().where(Incident.customer_id == customer_id_col, Incident.category == Category(f.category)))
+        conds.append(
+            exists().where(Incident.customer_id == customer_id_col, Incident.category == Category(f.category))
+        )
     return conds
 
 

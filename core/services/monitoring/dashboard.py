@@ -72,7 +72,9 @@ def _kpis(s: Session, f: Filters, today: dt.date, rows: dict[str, list[dict]]) -
         referral_conds.append(ServiceReferral.service_area_id == f.service_area_id)
     if f.category:
         referral_conds.append(
-            exists().where(Incident.id == ServiceReferral.incident_id, Incident.category == Category(f.category))
+            exists().where(
+                Incident.id == ServiceReferral.incident_id, Incident.category == Category(f.category)
+            )
         )
     referrals = _count(s, select(func.count()).select_from(ServiceReferral).where(*referral_conds))
     change = incidents - previous
@@ -114,7 +116,9 @@ def _incident_total(s: Session, f: Filters) -> int:
 def _incidents_by_month_category(s: Session, f: Filters, areas: dict) -> list[dict]:
     month = _month(s, IncidentDaily.day).label("month")
     stmt = (
-        select(month, IncidentDaily.category, IncidentDaily.service_area_id, func.sum(IncidentDaily.incidents))
+        select(
+            month, IncidentDaily.category, IncidentDaily.service_area_id, func.sum(IncidentDaily.incidents)
+        )
         .where(*_daily_conds(f))
         .group_by(month, IncidentDaily.category, IncidentDaily.service_area_id)
     )
@@ -216,7 +220,9 @@ def _appeals_summary(s: Session, f: Filters, today: dt.date, areas: dict) -> lis
     decided = Appeal.decided_on.is_not(None)
     on_time = func.sum(sql_case((and_(decided, Appeal.decided_on <= Appeal.due_on), 1), else_=0))
     late = func.sum(sql_case((and_(decided, Appeal.decided_on > Appeal.due_on), 1), else_=0))
-    pending_overdue = func.sum(sql_case((and_(Appeal.decided_on.is_(None), Appeal.due_on < today), 1), else_=0))
+    pending_overdue = func.sum(
+        sql_case((and_(Appeal.decided_on.is_(None), Appeal.due_on < today), 1), else_=0)
+    )
     pending = func.sum(sql_case((Appeal.decided_on.is_(None), 1), else_=0))
     stmt = (
         select(User.name, Case.service_area_id, func.count(), on_time, late, pending, pending_overdue)
@@ -255,7 +261,9 @@ def _figures(s: Session, filters: Filters, today: dt.date) -> dict[str, Any]:
     return {"filters": filters, "today": today, "kpis": kpis_} | rows
 
 
-def dashboard(actor: Actor, filters: Filters, uow: UnitOfWork, today: dt.date | None = None) -> dict[str, Any]:
+def dashboard(
+    actor: Actor, filters: Filters, uow: UnitOfWork, today: dt.date | None = None
+) -> dict[str, Any]:
     """Everything the monitoring page shows (tiles and chart rows), in one read-only unit of work."""
     require(actor, Permission.VIEW_MONITORING)
     today = today or dt.date.today()

@@ -178,7 +178,9 @@ def _vulnerability_figures(s: Session, filters: Filters) -> dict[str, list[dict[
     }
 
 
-def governance_figures(actor: Actor, filters: Filters, uow: UnitOfWork, today: dt.date | None = None) -> dict[str, Any]:
+def governance_figures(
+    actor: Actor, filters: Filters, uow: UnitOfWork, today: dt.date | None = None
+) -> dict[str, Any]:
     """The quarterly governance report's figures (SQL aggregates), for core.reports."""
     require(actor, Permission.VIEW_MONITORING)
     today = today or dt.date.today()

@@ -46,7 +46,9 @@ def close_pvp_consideration(actor: Actor, consideration_id: int, reason: str, uo
         uow.commit()
 
 
-def _pvp_grounds(session: Session, customer: Customer, consideration_id: int | None) -> PvpConsideration | None:
+def _pvp_grounds(
+    session: Session, customer: Customer, consideration_id: int | None
+) -> PvpConsideration | None:
     """Refuse a PVP proposal without grounds: the open consideration named (on a counting
     incident), or else a counting violent incident on record; and no entry already proposed or
     live. Returns the consideration."""
@@ -58,6 +60,7 @@ def _pvp_grounds(session: Session, customer: Customer, consideration_id: int | N
         if consideration.status != "open":
             raise PolicyError("That PVP consideration is no longer open.")
         incident = session.get(Incident, consideration.incident_id)
+        assert incident is not None  # a foreign key: the consideration's incident exists
         if not incident.counts_as_evidence:
             raise PolicyError(
                 "The incident behind this consideration is hearsay, which cannot be "
@@ -65,9 +68,7 @@ def _pvp_grounds(session: Session, customer: Customer, consideration_id: int | N
             )
     else:
         violent = session.scalars(
-            select(Incident).where(
-                Incident.customer_id == customer.id, Incident.violence_or_threat.is_(True)
-            )
+            select(Incident).where(Incident.customer_id == customer.id, Incident.violence_or_threat.is_(True))
         ).all()
         if not any(i.counts_as_evidence for i in violent):
             raise PolicyError(
@@ -301,12 +302,12 @@ def review_pvp(
     remove it when no longer justified. Returns the review id."""
     require(actor, Permission.MANAGE_PVP_REGISTER)
     today = _today(today)
-    outcome = parse_enum(ReviewOutcome, outcome, "Review outcome")
+    review_outcome: ReviewOutcome = parse_enum(ReviewOutcome, outcome, "Review outcome")
     evidence_considered = clean_text(evidence_considered, "Evidence considered", required=True)
     notes = clean_text(notes, "Notes")
     if held_on is None or held_on > today:
         raise PolicyError("The review date held must be today or earlier.")
-    ending = rules.review_ends_entry(outcome)
+    ending = rules.review_ends_entry(review_outcome)
     if ending and not notes:
         raise PolicyError("Record why the PVP entry is no longer justified.")
     if not ending:
@@ -317,8 +318,9 @@ def review_pvp(
         if ending:
             entry.status, entry.ended_on, entry.ended_reason = RegisterStatus.ENDED, held_on, notes
         else:
+            assert next_review_due is not None  # checked above: a continued entry has a review date
             entry.review_due = next_review_due
-            if outcome == ReviewOutcome.VARY:
+            if review_outcome == ReviewOutcome.VARY:
                 if arrangements is not None:
                     entry.arrangements = clean_text(arrangements, "Arrangements", max_len=2000)
                 if two_officers_on_visits is not None:
@@ -332,7 +334,7 @@ def review_pvp(
             before,
             held_on,
             evidence_considered,
-            outcome,
+            review_outcome,
             None if ending else next_review_due,
             notes,
             ("review_pvp", "remove_pvp" if ending else "update_pvp_entry"),

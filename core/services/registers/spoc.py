@@ -227,7 +227,11 @@ def record_spoc_meeting_and_decide(
         if agreed:
             _check_can_add(uow, request, agreed)
         _record_decision(uow, actor, request, meeting_on, attendees, discussion, approve, decision_reason)
-        entry_id = _add_entry(uow, actor, request, officer, agreed, decision_reason) if agreed else None
+        entry_id = None
+        if agreed:
+            # spoc_decision_problems refuses an approval without an active SPOC officer
+            assert officer is not None
+            entry_id = _add_entry(uow, actor, request, officer, agreed, decision_reason)
         uow.commit()
         return SpocDecision(request_id=request.id, entry_id=entry_id, status=request.status)
 
@@ -242,6 +246,8 @@ def _pending_request(uow: UnitOfWork, request_id: int) -> SpocRequest:
 
 
 def _check_can_add(uow: UnitOfWork, request: SpocRequest, agreed: _SpocTerms) -> None:
+    if agreed.starts_on is None or agreed.review_due is None:
+        raise PolicyError("Set the start date and the review date of the SPOC.")
     check_review_date(agreed.starts_on, agreed.review_due)
     if uow.session.scalar(
         select(SpocEntry.id).where(
@@ -321,23 +327,26 @@ def review_spoc(
     review date 3 to 12 months after the review. Returns the review id."""
     require(actor, Permission.MANAGE_SPOC_REGISTER)
     today = _today(today)
-    outcome = parse_enum(ReviewOutcome, outcome, "Review outcome")
+    review_outcome: ReviewOutcome = parse_enum(ReviewOutcome, outcome, "Review outcome")
     evidence_considered = clean_text(evidence_considered, "Evidence considered", required=True)
     notes = clean_text(notes, "Notes")
     if held_on is None or held_on > today:
         raise PolicyError("The review date held must be today or earlier.")
-    ending = rules.review_ends_entry(outcome)
+    ending = rules.review_ends_entry(review_outcome)
     if not ending:
+        if next_review_due is None:
+            raise PolicyError("Set the next review date.")
         check_review_date(held_on, next_review_due)
     with uow:
         entry = _get_spoc_entry(uow, entry_id)
         before = snapshot(entry)
         if ending:
             entry.status, entry.ended_on = RegisterStatus.ENDED, held_on
-            entry.ended_reason = f"{outcome.label}. {notes}".strip()
+            entry.ended_reason = f"{review_outcome.label}. {notes}".strip()
         else:
+            assert next_review_due is not None  # checked above: a continued entry has a review date
             entry.review_due = next_review_due
-            if outcome == ReviewOutcome.VARY:
+            if review_outcome == ReviewOutcome.VARY:
                 _vary_spoc(entry, channels, contact_times, contact_limit, terms)
         review = _record_review(
             uow,
@@ -348,7 +357,7 @@ def review_spoc(
             before,
             held_on,
             evidence_considered,
-            outcome,
+            review_outcome,
             None if ending else next_review_due,
             notes,
             ("review_spoc", "end_spoc" if ending else "update_spoc_entry"),
