@@ -196,17 +196,19 @@ def test_appeal_against_a_spoc_on_the_register_goes_to_the_ict_ad(app_db):
     entry_id = registers.record_spoc_meeting_and_decide(
         actors["dmo"],
         request_id,
-        today,
-        "DMO; team leader",
-        "Reviewed the incident log.",
-        True,
-        "Repeated contact across teams.",
+        registers.SpocMeeting(
+            today,
+            "DMO; team leader",
+            "Reviewed the incident log.",
+            True,
+            "Repeated contact across teams.",
+            spoc_user_id=tl.user_id,
+            channels=["email"],
+            terms="All contact through the named officer by email.",
+            starts_on=today,
+            review_due=add_months(today, 6),
+        ),
         UnitOfWork(app_db),
-        spoc_user_id=tl.user_id,
-        channels=["email"],
-        terms="All contact through the named officer by email.",
-        starts_on=today,
-        review_due=add_months(today, 6),
     ).entry_id
 
     at = case_page(customer_id)

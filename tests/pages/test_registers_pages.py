@@ -149,17 +149,19 @@ def test_contractor_sees_the_arrangement_without_reasons_and_is_logged(app_db):
     registers.record_spoc_meeting_and_decide(
         actors["dmo"],
         request_id,
-        TODAY,
-        "DMO; team leader",
-        "Reviewed the incident log.",
-        True,
-        "Repeated contact across teams.",
+        registers.SpocMeeting(
+            TODAY,
+            "DMO; team leader",
+            "Reviewed the incident log.",
+            True,
+            "Repeated contact across teams.",
+            spoc_user_id=actors["teamleader"].user_id,
+            channels=["email"],
+            contact_times="Mon-Fri 10:00-12:00",
+            starts_on=TODAY,
+            review_due=add_months(TODAY, 6),
+        ),
         UnitOfWork(app_db),
-        spoc_user_id=actors["teamleader"].user_id,
-        channels=["email"],
-        contact_times="Mon-Fri 10:00-12:00",
-        starts_on=TODAY,
-        review_due=add_months(TODAY, 6),
     )
     entry_id = a_pvp_proposal(app_db, actors, case["customer"])
     registers.approve_pvp(actors["hsw"], entry_id, add_months(TODAY, 12), True, UnitOfWork(app_db))

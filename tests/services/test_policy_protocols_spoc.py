@@ -78,14 +78,16 @@ def dmo_decides(actors, uow, request_id, approve=True):
     return registers.record_spoc_meeting_and_decide(
         actors["dmo"],
         request_id,
-        TODAY,
-        "DMO; team leader; housing officer",
-        "Reviewed the contact log.",
-        approve,
-        "Contact across teams continued after the warning.",
+        registers.SpocMeeting(
+            TODAY,
+            "DMO; team leader; housing officer",
+            "Reviewed the contact log.",
+            approve,
+            "Contact across teams continued after the warning.",
+            **terms,
+        ),
         uow(),
         today=TODAY,
-        **terms,
     )
 
 

@@ -84,8 +84,10 @@ def approve(actors, uow, request_id, **overrides):
         today=TODAY,
     )
     values.update(overrides)
-    args = [values.pop(k) for k in ("meeting_on", "attendees", "discussion", "approve", "decision_reason")]
-    return registers.record_spoc_meeting_and_decide(actors["dmo"], request_id, *args, uow(), **values)
+    today = values.pop("today")
+    return registers.record_spoc_meeting_and_decide(
+        actors["dmo"], request_id, registers.SpocMeeting(**values), uow(), today=today
+    )
 
 
 @pytest.fixture
@@ -150,11 +152,13 @@ def test_rejected_request_keeps_its_reasons_and_makes_no_entry(actors, uow, form
     result = registers.record_spoc_meeting_and_decide(
         actors["dmo"],
         request_id,
-        TODAY,
-        "DMO; team leader",
-        "Discussed the calls.",
-        False,
-        "Limiting contact to email is enough; a SPOC is not proportionate.",
+        registers.SpocMeeting(
+            TODAY,
+            "DMO; team leader",
+            "Discussed the calls.",
+            False,
+            "Limiting contact to email is enough; a SPOC is not proportionate.",
+        ),
         uow(),
         today=TODAY,
     )
@@ -242,32 +246,32 @@ def test_spoc_review_and_register_filters(actors, uow, formal):
         registers.review_spoc(
             actors["dmo"],
             entry_id,
-            overdue_day,
-            "continue",
-            "No incidents since.",
+            registers.SpocReview(
+                overdue_day,
+                "continue",
+                "No incidents since.",
+                next_review_due=overdue_day + dt.timedelta(days=10),
+            ),
             uow(),
-            next_review_due=overdue_day + dt.timedelta(days=10),
             today=overdue_day,
         )
     registers.review_spoc(
         actors["dmo"],
         entry_id,
-        overdue_day,
-        "continue",
-        "Two incidents since.",
+        registers.SpocReview(
+            overdue_day, "continue", "Two incidents since.", next_review_due=add_months(overdue_day, 6)
+        ),
         uow(),
-        next_review_due=add_months(overdue_day, 6),
         today=overdue_day,
     )
     assert registers.spoc_register(actors["dmo"], uow(), "overdue", today=overdue_day).rows == []
     registers.review_spoc(
         actors["dmo"],
         entry_id,
-        overdue_day,
-        "lift",
-        "No incidents for months.",
+        registers.SpocReview(
+            overdue_day, "lift", "No incidents for months.", notes="Normal working restored."
+        ),
         uow(),
-        notes="Normal working restored.",
         today=overdue_day,
     )
     ended = registers.spoc_register(actors["dmo"], uow(), "ended", today=overdue_day).rows

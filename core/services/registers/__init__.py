@@ -55,6 +55,8 @@ from core.services.registers.pvp_lists import (  # noqa: F401
 )
 from core.services.registers.spoc import (  # noqa: F401
     SpocDecision,
+    SpocMeeting,
+    SpocReview,
     _get_spoc_entry,
     add_spoc_request,
     end_spoc,

@@ -4,6 +4,7 @@ models: filtered, ordered, counted and limited in SQL."""
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -282,19 +283,54 @@ def red_flags(
         return make_page(raw, limit, total or 0, lambda r: RedFlagRow(*r[:4]), lambda r: (r[0], r[4]))
 
 
+INTERIM_FLAG = "Interim in-person arrangement: "
+
+
+def _interim_flags(uow: UnitOfWork) -> list[RedFlagRow]:
+    """Tenants with an interim in-person arrangement in force (clause 4.1: from a violent incident
+    until the H&S Well-being Officer decides its PVP consideration) and no live PVP entry yet: the
+    arrangement's wording and the date it began, no incident details. Few rows at any time."""
+    on_register = exists().where(
+        PvpEntry.customer_id == Incident.customer_id, PvpEntry.status == RegisterStatus.ACTIVE
+    )
+    rows = uow.session.execute(
+        select(Customer.housing_ref, Incident.in_person_arrangement, Incident.occurred_at)
+        .join(Customer, Customer.id == Incident.customer_id)
+        .join(PvpConsideration, PvpConsideration.incident_id == Incident.id)
+        .where(PvpConsideration.status != "closed", Incident.in_person_arrangement != "", ~on_register)
+        .order_by(Customer.housing_ref, Incident.occurred_at, Incident.id)
+    ).all()
+    by_ref: dict[str, tuple[list[str], dt.date]] = {}
+    for ref, wording, occurred_at in rows:
+        wordings, began = by_ref.setdefault(ref, ([], occurred_at.date()))
+        if wording not in wordings:
+            wordings.append(wording)
+    return [
+        RedFlagRow(ref, INTERIM_FLAG + "; ".join(wordings), began, None)
+        for ref, (wordings, began) in by_ref.items()
+    ]
+
+
+def _live_red_flags(uow: UnitOfWork, batch: int) -> Iterator[RedFlagRow]:
+    seen_last: str | None = None
+    rows = uow.session.execute(
+        _red_flag_select()
+        .order_by(Customer.housing_ref, PvpEntry.starts_on, PvpEntry.id)
+        .execution_options(yield_per=batch)
+    )
+    for ref, flag_type, starts_on, review_due, _id in rows:
+        if ref != seen_last:
+            seen_last = ref
+            yield RedFlagRow(ref, flag_type, starts_on, review_due)
+
+
 def iter_red_flags(uow: UnitOfWork, batch: int = 1000) -> Iterator[RedFlagRow]:
-    """Every flagged tenant once (their earliest live entry), streamed in batches by reference."""
+    """Every flagged tenant once (their earliest live entry), streamed in batches by reference;
+    with them, by reference, the tenants under an interim in-person arrangement awaiting the
+    H&S Well-being Officer's decision."""
     with uow:
-        seen_last: str | None = None
-        rows = uow.session.execute(
-            _red_flag_select()
-            .order_by(Customer.housing_ref, PvpEntry.starts_on, PvpEntry.id)
-            .execution_options(yield_per=batch)
-        )
-        for ref, flag_type, starts_on, review_due, _id in rows:
-            if ref != seen_last:
-                seen_last = ref
-                yield RedFlagRow(ref, flag_type, starts_on, review_due)
+        interim = _interim_flags(uow)
+        yield from heapq.merge(_live_red_flags(uow, batch), interim, key=lambda r: r.housing_ref)
 
 
 def red_flag_export(actor: Actor, uow: UnitOfWork) -> list[RedFlagRow]:

@@ -180,28 +180,41 @@ def _record_decision(
     )
 
 
+@dataclass(frozen=True)
+class SpocMeeting:
+    """What the DMO records at the SPOC review meeting (clause 5): the meeting, the decision and,
+    on approval, the SPOC's officer and terms."""
+
+    meeting_on: dt.date | None
+    attendees: str
+    discussion: str
+    approve: bool
+    decision_reason: str
+    spoc_user_id: int | None = None
+    channels: list | None = None
+    contact_times: str = ""
+    contact_limit: str = ""
+    terms: str = ""
+    starts_on: dt.date | None = None
+    review_due: dt.date | None = None
+
+
 def record_spoc_meeting_and_decide(
-    actor: Actor,
-    request_id: int,
-    meeting_on: dt.date | None,
-    attendees: str,
-    discussion: str,
-    approve: bool,
-    decision_reason: str,
-    uow: UnitOfWork,
-    *,
-    spoc_user_id: int | None = None,
-    channels: list | None = None,
-    contact_times: str = "",
-    contact_limit: str = "",
-    terms: str = "",
-    starts_on: dt.date | None = None,
-    review_due: dt.date | None = None,
-    today: dt.date | None = None,
+    actor: Actor, request_id: int, meeting: SpocMeeting, uow: UnitOfWork, *, today: dt.date | None = None
 ) -> SpocDecision:
     """The DMO records the SPOC review meeting and the decision. Approval puts the SPOC on the
     central register with its officer, terms and a review date 3 to 12 months after the start."""
     require(actor, Permission.MANAGE_SPOC_REGISTER)
+    m = meeting
+    meeting_on, approve, spoc_user_id, starts_on = m.meeting_on, m.approve, m.spoc_user_id, m.starts_on
+    attendees, discussion, decision_reason = m.attendees, m.discussion, m.decision_reason
+    channels, contact_times, contact_limit, terms, review_due = (
+        m.channels,
+        m.contact_times,
+        m.contact_limit,
+        m.terms,
+        m.review_due,
+    )
     today = _today(today)
     attendees = clean_text(attendees, "Attendees", max_len=2000)
     discussion = clean_text(discussion, "Discussion")
@@ -307,25 +320,37 @@ def _vary_spoc(
         entry.terms = clean_text(terms, "Terms", max_len=4000)
 
 
+@dataclass(frozen=True)
+class SpocReview:
+    """A SPOC review: when it was held, the outcome, the evidence and, to continue or vary, the next
+    review date and any new terms (None keeps what is in force)."""
+
+    held_on: dt.date
+    outcome: str
+    evidence_considered: str
+    notes: str = ""
+    next_review_due: dt.date | None = None
+    channels: list | None = None
+    contact_times: str | None = None
+    contact_limit: str | None = None
+    terms: str | None = None
+
+
 def review_spoc(
-    actor: Actor,
-    entry_id: int,
-    held_on: dt.date,
-    outcome: str,
-    evidence_considered: str,
-    uow: UnitOfWork,
-    *,
-    notes: str = "",
-    next_review_due: dt.date | None = None,
-    channels: list | None = None,
-    contact_times: str | None = None,
-    contact_limit: str | None = None,
-    terms: str | None = None,
-    today: dt.date | None = None,
+    actor: Actor, entry_id: int, review_of: SpocReview, uow: UnitOfWork, *, today: dt.date | None = None
 ) -> int:
     """Review a SPOC: lift it (normal working restored), or continue/vary it with a new
     review date 3 to 12 months after the review. Returns the review id."""
     require(actor, Permission.MANAGE_SPOC_REGISTER)
+    r = review_of
+    held_on, outcome, evidence_considered, notes, next_review_due = (
+        r.held_on,
+        r.outcome,
+        r.evidence_considered,
+        r.notes,
+        r.next_review_due,
+    )
+    channels, contact_times, contact_limit, terms = r.channels, r.contact_times, r.contact_limit, r.terms
     today = _today(today)
     review_outcome: ReviewOutcome = parse_enum(ReviewOutcome, outcome, "Review outcome")
     evidence_considered = clean_text(evidence_considered, "Evidence considered", required=True)
