@@ -147,7 +147,6 @@ def case_checklist(
     )
 
     policy = _skipped_without_reason(live)
-
     proportionate = [f"No reason recorded for {_name(d)}." for d in live if not d.reason.strip()]
     proportionate += [
         f"No terms recorded for the {r.kind.label.lower()} restriction."
@@ -162,7 +161,6 @@ def case_checklist(
     ]
 
     warned, warned_detail = _warned(live)
-
     appeal = [
         f"No decision letter with the appeal route has been sent for {_name(d)}."
         for d in live
@@ -170,7 +168,6 @@ def case_checklist(
     ]
 
     reviewed = _reviewed(restrictions, today, warning_review_due, stage)
-
     resolved = [
         f"Service referral to {r.service_area} still open: {r.description}"
         for r in referrals

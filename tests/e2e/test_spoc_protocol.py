@@ -5,6 +5,8 @@ central register, and then sees it without the reasons (clause 4.2)."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from tests.e2e.test_scenarios import open_page, settle, shot, sign_in, sign_out
@@ -18,6 +20,9 @@ def _look_up(page, app: dict) -> str:
     page.get_by_role("button", name="Search").click()
     settle(page)
     page.get_by_role("button", name="Show arrangements").click()
+    expect(
+        page.get_by_text(re.compile("No special arrangements|Single point of contact")).first
+    ).to_be_visible()
     settle(page)
     return page.locator("[data-testid='stMain']").first.inner_text()
 

@@ -16,6 +16,7 @@ from core.policy import registers as rules
 from core.policy.deadlines import check_review_date
 from core.services import notify
 from core.services.registers._common import SPOC_OFFICER_ROLES, _channels, _record_review, _today
+from core.services.registers.spoc_inputs import SpocMeeting, SpocReview
 from core.validation import clean_line, clean_text, parse_enum
 
 
@@ -180,25 +181,6 @@ def _record_decision(
     )
 
 
-@dataclass(frozen=True)
-class SpocMeeting:
-    """What the DMO records at the SPOC review meeting (clause 5): the meeting, the decision and,
-    on approval, the SPOC's officer and terms."""
-
-    meeting_on: dt.date | None
-    attendees: str
-    discussion: str
-    approve: bool
-    decision_reason: str
-    spoc_user_id: int | None = None
-    channels: list | None = None
-    contact_times: str = ""
-    contact_limit: str = ""
-    terms: str = ""
-    starts_on: dt.date | None = None
-    review_due: dt.date | None = None
-
-
 def record_spoc_meeting_and_decide(
     actor: Actor, request_id: int, meeting: SpocMeeting, uow: UnitOfWork, *, today: dt.date | None = None
 ) -> SpocDecision:
@@ -318,22 +300,6 @@ def _vary_spoc(
         entry.contact_limit = clean_line(contact_limit, "Contact limit")
     if terms is not None:
         entry.terms = clean_text(terms, "Terms", max_len=4000)
-
-
-@dataclass(frozen=True)
-class SpocReview:
-    """A SPOC review: when it was held, the outcome, the evidence and, to continue or vary, the next
-    review date and any new terms (None keeps what is in force)."""
-
-    held_on: dt.date
-    outcome: str
-    evidence_considered: str
-    notes: str = ""
-    next_review_due: dt.date | None = None
-    channels: list | None = None
-    contact_times: str | None = None
-    contact_limit: str | None = None
-    terms: str | None = None
 
 
 def review_spoc(
