@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, and_, false, or_, select, true
 from sqlalchemy.orm import defer, selectinload
 
+from core.enums import SubjectType
 from core.models import (
     Annotation,
     Appeal,
@@ -176,8 +177,8 @@ def _reviews_of(customer_id: int) -> Any:
     pvp = select(PvpEntry.id).where(PvpEntry.customer_id == customer_id)
     return or_(
         Review.case_id.in_(select(Case.id).where(Case.customer_id == customer_id)),
-        and_(Review.subject_type.in_(("spoc", "spoc_entry")), Review.subject_id.in_(spoc)),
-        and_(Review.subject_type.in_(("pvp", "pvp_entry")), Review.subject_id.in_(pvp)),
+        and_(Review.subject_type == SubjectType.SPOC_ENTRY, Review.subject_id.in_(spoc)),
+        and_(Review.subject_type == SubjectType.PVP_ENTRY, Review.subject_id.in_(pvp)),
     )
 
 

@@ -110,8 +110,8 @@ _LINK_KEYS = {
 }
 _REVIEW_SUBJECTS = {
     "formal_action": ("formal_action",),
-    "spoc_entry": ("spoc", "spoc_entry"),
-    "pvp_entry": ("pvp", "pvp_entry"),
+    "spoc_entry": ("spoc_entry",),
+    "pvp_entry": ("pvp_entry",),
     "stage_event": ("stage_event", "warning"),
 }
 _STAFF_COLUMNS = (

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.enums import ActionStatus, FormalActionType, LetterType, RegisterStatus, Stage
+from core.enums import ActionStatus, FormalActionType, LetterType, RegisterStatus, Stage, SubjectType
 from core.errors import NotFound, PolicyError
 from core.letters import builders
 from core.letters import wording as W
@@ -155,14 +155,14 @@ def _decision(session: Session, subject_type: str, subject_id: int) -> tuple[str
             clocks.review_clock(session, review).informed_on,
             about_spoc,
         )
-    if subject_type in ("spoc", "spoc_entry"):
+    if subject_type == SubjectType.SPOC_ENTRY:
         entry = session.get(SpocEntry, subject_id)
         return (
             "our decision to provide a single point of contact",
             clocks.spoc_clock(session, entry).informed_on if entry else None,
             True,
         )
-    if subject_type in ("pvp", "pvp_entry"):
+    if subject_type == SubjectType.PVP_ENTRY:
         marker = session.get(PvpEntry, subject_id)
         return (
             "our decision to place a Potentially Violent Person marker",
@@ -201,11 +201,11 @@ def _review_subject(session: Session, review: Review) -> tuple[str, bool]:
         )
     if kind in ("stage_event", "warning") and (event := session.get(StageEvent, record_id)) is not None:
         return f"the warning in our Fair Treatment Letter of {W.british_date(event.decided_on)}", False
-    if kind in ("spoc", "spoc_entry"):
+    if kind == SubjectType.SPOC_ENTRY:
         entry = session.get(SpocEntry, record_id)
         start = f" that started on {W.british_date(entry.starts_on)}" if entry else ""
         return f"the single point of contact arrangement{start}", True
-    if kind in ("pvp", "pvp_entry"):
+    if kind == SubjectType.PVP_ENTRY:
         marker = session.get(PvpEntry, record_id)
         start = f" placed on {W.british_date(marker.starts_on)}" if marker and marker.starts_on else ""
         return f"the Potentially Violent Person marker{start}", False
