@@ -5,23 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from core.enums import ActionStatus, AppealOutcome, FormalActionType, Stage, SubjectType
 from core.policy.checklist import ChecklistItem
 from core.policy.stages import CaseAction
+from core.services.paging import Page  # noqa: F401  (re-exported: one Page for every list)
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of a list: its rows, how many there are in all, and where the next page starts
-    (a keyset cursor: pass it back as `after`; None on the last page)."""
-
-    rows: list[T]
-    total: int
-    next_after: int | None
 
 
 @dataclass(frozen=True)

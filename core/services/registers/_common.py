@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, Subquery, and_, func, literal, or_
 from sqlalchemy.sql.elements import ColumnElement
@@ -17,6 +16,7 @@ from core.errors import PolicyError
 from core.models import Customer, Review
 from core.permissions import Actor
 from core.policy import registers as rules
+from core.services.paging import Page
 from core.validation import clean_line, parse_enum
 
 T = TypeVar("T")
@@ -38,16 +38,6 @@ PVP_STATUS_FILTERS = ("active", "due", "overdue", "pending", "ended", "rejected"
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 FAR_FUTURE = dt.date(9999, 12, 31)  # sorts entries with no review date (proposed) last
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of a list: its rows, how many match in all, and the keyset cursor of the next
-    page (pass it back as `after`), or None on the last page."""
-
-    rows: list[T]
-    total: int
-    next_after: tuple | None = None
 
 
 def _today(today: dt.date | None) -> dt.date:
